@@ -1,0 +1,162 @@
+"""Retailer agents: budget lines per channel, daily pacing, communities, crisis response.
+
+Budget. The spendable budget ``(1 − reserve_share) × budget`` is split into channel lines by
+``allocation``. Every yuan is booked against a line through :meth:`Retailer.book`, which refuses
+anything the line cannot pay for, so spend never exceeds budget. The reserve is only released by
+the ``adaptive`` policy.
+
+Pacing. Each campaign day a line may spend ``remaining / days left``; creator posts are bought
+whenever the accumulated allowance covers a fee, so a re-allocated line changes the pace at once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from ..content import KIND
+from ..scenario import RetailerSection
+from .influencer import Commission
+
+if TYPE_CHECKING:
+    from ..model import SocialCommerceModel
+
+
+class Retailer(mesa.Agent):
+    """A brand selling one product through creators, ads, coupons and its community."""
+
+    def __init__(
+        self, model: "SocialCommerceModel", index: int, cfg: RetailerSection, scale: float
+    ) -> None:
+        super().__init__(model)
+        self.index = index
+        self.cfg = cfg
+        self.name = cfg.name
+        self.budget = cfg.budget * scale
+        self.end_day = cfg.end_day or model.days
+        total_share = sum(cfg.allocation.values()) or 1.0
+        spendable = self.budget * (1.0 - cfg.reserve_share)
+        self.reserve = self.budget - spendable
+        self.lines: dict[str, float] = {
+            ch: spendable * share / total_share for ch, share in cfg.allocation.items()
+        }
+        self.spent: dict[str, float] = {ch: 0.0 for ch in model.spend_channels}
+        self.allowance: dict[str, float] = {ch: 0.0 for ch in self.lines}
+        kinds = list(cfg.content_mix)
+        weights = np.array([cfg.content_mix[k] for k in kinds], dtype=float)
+        self._kinds = np.array([KIND[k] for k in kinds])
+        self._kind_p = weights / weights.sum() if weights.sum() > 0 else None
+        self.crisis_day: int | None = None
+        self.responding = False
+        self.targeted_circles: set[int] = set(cfg.ad_target_circles)
+        self.week_spend: dict[str, float] = {ch: 0.0 for ch in model.spend_channels}
+        self.reallocations: list[tuple[int, str, str, float]] = []
+
+    # ----------------------------------------------------------------- money
+    def book(self, channel: str, amount: float) -> bool:
+        """Pay ``amount`` yuan from ``channel``'s line; False (nothing booked) if it cannot."""
+        if amount <= 0:
+            return True
+        line = self.lines.get(channel, 0.0)
+        if amount > line + 1e-9:
+            return False
+        self.lines[channel] = max(0.0, line - amount)
+        self.spent[channel] += amount
+        self.week_spend[channel] += amount
+        return True
+
+    @property
+    def total_spent(self) -> float:
+        return sum(self.spent.values())
+
+    def in_campaign(self, day: int) -> bool:
+        return self.cfg.start_day <= day <= self.end_day
+
+    def _pace(self, channel: str, day: int) -> float:
+        """Add today's allowance for a line and return the accumulated allowance."""
+        days_left = max(1, self.end_day - day + 1)
+        self.allowance[channel] += self.lines.get(channel, 0.0) / days_left
+        return self.allowance[channel]
+
+    # ----------------------------------------------------------------- daily
+    def act(self) -> None:
+        """Commission creator posts, buy ads, run the community, handle crises, re-allocate."""
+        model = self.model
+        day = model.day
+        self._crisis_response(day)
+        if not self.in_campaign(day):
+            return
+        if self.cfg.policy == "adaptive" and day > self.cfg.start_day and (day - self.cfg.start_day) % 7 == 0:
+            self._reallocate(day)
+        rng = model.agent_rng
+        for tier, creators in model.influencers_by_tier.items():
+            if tier not in self.lines or not creators:
+                continue
+            allowance = self._pace(tier, day)
+            while True:
+                creator = creators[int(rng.integers(len(creators)))]
+                if creator.fee > allowance or not self.book(tier, creator.fee):
+                    break
+                allowance -= creator.fee
+                kind = int(rng.choice(self._kinds, p=self._kind_p)) if self._kind_p is not None else KIND["promo"]
+                tagged = rng.random() < self.cfg.circle_tagged
+                circle = creator.home_circle if tagged else -1
+                creator.commission(Commission(self.index, kind, circle))
+                self.targeted_circles.add(creator.home_circle)
+            self.allowance[tier] = allowance
+        if "ads" in self.lines:
+            allowance = self._pace("ads", day)
+            platform = model.platform_by_name[self.cfg.ad_platform]
+            impressions = platform.impressions_for(allowance)
+            cost = impressions * platform.cfg.ad_cpm / 1000.0
+            if impressions > 0 and self.book("ads", cost):
+                self.allowance["ads"] = allowance - cost
+                model.buy_impressions(self, platform, impressions)
+        if "community" in self.lines:
+            # group running costs are real per group; the number of groups scales with members
+            groups = model.community_groups(self.index)
+            if groups == 0:
+                active = self.lines["community"] > 0
+            else:
+                active = self.book("community", groups * self.cfg.community.cost_per_group_day)
+            model.community_active[self.index] = active
+
+    def coupon_available(self) -> bool:
+        return self.lines.get("coupons", 0.0) >= self.cfg.coupon_value
+
+    # ----------------------------------------------------------------- crisis
+    def notice_crisis(self, day: int) -> None:
+        """Record the day a crisis was noticed; the response starts after the latency."""
+        if self.crisis_day is None:
+            self.crisis_day = day
+
+    def _crisis_response(self, day: int) -> None:
+        if self.crisis_day is not None and not self.responding:
+            if day >= self.crisis_day + self.cfg.crisis_response_latency:
+                self.responding = True
+                self.model.negative_damping[self.index] = 1.0 - self.cfg.crisis_response_strength
+
+    # ----------------------------------------------------------------- policy
+    def _reallocate(self, day: int) -> None:
+        """Move budget toward the channel with the best last-touch orders per yuan last week.
+
+        A fifth of every other line that still has money, plus the reserve, goes to the best
+        channel. Channels with no spend last week are not judged.
+        """
+        returns = self.model.weekly_returns(self.index, self.week_spend)
+        self.week_spend = {ch: 0.0 for ch in self.week_spend}
+        judged = {ch: v for ch, v in returns.items() if ch in self.lines}
+        if len(judged) < 2:
+            return
+        best = max(judged, key=judged.get)
+        moved = self.reserve
+        self.reserve = 0.0
+        for ch in self.lines:
+            if ch != best and ch in judged:
+                take = 0.2 * self.lines[ch]
+                self.lines[ch] -= take
+                moved += take
+        self.lines[best] += moved
+        self.reallocations.append((day, best, "", moved))

@@ -1,0 +1,99 @@
+"""Posts and exposures.
+
+A *post* is a piece of content about one retailer: a creator's commissioned post, a paid ad, a
+community message, a buyer's UGC or a negative post. Posts live in an append-only
+:class:`PostLog` (numpy columns). An *exposure* is one delivery of one post to one consumer;
+a day's exposures travel as an :class:`Exposures` batch of parallel arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+CONTENT_KIND_NAMES = ("promo", "scene", "knowledge", "ugc", "negative", "ad", "community")
+KIND = {name: i for i, name in enumerate(CONTENT_KIND_NAMES)}
+
+# Per kind: social currency (× sharing; rare, scene-like content is worth sharing — F8) and
+# homogeneity (fatigue added per exposure; near-duplicate promo copy tires people — F14).
+SOCIAL_CURRENCY = np.array([0.6, 1.0, 0.9, 1.2, 1.0, 0.3, 0.8], dtype=np.float32)
+HOMOGENEITY = np.array([1.0, 0.4, 0.5, 0.3, 0.5, 1.0, 0.6], dtype=np.float32)
+# Logit shift of engagement per kind (authentic UGC converts and engages more — F13).
+KIND_APPEAL = np.array([0.0, 0.2, 0.1, 0.3, 0.0, -0.8, 0.2], dtype=np.float32)
+
+POST_FIELDS: dict[str, type] = {
+    "retailer": np.int16,  # retailer index
+    "platform": np.int8,  # platform index
+    "channel": np.int8,  # channel code (see SocialCommerceModel.channels)
+    "kind": np.int8,  # content kind (KIND)
+    "circle": np.int32,  # tagged circle, -1 = generic
+    "credibility": np.float32,  # 0–1
+    "b0": np.float32,  # engagement logit intercept for this post
+    "negative": np.bool_,  # negative content about the retailer
+    "author": np.int64,  # influencer unique_id, consumer row, or -1
+    "day": np.int32,  # day published
+}
+
+
+class PostLog:
+    """Append-only table of every post of a run (numpy column per field)."""
+
+    def __init__(self) -> None:
+        self.cols: dict[str, np.ndarray] = {k: np.empty(0, dtype=t) for k, t in POST_FIELDS.items()}
+
+    def __len__(self) -> int:
+        return len(self.cols["retailer"])
+
+    def __getitem__(self, field: str) -> np.ndarray:
+        return self.cols[field]
+
+    def add(self, **columns: np.ndarray | float | int) -> np.ndarray:
+        """Append posts (all columns broadcast to one length); returns their post ids."""
+        n = max(np.size(v) for v in columns.values())
+        missing = set(POST_FIELDS) - set(columns)
+        if missing:
+            raise ValueError(f"post fields missing: {sorted(missing)}")
+        start = len(self)
+        for k, t in POST_FIELDS.items():
+            v = np.broadcast_to(np.asarray(columns[k], dtype=t), (n,))
+            self.cols[k] = np.concatenate([self.cols[k], v])
+        return np.arange(start, start + n, dtype=np.int64)
+
+    def count(self, mask_field: str | None = None, value: int | None = None) -> int:
+        if mask_field is None:
+            return len(self)
+        return int(np.count_nonzero(self.cols[mask_field] == value))
+
+
+@dataclass
+class Exposures:
+    """A batch of exposures: parallel arrays, one entry per (consumer, post) delivery."""
+
+    consumer: np.ndarray  # int64 consumer row
+    post: np.ndarray  # int64 post id in the PostLog
+    trust: np.ndarray  # float32 trust in the immediate source (creator, tie, platform)
+    channel: np.ndarray  # int8 channel credited for this touch
+
+    @classmethod
+    def empty(cls) -> "Exposures":
+        return cls(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32),
+                   np.empty(0, np.int8))
+
+    def __len__(self) -> int:
+        return len(self.consumer)
+
+    @classmethod
+    def concat(cls, batches: list["Exposures"]) -> "Exposures":
+        batches = [b for b in batches if len(b)]
+        if not batches:
+            return cls.empty()
+        return cls(
+            np.concatenate([b.consumer for b in batches]),
+            np.concatenate([b.post for b in batches]),
+            np.concatenate([b.trust for b in batches]).astype(np.float32),
+            np.concatenate([b.channel for b in batches]).astype(np.int8),
+        )
+
+    def subset(self, mask: np.ndarray) -> "Exposures":
+        return Exposures(self.consumer[mask], self.post[mask], self.trust[mask], self.channel[mask])

@@ -1,0 +1,108 @@
+"""Purchase, repurchase, churn and community membership (DESIGN.md §5, steps 4–5).
+
+First purchase, per interested consumer with a session today:
+
+    P = σ(c0 + c_need·need + c_trust·source_trust + c_proof·atmosphere·susceptibility
+          − c_price·price_sensitivity·price/reference_price + c_coupon·[coupon])
+        × conversion_multiplier(platform of last touch) × (1 − negative_block·[negative])
+
+Repurchase, per customer who has not churned: ``repurchase_hazard × member multiplier ×
+(1 − negative_block·[negative])``. A consumer buys at most once a day; retailers are visited in
+a random order each day, so competing offers split demand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .population import CUSTOMER, INTERESTED, LOYAL, Population
+from .scenario import BehaviourSection, RetailerSection
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+@dataclass
+class Purchases:
+    """Today's orders of one retailer."""
+
+    retailer: int
+    buyers: np.ndarray  # consumer rows
+    first: np.ndarray  # bool, first order of that consumer with this retailer
+    coupon: np.ndarray  # bool, a coupon was redeemed
+
+
+def first_purchase_probability(
+    pop: Population, rows: np.ndarray, r: int, cfg: RetailerSection, beh: BehaviourSection,
+    atmosphere: np.ndarray, coupon: bool, conversion: np.ndarray,
+) -> np.ndarray:
+    """Hazard of a first order for interested consumers ``rows`` of retailer ``r`` (0–1)."""
+    logit = (
+        beh.c0
+        + beh.c_need * pop.need[rows]
+        + beh.c_trust * pop.source_trust[rows, r]
+        + beh.c_proof * atmosphere[rows, r] * pop.susceptibility[rows]
+        - beh.c_price * pop.price_sensitivity[rows] * (cfg.price / beh.reference_price)
+        + beh.c_coupon * coupon
+    )
+    p = sigmoid(logit) * conversion[pop.last_platform[rows, r]]
+    p = p * (1.0 - beh.negative_block * pop.negative[rows, r])
+    return np.clip(p, 0.0, 1.0)
+
+
+def repurchase_probability(
+    pop: Population, rows: np.ndarray, r: int, beh: BehaviourSection, member_multiplier: float,
+) -> np.ndarray:
+    """Daily repurchase hazard of customers ``rows`` of retailer ``r`` (0–1)."""
+    mult = np.where(pop.member[rows, r], member_multiplier, 1.0)
+    p = beh.repurchase_hazard * mult * (1.0 - beh.negative_block * pop.negative[rows, r])
+    return np.clip(p, 0.0, 1.0)
+
+
+def decide_purchases(
+    pop: Population, retailers: list[RetailerSection], beh: BehaviourSection,
+    atmosphere: np.ndarray, coupons: list[bool], conversion: np.ndarray,
+    rng: np.random.Generator,
+) -> list[Purchases]:
+    """Draw today's orders for every retailer, at most one order per consumer."""
+    n, n_ret = pop.n, len(retailers)
+    session = rng.random(n) < pop.activity
+    bought_today = np.zeros(n, dtype=bool)
+    out: list[Purchases] = []
+    for r in rng.permutation(n_ret):
+        r = int(r)
+        cfg = retailers[r]
+        stage = pop.stage[:, r]
+        open_ = session & ~bought_today
+        first_rows = np.flatnonzero(open_ & (stage == INTERESTED))
+        repeat_rows = np.flatnonzero(open_ & (stage >= CUSTOMER) & ~pop.churned[:, r])
+        p_first = first_purchase_probability(
+            pop, first_rows, r, cfg, beh, atmosphere, coupons[r], conversion
+        )
+        p_rep = repurchase_probability(pop, repeat_rows, r, beh, cfg.community.repurchase_multiplier)
+        rows = np.concatenate([first_rows, repeat_rows])
+        p = np.concatenate([p_first, p_rep])
+        hit = rng.random(len(rows)) < p
+        buyers = rows[hit]
+        first = np.zeros(len(rows), dtype=bool)
+        first[: len(first_rows)] = True
+        bought_today[buyers] = True
+        out.append(Purchases(r, buyers, first[hit], np.full(len(buyers), coupons[r])))
+    return out
+
+
+def record_orders(pop: Population, purchases: Purchases) -> None:
+    """Book orders on the consumers: order counts and funnel stage (customer, loyal)."""
+    r, rows = purchases.retailer, purchases.buyers
+    pop.orders[rows, r] += 1
+    pop.stage[rows, r] = np.where(pop.orders[rows, r] >= 2, LOYAL, CUSTOMER)
+
+
+def churn(pop: Population, beh: BehaviourSection, rng: np.random.Generator) -> None:
+    """Customers stop buying with ``churn_hazard`` a day (members churn at half the rate)."""
+    customers = (pop.stage >= CUSTOMER) & ~pop.churned
+    hazard = np.where(pop.member, beh.churn_hazard * 0.5, beh.churn_hazard)
+    pop.churned |= customers & (rng.random(customers.shape) < hazard)

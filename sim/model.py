@@ -1,0 +1,571 @@
+"""SocialCommerceModel: builds the world from a scenario and runs the daily step (DESIGN.md §5).
+
+One step is one day:
+
+1. retailers act (commission posts, buy ads, run communities, respond to crises, re-allocate);
+2. influencers publish;
+3. platforms deliver organic posts, ads and community content, plus yesterday's shares;
+4. the diffusion kernel draws responses, applies algorithmic amplification, and queues shares
+   for tomorrow;
+5. the funnel draws purchases, satisfaction, UGC and negative posts, community joins, churn;
+6. metrics are computed and collected by Mesa's DataCollector.
+
+The reference modes (``bass``, ``independent_cascade``, ``threshold``) are presets of the same
+machinery: they switch off retailers and creators and replace the response rule.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import networkx as nx
+import numpy as np
+
+from . import diffusion, funnel
+from .agents import Consumer, Influencer, Retailer
+from .content import KIND, Exposures, PostLog
+from .graph import SocialGraph, build_graph, edgelist_size, from_networkx
+from .metrics import MetricsBook, compute_kpis, model_reporters
+from .platforms import Platform, sample_by_attention
+from .population import AWARE, CUSTOMER, INTERESTED, build_population
+from .scenario import NON_TIER_CHANNELS, Scenario
+
+ORGANIC_CHANNELS = ("wom", "ugc")
+
+
+class SocialCommerceModel(mesa.Model):
+    """A social-commerce world. ``config`` is a validated :class:`~sim.scenario.Scenario`.
+
+    Args:
+        config: the scenario.
+        seed: random seed (default ``config.run.seed``). All randomness flows from
+            ``self.rng``, which is split into independent streams for the graph, the
+            population, the agents and the daily dynamics, so that two scenarios that differ
+            only in, say, budget share the same world under the same seed (common random
+            numbers).
+        graph: optional networkx graph or :class:`SocialGraph` to use instead of generating
+            one (its node count sets the number of consumers).
+    """
+
+    def __init__(
+        self, config: Scenario, seed: int | None = None,
+        graph: nx.Graph | SocialGraph | None = None,
+    ) -> None:
+        seed = int(config.run.seed if seed is None else seed)
+        super().__init__(rng=seed)
+        self.config = config
+        self.seed = seed
+        self.mode = config.run.mode
+        self.days = config.run.days
+        self.beh = config.behaviour
+        graph_rng, pop_rng, self.agent_rng, self.dyn_rng = self.rng.spawn(4)
+
+        n = config.run.consumers
+        if isinstance(graph, nx.Graph):
+            n = graph.number_of_nodes()
+        elif isinstance(graph, SocialGraph):
+            n = graph.n
+        elif config.graph.kind == "edgelist":
+            assert config.graph.path is not None
+            n = edgelist_size(config.graph.path)
+        self.money_scale = n / config.run.reference_consumers
+
+        self.platforms = [
+            Platform(i, name, cfg, shocks=[s for s in config.shocks
+                                           if s.kind == "reach" and s.platform == name])
+            for i, (name, cfg) in enumerate(config.platforms.items())
+        ]
+        self.platform_by_name = {p.name: p for p in self.platforms}
+        self.conversion = np.array([p.cfg.conversion_multiplier for p in self.platforms])
+        weights = np.array([p.cfg.attention for p in self.platforms])
+        full = self.mode == "full"
+        n_ret = max(1, len(config.retailers)) if full else 1
+        self.population = build_population(
+            config.population, n, len(self.platforms), weights, n_ret, pop_rng
+        )
+        pop = self.population
+        if isinstance(graph, nx.Graph):
+            self.graph = from_networkx(graph, config.graph, graph_rng)
+        elif isinstance(graph, SocialGraph):
+            self.graph = graph
+        else:
+            self.graph = build_graph(config.graph, pop.circle, graph_rng)
+        self.adjacency = self.graph.adjacency() if self.graph is not None else None
+        self.degree = self.graph.degree if self.graph is not None else None
+        order = np.argsort(pop.circle, kind="stable")
+        self._circle_order = order
+        self._circle_starts = np.searchsorted(
+            pop.circle[order], np.arange(config.population.circles + 1)
+        )
+
+        tiers = list(config.influencers) if full else []
+        self.channels = tiers + ["ads", "community", "coupons", *ORGANIC_CHANNELS]
+        self.channel_code = {ch: i for i, ch in enumerate(self.channels)}
+        self.spend_channels = tiers + list(NON_TIER_CHANNELS)
+        self.posts = PostLog()
+        self.consumer_post_count = 0
+        self.metrics = MetricsBook(self.channels, len(self.platforms), n_ret)
+        self.negative_damping = np.ones(n_ret)
+        self.community_active = np.zeros(n_ret, dtype=bool)
+        self.week_last_touch = np.zeros((n_ret, len(self.channels)), dtype=np.int64)
+        self.week_coupon_orders = np.zeros(n_ret, dtype=np.int64)
+        self.pending: list[Exposures] = []
+        self.today: list[Exposures] = []
+        self._consumer_views: dict[int, Consumer] = {}
+
+        self.retailers: list[Retailer] = []
+        self.influencers_by_tier: dict[str, list[Influencer]] = {}
+        if full:
+            self.retailers = [
+                Retailer(self, i, cfg, self.money_scale) for i, cfg in enumerate(config.retailers)
+            ]
+            self._create_influencers()
+
+        self.atm = np.zeros((n, n_ret), dtype=np.float32)
+        self.saturation = np.zeros((config.population.circles, n_ret))
+        self.kpis = compute_kpis(self)
+        self.datacollector = mesa.DataCollector(model_reporters=model_reporters(list(self.kpis)))
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ world
+    def _create_influencers(self) -> None:
+        pop, rng, n = self.population, self.agent_rng, self.population.n
+        sizes = np.diff(self._circle_starts).astype(float)
+        for tier, cfg in self.config.influencers.items():
+            creators = []
+            platform = self.platform_by_name[cfg.platform]
+            k = max(1, int(round(cfg.followers_share * n)))
+            for _ in range(cfg.count):
+                home = int(rng.choice(len(sizes), p=sizes / sizes.sum()))
+                members = self._circle_order[self._circle_starts[home]:self._circle_starts[home + 1]]
+                k_in = min(len(members), int(round(k * cfg.circle_focus)))
+                inside = rng.choice(members, size=k_in, replace=False)
+                outside = rng.integers(0, n, size=k - k_in)
+                followers = np.unique(np.concatenate([inside, outside])).astype(np.int64)
+                creators.append(Influencer(
+                    self, tier, self.channel_code[tier], platform, home, followers,
+                    cfg.credibility, cfg.engagement, cfg.fee * self.money_scale,
+                ))
+            self.influencers_by_tier[tier] = creators
+
+    def circle_members(self, circle: int) -> np.ndarray:
+        """Consumer rows in ``circle``."""
+        return self._circle_order[self._circle_starts[circle]:self._circle_starts[circle + 1]]
+
+    def consumer(self, row: int) -> Consumer:
+        """A (cached) :class:`Consumer` agent viewing population row ``row``."""
+        if row not in self._consumer_views:
+            self._consumer_views[row] = Consumer(self, row)
+        return self._consumer_views[row]
+
+    @property
+    def day(self) -> int:
+        """The current day (1 on the first step)."""
+        return self.steps
+
+    # ------------------------------------------------------------- agent API
+    def publish_post(self, *, retailer: int, platform: int, channel: int, kind: int, circle: int,
+                     credibility: float, b0: float, author: int, negative: bool = False) -> int:
+        """Add one post to the log; returns its id."""
+        return int(self.posts.add(
+            retailer=retailer, platform=platform, channel=channel, kind=kind, circle=circle,
+            credibility=credibility, b0=b0, negative=negative, author=author, day=self.day,
+        )[0])
+
+    def buy_impressions(self, retailer: Retailer, platform: Platform, impressions: int) -> None:
+        """Deliver paid impressions today, to the retailer's target circles or to everyone."""
+        pop = self.population
+        targets = retailer.cfg.ad_target_circles
+        pool = (np.concatenate([self.circle_members(c) for c in targets]) if targets
+                else np.arange(pop.n))
+        weights = pop.attention[pool, platform.index] * pop.activity[pool]
+        reached = sample_by_attention(pool, weights, impressions, self.dyn_rng)
+        post = self.publish_post(
+            retailer=retailer.index, platform=platform.index, channel=self.channel_code["ads"],
+            kind=KIND["ad"], circle=-1, credibility=self.beh.ad_credibility, b0=self.beh.b0,
+            author=-1,
+        )
+        self.today.append(Exposures(reached, np.full(len(reached), post), np.ones(len(reached), np.float32),
+                                    np.full(len(reached), self.channel_code["ads"], np.int8)))
+
+    def community_groups(self, r: int) -> int:
+        """Number of community groups retailer ``r`` runs (members / group size, rounded up)."""
+        members = int(self.population.member[:, r].sum())
+        return math.ceil(members / self.retailers[r].cfg.community.group_size)
+
+    def weekly_returns(self, r: int, week_spend: dict[str, float]) -> dict[str, float]:
+        """Last-touch orders per yuan over the past week, per channel with spend; then reset."""
+        out = {}
+        for ch, spent in week_spend.items():
+            if spent <= 0:
+                continue
+            orders = (self.week_coupon_orders[r] if ch == "coupons"
+                      else self.week_last_touch[r, self.channel_code[ch]])
+            out[ch] = orders / spent
+        self.week_last_touch[r] = 0
+        self.week_coupon_orders[r] = 0
+        return out
+
+    def spend_by_channel(self) -> dict[str, float]:
+        return {ch: sum(r.spent.get(ch, 0.0) for r in self.retailers) for ch in self.spend_channels}
+
+    def targeted_circle_mask(self) -> np.ndarray:
+        mask = np.zeros(self.config.population.circles, dtype=bool)
+        for r in self.retailers:
+            mask[list(r.targeted_circles)] = True
+        return mask
+
+    # ------------------------------------------------------------------- step
+    def step(self) -> None:
+        day = self.day
+        self.metrics.start_day()
+        for p in self.platforms:
+            p.update_shocks(day)
+        match self.mode:
+            case "full":
+                self._full_step(day)
+            case "bass":
+                self._bass_step()
+            case "independent_cascade":
+                self._cascade_step(day)
+            case "threshold":
+                self._threshold_step(day)
+        self.metrics.end_day()
+        self.kpis = compute_kpis(self)
+        self.datacollector.collect(self)
+        if day >= self.days:
+            self.running = False
+
+    def _start_of_day_state(self) -> None:
+        pop = self.population
+        pop.fatigue *= self.beh.fatigue_decay
+        self.atm = diffusion.atmosphere(self.adjacency, pop.stage >= INTERESTED, self.degree)
+        aware = (pop.stage >= AWARE).astype(np.float64)
+        sizes = np.maximum(np.diff(self._circle_starts), 1)[:, None]
+        sums = np.stack([np.bincount(pop.circle, weights=aware[:, r], minlength=len(sizes))
+                         for r in range(aware.shape[1])], axis=1)
+        self.saturation = sums / sizes
+
+    def _full_step(self, day: int) -> None:
+        self._start_of_day_state()
+        self._trigger_crises(day)
+        if Retailer in self.agents_by_type:
+            self.agents_by_type[Retailer].do("act")
+        if Influencer in self.agents_by_type:
+            self.agents_by_type[Influencer].do("publish")
+        batches = self.pending + self.today
+        self.pending, self.today = [], []
+        organic = []
+        for creators in self.influencers_by_tier.values():
+            for inf in creators:
+                for post, reached in inf.deliver():
+                    organic.append((inf, post, reached))
+        organic_exp = Exposures.concat([
+            Exposures(reached, np.full(len(reached), post, np.int64),
+                      np.full(len(reached), self.beh.follower_trust, np.float32),
+                      np.full(len(reached), inf.channel, np.int8))
+            for inf, post, reached in organic
+        ])
+        batches.append(self._community_exposures())
+        self._respond_and_share(organic_exp, count_amplification=organic)
+        self._respond_and_share(Exposures.concat(batches))
+        self._purchases()
+        funnel.churn(self.population, self.beh, self.dyn_rng)
+        self._watch_sentiment(day)
+
+    # -------------------------------------------------------------- kernel
+    def _respond(self, exp: Exposures) -> tuple[np.ndarray, np.ndarray]:
+        """Book exposures on consumers and draw engagement. Returns (engaged mask, retailer)."""
+        pop, posts = self.population, self.posts
+        if len(exp) == 0:
+            return np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
+        i, r = exp.consumer, posts["retailer"][exp.post].astype(np.int64)
+        negative = posts["negative"][exp.post]
+        self.metrics.count_exposures(len(exp), int(negative.sum()), exp.channel, len(self.channels))
+        pop.ever_exposed[i] = True
+        pop.exposures += np.bincount(i, minlength=pop.n).astype(np.int32)
+        pop.stage[i, r] = np.maximum(pop.stage[i, r], AWARE)
+        first = diffusion.first_per_pair(i, r, pop.stage.shape[1])
+        untouched = pop.first_touch[i[first], r[first]] < 0
+        pop.first_touch[i[first][untouched], r[first][untouched]] = exp.channel[first][untouched]
+        last = diffusion.first_per_pair(i[::-1], r[::-1], pop.stage.shape[1])
+        last = len(exp) - 1 - last
+        pop.last_touch[i[last], r[last]] = exp.channel[last]
+        pop.last_platform[i[last], r[last]] = posts["platform"][exp.post[last]]
+        if self.mode == "independent_cascade":
+            prob = np.ones(len(exp))
+        else:
+            ctx = diffusion.ResponseContext(
+                need=pop.need, susceptibility=pop.susceptibility, circle=pop.circle,
+                fatigue=pop.fatigue, atmosphere=self.atm, festival=self._festival_today(),
+                negative_damping=self.negative_damping,
+            )
+            prob = diffusion.engagement_probability(exp, posts, ctx, self.beh)
+            diffusion.add_fatigue(pop.fatigue, exp, posts)
+        engaged = self.dyn_rng.random(len(exp)) < prob
+        self.metrics.count_engagements(int(engaged.sum()))
+        return engaged, r
+
+    def _respond_and_share(self, exp: Exposures, count_amplification=None) -> None:
+        """Response pass, optional amplification pass, then queue tomorrow's shares."""
+        engaged, r = self._respond(exp)
+        sharers, shared = self._new_engagements(exp, engaged, r)
+        if count_amplification:
+            amp = self._amplify(exp, engaged, count_amplification)
+            if len(amp):
+                e2, r2 = self._respond(amp)
+                s2, p2 = self._new_engagements(amp, e2, r2)
+                sharers, shared = np.concatenate([sharers, s2]), np.concatenate([shared, p2])
+        self._queue_shares(sharers, shared)
+
+    def _new_engagements(self, exp: Exposures, engaged: np.ndarray, r: np.ndarray):
+        """Update funnel state for engaged exposures; return first-time engagers and their posts."""
+        pop, posts = self.population, self.posts
+        idx = np.flatnonzero(engaged)
+        if len(idx) == 0:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        idx = idx[diffusion.first_per_pair(exp.consumer[idx], r[idx], pop.stage.shape[1])]
+        i, rr, post = exp.consumer[idx], r[idx], exp.post[idx]
+        negative = posts["negative"][post]
+        pos = ~negative
+        pop.source_trust[i[pos], rr[pos]] = posts["credibility"][post[pos]] * exp.trust[idx][pos]
+        fresh_pos = pos & (pop.stage[i, rr] < INTERESTED)
+        pop.stage[i[fresh_pos], rr[fresh_pos]] = INTERESTED
+        fresh_neg = negative & ~pop.negative[i, rr]
+        pop.negative[i[fresh_neg], rr[fresh_neg]] = True
+        fresh = fresh_pos | fresh_neg
+        return i[fresh], post[fresh]
+
+    def _queue_shares(self, sharers: np.ndarray, shared: np.ndarray) -> None:
+        if len(sharers) == 0 or self.graph is None:
+            return
+        if self.mode == "independent_cascade":
+            prob = np.full(len(sharers), self.config.reference.transmissibility)
+            use_trust, guanxi = False, 1.0
+        else:
+            prob = diffusion.sharing_probability(
+                sharers, shared, self.posts, self.population.circle, self.saturation,
+                self.beh, self.negative_damping,
+            )
+            use_trust, guanxi = True, self.beh.guanxi
+        self.pending.append(diffusion.share_to_ties(
+            self.graph, sharers, shared, prob, self.channel_code["wom"], self.dyn_rng,
+            use_trust=use_trust, guanxi=guanxi,
+        ))
+
+    def _amplify(self, exp: Exposures, engaged: np.ndarray, organic) -> Exposures:
+        """Traffic-pool boost: posts whose early engagement clears the platform's bar reach
+        non-followers in the post's circle (or the creator's home circle for generic posts)."""
+        if len(exp) == 0:
+            return Exposures.empty()
+        delivered = np.bincount(exp.post, minlength=len(self.posts))
+        hits = np.bincount(exp.post[engaged], minlength=len(self.posts))
+        pop = self.population
+        out = []
+        for inf, post, _ in organic:
+            extra = inf.platform.amplified_count(int(delivered[post]), int(hits[post]))
+            if extra == 0:
+                continue
+            circle = int(self.posts["circle"][post])
+            pool = self.circle_members(circle if circle >= 0 else inf.home_circle)
+            weights = pop.attention[pool, inf.platform.index] * pop.activity[pool]
+            reached = sample_by_attention(pool, weights, extra, self.dyn_rng)
+            out.append(Exposures(reached, np.full(len(reached), post, np.int64),
+                                 np.full(len(reached), 0.5 * self.beh.follower_trust, np.float32),
+                                 np.full(len(reached), inf.channel, np.int8)))
+        return Exposures.concat(out)
+
+    def _festival_today(self) -> np.ndarray:
+        n_ret = self.population.stage.shape[1]
+        if not self.retailers:
+            return np.zeros(n_ret, dtype=bool)
+        return np.array([self.day in r.cfg.festival_days for r in self.retailers])
+
+    def _community_exposures(self) -> Exposures:
+        """Members of active communities see community content and may invite contacts."""
+        pop, rng = self.population, self.dyn_rng
+        out = []
+        for ret in self.retailers:
+            r, cfg = ret.index, ret.cfg.community
+            if not self.community_active[r]:
+                continue
+            members = np.flatnonzero(pop.member[:, r])
+            if len(members) == 0:
+                continue
+            seen = members[rng.random(len(members)) < cfg.post_prob * pop.activity[members]]
+            post = self.publish_post(
+                retailer=r, platform=0, channel=self.channel_code["community"],
+                kind=KIND["community"], circle=-1, credibility=0.7, b0=self.beh.b0, author=-1,
+            )
+            ch = self.channel_code["community"]
+            out.append(Exposures(seen, np.full(len(seen), post, np.int64),
+                                 np.full(len(seen), self.config.graph.trust_strong, np.float32),
+                                 np.full(len(seen), ch, np.int8)))
+            if cfg.referral_prob > 0 and self.graph is not None:
+                inviters = members[rng.random(len(members)) < cfg.referral_prob]
+                out.append(self._referrals(ret, inviters, post))
+        return Exposures.concat(out)
+
+    def _referrals(self, ret: Retailer, inviters: np.ndarray, post: int) -> Exposures:
+        """Each inviter brings one random contact into the community (paying the reward)."""
+        g, pop = self.graph, self.population
+        deg = g.degree[inviters]
+        inviters = inviters[deg > 0]
+        if len(inviters) == 0:
+            return Exposures.empty()
+        pick = g.indptr[inviters] + (self.dyn_rng.random(len(inviters)) * g.degree[inviters]).astype(np.int64)
+        friends = g.indices[pick].astype(np.int64)
+        friends = np.unique(friends[~pop.member[friends, ret.index]])
+        reward = ret.cfg.community.referral_reward
+        affordable = len(friends) if reward <= 0 else int(ret.lines.get("community", 0.0) // reward)
+        friends = friends[:affordable]
+        if reward > 0 and len(friends):
+            ret.book("community", reward * len(friends))
+        pop.member[friends, ret.index] = True
+        ch = self.channel_code["community"]
+        return Exposures(friends, np.full(len(friends), post, np.int64),
+                         g.trust[pick[:len(friends)]].astype(np.float32) if len(friends) else np.empty(0, np.float32),
+                         np.full(len(friends), ch, np.int8))
+
+    # -------------------------------------------------------------- funnel
+    def _purchases(self) -> None:
+        pop, rng, beh, book = self.population, self.dyn_rng, self.beh, self.metrics
+        coupons = [r.coupon_available() for r in self.retailers]
+        orders = funnel.decide_purchases(
+            pop, [r.cfg for r in self.retailers], beh, self.atm, coupons, self.conversion, rng
+        )
+        for pur in orders:
+            r, rows = pur.retailer, pur.buyers
+            if len(rows) == 0:
+                continue
+            ret = self.retailers[r]
+            if coupons[r]:
+                k = min(len(rows), int(ret.lines.get("coupons", 0.0) // ret.cfg.coupon_value))
+                ret.book("coupons", k * ret.cfg.coupon_value)
+                self.week_coupon_orders[r] += k
+            funnel.record_orders(pop, pur)
+            n_orders = len(rows)
+            book.orders += n_orders
+            book.daily_orders += n_orders
+            book.orders_by_retailer[r] += n_orders
+            book.gmv[r] += n_orders * ret.cfg.price
+            book.orders_by_platform += np.bincount(pop.last_platform[rows, r],
+                                                   minlength=len(self.platforms))
+            for touch, counter in ((pop.first_touch, book.first_touch_orders),
+                                   (pop.last_touch, book.last_touch_orders)):
+                ch = touch[rows, r]
+                counter[r] += np.bincount(ch[ch >= 0], minlength=len(self.channels))
+            lt = pop.last_touch[rows, r]
+            self.week_last_touch[r] += np.bincount(lt[lt >= 0], minlength=len(self.channels))
+            self._after_purchase(ret, rows)
+
+    def _after_purchase(self, ret: Retailer, rows: np.ndarray) -> None:
+        """Satisfaction, UGC or negative posts, community joining."""
+        pop, rng, beh, r = self.population, self.dyn_rng, self.beh, ret.index
+        satisfied = rng.random(len(rows)) < ret.cfg.quality
+        unhappy = rows[~satisfied]
+        pop.negative[unhappy, r] = True
+        posters_neg = unhappy[rng.random(len(unhappy)) < beh.negative_prob]
+        happy = rows[satisfied]
+        posters_ugc = happy[rng.random(len(happy)) < beh.ugc_prob]
+        self._consumer_posts(r, posters_ugc, negative=False)
+        self._consumer_posts(r, posters_neg, negative=True)
+        if ret.cfg.allocation.get("community", 0) > 0 and ret.lines.get("community", 0) > 0:
+            joins = happy[rng.random(len(happy)) < ret.cfg.community.join_prob]
+            pop.member[joins, r] = True
+
+    def _consumer_posts(self, r: int, authors: np.ndarray, negative: bool, queue_today: bool = False) -> None:
+        """Buyers' own posts (UGC or negative) travel to their ties the next day."""
+        if len(authors) == 0:
+            return
+        pop = self.population
+        kind = KIND["negative"] if negative else KIND["ugc"]
+        ids = self.posts.add(
+            retailer=r, platform=np.argmax(pop.attention[authors], axis=1), channel=self.channel_code["ugc"],
+            kind=kind, circle=pop.circle[authors], credibility=self.beh.ugc_credibility,
+            b0=self.beh.b0, negative=negative, author=authors, day=self.day,
+        )
+        self.consumer_post_count += len(authors)
+        if self.graph is None:
+            return
+        prob = diffusion.sharing_probability(authors, ids, self.posts, pop.circle, self.saturation,
+                                             self.beh, self.negative_damping)
+        exp = diffusion.share_to_ties(self.graph, authors, ids, prob, self.channel_code["ugc"],
+                                      self.dyn_rng, guanxi=self.beh.guanxi)
+        (self.today if queue_today else self.pending).append(exp)
+
+    # -------------------------------------------------------------- crises
+    def _trigger_crises(self, day: int) -> None:
+        """A crisis shock makes ``severity`` of the retailer's aware consumers post negatively."""
+        pop = self.population
+        for s in self.config.shocks:
+            if s.kind != "crisis" or s.day != day or not self.retailers:
+                continue
+            ret = next((x for x in self.retailers if x.name == s.retailer), self.retailers[0])
+            k = int(round(s.severity * pop.n))
+            authors = self.dyn_rng.choice(pop.n, size=k, replace=False)
+            pop.negative[authors, ret.index] = True
+            pop.stage[authors, ret.index] = np.maximum(pop.stage[authors, ret.index], AWARE)
+            self._consumer_posts(ret.index, authors, negative=True, queue_today=True)
+            ret.notice_crisis(day)
+
+    def _watch_sentiment(self, day: int) -> None:
+        """Retailers notice a crisis once the negative sentiment index passes 0.2 (F34)."""
+        if self.metrics.negative_sentiment > 0.2:
+            for ret in self.retailers:
+                ret.notice_crisis(day)
+
+    # --------------------------------------------------------- reference modes
+    def _seed_engaged(self, k: int) -> np.ndarray:
+        seeds = self.dyn_rng.choice(self.population.n, size=min(k, self.population.n), replace=False)
+        self.population.stage[seeds, 0] = INTERESTED
+        self.population.ever_exposed[seeds] = True
+        return seeds.astype(np.int64)
+
+    def _reference_post(self) -> int:
+        if len(self.posts) == 0:
+            self.publish_post(retailer=0, platform=0, channel=self.channel_code["wom"],
+                              kind=KIND["scene"], circle=-1, credibility=1.0, b0=0.0, author=-1)
+        return 0
+
+    def _cascade_step(self, day: int) -> None:
+        """Independent cascade: every newly engaged consumer gets one chance per tie (prob T)."""
+        post = self._reference_post()
+        if day == 1:
+            seeds = self._seed_engaged(self.config.reference.seeds)
+            self._queue_shares(seeds, np.full(len(seeds), post, np.int64))
+            return
+        batch = Exposures.concat(self.pending)
+        self.pending = []
+        self._respond_and_share(batch)
+
+    def _threshold_step(self, day: int) -> None:
+        """Watts threshold model: engage once the engaged share of ties reaches phi."""
+        pop = self.population
+        if day == 1:
+            self._seed_engaged(self.config.reference.seeds)
+            return
+        atm = diffusion.atmosphere(self.adjacency, pop.stage[:, :1] >= INTERESTED, self.degree)[:, 0]
+        flip = (pop.stage[:, 0] < INTERESTED) & (atm >= self.config.reference.phi) & (self.degree > 0)
+        pop.stage[flip, 0] = INTERESTED
+        pop.ever_exposed[flip] = True
+        self.metrics.count_engagements(int(flip.sum()))
+
+    def _bass_step(self) -> None:
+        """Bass diffusion: adoption (a first order) with hazard 1 − exp(−(p + q·F))."""
+        pop, ref = self.population, self.config.reference
+        adopted = pop.stage[:, 0] >= CUSTOMER
+        if self.adjacency is None:
+            f = np.full(pop.n, adopted.mean())
+        else:
+            f = diffusion.atmosphere(self.adjacency, adopted[:, None], self.degree)[:, 0]
+        hazard = 1.0 - np.exp(-(ref.p + ref.q * f))
+        new = ~adopted & (self.dyn_rng.random(pop.n) < hazard)
+        pop.stage[new, 0] = CUSTOMER
+        pop.orders[new, 0] += 1
+        pop.ever_exposed[:] = True
+        n_new = int(new.sum())
+        self.metrics.orders += n_new
+        self.metrics.daily_orders += n_new
+        self.metrics.count_exposures(int((~adopted).sum()), 0, np.zeros(0, np.int8), len(self.channels))
