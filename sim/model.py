@@ -553,14 +553,14 @@ class SocialCommerceModel(mesa.Model):
         self.metrics.count_engagements(int(flip.sum()))
 
     def _bass_step(self) -> None:
-        """Bass diffusion: adoption (a first order) with hazard 1 − exp(−(p + q·F))."""
+        """Bass diffusion: adoption (a first order) with per-step hazard 1 − exp(−(p + q·F)·dt)."""
         pop, ref = self.population, self.config.reference
         adopted = pop.stage[:, 0] >= CUSTOMER
         if self.adjacency is None:
             f = np.full(pop.n, adopted.mean())
         else:
             f = diffusion.atmosphere(self.adjacency, adopted[:, None], self.degree)[:, 0]
-        hazard = 1.0 - np.exp(-(ref.p + ref.q * f))
+        hazard = 1.0 - np.exp(-(ref.p + ref.q * f) * ref.dt)
         new = ~adopted & (self.dyn_rng.random(pop.n) < hazard)
         pop.stage[new, 0] = CUSTOMER
         pop.orders[new, 0] += 1

@@ -258,6 +258,9 @@ class ReferenceSection(_Section):
 
     p: Share = Field(0.03, description="bass: innovation (external influence) per day")
     q: Annotated[float, Field(ge=0.0, le=10.0)] = Field(0.38, description="bass: imitation")
+    dt: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        1.0, description="bass: Bass time units per step; smaller steps approach the ODE"
+    )
     transmissibility: Share = Field(0.2, description="independent_cascade: T per tie")
     seeds: int = Field(10, ge=1, description="cascade/threshold: initially engaged consumers")
     phi: Share = Field(0.18, description="threshold: engaged share of ties needed")

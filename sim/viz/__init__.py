@@ -1,0 +1,1 @@
+"""The workshop page (Mesa SolaraViz) and its offline front-end assets."""
