@@ -7,8 +7,8 @@ First purchase, per interested consumer with a session today:
         × conversion_multiplier(platform of last touch) × (1 − negative_block·[negative])
 
 Repurchase, per customer who has not churned: ``repurchase_hazard × member multiplier ×
-(1 − negative_block·[negative])``. A consumer buys at most once a day; retailers are visited in
-a random order each day, so competing offers split demand.
+(1 − negative_block·[negative])``. A consumer buys at most once a day; when several
+retailers' trials succeed, one is chosen with probability proportional to its hazard.
 """
 
 from __future__ import annotations
@@ -67,18 +67,19 @@ def decide_purchases(
     atmosphere: np.ndarray, coupons: list[bool], conversion: np.ndarray,
     rng: np.random.Generator,
 ) -> list[Purchases]:
-    """Draw today's orders for every retailer, at most one order per consumer."""
+    """Draw today's orders for every retailer, at most one order per consumer.
+
+    Each retailer's hazard is an independent trial; a consumer whose trials succeed with several
+    retailers buys from one of them with probability proportional to its hazard (an
+    exponential race), so competing offers split demand by their attractiveness.
+    """
     n, n_ret = pop.n, len(retailers)
     session = rng.random(n) < pop.activity
-    bought_today = np.zeros(n, dtype=bool)
-    out: list[Purchases] = []
-    for r in rng.permutation(n_ret):
-        r = int(r)
-        cfg = retailers[r]
+    cand_rows, cand_first, cand_key, cand_ret = [], [], [], []
+    for r, cfg in enumerate(retailers):
         stage = pop.stage[:, r]
-        open_ = session & ~bought_today
-        first_rows = np.flatnonzero(open_ & (stage == INTERESTED))
-        repeat_rows = np.flatnonzero(open_ & (stage >= CUSTOMER) & ~pop.churned[:, r])
+        first_rows = np.flatnonzero(session & (stage == INTERESTED))
+        repeat_rows = np.flatnonzero(session & (stage >= CUSTOMER) & ~pop.churned[:, r])
         p_first = first_purchase_probability(
             pop, first_rows, r, cfg, beh, atmosphere, coupons[r], conversion
         )
@@ -86,12 +87,22 @@ def decide_purchases(
         rows = np.concatenate([first_rows, repeat_rows])
         p = np.concatenate([p_first, p_rep])
         hit = rng.random(len(rows)) < p
-        buyers = rows[hit]
         first = np.zeros(len(rows), dtype=bool)
         first[: len(first_rows)] = True
-        bought_today[buyers] = True
-        out.append(Purchases(r, buyers, first[hit], np.full(len(buyers), coupons[r])))
-    return out
+        cand_rows.append(rows[hit])
+        cand_first.append(first[hit])
+        cand_key.append(rng.exponential(size=int(hit.sum())) / np.maximum(p[hit], 1e-12))
+        cand_ret.append(np.full(int(hit.sum()), r))
+    rows = np.concatenate(cand_rows)
+    first = np.concatenate(cand_first)
+    ret = np.concatenate(cand_ret)
+    if n_ret > 1 and len(rows):
+        order = np.lexsort((np.concatenate(cand_key), rows))
+        keep = order[np.r_[True, rows[order][1:] != rows[order][:-1]]]
+        keep.sort()
+        rows, first, ret = rows[keep], first[keep], ret[keep]
+    return [Purchases(r, rows[ret == r], first[ret == r], np.full(int((ret == r).sum()), coupons[r]))
+            for r in range(n_ret)]
 
 
 def record_orders(pop: Population, purchases: Purchases) -> None:

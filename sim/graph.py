@@ -101,28 +101,43 @@ def _weighted_pick(cum: np.ndarray, lo: np.ndarray, hi: np.ndarray, rng) -> np.n
 def circle_graph(
     circle: np.ndarray, cfg: GraphSection, rng: np.random.Generator
 ) -> SocialGraph:
-    """Degree-corrected planted partition over the consumers' circles (vectorised)."""
+    """Degree-corrected planted partition over the consumers' circles (vectorised).
+
+    Pairs are drawn until ``n · mean_degree / 2`` distinct ties exist: hubs in small circles
+    draw the same partner repeatedly, and those duplicates are replaced rather than lost.
+    """
     n = len(circle)
     w = expected_degrees(n, cfg, rng)
     m = int(round(n * cfg.mean_degree / 2))
-    m_in = rng.binomial(m, 1.0 - cfg.mixing)
     # order consumers by circle so that each circle is a contiguous block
     order = np.argsort(circle, kind="stable")
-    w_sorted = w[order]
-    cum = np.cumsum(w_sorted)
-    starts = np.searchsorted(circle[order], np.arange(circle.max() + 2))
-    # within-circle edges: endpoint ∝ w, partner ∝ w inside the same circle
-    a = _weighted_pick(cum, np.zeros(m_in, np.int64), np.full(m_in, n, np.int64), rng)
-    c = circle[order][a]
-    b = _weighted_pick(cum, starts[c], starts[c + 1], rng)
-    # across-circle edges: both endpoints ∝ w anywhere
-    m_out = m - m_in
-    x = _weighted_pick(cum, np.zeros(m_out, np.int64), np.full(m_out, n, np.int64), rng)
-    y = _weighted_pick(cum, np.zeros(m_out, np.int64), np.full(m_out, n, np.int64), rng)
-    u = order[np.concatenate([a, x])]
-    v = order[np.concatenate([b, y])]
-    strong_p = np.concatenate([np.full(m_in, cfg.strong_share), np.full(m_out, cfg.strong_share / 3)])
-    strong = rng.random(m) < strong_p
+    cum = np.cumsum(w[order])
+    sorted_circle = circle[order]
+    starts = np.searchsorted(sorted_circle, np.arange(circle.max() + 2))
+    everyone = (np.zeros(1, np.int64), np.full(1, n, np.int64))
+
+    def draw(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        inside = rng.random(count) < 1.0 - cfg.mixing
+        lo = np.broadcast_to(everyone[0], (count,))
+        hi = np.broadcast_to(everyone[1], (count,))
+        a = _weighted_pick(cum, lo, hi, rng)  # first endpoint ∝ w anywhere
+        c = sorted_circle[a]
+        b_lo = np.where(inside, starts[c], 0)
+        b_hi = np.where(inside, starts[c + 1], n)
+        b = _weighted_pick(cum, b_lo, b_hi, rng)  # partner ∝ w, inside the circle or anywhere
+        strong = rng.random(count) < np.where(inside, cfg.strong_share, cfg.strong_share / 3)
+        return order[a], order[b], strong
+
+    u, v, strong = draw(m)
+    for _ in range(20):
+        lo, hi = np.minimum(u, v), np.maximum(u, v)
+        valid = lo != hi
+        _, first = np.unique(lo[valid] * n + hi[valid], return_index=True)
+        deficit = m - len(first)
+        if deficit <= max(1, m // 2000):
+            break
+        u2, v2, s2 = draw(int(deficit * 1.3) + 8)
+        u, v, strong = np.concatenate([u, u2]), np.concatenate([v, v2]), np.concatenate([strong, s2])
     return _from_pairs(n, u, v, strong, cfg, rng)
 
 

@@ -184,6 +184,11 @@ class RetailerSection(_Section):
         0.6, description="share by which a response cuts negative sharing and engagement"
     )
     community: CommunitySection = Field(default_factory=CommunitySection)
+    disabled_channels: list[str] = Field(
+        default_factory=list,
+        description="channels switched off: their line is 0, the other lines keep their yuan "
+        "(no renormalisation); used for counterfactual (incremental) attribution",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> "RetailerSection":
@@ -308,6 +313,12 @@ class Scenario(_Section):
             if bad:
                 raise ValueError(
                     f"retailers[{i}].allocation: unknown channel {bad[0]!r}; "
+                    f"allowed: {sorted(channels)}"
+                )
+            bad = sorted(set(r.disabled_channels) - channels)
+            if bad:
+                raise ValueError(
+                    f"retailers[{i}].disabled_channels: unknown channel {bad[0]!r}; "
                     f"allowed: {sorted(channels)}"
                 )
             if r.ad_platform not in platforms:

@@ -99,12 +99,12 @@ def plot_indices(df: pd.DataFrame, path: str | Path) -> Path:
     params = list(dict.fromkeys(df["parameter"]))
     fig = Figure(figsize=(max(6.0, 1.1 * len(params) + 2), 3.0 * len(kpis)), layout="constrained")
     axes = fig.subplots(len(kpis), 1, squeeze=False)[:, 0]
-    for ax, kpi in zip(axes, kpis):
+    for ax, kpi in zip(axes, kpis, strict=True):
         sub = df[df["kpi"] == kpi].set_index("parameter").loc[params]
         long = sub[bars].reset_index().melt(id_vars="parameter", var_name="index", value_name="value")
         sns.barplot(data=long, x="parameter", y="value", hue="index", order=params, hue_order=bars,
                     errorbar=None, ax=ax)
-        for container, name in zip(ax.containers, bars):
+        for container, name in zip(list(ax.containers)[: len(bars)], bars, strict=True):
             if name not in conf:
                 continue
             xs = [b.get_x() + b.get_width() / 2 for b in container]

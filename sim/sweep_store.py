@@ -142,8 +142,8 @@ def write_chunk(
     return path
 
 
-def _sql_str(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+def _sql_list(paths: list[Path]) -> str:
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
 
 
 def query(out_dir: str | Path, sql: str) -> Any:
@@ -156,14 +156,17 @@ def query(out_dir: str | Path, sql: str) -> Any:
     import duckdb
 
     out = Path(out_dir)
-    if not chunk_ids(out / RUNS_DIR):
+    runs = chunk_ids(out / RUNS_DIR)
+    if not runs:
         raise FileNotFoundError(f"no finished runs under {out / RUNS_DIR}")
+    # time series only of finished chunks (a killed sweep may leave one without its runs file)
+    series = [p for cid, p in sorted(chunk_ids(out / TS_DIR).items()) if cid in runs]
     con = duckdb.connect()  # in-memory: never a database file a worker could lock
     try:
-        for view, sub in (("runs", RUNS_DIR), ("timeseries", TS_DIR)):
-            if chunk_ids(out / sub):
-                glob = _sql_str(out / sub / "chunk-*.parquet")
-                con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet({glob}, union_by_name = true)")
+        for view, files in (("runs", [p for _, p in sorted(runs.items())]), ("timeseries", series)):
+            if files:
+                source = f"read_parquet({_sql_list(files)}, union_by_name = true)"
+                con.execute(f"CREATE VIEW {view} AS SELECT * FROM {source}")
         return con.execute(sql).df()
     finally:
         con.close()

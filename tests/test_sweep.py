@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import signal
@@ -178,12 +179,13 @@ def test_chunks_columns_and_manifest(tmp_path):
     assert res.total_runs == 30 and res.ran == 30 and res.chunks == math.ceil(30 / 4)
     assert sorted(chunk_ids(out / "runs")) == list(range(8))
     df = runs_frame(out)
-    assert list(df.columns) == ["run_id", "point", "replication", "seed", "behaviour.s0", "run.consumers", "gmv", "reach"]
+    ids = ["run_id", "point", "replication", "seed"]
+    assert list(df.columns) == [*ids, "behaviour.s0", "run.consumers", "gmv", "reach"]
     assert df["run_id"].tolist() == list(range(30))
     assert (df["run_id"] == df["point"] * 2 + df["replication"]).all()
     assert df["run.consumers"].dtype == np.int64 and df["seed"].dtype == np.int64
     assert df["seed"].tolist() == [run_seed(5, r) for r in range(30)]
-    manifest = __import__("json").loads((out / "manifest.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["total_runs"] == 30 and manifest["design"] == "latin_hypercube"
     assert len(manifest["samples"]) == 15 and manifest["kpis"] == ["gmv", "reach"]
     assert manifest["base"]["path"].endswith("base.toml") and manifest["base"]["scenario"] == {"name": "toy"}
@@ -201,7 +203,8 @@ def test_timeseries_and_query(tmp_path):
         SELECT r.run_id, r.gmv AS final, t.gmv AS last FROM runs r
         JOIN timeseries t ON t.run_id = r.run_id AND t.step = 4 ORDER BY r.run_id""")
     np.testing.assert_allclose(joined["final"], joined["last"])
-    by_point = query(tmp_path / "out", 'SELECT point, avg("behaviour.s0") AS s0, count(*) AS n FROM runs GROUP BY point')
+    sql = 'SELECT point, avg("behaviour.s0") AS s0, count(*) AS n FROM runs GROUP BY point'
+    by_point = query(tmp_path / "out", sql)
     assert len(by_point) == 15 and (by_point["n"] == 2).all()
 
 
@@ -289,6 +292,18 @@ def test_resume_after_sigkill(tmp_path):
     pd.testing.assert_frame_equal(runs_frame(out), runs_frame(ref))
 
 
+def test_fixed_overrides_reach_the_base(tmp_path):
+    path = _sweep(tmp_path, set={"run.days": 7, "population.circles": 3})
+    sw = load_sweep(path)
+    assert sw.fixed_overrides == {"run.days": 7, "population.circles": 3}
+    run_sweep(path, tmp_path / "out", workers=1, progress=False, run_fn=TOY)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["base"]["scenario"] == {"name": "toy", "run": {"days": 7}, "population": {"circles": 3}}
+    (tmp_path / "bad").mkdir()
+    assert "also swept" in _error(tmp_path / "bad", 'base = "base.toml"\ndesign = "sobol"\nsamples = 8\n'
+                                  '[set]\nbehaviour.s0 = 0.2\n' + GOOD_PARAM)
+
+
 def test_kpi_not_in_summary_fails_clearly(tmp_path):
     with pytest.raises(Exception, match=r"KPI\(s\) \['roas'\] not in the run summary; available"):
         run_sweep(_sweep(tmp_path, kpis=["roas"]), tmp_path / "out", workers=1, progress=False, run_fn=TOY)
@@ -306,7 +321,7 @@ def _engine_available() -> bool:
     return (ROOT / "scenarios" / "baseline.toml").is_file()
 
 
-engine = pytest.mark.skipif(not _engine_available(), reason="engine (sim.runner, scenarios/baseline.toml) not there yet")
+engine = pytest.mark.skipif(not _engine_available(), reason="engine or scenarios/baseline.toml not there yet")
 
 
 @engine
@@ -321,16 +336,20 @@ def test_unknown_parameter_rejected_by_the_scenario(tmp_path):
 @engine
 def test_real_engine_tiny_sweep(tmp_path):
     path = write_sweep(tmp_path, design="grid", base=str(ROOT / "scenarios" / "baseline.toml"), replications=2, seed=1,
-                       timeseries=True, parameters=[
-                           {"name": "run.consumers", "values": [500]},
-                           {"name": "run.days", "values": [10]},
+                       timeseries=True, set={"run.consumers": 500, "run.days": 10}, parameters=[
                            {"name": "behaviour.s0", "low": 0.05, "high": 0.3, "levels": 2},
                        ])
     res = run_sweep(path, tmp_path / "out", workers=1, progress=False)
     assert res.ran == 4
     df = runs_frame(tmp_path / "out")
     assert df["run_id"].tolist() == [0, 1, 2, 3]
-    kpis = [c for c in df.columns if c not in ("run_id", "point", "replication", "seed", "run.consumers", "run.days", "behaviour.s0")]
+    not_kpis = ("run_id", "point", "replication", "seed", "behaviour.s0")
+    kpis = [c for c in df.columns if c not in not_kpis]
     assert kpis and df[kpis].notna().any().all()
     ts = query(tmp_path / "out", "SELECT max(step) AS last, count(DISTINCT run_id) AS n FROM timeseries")
-    assert ts.loc[0, "n"] == 4 and ts.loc[0, "last"] >= 8
+    assert ts.loc[0, "n"] == 4 and ts.loc[0, "last"] == 10
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["base"]["scenario"]["run"]["consumers"] == 500
+    # the same numbers from a process pool (seeds are per run, not per worker)
+    run_sweep(path, tmp_path / "pool", workers=2, chunk_size=1, progress=False)
+    pd.testing.assert_frame_equal(runs_frame(tmp_path / "pool"), df)

@@ -5,6 +5,10 @@ Budget. The spendable budget ``(1 − reserve_share) × budget`` is split into c
 anything the line cannot pay for, so spend never exceeds budget. The reserve is only released by
 the ``adaptive`` policy.
 
+Disabled channels (``disabled_channels``) get a line of 0 yuan after the others were computed
+from the original shares, so removing a channel never moves its money elsewhere; the adaptive
+policy never funds them (a channel without spend is never judged best).
+
 Pacing. Each campaign day a line may spend ``remaining / days left``; creator posts are bought
 whenever the accumulated allowance covers a fee, so a re-allocated line changes the pace at once.
 """
@@ -42,6 +46,9 @@ class Retailer(mesa.Agent):
         self.lines: dict[str, float] = {
             ch: spendable * share / total_share for ch, share in cfg.allocation.items()
         }
+        for ch in cfg.disabled_channels:  # switched off: no money, other lines unchanged
+            if ch in self.lines:
+                self.lines[ch] = 0.0
         self.spent: dict[str, float] = {ch: 0.0 for ch in model.spend_channels}
         self.allowance: dict[str, float] = {ch: 0.0 for ch in self.lines}
         kinds = list(cfg.content_mix)
