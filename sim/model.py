@@ -21,6 +21,7 @@ import math
 import mesa
 import networkx as nx
 import numpy as np
+from pydantic import ValidationError
 
 from . import diffusion, funnel
 from .agents import Consumer, Influencer, Retailer
@@ -29,7 +30,7 @@ from .graph import SocialGraph, build_graph, edgelist_size, from_networkx
 from .metrics import MetricsBook, compute_kpis, model_reporters
 from .platforms import Platform, sample_by_attention
 from .population import AWARE, CUSTOMER, INTERESTED, build_population
-from .scenario import NON_TIER_CHANNELS, Scenario
+from .scenario import NON_TIER_CHANNELS, Scenario, ScenarioError, ShockSection
 
 ORGANIC_CHANNELS = ("wom", "ugc")
 
@@ -163,6 +164,29 @@ class SocialCommerceModel(mesa.Model):
     def day(self) -> int:
         """The current day (1 on the first step)."""
         return self.steps
+
+    def apply_reach_shock(self, platform: str, factor: float, end_day: int | None = None) -> None:
+        """Scale ``platform``'s organic reach by ``factor`` (0–10) from the next step on.
+
+        A mid-run algorithm change (e.g. ``factor=0.58``: −42 % exposure), booked like a
+        scenario ``[[shocks]]`` entry of kind ``reach`` starting on day ``self.day + 1`` and
+        lasting through ``end_day`` (default: the end of the run). Shocks compound.
+
+        Raises:
+            ScenarioError: unknown platform, or factor / end_day out of range.
+        """
+        if platform not in self.platform_by_name:
+            raise ScenarioError(
+                f"apply_reach_shock: platform: unknown platform {platform!r}; "
+                f"allowed: {sorted(self.platform_by_name)}"
+            )
+        try:
+            shock = ShockSection(kind="reach", day=self.day + 1, end_day=end_day,
+                                 platform=platform, factor=factor)
+        except ValidationError as exc:
+            raise ScenarioError(f"apply_reach_shock: {exc.errors()[0]['msg']} "
+                                f"(got factor={factor!r}, end_day={end_day!r})") from None
+        self.platform_by_name[platform].shocks.append(shock)
 
     # ------------------------------------------------------------- agent API
     def publish_post(self, *, retailer: int, platform: int, channel: int, kind: int, circle: int,

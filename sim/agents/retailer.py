@@ -78,6 +78,28 @@ class Retailer(mesa.Agent):
     def total_spent(self) -> float:
         return sum(self.spent.values())
 
+    def replan(self, cfg: RetailerSection, scale: float) -> None:
+        """Adopt a revised plan mid-campaign: a new ``cfg.budget`` and/or ``cfg.allocation``.
+
+        The revised spendable budget ``(1 − reserve_share) × budget × scale`` (yuan) is split
+        by the new allocation; each channel's line becomes its share minus what the channel
+        has already spent (never below 0). The reserve is whatever the revised budget leaves
+        after spend and lines (never below 0), so total spend never exceeds the larger of the
+        revised budget and the spend already booked. Re-allocations of the adaptive policy
+        are replaced by the new split.
+        """
+        self.cfg = cfg
+        self.budget = cfg.budget * scale
+        total_share = sum(cfg.allocation.values()) or 1.0
+        spendable = self.budget * (1.0 - cfg.reserve_share)
+        self.lines = {
+            ch: max(0.0, spendable * share / total_share - self.spent.get(ch, 0.0))
+            for ch, share in cfg.allocation.items()
+        }
+        self.reserve = max(0.0, self.budget - self.total_spent - sum(self.lines.values()))
+        for ch in self.lines:
+            self.allowance.setdefault(ch, 0.0)
+
     def in_campaign(self, day: int) -> bool:
         return self.cfg.start_day <= day <= self.end_day
 
