@@ -31,6 +31,12 @@ if [ ! -x "$venv/bin/python" ] || ! python_ok "$venv/bin/python"; then
     rm -rf "$venv"
     "$py" -m venv "$venv"
 fi
-"$venv/bin/python" -m pip install --quiet --upgrade pip >/dev/null
-"$venv/bin/python" -m pip install --quiet -e ".[${extras}]"
+log="$(mktemp)"
+if ! { "$venv/bin/python" -m pip install --upgrade pip && \
+       "$venv/bin/python" -m pip install -e ".[${extras}]"; } >"$log" 2>&1; then
+    tail -40 "$log" >&2
+    echo "error: installing socsim failed (full log: $log)" >&2
+    exit 1
+fi
+rm -f "$log"
 echo "installed socsim into $venv ($("$venv/bin/python" --version))" >&2

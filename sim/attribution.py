@@ -79,7 +79,10 @@ def counterfactual_jobs(scenario: Scenario, channel: str,
 
 
 def gross_margin(scenario: Scenario, summary: dict[str, float]) -> float:
-    """Σ GMV × margin over retailers (yuan) from a run's summary."""
+    """Gross profit over retailers (yuan) from a run's summary: the ``profit`` KPI, else
+    Σ GMV × margin."""
+    if "profit" in summary:
+        return summary["profit"]
     if len(scenario.retailers) == 1:
         return summary["gmv"] * scenario.retailers[0].margin
     return sum(summary[f"{r.name}_gmv"] * r.margin for r in scenario.retailers)
@@ -107,7 +110,7 @@ class Attribution:
             lt, inc = row.last_touch_orders, row.incremental_orders
             if row.kind == "organic":
                 if lt > 0:
-                    out.append(f"{row.channel}: last touch credits {lt:.0f} orders to consumers' "
+                    out.append(f"{row.channel}: last touch credits {_orders(lt)} to consumers' "
                                "own word of mouth, which has no budget; those orders were set "
                                "off by the paid channels.")
                 continue
@@ -115,11 +118,11 @@ class Attribution:
                 continue
             ci = f"95% CI {row.incremental_lo:+.0f} to {row.incremental_hi:+.0f}"
             if row.n >= 2 and row.incremental_lo <= 0 <= row.incremental_hi:
-                out.append(f"{row.channel}: last touch credits {lt:.0f} orders, but removing it "
-                           f"changes orders by {-inc:+.0f} ({ci}): no measurable lift.")
+                out.append(f"{row.channel}: last touch credits {_orders(lt)}, but its "
+                           f"incremental orders are {inc:+.0f} ({ci}): no measurable lift.")
             elif inc <= 0:
                 out.append(f"{row.channel}: removing it does not reduce orders "
-                           f"({inc:+.0f} incremental, {ci}); last touch credits {lt:.0f}.")
+                           f"({inc:+.0f} incremental, {ci}); last touch credits {_orders(lt)}.")
             else:
                 ratio = row.last_touch_ratio
                 if ratio > 1.5:
@@ -131,6 +134,10 @@ class Attribution:
                 out.append(f"{row.channel}: last touch {lt:.0f} vs incremental {inc:.0f} orders "
                            f"({ci}): {word}.")
         return out
+
+
+def _orders(x: float) -> str:
+    return f"{x:.0f} order" + ("" if round(x) == 1 else "s")
 
 
 def attribution_from_runs(scenario: Scenario, base: Sequence[RunResult],

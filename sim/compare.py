@@ -17,9 +17,9 @@ Statistics, per scenario and KPI (columns of :attr:`Comparison.table`):
 ``p_superior``
     share of paired replications in which the scenario *beats* the first scenario; a tie
     counts one half (so the first scenario's own row is 0.5). "Beats" means *higher*, except
-    for the KPIs in :data:`LOWER_IS_BETTER` (CAC, negative sentiment, platform dependence and
-    platform HHI), where it means *lower*. For KPIs without a natural direction (spend,
-    exposures, ...) the number is simply the share of runs in which the value is higher.
+    for the KPIs in :data:`LOWER_IS_BETTER` (CAC, negative sentiment, platform dependence,
+    platform HHI and cost per community member), where it means *lower*. For KPIs without a
+    natural direction (spend, exposures, ...) it is simply the share of runs with a higher value.
 """
 
 from __future__ import annotations
@@ -33,9 +33,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .population import STAGES
 from .runner import RunResult, _run_job, mean_interval, replication_seeds, run_jobs
-from .scenario import NON_TIER_CHANNELS, Scenario, ScenarioError, load_scenario
+from .scenario import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
     from .attribution import Attribution
@@ -43,7 +42,8 @@ if TYPE_CHECKING:
 COLUMNS = ["scenario", "kpi", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "p_superior"]
 """Columns of the tidy comparison table (and of ``comparison.csv``)."""
 
-LOWER_IS_BETTER = frozenset({"cac", "negative_sentiment", "platform_dependence", "platform_hhi"})
+LOWER_IS_BETTER = frozenset({"cac", "negative_sentiment", "platform_dependence", "platform_hhi",
+                             "cost_per_member"})
 """KPIs where a lower value is better: for them a scenario "beats" another when it is lower."""
 
 KPI_LABELS = {
@@ -51,9 +51,10 @@ KPI_LABELS = {
     "buyers": "buyers", "reach": "reach", "spend": "spend", "repurchase_rate": "repurchase rate",
     "negative_sentiment": "negative sentiment", "platform_dependence": "platform dependence",
     "platform_hhi": "platform HHI", "engagement_rate": "engagement rate", "members": "members",
-    "breakout": "breakout share", "ugc_share": "UGC share",
+    "breakout": "breakout share", "ugc_share": "UGC share", "profit": "gross profit",
+    "cost_per_member": "cost per member",
 }
-MONEY_KPIS = frozenset({"gmv", "spend", "cac"})
+MONEY_KPIS = frozenset({"gmv", "spend", "cac", "profit", "cost_per_member"})
 """KPIs measured in yuan (plus every ``spend_<channel>`` and ``<retailer>_gmv``)."""
 
 
@@ -68,21 +69,18 @@ def is_money(kpi: str) -> bool:
 
 
 def kpi_names(scenario: Scenario) -> list[str]:
-    """Every KPI a run of ``scenario`` reports (the keys of ``RunResult.summary``)."""
-    from .metrics import KPI_DEFINITIONS
+    """Every KPI a run of ``scenario`` reports (the keys of ``RunResult.summary``).
 
-    names = list(KPI_DEFINITIONS)
-    names += [f"stage_{s}" for s in STAGES]
-    if scenario.run.mode == "full":
-        names += [f"spend_{ch}" for ch in [*scenario.influencers, *NON_TIER_CHANNELS]]
-    else:
-        names += [f"spend_{ch}" for ch in NON_TIER_CHANNELS]
-    for p in scenario.platforms:
-        names += [f"orders_{p}", f"organic_{p}"]
-    if len(scenario.retailers) > 1:
-        for r in scenario.retailers:
-            names += [f"{r.name}_orders", f"{r.name}_gmv", f"{r.name}_share"]
-    return names
+    Read off a tiny copy of the world (50 consumers), so the list always matches
+    :func:`sim.metrics.compute_kpis` (per-channel, per-platform and per-retailer KPIs included).
+    """
+    from .model import SocialCommerceModel
+
+    small = scenario.model_copy(update={"run": scenario.run.model_copy(
+        update={"consumers": 50, "days": 1})})
+    if small.graph.kind == "edgelist":
+        small = scenario
+    return list(SocialCommerceModel(small, seed=0).kpis)
 
 
 # --------------------------------------------------------------------------- statistics
@@ -227,22 +225,51 @@ class Comparison:
         return sorted(((n, float(means[n])) for n in self.names),
                       key=lambda t: t[1], reverse=kpi not in LOWER_IS_BETTER)
 
+    def headline(self, kpi: str | None = None) -> str:
+        """One sentence: which scenario is best on ``kpi`` and how sure that is."""
+        kpi = kpi or self.metric
+        label, ref, n = kpi_label(kpi), self.reference, len(self.seeds)
+        ranking = self.ranking(kpi)
+        if len(ranking) < 2:
+            return f"{ref}: {label} {fmt_value(ranking[0][1], kpi)} (nothing to compare)."
+        best = ranking[0][0]
+        if best == ref:
+            others = [self.paired(ref, o, kpi).outcome for o in self.names[1:]]
+            if all(o == "worse" for o in others):
+                return f"Keep {ref}: every alternative does worse on {label} ({n} paired runs)."
+            if all(o == "identical" for o in others):
+                return f"All scenarios give identical {label} in every run."
+            return (f"No alternative beats {ref} on {label}: {ref} has the highest mean, and no "
+                    f"alternative's difference is clearly positive ({n} paired runs).")
+        p = self.paired(ref, best, kpi)
+        if p.outcome != "better":
+            return (f"{best} has the best mean {label}, but its lead over {ref} is not "
+                    f"distinguishable from noise in {n} paired runs ({100 * p.p_superior:.0f}% "
+                    "wins).")
+        text = (f"{best} is best on {label}: it beats {ref} in {100 * p.p_superior:.0f}% of "
+                f"paired runs (mean {fmt_signed(p.diff, kpi)}{_relative(p)}).")
+        second = ranking[1][0]
+        if second != ref:
+            q = self.paired(second, best, kpi)
+            if q.outcome == "better":
+                text += (f" It also beats the runner-up {second} "
+                         f"({100 * q.p_superior:.0f}% of runs).")
+            else:
+                text += (f" Its lead over the runner-up {second} is not distinguishable from "
+                         f"noise ({100 * q.p_superior:.0f}% of runs).")
+        return text
+
     def verdict_lines(self, kpi: str | None = None) -> list[str]:
-        """The plain-language verdict: ranking, each scenario against the first, and the
-        winner against the runner-up when neither is the first."""
+        """The plain-language verdict: headline, ranking, each scenario against the first."""
         kpi = kpi or self.metric
         label = kpi_label(kpi)
         ranking = self.ranking(kpi)
         sep = " < " if kpi in LOWER_IS_BETTER else " > "
-        lines = [f"{label} (mean of {len(self.seeds)} paired runs): "
+        lines = [self.headline(kpi),
+                 f"{label} (mean of {len(self.seeds)} paired runs): "
                  + sep.join(f"{n} {fmt_value(m, kpi)}" for n, m in ranking) + "."]
         for name in self.names[1:]:
             lines.append(verdict_sentence(self.paired(self.reference, name, kpi)))
-        if len(ranking) >= 3:
-            best, second = ranking[0][0], ranking[1][0]
-            if self.reference not in (best, second):
-                lines.append("Best against runner-up: "
-                             + verdict_sentence(self.paired(second, best, kpi)))
         return lines + self.notes
 
     @property

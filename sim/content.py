@@ -33,37 +33,63 @@ POST_FIELDS: dict[str, type] = {
     "negative": np.bool_,  # negative content about the retailer
     "author": np.int64,  # influencer unique_id, consumer row, or -1
     "day": np.int32,  # day published
+    "homogeneity": np.float32,  # fatigue added per exposure (≥ 0); default HOMOGENEITY[kind]
+    "framed": np.bool_,  # guanxi ("neighbourly sharing") framing; default False
+    "reused": np.bool_,  # near-duplicate of earlier copy (content_reuse); default False
 }
+OPTIONAL_POST_FIELDS = ("homogeneity", "framed", "reused")
+"""Fields :meth:`PostLog.add` fills when omitted (from the kind, or False)."""
 
 
 class PostLog:
-    """Append-only table of every post of a run (numpy column per field)."""
+    """Append-only table of every post of a run (numpy column per field).
+
+    Columns live in buffers whose capacity doubles when full, so appending a post costs O(1)
+    amortised (not a copy of the whole log); ``log[field]`` is a view of the filled part.
+    """
 
     def __init__(self) -> None:
-        self.cols: dict[str, np.ndarray] = {k: np.empty(0, dtype=t) for k, t in POST_FIELDS.items()}
+        self._buf: dict[str, np.ndarray] = {k: np.empty(64, dtype=t) for k, t in POST_FIELDS.items()}
+        self._n = 0
+
+    @property
+    def cols(self) -> dict[str, np.ndarray]:
+        """Every column (views of the filled part)."""
+        return {k: b[: self._n] for k, b in self._buf.items()}
 
     def __len__(self) -> int:
-        return len(self.cols["retailer"])
+        return self._n
 
     def __getitem__(self, field: str) -> np.ndarray:
-        return self.cols[field]
+        return self._buf[field][: self._n]
 
     def add(self, **columns: np.ndarray | float | int) -> np.ndarray:
         """Append posts (all columns broadcast to one length); returns their post ids."""
         n = max(np.size(v) for v in columns.values())
+        if "homogeneity" not in columns and "kind" in columns:
+            columns["homogeneity"] = HOMOGENEITY[np.asarray(columns["kind"], dtype=np.int64)]
+        columns.setdefault("framed", False)
+        columns.setdefault("reused", False)
         missing = set(POST_FIELDS) - set(columns)
         if missing:
             raise ValueError(f"post fields missing: {sorted(missing)}")
-        start = len(self)
+        start, end = self._n, self._n + n
+        capacity = len(self._buf["retailer"])
+        if end > capacity:
+            capacity = max(2 * capacity, end)
+            for k, buf in self._buf.items():
+                grown = np.empty(capacity, dtype=buf.dtype)
+                grown[:start] = buf[:start]
+                self._buf[k] = grown
         for k, t in POST_FIELDS.items():
-            v = np.broadcast_to(np.asarray(columns[k], dtype=t), (n,))
-            self.cols[k] = np.concatenate([self.cols[k], v])
-        return np.arange(start, start + n, dtype=np.int64)
+            self._buf[k][start:end] = np.asarray(columns[k], dtype=t)
+        self._n = end
+        return np.arange(start, end, dtype=np.int64)
 
     def count(self, mask_field: str | None = None, value: int | None = None) -> int:
         if mask_field is None:
             return len(self)
-        return int(np.count_nonzero(self.cols[mask_field] == value))
+        return int(np.count_nonzero(self[mask_field] == value))
 
 
 @dataclass

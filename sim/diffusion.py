@@ -35,12 +35,12 @@ def share_to_ties(
     channel: int,
     rng: np.random.Generator,
     use_trust: bool = True,
-    guanxi: float = 1.0,
+    guanxi: float | np.ndarray = 1.0,
 ) -> Exposures:
     """Each sharer passes its post to each tie with probability ``prob × trust × guanxi``.
 
-    ``prob`` is per sharer (0–1). ``guanxi`` multiplies the probability over strong ties
-    (relationship framing). With ``use_trust=False`` the tie trust is taken as 1 (the
+    ``prob`` is per sharer (0–1). ``guanxi`` (a number, or one per sharer) multiplies the
+    probability over strong ties (relationship framing). With ``use_trust=False`` the tie trust is taken as 1 (the
     independent-cascade reference mode, where ``prob`` is the transmissibility T).
     Returns the resulting exposures (delivered the next day by the caller).
     """
@@ -51,8 +51,9 @@ def share_to_ties(
     if use_trust:
         tie_trust = graph.trust[pos]
         p = p * tie_trust
-        if guanxi != 1.0:
-            p = np.where(graph.strong[pos], p * guanxi, p)
+        g = np.asarray(guanxi, dtype=np.float64)
+        if g.ndim or g != 1.0:
+            p = np.where(graph.strong[pos], p * (g[owner] if g.ndim else g), p)
     else:
         tie_trust = np.ones(len(pos), dtype=np.float32)
     hit = rng.random(len(pos)) < p
@@ -75,13 +76,15 @@ class ResponseContext:
     atmosphere: np.ndarray  # N×R engaged share of ties (0–1)
     festival: np.ndarray  # R bool, festival/ritual day for the retailer
     negative_damping: np.ndarray  # R, 0–1 multiplier on engagement with negative posts
+    seen_before: np.ndarray | None = None  # per exposure: consumer saw the retailer before
 
 
 def engagement_probability(
     exp: Exposures, posts: PostLog, ctx: ResponseContext, beh: BehaviourSection
 ) -> np.ndarray:
     """P(engage) = σ(b0 + appeal + b_cred·cred·trust + b_atm·atm·susc + b_need·need
-    + b_circle·[circle match] + b_ritual·festival − b_fatigue·fatigue [+ negativity])."""
+    + b_circle·[circle match] + b_ritual·festival − b_fatigue·fatigue [+ negativity]
+    − b_duplicate·[reused copy seen by a consumer who saw the retailer's content before])."""
     i, p = exp.consumer, exp.post
     r = posts["retailer"][p].astype(np.int64)
     kind = posts["kind"][p]
@@ -97,13 +100,18 @@ def engagement_probability(
         - beh.b_fatigue * ctx.fatigue[i]
         + beh.negativity_weight * negative
     )
+    if ctx.seen_before is not None and beh.b_duplicate:
+        logit = logit - beh.b_duplicate * (posts["reused"][p] & ctx.seen_before)
     prob = 1.0 / (1.0 + np.exp(-logit))
     return np.where(negative, prob * ctx.negative_damping[r], prob)
 
 
 def add_fatigue(fatigue: np.ndarray, exp: Exposures, posts: PostLog) -> None:
-    """Each exposure adds its content kind's homogeneity to the consumer's fatigue."""
-    np.add.at(fatigue, exp.consumer, HOMOGENEITY[posts["kind"][exp.post]])
+    """Each exposure adds its post's homogeneity to the consumer's fatigue: the kind's
+    :data:`~sim.content.HOMOGENEITY`, plus ``reuse_fatigue`` for near-duplicate copy."""
+    rows, inverse = np.unique(exp.consumer, return_inverse=True)  # O(exposures), not O(N)
+    fatigue[rows] += np.bincount(inverse, weights=posts["homogeneity"][exp.post],
+                                 minlength=len(rows)).astype(fatigue.dtype)
 
 
 def sharing_probability(

@@ -38,14 +38,23 @@ KPI_DEFINITIONS: dict[str, str] = {
     "platform_dependence": "largest platform's share of orders (0–1)",
     "platform_hhi": "Herfindahl index of orders over platforms (0–1)",
     "members": "community members over all retailers",
+    "referred_members": "community members who joined through a member's referral",
+    "fission": "referred members per member who joined otherwise (fission coefficient, F28)",
+    "cost_per_member": "community spend / members, yuan",
+    "engagement_rate_targeted": "engagement rate of exposures to consumers in the circles the "
+    "campaigns targeted (creators' home circles and target circles)",
+    "profit": "gross profit Σ (price − unit cost) over orders, yuan",
     "breakout": "buyers outside the circles the campaigns targeted / buyers",
     "daily_engagements": "engagements today",
     "daily_orders": "orders today",
     "daily_exposures": "exposures today",
 }
 """Core KPIs. Per-stage counts (``stage_<name>``), per-channel spend (``spend_<channel>``),
-per-platform orders (``orders_<platform>``) and per-retailer orders, GMV and market share
-(``<retailer>_orders``, ``<retailer>_gmv``, ``<retailer>_share``) are added per scenario."""
+per-platform orders and organic creator exposures delivered today (``orders_<platform>``,
+``organic_<platform>``), unique reach per channel (``reach_<channel>``: consumers who got at
+least one exposure credited to that channel) and per-retailer orders, GMV, market share and
+price (``<retailer>_orders``, ``<retailer>_gmv``, ``<retailer>_share``, ``<retailer>_price``)
+are added per scenario."""
 
 
 def ratio(num: float, den: float) -> float:
@@ -55,7 +64,8 @@ def ratio(num: float, den: float) -> float:
 class MetricsBook:
     """Cumulative counters the model updates during a step, and the KPI snapshot."""
 
-    def __init__(self, channels: list[str], n_platforms: int, n_retailers: int) -> None:
+    def __init__(self, channels: list[str], n_platforms: int, n_retailers: int,
+                 n_circles: int = 1) -> None:
         self.exposures = 0
         self.engagements = 0
         self.orders = 0
@@ -63,6 +73,9 @@ class MetricsBook:
         self.daily_engagements = 0
         self.daily_orders = 0
         self.gmv = np.zeros(n_retailers)
+        self.profit = np.zeros(n_retailers)  # Σ (price − unit cost), yuan
+        self.exposures_by_circle = np.zeros(n_circles, dtype=np.int64)
+        self.engagements_by_circle = np.zeros(n_circles, dtype=np.int64)
         self.orders_by_retailer = np.zeros(n_retailers, dtype=np.int64)
         self.orders_by_platform = np.zeros(n_platforms, dtype=np.int64)
         self.first_touch_orders = np.zeros((n_retailers, len(channels)), dtype=np.int64)
@@ -106,7 +119,7 @@ def compute_kpis(model: "SocialCommerceModel") -> dict[str, float]:
     spend_by_channel = model.spend_by_channel()
     spend = float(sum(spend_by_channel.values()))
     gmv = float(book.gmv.sum())
-    margin_gmv = float(sum(book.gmv[r] * ret.cfg.margin for r, ret in enumerate(model.retailers)))
+    margin_gmv = float(book.profit.sum())
     consumer_posts = model.consumer_post_count
     platform_orders = book.orders_by_platform
     total_orders = int(platform_orders.sum())
@@ -134,6 +147,12 @@ def compute_kpis(model: "SocialCommerceModel") -> dict[str, float]:
         "platform_dependence": float(shares.max()) if total_orders else 0.0,
         "platform_hhi": float((shares**2).sum()) if total_orders else 0.0,
         "members": float(pop.member.sum()),
+        "referred_members": float(pop.referred.sum()),
+        "fission": ratio(pop.referred.sum(), pop.member.sum() - pop.referred.sum()),
+        "cost_per_member": ratio(spend_by_channel.get("community", 0.0), pop.member.sum()),
+        "engagement_rate_targeted": ratio(book.engagements_by_circle[targeted].sum(),
+                                          book.exposures_by_circle[targeted].sum()),
+        "profit": margin_gmv,
         "breakout": ratio(breakout_buyers, buyers),
         "daily_engagements": float(book.daily_engagements),
         "daily_orders": float(book.daily_orders),
@@ -146,12 +165,17 @@ def compute_kpis(model: "SocialCommerceModel") -> dict[str, float]:
     for p in model.platforms:
         kpis[f"orders_{p.name}"] = float(platform_orders[p.index])
         kpis[f"organic_{p.name}"] = float(p.delivered_organic)
+    reached_by = getattr(model, "reached_by", None)
+    if reached_by is not None:
+        for ch, count in zip(model.channels, reached_by.sum(axis=0)):
+            kpis[f"reach_{ch}"] = float(count)
     if len(model.retailers) > 1:
         total = book.orders_by_retailer.sum()
         for ret in model.retailers:
             kpis[f"{ret.name}_orders"] = float(book.orders_by_retailer[ret.index])
             kpis[f"{ret.name}_gmv"] = float(book.gmv[ret.index])
             kpis[f"{ret.name}_share"] = ratio(book.orders_by_retailer[ret.index], total)
+            kpis[f"{ret.name}_price"] = float(ret.price)
     return kpis
 
 

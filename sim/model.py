@@ -23,12 +23,14 @@ import networkx as nx
 import numpy as np
 from pydantic import ValidationError
 
-from . import diffusion, funnel
+from . import community, crisis, diffusion, funnel
 from .agents import Consumer, Influencer, Retailer
-from .content import KIND, Exposures, PostLog
+from .cascade import cascade_generation
+from .content import HOMOGENEITY, KIND, Exposures, PostLog
 from .graph import SocialGraph, build_graph, edgelist_size, from_networkx
+from .incremental import AttentionSampler, CircleShare, NeighbourShare
 from .metrics import MetricsBook, compute_kpis, model_reporters
-from .platforms import Platform, sample_by_attention
+from .platforms import Platform
 from .population import AWARE, CUSTOMER, INTERESTED, build_population
 from .scenario import NON_TIER_CHANNELS, Scenario, ScenarioError, ShockSection
 
@@ -106,7 +108,15 @@ class SocialCommerceModel(mesa.Model):
         self.spend_channels = tiers + list(NON_TIER_CHANNELS)
         self.posts = PostLog()
         self.consumer_post_count = 0
-        self.metrics = MetricsBook(self.channels, len(self.platforms), n_ret)
+        self.metrics = MetricsBook(self.channels, len(self.platforms), n_ret,
+                                   config.population.circles)
+        # unique reach per channel (consumers × channels), for the reach_<channel> KPIs
+        self.reached_by = np.zeros((n, len(self.channels)), dtype=bool)
+        # platform index each retailer's community lives on (default: the first platform)
+        self.community_platform = [
+            self.platform_by_name[r.community.platform].index if r.community.platform else 0
+            for r in config.retailers
+        ] if full else []
         self.negative_damping = np.ones(n_ret)
         self.community_active = np.zeros(n_ret, dtype=bool)
         self.week_last_touch = np.zeros((n_ret, len(self.channels)), dtype=np.int64)
@@ -125,6 +135,10 @@ class SocialCommerceModel(mesa.Model):
 
         self.atm = np.zeros((n, n_ret), dtype=np.float32)
         self.saturation = np.zeros((config.population.circles, n_ret))
+        # daily state kept up to date incrementally (same values as a full recomputation)
+        self._atm_tracker = NeighbourShare(self.graph, n_ret) if self.graph is not None else None
+        self._saturation_tracker = CircleShare(pop.circle, config.population.circles, n_ret)
+        self.sampler = AttentionSampler(pop.attention, pop.activity)
         self.kpis = compute_kpis(self)
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters(list(self.kpis)))
         self.datacollector.collect(self)
@@ -190,21 +204,29 @@ class SocialCommerceModel(mesa.Model):
 
     # ------------------------------------------------------------- agent API
     def publish_post(self, *, retailer: int, platform: int, channel: int, kind: int, circle: int,
-                     credibility: float, b0: float, author: int, negative: bool = False) -> int:
-        """Add one post to the log; returns its id."""
+                     credibility: float, b0: float, author: int, negative: bool = False,
+                     reused: bool = False, framed: bool = False) -> int:
+        """Add one post to the log; returns its id.
+
+        ``reused``: near-duplicate copy, whose exposures add ``behaviour.reuse_fatigue`` to the
+        kind's fatigue; ``framed``: guanxi framing (sharing over strong ties × guanxi_boost).
+        """
+        homogeneity = float(HOMOGENEITY[kind]) + (self.beh.reuse_fatigue if reused else 0.0)
         return int(self.posts.add(
             retailer=retailer, platform=platform, channel=channel, kind=kind, circle=circle,
             credibility=credibility, b0=b0, negative=negative, author=author, day=self.day,
+            homogeneity=homogeneity, framed=framed, reused=reused,
         )[0])
 
     def buy_impressions(self, retailer: Retailer, platform: Platform, impressions: int) -> None:
         """Deliver paid impressions today, to the retailer's target circles or to everyone."""
         pop = self.population
         targets = retailer.cfg.ad_target_circles
-        pool = (np.concatenate([self.circle_members(c) for c in targets]) if targets
-                else np.arange(pop.n))
-        weights = pop.attention[pool, platform.index] * pop.activity[pool]
-        reached = sample_by_attention(pool, weights, impressions, self.dyn_rng)
+        pool, cum = self.sampler.pool(
+            ("circles", *targets) if targets else "everyone", platform.index,
+            lambda: (np.concatenate([self.circle_members(c) for c in targets]) if targets
+                     else np.arange(pop.n)))
+        reached = self.sampler.draw(pool, cum, impressions, self.dyn_rng)
         post = self.publish_post(
             retailer=retailer.index, platform=platform.index, channel=self.channel_code["ads"],
             kind=KIND["ad"], circle=-1, credibility=self.beh.ad_credibility, b0=self.beh.b0,
@@ -264,12 +286,12 @@ class SocialCommerceModel(mesa.Model):
     def _start_of_day_state(self) -> None:
         pop = self.population
         pop.fatigue *= self.beh.fatigue_decay
-        self.atm = diffusion.atmosphere(self.adjacency, pop.stage >= INTERESTED, self.degree)
-        aware = (pop.stage >= AWARE).astype(np.float64)
-        sizes = np.maximum(np.diff(self._circle_starts), 1)[:, None]
-        sums = np.stack([np.bincount(pop.circle, weights=aware[:, r], minlength=len(sizes))
-                         for r in range(aware.shape[1])], axis=1)
-        self.saturation = sums / sizes
+        engaged = pop.stage >= INTERESTED
+        if self._atm_tracker is None:
+            self.atm = diffusion.atmosphere(self.adjacency, engaged, self.degree)
+        else:
+            self.atm = self._atm_tracker.update(engaged)
+        self.saturation = self._saturation_tracker.update(pop.stage >= AWARE)
 
     def _full_step(self, day: int) -> None:
         self._start_of_day_state()
@@ -291,11 +313,12 @@ class SocialCommerceModel(mesa.Model):
                       np.full(len(reached), inf.channel, np.int8))
             for inf, post, reached in organic
         ])
-        batches.append(self._community_exposures())
+        batches.append(community.community_day(self))
         self._respond_and_share(organic_exp, count_amplification=organic)
         self._respond_and_share(Exposures.concat(batches))
         self._purchases()
         funnel.churn(self.population, self.beh, self.dyn_rng)
+        crisis.repair_opinions(self)
         self._watch_sentiment(day)
 
     # -------------------------------------------------------------- kernel
@@ -308,7 +331,12 @@ class SocialCommerceModel(mesa.Model):
         negative = posts["negative"][exp.post]
         self.metrics.count_exposures(len(exp), int(negative.sum()), exp.channel, len(self.channels))
         pop.ever_exposed[i] = True
-        pop.exposures += np.bincount(i, minlength=pop.n).astype(np.int32)
+        np.add.at(pop.exposures, i, 1)  # O(exposures), not O(N)
+        seen_before = pop.brand_exposures[i, r] > 0  # before today's batch (near-duplicates)
+        np.add.at(pop.brand_exposures, (i, r), 1)
+        self.reached_by[i, exp.channel] = True
+        n_circles = len(self.metrics.exposures_by_circle)
+        self.metrics.exposures_by_circle += np.bincount(pop.circle[i], minlength=n_circles)
         pop.stage[i, r] = np.maximum(pop.stage[i, r], AWARE)
         first = diffusion.first_per_pair(i, r, pop.stage.shape[1])
         untouched = pop.first_touch[i[first], r[first]] < 0
@@ -323,18 +351,21 @@ class SocialCommerceModel(mesa.Model):
             ctx = diffusion.ResponseContext(
                 need=pop.need, susceptibility=pop.susceptibility, circle=pop.circle,
                 fatigue=pop.fatigue, atmosphere=self.atm, festival=self._festival_today(),
-                negative_damping=self.negative_damping,
+                negative_damping=self.negative_damping, seen_before=seen_before,
             )
             prob = diffusion.engagement_probability(exp, posts, ctx, self.beh)
             diffusion.add_fatigue(pop.fatigue, exp, posts)
         engaged = self.dyn_rng.random(len(exp)) < prob
         self.metrics.count_engagements(int(engaged.sum()))
+        self.metrics.engagements_by_circle += np.bincount(pop.circle[i[engaged]],
+                                                          minlength=n_circles)
         return engaged, r
 
     def _respond_and_share(self, exp: Exposures, count_amplification=None) -> None:
         """Response pass, optional amplification pass, then queue tomorrow's shares."""
         engaged, r = self._respond(exp)
         sharers, shared = self._new_engagements(exp, engaged, r)
+        self.pending.append(crisis.spill_over(self, exp, engaged))
         if count_amplification:
             amp = self._amplify(exp, engaged, count_amplification)
             if len(amp):
@@ -372,7 +403,10 @@ class SocialCommerceModel(mesa.Model):
                 sharers, shared, self.posts, self.population.circle, self.saturation,
                 self.beh, self.negative_damping,
             )
-            use_trust, guanxi = True, self.beh.guanxi
+            # guanxi-framed posts travel further over strong ties (F10)
+            framed = self.posts["framed"][shared]
+            guanxi = self.beh.guanxi * np.where(framed, self.beh.guanxi_boost, 1.0)
+            use_trust = True
         self.pending.append(diffusion.share_to_ties(
             self.graph, sharers, shared, prob, self.channel_code["wom"], self.dyn_rng,
             use_trust=use_trust, guanxi=guanxi,
@@ -385,16 +419,16 @@ class SocialCommerceModel(mesa.Model):
             return Exposures.empty()
         delivered = np.bincount(exp.post, minlength=len(self.posts))
         hits = np.bincount(exp.post[engaged], minlength=len(self.posts))
-        pop = self.population
         out = []
         for inf, post, _ in organic:
             extra = inf.platform.amplified_count(int(delivered[post]), int(hits[post]))
             if extra == 0:
                 continue
             circle = int(self.posts["circle"][post])
-            pool = self.circle_members(circle if circle >= 0 else inf.home_circle)
-            weights = pop.attention[pool, inf.platform.index] * pop.activity[pool]
-            reached = sample_by_attention(pool, weights, extra, self.dyn_rng)
+            circle = circle if circle >= 0 else inf.home_circle
+            pool, cum = self.sampler.pool(circle, inf.platform.index,
+                                          lambda: self.circle_members(circle))
+            reached = self.sampler.draw(pool, cum, extra, self.dyn_rng)
             out.append(Exposures(reached, np.full(len(reached), post, np.int64),
                                  np.full(len(reached), 0.5 * self.beh.follower_trust, np.float32),
                                  np.full(len(reached), inf.channel, np.int8)))
@@ -406,58 +440,13 @@ class SocialCommerceModel(mesa.Model):
             return np.zeros(n_ret, dtype=bool)
         return np.array([self.day in r.cfg.festival_days for r in self.retailers])
 
-    def _community_exposures(self) -> Exposures:
-        """Members of active communities see community content and may invite contacts."""
-        pop, rng = self.population, self.dyn_rng
-        out = []
-        for ret in self.retailers:
-            r, cfg = ret.index, ret.cfg.community
-            if not self.community_active[r]:
-                continue
-            members = np.flatnonzero(pop.member[:, r])
-            if len(members) == 0:
-                continue
-            seen = members[rng.random(len(members)) < cfg.post_prob * pop.activity[members]]
-            post = self.publish_post(
-                retailer=r, platform=0, channel=self.channel_code["community"],
-                kind=KIND["community"], circle=-1, credibility=0.7, b0=self.beh.b0, author=-1,
-            )
-            ch = self.channel_code["community"]
-            out.append(Exposures(seen, np.full(len(seen), post, np.int64),
-                                 np.full(len(seen), self.config.graph.trust_strong, np.float32),
-                                 np.full(len(seen), ch, np.int8)))
-            if cfg.referral_prob > 0 and self.graph is not None:
-                inviters = members[rng.random(len(members)) < cfg.referral_prob]
-                out.append(self._referrals(ret, inviters, post))
-        return Exposures.concat(out)
-
-    def _referrals(self, ret: Retailer, inviters: np.ndarray, post: int) -> Exposures:
-        """Each inviter brings one random contact into the community (paying the reward)."""
-        g, pop = self.graph, self.population
-        deg = g.degree[inviters]
-        inviters = inviters[deg > 0]
-        if len(inviters) == 0:
-            return Exposures.empty()
-        pick = g.indptr[inviters] + (self.dyn_rng.random(len(inviters)) * g.degree[inviters]).astype(np.int64)
-        friends = g.indices[pick].astype(np.int64)
-        friends = np.unique(friends[~pop.member[friends, ret.index]])
-        reward = ret.cfg.community.referral_reward
-        affordable = len(friends) if reward <= 0 else int(ret.lines.get("community", 0.0) // reward)
-        friends = friends[:affordable]
-        if reward > 0 and len(friends):
-            ret.book("community", reward * len(friends))
-        pop.member[friends, ret.index] = True
-        ch = self.channel_code["community"]
-        return Exposures(friends, np.full(len(friends), post, np.int64),
-                         g.trust[pick[:len(friends)]].astype(np.float32) if len(friends) else np.empty(0, np.float32),
-                         np.full(len(friends), ch, np.int8))
-
     # -------------------------------------------------------------- funnel
     def _purchases(self) -> None:
         pop, rng, beh, book = self.population, self.dyn_rng, self.beh, self.metrics
         coupons = [r.coupon_available() for r in self.retailers]
         orders = funnel.decide_purchases(
-            pop, [r.cfg for r in self.retailers], beh, self.atm, coupons, self.conversion, rng
+            pop, [r.cfg for r in self.retailers], beh, self.atm, coupons, self.conversion, rng,
+            prices=[r.price for r in self.retailers],
         )
         for pur in orders:
             r, rows = pur.retailer, pur.buyers
@@ -473,7 +462,8 @@ class SocialCommerceModel(mesa.Model):
             book.orders += n_orders
             book.daily_orders += n_orders
             book.orders_by_retailer[r] += n_orders
-            book.gmv[r] += n_orders * ret.cfg.price
+            book.gmv[r] += n_orders * ret.price
+            book.profit[r] += n_orders * (ret.price - ret.unit_cost)
             book.orders_by_platform += np.bincount(pop.last_platform[rows, r],
                                                    minlength=len(self.platforms))
             for touch, counter in ((pop.first_touch, book.first_touch_orders),
@@ -485,19 +475,39 @@ class SocialCommerceModel(mesa.Model):
             self._after_purchase(ret, rows)
 
     def _after_purchase(self, ret: Retailer, rows: np.ndarray) -> None:
-        """Satisfaction, UGC or negative posts, community joining."""
+        """Satisfaction, UGC (share-your-order on festival days) or negative posts, joining."""
         pop, rng, beh, r = self.population, self.dyn_rng, self.beh, ret.index
         satisfied = rng.random(len(rows)) < ret.cfg.quality
         unhappy = rows[~satisfied]
         pop.negative[unhappy, r] = True
         posters_neg = unhappy[rng.random(len(unhappy)) < beh.negative_prob]
         happy = rows[satisfied]
-        posters_ugc = happy[rng.random(len(happy)) < beh.ugc_prob]
+        posters_ugc = happy[self._ugc_draw(ret, rng.random(len(happy)))]
         self._consumer_posts(r, posters_ugc, negative=False)
         self._consumer_posts(r, posters_neg, negative=True)
-        if ret.cfg.allocation.get("community", 0) > 0 and ret.lines.get("community", 0) > 0:
-            joins = happy[rng.random(len(happy)) < ret.cfg.community.join_prob]
-            pop.member[joins, r] = True
+        community.join_after_purchase(self, ret, happy)
+
+    def _ugc_draw(self, ret: Retailer, u: np.ndarray) -> np.ndarray:
+        """Which satisfied buyers (uniform draws ``u``) post UGC today.
+
+        On a festival day with a share-your-order ritual, a buyer posts with probability
+        ``festival_share_prob`` as long as the coupons line pays the prize per post; buyers
+        beyond what it can pay post at the ordinary ``ugc_prob``.
+        """
+        cfg, base = ret.cfg, self.beh.ugc_prob
+        posts = u < base
+        if cfg.festival_share_prob <= base or self.day not in cfg.festival_days:
+            return posts
+        ritual = np.flatnonzero(u < cfg.festival_share_prob)
+        if cfg.festival_share_reward > 0 and ret.in_campaign(self.day):
+            k = min(len(ritual), int(ret.lines.get("coupons", 0.0) // cfg.festival_share_reward))
+            ret.book("coupons", k * cfg.festival_share_reward)
+        elif cfg.festival_share_reward > 0:
+            k = 0
+        else:
+            k = len(ritual)
+        posts[ritual[:k]] = True
+        return posts
 
     def _consumer_posts(self, r: int, authors: np.ndarray, negative: bool, queue_today: bool = False) -> None:
         """Buyers' own posts (UGC or negative) travel to their ties the next day."""
@@ -554,15 +564,36 @@ class SocialCommerceModel(mesa.Model):
         return 0
 
     def _cascade_step(self, day: int) -> None:
-        """Independent cascade: every newly engaged consumer gets one chance per tie (prob T)."""
-        post = self._reference_post()
+        """Independent cascade: every consumer engaged yesterday gets one chance per tie (prob T).
+
+        One generation per day, drawn by the compiled kernel :func:`sim.cascade.cascade_generation`
+        (the same code as :func:`sim.cascade.independent_cascade`). Every successful trial is a
+        delivered word-of-mouth exposure, engaged with probability 1.
+        """
+        pop = self.population
+        self._reference_post()
         if day == 1:
-            seeds = self._seed_engaged(self.config.reference.seeds)
-            self._queue_shares(seeds, np.full(len(seeds), post, np.int64))
+            self._cascade_frontier = self._seed_engaged(self.config.reference.seeds)
+            self._cascade_active = pop.stage[:, 0] >= INTERESTED
             return
-        batch = Exposures.concat(self.pending)
-        self.pending = []
-        self._respond_and_share(batch)
+        if self.graph is None or len(self._cascade_frontier) == 0:
+            return
+        new, hits = cascade_generation(
+            self.graph, self._cascade_frontier, self.config.reference.transmissibility,
+            self._cascade_active, self.dyn_rng, record_hits=True,
+        )
+        self._cascade_frontier = new
+        wom = self.channel_code["wom"]
+        self.metrics.count_exposures(len(hits), 0, np.full(len(hits), wom, np.int8), len(self.channels))
+        self.metrics.count_engagements(len(hits))
+        pop.ever_exposed[hits] = True
+        np.add.at(pop.exposures, hits, 1)
+        pop.stage[new, 0] = INTERESTED
+        pop.source_trust[new, 0] = 1.0
+        untouched = new[pop.first_touch[new, 0] < 0]
+        pop.first_touch[untouched, 0] = wom
+        pop.last_touch[hits, 0] = wom
+        pop.last_platform[hits, 0] = 0
 
     def _threshold_step(self, day: int) -> None:
         """Watts threshold model: engage once the engaged share of ties reaches phi."""

@@ -38,21 +38,30 @@ class Platform:
         self.reach_factor = factor
         self.delivered_organic = 0
 
-    def delivery_probability(
+    def delivery_terms(
         self, audience: np.ndarray, activity: np.ndarray, attention: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The day-independent factors of the delivery probability, per audience member:
+        (activity, min(1, P · attention to this platform)). A fixed audience (a creator's
+        followers) can compute them once and pass them as ``terms``."""
+        n_platforms = attention.shape[1]
+        return activity[audience], np.minimum(1.0, attention[audience, self.index] * n_platforms)
+
+    def delivery_probability(
+        self, audience: np.ndarray, activity: np.ndarray, attention: np.ndarray,
+        terms: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
         """Per audience member, the probability today's slice of a post reaches them."""
-        n_platforms = attention.shape[1]
-        share = np.minimum(1.0, attention[audience, self.index] * n_platforms)
+        act, share = terms if terms is not None else self.delivery_terms(audience, activity, attention)
         base = self.cfg.organic_reach * self.reach_factor / self.cfg.content_lifetime
-        return np.clip(base * activity[audience] * share, 0.0, 1.0)
+        return np.clip(base * act * share, 0.0, 1.0)
 
     def deliver(
         self, audience: np.ndarray, activity: np.ndarray, attention: np.ndarray,
-        rng: np.random.Generator,
+        rng: np.random.Generator, terms: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
         """Consumers (subset of ``audience``) reached today by one organic post."""
-        p = self.delivery_probability(audience, activity, attention)
+        p = self.delivery_probability(audience, activity, attention, terms)
         reached = audience[rng.random(len(audience)) < p]
         self.delivered_organic += len(reached)
         return reached

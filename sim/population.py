@@ -63,6 +63,8 @@ class Population:
     last_touch: np.ndarray = field(init=False)  # int8 N×R channel code, -1 none
     fatigue: np.ndarray = field(init=False)  # float32 recent similar exposures (decays daily)
     exposures: np.ndarray = field(init=False)  # int32 exposures received
+    brand_exposures: np.ndarray = field(init=False)  # int32 N×R exposures to each retailer
+    referred: np.ndarray = field(init=False)  # bool N×R joined the community through a referral
     ever_exposed: np.ndarray = field(init=False)  # bool reached at least once
 
     def __post_init__(self) -> None:
@@ -78,6 +80,8 @@ class Population:
         self.last_touch = np.full((n, r), NO_CHANNEL, dtype=np.int8)
         self.fatigue = np.zeros(n, dtype=np.float32)
         self.exposures = np.zeros(n, dtype=np.int32)
+        self.brand_exposures = np.zeros((n, r), dtype=np.int32)
+        self.referred = np.zeros((n, r), dtype=bool)
         self.ever_exposed = np.zeros(n, dtype=bool)
 
     @property

@@ -139,15 +139,50 @@ class TierSection(_Section):
 
 
 class CommunitySection(_Section):
-    """A retailer's private-domain community (WeChat-like groups)."""
+    """A retailer's private-domain community (WeChat-like groups).
 
-    join_prob: Share = Field(0.15, description="probability a buyer joins after a purchase")
-    group_size: int = Field(500, ge=10, le=100_000, description="members per group")
-    cost_per_group_day: NonNegative = Field(20.0, description="yuan per group per day (admins)")
+    Joining is driven by the join score J (0–1) of DESIGN.md / F16:
+    J = j_awareness·awareness + j_content·content + j_authenticity·authenticity (weights in
+    ``[behaviour]``), where awareness = min(1, brand exposures / awareness_exposures), content =
+    the retailer's share of original scene/knowledge posts and authenticity = ``ugc_share``.
+    """
+
+    join_prob: Share = Field(
+        0.15, description="probability a satisfied buyer with join score 1 joins after a "
+        "purchase (× join score J, 0–1)"
+    )
+    lead_join_prob: Share = Field(
+        0.0, description="daily probability an engaged non-member (interested, not yet joined) "
+        "with join score 1 joins through the community entry points of the content (× J; "
+        "the attract step of the private-domain funnel, F5); 0 = only buyers join"
+    )
+    join_reward: NonNegative = Field(
+        0.0, description="yuan paid to each new member on joining (welcome gift / red packet), "
+        "from the community line; raises join probabilities × (1 + reward_elasticity·reward / "
+        "reference_price)"
+    )
+    group_size: int = Field(500, ge=10, le=100_000, description="members per group (F3: 500–1000)")
+    cost_per_group_day: NonNegative = Field(
+        20.0, description="yuan per group per day (admins); cost = members / group_size × this"
+    )
     post_prob: Share = Field(0.3, description="probability a member sees community content a day")
+    ugc_share: Share = Field(
+        0.3, description="share of community content written by members (0–1; F3 target ≥ 0.6): "
+        "the authenticity term of the join score; member posts carry ugc_credibility"
+    )
     repurchase_multiplier: float = Field(2.0, ge=1.0, le=20.0, description="members' hazard ×")
-    referral_reward: NonNegative = Field(0.0, description="yuan paid per referred friend who joins")
-    referral_prob: Share = Field(0.0, description="daily probability a member invites a contact")
+    referral_reward: NonNegative = Field(
+        0.0, description="yuan paid per referred friend who joins (from the community line); "
+        "raises the invitation probability × (1 + reward_elasticity·reward / reference_price)"
+    )
+    referral_prob: Share = Field(
+        0.0, description="daily probability a member invites one contact without a reward "
+        "(0–1); the invited contact joins with probability tie trust × J"
+    )
+    platform: str | None = Field(
+        None, description="platform the groups live on (a private-messaging platform); "
+        "default: the first platform"
+    )
 
 
 class RetailerSection(_Section):
@@ -168,20 +203,59 @@ class RetailerSection(_Section):
         description="channel -> share of the spendable budget (normalised to sum 1)",
     )
     ad_platform: str = Field("feed", description="platform paid ads run on")
+    ad_split: dict[str, NonNegative] = Field(
+        default_factory=dict,
+        description="platform -> share of the ads line (normalised to sum 1); {} = all of it "
+        "on ad_platform",
+    )
     ad_target_circles: list[int] = Field(default_factory=list, description="[] = everyone")
+    target_circles: list[int] = Field(
+        default_factory=list,
+        description="circles (0..circles-1) the campaign targets: creators are commissioned "
+        "only among those whose home circle is listed (all creators of a tier if none is); "
+        "[] = no targeting",
+    )
     content_mix: dict[str, NonNegative] = Field(
         default_factory=lambda: {"promo": 0.4, "scene": 0.4, "knowledge": 0.2},
         description="content kind -> share of commissioned posts",
     )
-    circle_tagged: Share = Field(0.5, description="share of posts tagged to the creator's circle")
+    content_reuse: Share = Field(
+        0.0, description="share of commissioned posts that reuse near-duplicate copy (0–1; "
+        "F14: ~0.43 typical for promo copy, ≤ 0.4 advised); each exposure to a reused post "
+        "adds behaviour.reuse_fatigue on top of its kind's fatigue"
+    )
+    circle_tagged: Share = Field(
+        0.5, description="share of posts tagged to the creator's circle (F9: b_circle applies "
+        "when the post's circle is the consumer's)"
+    )
+    guanxi_framing: Share = Field(
+        0.0, description="share of commissioned posts with relationship (guanxi) framing, "
+        "'neighbourly sharing' (0–1; F10): their sharing over strong ties is × behaviour.guanxi"
+    )
     start_day: int = Field(1, ge=1, description="first campaign day")
     end_day: int | None = Field(None, ge=1, description="last campaign day (default: run.days)")
     festival_days: list[int] = Field(default_factory=list, description="ritual/festival days")
+    festival_share_prob: Share = Field(
+        0.0, description="share-your-order ritual: probability a satisfied buyer posts their "
+        "order on a festival day (replaces behaviour.ugc_prob when higher; F11); 0 = no ritual"
+    )
+    festival_share_reward: NonNegative = Field(
+        0.0, description="yuan per share-your-order post (lottery prize), from the coupons "
+        "line; when the line cannot pay, buyers post at the ordinary ugc_prob"
+    )
     coupon_value: NonNegative = Field(10.0, description="yuan discount per coupon redemption")
-    policy: Literal["static", "adaptive"] = "static"
+    policy: Literal["static", "adaptive"] = Field(
+        "static", description="static: lines fixed; adaptive: every 7 days move the reserve and "
+        "a fifth of every other paid line to the channel with the most last-touch orders per "
+        "yuan last week (tiers, ads, community; F35)"
+    )
     crisis_response_latency: int = Field(3, ge=0, le=365, description="days to respond")
     crisis_response_strength: Share = Field(
         0.6, description="share by which a response cuts negative sharing and engagement"
+    )
+    crisis_repair: Share = Field(
+        0.0, description="daily probability that a consumer holding a negative opinion of the "
+        "retailer is won back while the response runs (apology, compensation; 0–1; F33)"
     )
     community: CommunitySection = Field(default_factory=CommunitySection)
     disabled_channels: list[str] = Field(
@@ -203,20 +277,36 @@ class RetailerSection(_Section):
 
 
 class ShockSection(_Section):
-    """A scheduled event: a platform reach change or a crisis (quality incident)."""
+    """A scheduled event: a platform reach change, a crisis (quality incident) or a price change.
 
-    kind: Literal["reach", "crisis"]
+    ``price``: the retailer's price is × ``factor`` from ``day`` through ``end_day`` (a price
+    cut is a factor below 1, e.g. 0.8 = 20 % off); its unit cost stays that of the list price,
+    so a cut lowers the gross margin per order.
+    """
+
+    kind: Literal["reach", "crisis", "price"]
     day: int = Field(..., ge=1, description="day the shock starts")
-    end_day: int | None = Field(None, ge=1, description="day it ends (reach; default: never)")
+    end_day: int | None = Field(
+        None, ge=1, description="day it ends (reach, price; default: never)"
+    )
     platform: str | None = Field(None, description="reach: platform whose organic reach changes")
-    factor: float = Field(0.58, ge=0.0, le=10.0, description="reach: organic reach ×")
-    retailer: str | None = Field(None, description="crisis: retailer hit (default: the first)")
+    factor: float = Field(
+        0.58, ge=0.0, le=10.0,
+        description="reach: organic reach × (0–10); price: price × (0.05–10, below 1 = a cut)",
+    )
+    retailer: str | None = Field(
+        None, description="crisis, price: retailer concerned (default: the first)"
+    )
     severity: Share = Field(0.01, description="crisis: share of consumers posting negatively")
 
     @model_validator(mode="after")
     def _check(self) -> "ShockSection":
         if self.kind == "reach" and not self.platform:
             raise ValueError("a reach shock needs platform = 'NAME'")
+        if self.kind == "price" and not 0.05 <= self.factor <= 10.0:
+            raise ValueError(f"a price shock needs factor in 0.05–10 (got {self.factor})")
+        if self.end_day is not None and self.end_day < self.day:
+            raise ValueError(f"end_day {self.end_day} is before day {self.day}")
         return self
 
 
@@ -256,6 +346,38 @@ class BehaviourSection(_Section):
     repurchase_hazard: Share = Field(0.01, description="daily repurchase probability")
     churn_hazard: Share = Field(0.005, description="daily probability a customer churns")
     guanxi: float = Field(1.0, ge=0, le=10, description="× sharing over strong ties")
+    guanxi_boost: float = Field(
+        1.5, ge=1.0, le=10.0, description="further × sharing over strong ties for posts with "
+        "guanxi framing (retailers' guanxi_framing; F10: +29 % interaction)"
+    )
+    reuse_fatigue: float = Field(
+        1.0, ge=0, le=20, description="fatigue added per exposure to a reused (near-duplicate) "
+        "post, on top of its kind's homogeneity (F14)"
+    )
+    b_duplicate: float = Field(
+        0.4, ge=0, le=20, description="engagement logit cut when a consumer who has seen the "
+        "retailer's content before meets a reused (near-duplicate) post (F14: ~−30 %)"
+    )
+    j_awareness: float = Field(0.35, ge=0, le=1, description="join score weight of awareness (F16)")
+    j_content: float = Field(0.28, ge=0, le=1, description="join score weight of content (F16)")
+    j_authenticity: float = Field(
+        0.37, ge=0, le=1, description="join score weight of member authenticity (F16)"
+    )
+    awareness_exposures: int = Field(
+        15, ge=1, le=1000, description="brand exposures for full awareness in the join score (F15)"
+    )
+    reward_elasticity: float = Field(
+        5.0, ge=0, le=100, description="community rewards raise join/invite probabilities "
+        "× (1 + this · reward / reference_price)"
+    )
+    negative_spillover: float = Field(
+        0.0, ge=0, le=20, description="cross-platform spill-over: exposures on other platforms "
+        "(to non-ties, ∝ attention there) per engaged negative exposure, delivered next day"
+    )
+    deal_response: float = Field(
+        1.0, ge=0, le=20, description="customers' repurchase hazard × exp(this · price_sensitivity"
+        " · (list price − price) / reference_price): stocking up on a price cut"
+    )
 
 
 class ReferenceSection(_Section):
@@ -326,11 +448,26 @@ class Scenario(_Section):
                     f"retailers[{i}].ad_platform: unknown platform {r.ad_platform!r}; "
                     f"allowed: {sorted(platforms)}"
                 )
-            bad_c = [c for c in r.ad_target_circles if not 0 <= c < self.population.circles]
-            if bad_c:
+            for key in ("ad_target_circles", "target_circles"):
+                bad_c = [c for c in getattr(r, key) if not 0 <= c < self.population.circles]
+                if bad_c:
+                    raise ValueError(
+                        f"retailers[{i}].{key}: circle {bad_c[0]} out of range "
+                        f"0..{self.population.circles - 1}"
+                    )
+            bad = sorted(set(r.ad_split) - platforms)
+            if bad:
                 raise ValueError(
-                    f"retailers[{i}].ad_target_circles: circle {bad_c[0]} out of range "
-                    f"0..{self.population.circles - 1}"
+                    f"retailers[{i}].ad_split: unknown platform {bad[0]!r}; "
+                    f"allowed: {sorted(platforms)}"
+                )
+            if r.ad_split and sum(r.ad_split.values()) <= 0:
+                raise ValueError(f"retailers[{i}].ad_split: needs at least one positive share")
+            cp = r.community.platform
+            if cp is not None and cp not in platforms:
+                raise ValueError(
+                    f"retailers[{i}].community.platform: unknown platform {cp!r}; "
+                    f"allowed: {sorted(platforms)}"
                 )
         for i, s in enumerate(self.shocks):
             if s.platform is not None and s.platform not in platforms:

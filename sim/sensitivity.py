@@ -110,6 +110,7 @@ def plot_indices(df: pd.DataFrame, path: str | Path) -> Path:
             xs = [b.get_x() + b.get_width() / 2 for b in container]
             ax.errorbar(xs, sub[name].to_numpy(), yerr=sub[conf[name]].to_numpy(), fmt="none",
                         ecolor="black", capsize=3, lw=1)
+        ax.axhline(0.0, color="grey", lw=0.8)
         ax.set_title(kpi)
         ax.set_xlabel("")
         ax.set_ylabel(ylabel)

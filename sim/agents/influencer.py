@@ -16,11 +16,14 @@ if TYPE_CHECKING:
 
 @dataclass
 class Commission:
-    """A post a retailer paid for: whose, what kind, tagged to which circle (-1 generic)."""
+    """A post a retailer paid for: whose, what kind, tagged to which circle (-1 generic),
+    whether it reuses near-duplicate copy and whether it carries guanxi framing."""
 
     retailer: int
     kind: int
     circle: int
+    reused: bool = False
+    framed: bool = False
 
 
 class Influencer(mesa.Agent):
@@ -54,6 +57,9 @@ class Influencer(mesa.Agent):
         self.queue: list[Commission] = []
         self.live_posts: list[tuple[int, int]] = []  # (post id, days left)
         self.posts_published = 0
+        self._terms: tuple[np.ndarray, np.ndarray] | None = None  # cached delivery factors
+        self._terms_for: np.ndarray | None = None  # the followers array they were computed for
+        self._terms_platform = -1  # and the platform index
 
     def commission(self, order: Commission) -> None:
         """Accept a paid post; it is published in today's publishing phase."""
@@ -66,7 +72,7 @@ class Influencer(mesa.Agent):
             post_id = self.model.publish_post(
                 retailer=order.retailer, platform=self.platform.index, channel=self.channel,
                 kind=order.kind, circle=order.circle, credibility=self.credibility,
-                b0=self.b0, author=self.unique_id,
+                b0=self.b0, author=self.unique_id, reused=order.reused, framed=order.framed,
             )
             self.live_posts.append((post_id, lifetime))
             self.posts_published += 1
@@ -78,8 +84,14 @@ class Influencer(mesa.Agent):
         pop = model.population
         out = []
         still_live = []
+        if self.live_posts and (self._terms_for is not self.followers
+                                or self._terms_platform != self.platform.index):
+            # per-follower factors of the delivery probability are fixed: compute them once
+            self._terms = self.platform.delivery_terms(self.followers, pop.activity, pop.attention)
+            self._terms_for, self._terms_platform = self.followers, self.platform.index
         for post_id, days_left in self.live_posts:
-            reached = self.platform.deliver(self.followers, pop.activity, pop.attention, model.dyn_rng)
+            reached = self.platform.deliver(self.followers, pop.activity, pop.attention,
+                                            model.dyn_rng, terms=self._terms)
             out.append((post_id, reached))
             if days_left > 1:
                 still_live.append((post_id, days_left - 1))

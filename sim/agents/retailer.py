@@ -55,9 +55,16 @@ class Retailer(mesa.Agent):
         weights = np.array([cfg.content_mix[k] for k in kinds], dtype=float)
         self._kinds = np.array([KIND[k] for k in kinds])
         self._kind_p = weights / weights.sum() if weights.sum() > 0 else None
+        promo = cfg.content_mix.get("promo", 0.0) / weights.sum() if weights.sum() > 0 else 1.0
+        # share of original scene/knowledge posts (0–1): the content term of the join score
+        self.content_quality = (1.0 - promo) * (1.0 - cfg.content_reuse)
+        self.price = cfg.price  # today's price, yuan: list price × active price shocks
+        self._price_shocks = [s for s in model.config.shocks if s.kind == "price"
+                              and (s.retailer or model.config.retailers[0].name) == cfg.name]
+        self._eligible: dict[str, list] = {}
         self.crisis_day: int | None = None
         self.responding = False
-        self.targeted_circles: set[int] = set(cfg.ad_target_circles)
+        self.targeted_circles: set[int] = set(cfg.ad_target_circles) | set(cfg.target_circles)
         self.week_spend: dict[str, float] = {ch: 0.0 for ch in model.spend_channels}
         self.reallocations: list[tuple[int, str, str, float]] = []
 
@@ -114,15 +121,18 @@ class Retailer(mesa.Agent):
         """Commission creator posts, buy ads, run the community, handle crises, re-allocate."""
         model = self.model
         day = model.day
+        self._update_price(day)
         self._crisis_response(day)
         if not self.in_campaign(day):
+            model.community_active[self.index] = False
             return
         if self.cfg.policy == "adaptive" and day > self.cfg.start_day and (day - self.cfg.start_day) % 7 == 0:
             self._reallocate(day)
         rng = model.agent_rng
-        for tier, creators in model.influencers_by_tier.items():
-            if tier not in self.lines or not creators:
+        for tier, all_creators in model.influencers_by_tier.items():
+            if tier not in self.lines or not all_creators:
                 continue
+            creators = self._creators(tier, all_creators)
             allowance = self._pace(tier, day)
             while True:
                 creator = creators[int(rng.integers(len(creators)))]
@@ -130,30 +140,61 @@ class Retailer(mesa.Agent):
                     break
                 allowance -= creator.fee
                 kind = int(rng.choice(self._kinds, p=self._kind_p)) if self._kind_p is not None else KIND["promo"]
-                tagged = rng.random() < self.cfg.circle_tagged
+                tagged, reused, framed = rng.random(3) < (
+                    self.cfg.circle_tagged, self.cfg.content_reuse, self.cfg.guanxi_framing)
                 circle = creator.home_circle if tagged else -1
-                creator.commission(Commission(self.index, kind, circle))
+                creator.commission(Commission(self.index, kind, circle, bool(reused), bool(framed)))
                 self.targeted_circles.add(creator.home_circle)
             self.allowance[tier] = allowance
         if "ads" in self.lines:
             allowance = self._pace("ads", day)
-            platform = model.platform_by_name[self.cfg.ad_platform]
-            impressions = platform.impressions_for(allowance)
-            cost = impressions * platform.cfg.ad_cpm / 1000.0
-            if impressions > 0 and self.book("ads", cost):
-                self.allowance["ads"] = allowance - cost
-                model.buy_impressions(self, platform, impressions)
+            paid = 0.0
+            for platform, share in self._ad_plan():
+                impressions = platform.impressions_for(allowance * share)
+                cost = impressions * platform.cfg.ad_cpm / 1000.0
+                if impressions > 0 and self.book("ads", cost):
+                    paid += cost
+                    model.buy_impressions(self, platform, impressions)
+            self.allowance["ads"] = allowance - paid
         if "community" in self.lines:
-            # group running costs are real per group; the number of groups scales with members
-            groups = model.community_groups(self.index)
-            if groups == 0:
-                active = self.lines["community"] > 0
-            else:
-                active = self.book("community", groups * self.cfg.community.cost_per_group_day)
+            # admins' cost per group; groups = members / group_size (fractional, so that the
+            # cost per member does not depend on the simulated population)
+            members = int(model.population.member[:, self.index].sum())
+            cost = members / self.cfg.community.group_size * self.cfg.community.cost_per_group_day
+            active = self.lines["community"] > 0 and self.book("community", cost)
             model.community_active[self.index] = active
 
+    def _creators(self, tier: str, creators: list) -> list:
+        """Creators of ``tier`` the retailer commissions: those in its target circles if any."""
+        if tier not in self._eligible:
+            targets = set(self.cfg.target_circles)
+            chosen = [c for c in creators if c.home_circle in targets] if targets else []
+            self._eligible[tier] = chosen or creators
+        return self._eligible[tier]
+
+    def _ad_plan(self) -> list[tuple]:
+        """(platform, share of today's ads allowance) pairs from ``ad_split`` / ``ad_platform``."""
+        split = self.cfg.ad_split or {self.cfg.ad_platform: 1.0}
+        total = sum(split.values())
+        return [(self.model.platform_by_name[name], share / total)
+                for name, share in split.items() if share > 0]
+
+    def _update_price(self, day: int) -> None:
+        factor = 1.0
+        for s in self._price_shocks:
+            if s.day <= day and (s.end_day is None or day <= s.end_day):
+                factor *= s.factor
+        self.price = self.cfg.price * factor
+
+    @property
+    def unit_cost(self) -> float:
+        """Yuan per unit sold: the list price × (1 − margin); price cuts do not change it."""
+        return self.cfg.price * (1.0 - self.cfg.margin)
+
     def coupon_available(self) -> bool:
-        return self.lines.get("coupons", 0.0) >= self.cfg.coupon_value
+        """Coupons are offered during the campaign while the coupons line can pay one."""
+        return (self.in_campaign(self.model.day)
+                and self.lines.get("coupons", 0.0) >= self.cfg.coupon_value)
 
     # ----------------------------------------------------------------- crisis
     def notice_crisis(self, day: int) -> None:
@@ -176,7 +217,9 @@ class Retailer(mesa.Agent):
         """
         returns = self.model.weekly_returns(self.index, self.week_spend)
         self.week_spend = {ch: 0.0 for ch in self.week_spend}
-        judged = {ch: v for ch, v in returns.items() if ch in self.lines}
+        # coupons are paid per redemption (every coupon is an order), so their "return" says
+        # nothing about what money placed there would buy: they are not judged
+        judged = {ch: v for ch, v in returns.items() if ch in self.lines and ch != "coupons"}
         if len(judged) < 2:
             return
         best = max(judged, key=judged.get)

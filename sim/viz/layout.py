@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 GOLDEN_ANGLE = np.pi * (3.0 - np.sqrt(5.0))  # radians, ≈ 137.5°
-GAP = 2.5  # space between neighbouring discs, in dot spacings
+GAP = 4.0  # space between neighbouring discs, in dot spacings (room for creator rings)
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def sunflower(count: int, radius: float) -> np.ndarray:
     return np.column_stack([r * np.cos(theta), r * np.sin(theta)])
 
 
-def pack_discs(radii: np.ndarray, passes: int = 400) -> np.ndarray:
+def pack_discs(radii: np.ndarray, gap: float = GAP, passes: int = 400) -> np.ndarray:
     """Centres of non-overlapping discs packed around the largest (deterministic).
 
     Discs start on a golden-angle spiral in decreasing size, then each pass pushes
@@ -61,10 +61,10 @@ def pack_discs(radii: np.ndarray, passes: int = 400) -> np.ndarray:
     order = np.argsort(-radii, kind="stable")
     rank = np.empty(c, dtype=int)
     rank[order] = np.arange(c)
-    spread = 2.0 * np.sqrt(rank) * (radii.mean() + GAP)
+    spread = 2.0 * np.sqrt(rank) * (radii.mean() + gap)
     angle = rank * GOLDEN_ANGLE
     pos = np.column_stack([spread * np.cos(angle), spread * np.sin(angle)])
-    want = radii[:, None] + radii[None, :] + GAP
+    want = radii[:, None] + radii[None, :] + gap
     np.fill_diagonal(want, 0.0)
     for _ in range(passes):
         delta = pos[:, None, :] - pos[None, :, :]
