@@ -53,11 +53,12 @@ def paid_channels(scenario: Scenario) -> list[str]:
 
 
 def attribution_channels(scenario: Scenario) -> list[str]:
-    """Paid channels that hold a line (even of share 0) in some retailer's allocation: the ones
-    whose removal is simulated. A channel in no allocation has no money to remove (its
-    incremental orders are 0 by construction)."""
+    """Paid channels with a positive share in some retailer's allocation (and not already
+    disabled there): the ones whose removal is simulated. Any other channel has no money to
+    remove; its incremental orders are 0 by construction."""
     return [ch for ch in paid_channels(scenario)
-            if any(ch in r.allocation for r in scenario.retailers)]
+            if any(r.allocation.get(ch, 0.0) > 0 and ch not in r.disabled_channels
+                   for r in scenario.retailers)]
 
 
 def without_channel(scenario: Scenario, channel: str) -> Scenario:
@@ -104,36 +105,71 @@ class Attribution:
     total_orders: float
 
     def findings(self) -> list[str]:
-        """One plain sentence per channel: does last touch over- or under-credit it?"""
-        out = []
+        """Plain sentences: per channel whether last touch over- or under-credits it; the
+        channels whose effect is not distinguishable from 0 are named together at the end."""
+        out, uncertain = [], []
         for row in self.table.itertuples():
-            lt, inc = row.last_touch_orders, row.incremental_orders
-            if row.kind == "organic":
-                if lt > 0:
-                    out.append(f"{row.channel}: last touch credits {_orders(lt)} to consumers' "
-                               "own word of mouth, which has no budget; those orders were set "
-                               "off by the paid channels.")
-                continue
-            if row.spend <= 0 and lt <= 0 and inc == 0:
-                continue
-            ci = f"95% CI {row.incremental_lo:+.0f} to {row.incremental_hi:+.0f}"
-            if row.n >= 2 and row.incremental_lo <= 0 <= row.incremental_hi:
-                out.append(f"{row.channel}: last touch credits {_orders(lt)}, but its "
-                           f"incremental orders are {inc:+.0f} ({ci}): no measurable lift.")
-            elif inc <= 0:
-                out.append(f"{row.channel}: removing it does not reduce orders "
-                           f"({inc:+.0f} incremental, {ci}); last touch credits {_orders(lt)}.")
-            else:
-                ratio = row.last_touch_ratio
-                if ratio > 1.5:
-                    word = f"over-credited {ratio:.1f}×"
-                elif ratio < 1 / 1.5:
-                    word = f"under-credited (last touch sees {ratio:.0%} of its effect)"
-                else:
-                    word = f"about right ({ratio:.1f}×)"
-                out.append(f"{row.channel}: last touch {lt:.0f} vs incremental {inc:.0f} orders "
-                           f"({ci}): {word}.")
+            reading = classify(row)
+            if reading.kind == "uncertain":
+                uncertain.append(row.channel)
+            elif reading.sentence:
+                out.append(reading.sentence)
+        if uncertain:
+            out.append(f"Not distinguishable from zero with {len(self.seeds)} seed(s): "
+                       f"{', '.join(uncertain)} (more seeds narrow the intervals).")
         return out
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How last-touch credit compares with a channel's incremental orders.
+
+    ``kind``: ``organic`` (no budget), ``unused`` (no money, no credit), ``over`` (last touch
+    credits more than 1.5× the incremental orders, or more than the upper end of their 95 %
+    interval when that includes 0), ``under`` (less than 1/1.5 of a clearly positive effect),
+    ``ok`` (within 1.5× either way), ``uncertain`` (the effect's interval includes 0 and the
+    credit is within it), ``hurts`` (removing the channel raises orders), ``unmeasured`` (its
+    removal was not simulated).
+    """
+
+    kind: str
+    ratio: float  # last touch / incremental orders (NaN unless the effect is clearly positive)
+    sentence: str
+
+
+def classify(row) -> Reading:
+    """Read one row of :attr:`Attribution.table` (a namedtuple from ``itertuples``)."""
+    ch, lt, inc = row.channel, row.last_touch_orders, row.incremental_orders
+    if row.kind == "organic":
+        text = (f"{ch}: last touch credits {_orders(lt)} to consumers' own word of mouth, which "
+                "has no budget; those orders were set off by the paid channels."
+                if round(lt) > 0 else "")
+        return Reading("organic", np.nan, text)
+    if row.spend <= 0 and round(lt) <= 0 and inc == 0:
+        return Reading("unused", np.nan, "")
+    if not np.isfinite(inc):
+        return Reading("unmeasured", np.nan, "")
+    lo, hi = (row.incremental_lo, row.incremental_hi) if row.n >= 2 else (inc, inc)
+    ci = f"95% CI {lo:+.0f} to {hi:+.0f}" if row.n >= 2 else "one seed"
+    if hi < 0:
+        return Reading("hurts", np.nan, f"{ch}: removing it raises orders by {-inc:.0f} ({ci}): "
+                       f"the channel costs orders, yet last touch credits {_orders(lt)}.")
+    if lo <= 0:
+        if lt > hi:
+            return Reading("over", np.nan, f"{ch}: last touch credits {_orders(lt)}, more than "
+                           f"its plausible effect (incremental {inc:+.0f}, {ci}): over-credited.")
+        return Reading("uncertain", np.nan, f"{ch}: last touch credits {_orders(lt)}; its "
+                       f"incremental orders ({inc:+.0f}, {ci}) are not distinguishable from 0 "
+                       f"with {row.n} seed(s).")
+    ratio = lt / inc
+    if ratio > 1.5:
+        kind, word = "over", f"over-credited {ratio:.1f}×"
+    elif ratio < 1 / 1.5:
+        kind, word = "under", f"under-credited (last touch sees {ratio:.0%} of its effect)"
+    else:
+        kind, word = "ok", f"about right ({ratio:.1f}×)"
+    return Reading(kind, ratio, f"{ch}: last touch {lt:.0f} vs incremental {inc:.0f} orders "
+                   f"({ci}): {word}.")
 
 
 def _orders(x: float) -> str:
@@ -146,6 +182,7 @@ def attribution_from_runs(scenario: Scenario, base: Sequence[RunResult],
     if not base:
         raise ValueError("attribution needs at least one full run")
     paid = set(paid_channels(scenario))
+    funded = set(attribution_channels(scenario))
     rows = []
     for j, res in enumerate(base):
         if res.attribution is None:
@@ -167,10 +204,10 @@ def attribution_from_runs(scenario: Scenario, base: Sequence[RunResult],
                 rec |= {"incremental_orders": res.summary["orders"] - cf.summary["orders"],
                         "incremental_gmv": res.summary["gmv"] - cf.summary["gmv"],
                         "incremental_spend": d_spend, "incremental_profit": d_margin - d_spend}
-            elif ch in paid:  # no allocation line: nothing to remove
+            elif ch in paid and ch not in funded:  # no money on this line: nothing to remove
                 rec |= {"incremental_orders": 0.0, "incremental_gmv": 0.0,
                         "incremental_spend": 0.0, "incremental_profit": 0.0}
-            else:
+            else:  # organic, or a funded channel whose removal was not simulated
                 rec |= {"incremental_orders": np.nan, "incremental_gmv": np.nan,
                         "incremental_spend": np.nan, "incremental_profit": np.nan}
             rows.append(rec)
@@ -208,12 +245,18 @@ def _summarise(per_seed: pd.DataFrame) -> pd.DataFrame:
 def measure_attribution(
     scenario: Scenario, reps: int | None = None, seed: int | None = None, *, workers: int = 1,
     on_done: Callable[[RunResult], None] | None = None, keep_timeseries: bool = False,
+    channels: Sequence[str] | None = None,
 ) -> tuple[list[RunResult], Attribution]:
     """Run the full scenario and, per paid channel, the channel-removed scenario on the same
     seeds (``reps`` × (1 + channels) runs, one process pool). Returns the full runs and the
-    attribution."""
+    attribution. ``channels`` (default :func:`attribution_channels`) picks the channels whose
+    removal is simulated; any other paid channel is reported with 0 incremental orders."""
     seeds = replication_seeds(scenario, reps, seed)
-    channels = attribution_channels(scenario)
+    channels = attribution_channels(scenario) if channels is None else list(channels)
+    bad = sorted(set(channels) - set(paid_channels(scenario)))
+    if bad:
+        raise ValueError(f"channels: unknown paid channel {bad[0]!r}; "
+                         f"allowed: {paid_channels(scenario)}")
     jobs = [(scenario, s, keep_timeseries) for s in seeds]
     for ch in channels:
         jobs += counterfactual_jobs(scenario, ch, seeds)
@@ -229,6 +272,6 @@ def runs_needed(scenario: Scenario, reps: int) -> int:
     return reps * (1 + len(attribution_channels(scenario)))
 
 
-__all__ = ["Attribution", "TABLE_COLUMNS", "attribution_channels", "attribution_from_runs",
-           "counterfactual_jobs", "measure_attribution", "paid_channels", "runs_needed",
-           "without_channel"]
+__all__ = ["Attribution", "Reading", "TABLE_COLUMNS", "attribution_channels",
+           "attribution_from_runs", "classify", "counterfactual_jobs", "measure_attribution",
+           "paid_channels", "runs_needed", "without_channel"]

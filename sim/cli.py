@@ -151,8 +151,10 @@ def print_attribution_table(attr, title: str) -> None:
         t.add_row(
             row.channel + (" (organic)" if organic else ""), fmt(row.spend),
             f"{row.first_touch_orders:.1f}", f"{row.last_touch_orders:.1f}",
-            "—" if organic else f"{row.incremental_orders:.1f}",
-            "—" if organic or row.n < 2 else f"{row.incremental_lo:+.1f} – {row.incremental_hi:+.1f}",
+            "—" if row.incremental_orders != row.incremental_orders
+            else f"{row.incremental_orders:.1f}",
+            "—" if row.incremental_lo != row.incremental_lo or row.n < 2
+            else f"{row.incremental_lo:+.1f} – {row.incremental_hi:+.1f}",
             "—" if row.last_touch_ratio != row.last_touch_ratio else f"{row.last_touch_ratio:.2f}×",
             "—" if row.incremental_roi != row.incremental_roi else f"{row.incremental_roi:.2f}",
         )
@@ -312,8 +314,9 @@ def print_comparison_table(cmp, title: str) -> None:
     t = Table(title=title, title_justify="left")
     for col in ("KPI", "scenario", "mean", "95% interval", f"Δ vs {ref}", "Δ 95% interval",
                 f"P(beats {ref})"):
-        t.add_column(col, justify="left" if col in ("KPI", "scenario") else "right",
-                     no_wrap=col not in ("KPI", "scenario"))
+        text = col in ("KPI", "scenario")
+        t.add_column(col, justify="left" if text else "right", no_wrap=not text,
+                     min_width=12 if text else None)
     rows = cmp.table.set_index(["kpi", "scenario"])
     for kpi in kpis:
         t.add_section()
@@ -331,9 +334,227 @@ def print_comparison_table(cmp, title: str) -> None:
                 style=bold,
             )
     # a file or pipe gets the whole table rather than rich's 80-column default
-    console.print(t, width=None if console.is_terminal else max(console.width, 132))
+    out = console if console.is_terminal else Console(width=max(console.width, 140))
+    out.print(t)
     console.print("↓ lower is better. Δ: paired difference (same seeds) to the first scenario.",
                   style="dim")
+
+
+SCHEDULER_RE = r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}/?$"
+
+
+def check_scheduler(scheduler: str | None, workers: int | None = None) -> None:
+    """Exit 2 unless the Dask scheduler address (option, else environment) looks usable."""
+    import os
+    import re
+
+    from .executors import ENV_SCHEDULER
+
+    for label, value in (("--scheduler", scheduler), (f"${ENV_SCHEDULER}", os.environ.get(ENV_SCHEDULER))):
+        if value is None or not value.strip() or value == "local" and label == "--scheduler":
+            continue
+        if label != "--scheduler" and (scheduler or workers == 1):  # the environment is not used
+            continue
+        if not re.match(SCHEDULER_RE, value.strip()):
+            fail(f"{label}: {value!r} is not a Dask scheduler address; expected tcp://HOST:PORT "
+                 "(e.g. tcp://scheduler-host:8786)" + (" or 'local'" if label == "--scheduler" else ""))
+
+
+@app.command()
+def sweep(
+    sweep_file: Annotated[Path, typer.Argument(help="sweep TOML file (see scenarios/sweeps/)")],
+    out: Annotated[Path, typer.Option(help="output directory (manifest.json, runs/*.parquet)")],
+    workers: Annotated[Optional[int], typer.Option(
+        help="parallel workers (1 = serial; default: all cores)")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(
+        help="Dask scheduler address tcp://HOST:PORT, or 'local' for a local Dask cluster "
+        "(default: $DASK_SCHEDULER_ADDRESS, else a local process pool)")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="finish a sweep in --out: run only the run_ids not yet written")] = False,
+    chunk_size: Annotated[Optional[int], typer.Option(
+        help="runs per task (default: about 8 tasks per worker, at most 64 runs)")] = None,
+) -> None:
+    """Run a parameter sweep (grid, latin_hypercube, sobol, morris), resumable, local or on Dask."""
+    from .executors import ExecutorError
+    from .scenario import ScenarioError
+    from .sweep import run_sweep
+    from .sweep_tasks import RunFailed
+
+    if workers is not None and workers < 1:
+        fail(f"--workers: must be at least 1 (got {workers})")
+    if chunk_size is not None and chunk_size < 1:
+        fail(f"--chunk-size: must be at least 1 (got {chunk_size})")
+    check_scheduler(scheduler, workers)
+    try:
+        res = run_sweep(sweep_file, out, workers=workers, scheduler=scheduler, resume=resume,
+                        chunk_size=chunk_size)
+    except (ScenarioError, ExecutorError, FileNotFoundError) as exc:  # SweepError is a ScenarioError
+        fail(str(exc))
+    except RunFailed as exc:
+        fail(f"{exc}\nfinished chunks are kept; fix the cause and continue with --resume", code=1)
+    except KeyboardInterrupt:
+        fail(f"interrupted; finished chunks are kept in {out}: continue with "
+             f"socsim sweep {sweep_file} --out {out} --resume", code=130)
+    rate = res.ran / res.seconds if res.seconds > 0 else 0.0
+    if res.ran == 0:
+        console.print(f"nothing to do: all {res.total_runs} runs of {out} are finished",
+                      highlight=False)
+        return
+    console.print(
+        f"{res.ran} runs in {res.seconds:.1f} s ({rate:.2f} runs/s) on {res.backend}; "
+        f"{res.already_done + res.ran}/{res.total_runs} runs done, {res.chunks} chunk file(s) "
+        f"written to {out / 'runs'}", highlight=False)
+
+
+@app.command()
+def query(
+    directory: Annotated[Path, typer.Argument(help="sweep output directory")],
+    sql: Annotated[str, typer.Argument(
+        help='SQL over the view runs (and timeseries, if kept); quote dotted parameter names: '
+        'SELECT "behaviour.s0", avg(gmv) FROM runs GROUP BY 1')],
+    csv: Annotated[Optional[Path], typer.Option(help="also save the whole result as CSV")] = None,
+    limit: Annotated[int, typer.Option(help="rows printed (the CSV gets all)")] = 50,
+) -> None:
+    """Query a sweep's results with DuckDB and print them as a table."""
+    import duckdb
+
+    from .sweep import query as run_query
+
+    if not directory.is_dir():
+        fail(f"{directory}: no such sweep output directory")
+    try:
+        df = run_query(directory, sql)
+    except FileNotFoundError as exc:
+        fail(str(exc))
+    except duckdb.Error as exc:
+        fail(f"SQL: {str(exc).splitlines()[0]} (views: runs, timeseries if kept; "
+             'quote dotted names: "behaviour.s0")')
+    t = Table(title=f"{len(df):,} row(s)", title_justify="left")
+    for col in df.columns:
+        t.add_column(str(col), justify="right" if df[col].dtype.kind in "iuf" else "left")
+    for row in df.head(max(limit, 0)).itertuples(index=False):
+        t.add_row(*[fmt(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
+                    else str(v) for v in row])
+    console.print(t, width=None if console.is_terminal else max(console.width, 160))
+    if len(df) > limit:
+        console.print(f"... {len(df) - limit:,} more row(s); use --limit or --csv", style="dim")
+    if csv is not None:
+        csv.parent.mkdir(parents=True, exist_ok=True)
+        df.to_csv(csv, index=False)
+        console.print(f"wrote {csv}")
+
+
+@app.command()
+def analyze(
+    directory: Annotated[Path, typer.Argument(help="output directory of a sobol or morris sweep")],
+    kpi: Annotated[Optional[list[str]], typer.Option(
+        "--kpi", help="KPI to analyse (repeatable; default: the sweep's kpis)")] = None,
+    out: Annotated[Optional[Path], typer.Option(
+        help="folder for sensitivity.png and sensitivity.csv (default: the sweep directory)")] = None,
+) -> None:
+    """Sobol (S1, ST) or Morris (mu*, sigma) sensitivity indices with confidence intervals."""
+    from .scenario import ScenarioError
+    from .sensitivity import analyze as run_analyze
+    from .sensitivity import plot_indices
+
+    if not directory.is_dir():
+        fail(f"{directory}: no such sweep output directory")
+    try:
+        df = run_analyze(directory, kpi or None)
+    except (ScenarioError, FileNotFoundError) as exc:
+        fail(str(exc))
+    method = df["method"].iloc[0]
+    if method == "sobol":
+        cols = [("S1", "S1_conf"), ("ST", "ST_conf")]
+        note = "Sobol indices: S1 first order, ST total; ± 95% bootstrap confidence half-width"
+    else:
+        cols = [("mu_star", "mu_star_conf"), ("sigma", None), ("mu", None)]
+        note = ("Morris elementary effects in KPI units: mu* mean |effect| (± 95% bootstrap "
+                "half-width), sigma its spread (interactions / non-linearity), mu signed mean")
+    t = Table(title=f"{method} sensitivity of {directory}", title_justify="left")
+    t.add_column("KPI")
+    t.add_column("parameter")
+    for name, _ in cols:
+        t.add_column(name, justify="right")
+    for k in dict.fromkeys(df["kpi"]):
+        t.add_section()
+        sub = df[df["kpi"] == k]
+        order = "ST" if method == "sobol" else "mu_star"
+        for j, row in enumerate(sub.sort_values(order, ascending=False).itertuples()):
+            cells = []
+            for name, conf in cols:
+                v = getattr(row, name)
+                cells.append(f"{v:.3g} ± {getattr(row, conf):.2g}" if conf else f"{v:.3g}")
+            t.add_row(k if j == 0 else "", row.parameter, *cells)
+    console.print(t, width=None if console.is_terminal else max(console.width, 120))
+    console.print(note, style="dim")
+    dest = out or directory
+    dest.mkdir(parents=True, exist_ok=True)
+    df.to_csv(dest / "sensitivity.csv", index=False)
+    png = plot_indices(df, dest / "sensitivity.png")
+    console.print(f"wrote {png} and {dest / 'sensitivity.csv'}")
+
+
+@app.command()
+def viz(
+    scenario: Annotated[Optional[Path], typer.Argument(
+        help="campaign scenario TOML to start with (default: scenarios/baseline.toml)")] = None,
+    port: Annotated[int, typer.Option(help="TCP port of the page")] = 8765,
+    host: Annotated[str, typer.Option(
+        help="address to listen on: 127.0.0.1 = this machine only; 0.0.0.0 = every "
+             "interface (anyone on the network can open the page)")] = "127.0.0.1",
+    consumers: Annotated[int, typer.Option(
+        help="consumers simulated per browser session (the page draws up to 2,000)")] = 3000,
+) -> None:
+    """Serve the workshop page: watch a cascade happen and change it live (Ctrl+C stops)."""
+    import os
+    import socket
+    import subprocess
+
+    from .viz.workshop import DEFAULT_SCENARIO
+
+    path = scenario if scenario is not None else DEFAULT_SCENARIO
+    if not 100 <= consumers <= 20_000:
+        fail(f"--consumers: {consumers} is out of range; allowed 100–20,000 (the page steps "
+             "the world live in the browser session)")
+    if not 1 <= port <= 65_535:
+        fail(f"--port: {port} is not a TCP port; allowed 1–65535")
+    scn = load_or_fail(path, [f"run.consumers={consumers}"])
+    if scn.run.mode != "full":
+        fail(f"{path}: run.mode: the workshop page needs a campaign scenario (mode 'full'), "
+             f"got {scn.run.mode!r}")
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            sock.bind((host, port))
+    except OSError as exc:
+        fail(f"--host/--port: cannot listen on {host}:{port} ({exc.strerror}); choose another "
+             "--port or a local address")
+
+    from .viz.assets import ensure_assets
+
+    console.print("checking the page's front-end assets (installed from the npm registry on "
+                  "first use, then served offline)", style="dim")
+    try:
+        ensure_assets(verbose=False)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        fail(f"front-end assets are missing and could not be installed ({exc}); run "
+             "`python -m sim.viz.assets` once on a machine that reaches the npm registry")
+    app_file = Path(__file__).resolve().parent / "viz" / "app.py"
+    env = {**os.environ, "SOCSIM_VIZ_SCENARIO": str(path.resolve()),
+           "SOCSIM_VIZ_CONSUMERS": str(consumers), "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    cmd = [sys.executable, "-m", "solara", "run", str(app_file), "--host", host,
+           "--port", str(port), "--production", "--no-open"]
+    shown = f"[{host}]" if ":" in host else host
+    console.print(f"workshop page: [bold]http://{shown}:{port}/[/]  ({scn.name or path.stem}, "
+                  f"{consumers:,} consumers per session; Ctrl+C stops)", highlight=False)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        console.print(f"[yellow]note:[/] listening on {host}: anyone who can reach this machine "
+                      "can open the page", highlight=False)
+    try:
+        code = subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        code = 0
+    raise typer.Exit(code)
 
 
 def main() -> None:  # pragma: no cover - entry point

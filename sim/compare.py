@@ -24,7 +24,9 @@ Statistics, per scenario and KPI (columns of :attr:`Comparison.table`):
 
 from __future__ import annotations
 
+import sys
 import time
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +56,10 @@ KPI_LABELS = {
     "breakout": "breakout share", "ugc_share": "UGC share", "profit": "gross profit",
     "cost_per_member": "cost per member",
 }
+RATIO_KPIS = frozenset({"roi", "roas", "engagement_rate", "repurchase_rate", "ugc_share",
+                        "negative_sentiment", "platform_dependence", "platform_hhi", "breakout",
+                        "fission"})
+"""Ratios and shares: verdicts state their differences in absolute terms only."""
 MONEY_KPIS = frozenset({"gmv", "spend", "cac", "profit", "cost_per_member"})
 """KPIs measured in yuan (plus every ``spend_<channel>`` and ``<retailer>_gmv``)."""
 
@@ -144,8 +150,14 @@ def fmt_signed(x: float, kpi: str = "") -> str:
     return ("-" if x < 0 else "+") + s
 
 
+def is_ratio(kpi: str) -> bool:
+    """True for KPIs that are ratios or shares (ROI, rates, dependence), where a relative
+    change ("+20 %") would mislead."""
+    return kpi in RATIO_KPIS or kpi.endswith(("_rate", "_share"))
+
+
 def _relative(p: Paired) -> str:
-    if p.mean_a == 0 or not np.isfinite(p.mean_a):
+    if p.mean_a <= 0 or not np.isfinite(p.mean_a) or is_ratio(p.kpi):
         return ""
     return f", {100 * p.diff / abs(p.mean_a):+.0f}% vs {p.a}"
 
@@ -409,6 +421,18 @@ def compare(
     return Comparison(unique, loaded, seeds, metric, results, table, attribution, elapsed,
                       _notes(loaded, unique))
 
+
+class _CallableModule(types.ModuleType):
+    """``sim.compare`` is this module *and*, when called, :func:`compare`: the package exports
+    the function under the module's own name, and Python's import system binds the package
+    attribute to the module whenever the module is imported, so the module itself forwards
+    calls (``from sim import compare; compare([...], reps=10)`` works in any import order)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Comparison:
+        return compare(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 __all__ = ["COLUMNS", "LOWER_IS_BETTER", "Comparison", "Paired", "compare", "comparison_table",
            "kpi_label", "kpi_names", "paired_stats", "verdict_sentence", "ScenarioError"]

@@ -41,6 +41,13 @@ OPTIONAL_POST_FIELDS = ("homogeneity", "framed", "reused")
 """Fields :meth:`PostLog.add` fills when omitted (from the kind, or False)."""
 
 
+def _length(value: object) -> int:
+    """Number of entries of a column value (a scalar counts as one)."""
+    if isinstance(value, np.ndarray):
+        return value.size
+    return len(value) if isinstance(value, (list, tuple)) else 1
+
+
 class PostLog:
     """Append-only table of every post of a run (numpy column per field).
 
@@ -65,7 +72,7 @@ class PostLog:
 
     def add(self, **columns: np.ndarray | float | int) -> np.ndarray:
         """Append posts (all columns broadcast to one length); returns their post ids."""
-        n = max(np.size(v) for v in columns.values())
+        n = max(_length(v) for v in columns.values())
         if "homogeneity" not in columns and "kind" in columns:
             columns["homogeneity"] = HOMOGENEITY[np.asarray(columns["kind"], dtype=np.int64)]
         columns.setdefault("framed", False)
@@ -81,8 +88,8 @@ class PostLog:
                 grown = np.empty(capacity, dtype=buf.dtype)
                 grown[:start] = buf[:start]
                 self._buf[k] = grown
-        for k, t in POST_FIELDS.items():
-            self._buf[k][start:end] = np.asarray(columns[k], dtype=t)
+        for k in POST_FIELDS:
+            self._buf[k][start:end] = columns[k]  # cast to the column's dtype, scalars broadcast
         self._n = end
         return np.arange(start, end, dtype=np.int64)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrayops import first_occurrence
 from .content import HOMOGENEITY, KIND_APPEAL, SOCIAL_CURRENCY, Exposures, PostLog
 from .graph import SocialGraph
 from .scenario import BehaviourSection
@@ -109,9 +110,8 @@ def engagement_probability(
 def add_fatigue(fatigue: np.ndarray, exp: Exposures, posts: PostLog) -> None:
     """Each exposure adds its post's homogeneity to the consumer's fatigue: the kind's
     :data:`~sim.content.HOMOGENEITY`, plus ``reuse_fatigue`` for near-duplicate copy."""
-    rows, inverse = np.unique(exp.consumer, return_inverse=True)  # O(exposures), not O(N)
-    fatigue[rows] += np.bincount(inverse, weights=posts["homogeneity"][exp.post],
-                                 minlength=len(rows)).astype(fatigue.dtype)
+    # O(exposures), not O(N); add.at's fast path needs values of the target's dtype
+    np.add.at(fatigue, exp.consumer, posts["homogeneity"][exp.post].astype(fatigue.dtype))
 
 
 def sharing_probability(
@@ -134,9 +134,7 @@ def sharing_probability(
 
 def first_per_pair(consumer: np.ndarray, retailer: np.ndarray, n_retailers: int) -> np.ndarray:
     """Indices of the first occurrence of each (consumer, retailer) pair, in input order."""
-    key = consumer * n_retailers + retailer
-    _, first = np.unique(key, return_index=True)
-    return np.sort(first)
+    return first_occurrence(consumer * n_retailers + retailer)
 
 
 def atmosphere(adjacency, engaged: np.ndarray, degree: np.ndarray | None) -> np.ndarray:

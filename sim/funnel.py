@@ -7,8 +7,14 @@ First purchase, per interested consumer with a session today:
         × conversion_multiplier(platform of last touch) × (1 − negative_block·[negative])
 
 Repurchase, per customer who has not churned: ``repurchase_hazard × member multiplier ×
-(1 − negative_block·[negative])``. A consumer buys at most once a day; when several
-retailers' trials succeed, one is chosen with probability proportional to its hazard.
+(1 − negative_block·[negative])`` (× a stock-up factor during a price cut).
+
+Competition. With several retailers a consumer has one purchase occasion a day in the category,
+not one per retailer it knows: with h_r its hazard for retailer r above (first purchase if
+interested, repurchase if a customer), it buys today with probability max_r h_r, from retailer r
+with probability h_r / Σ h. Knowing two brands therefore does not double consumption, and a
+brand that raises its hazard (a price cut, a coupon, trust) takes occasions from its rivals.
+With one retailer this is exactly one Bernoulli trial with h.
 """
 
 from __future__ import annotations
@@ -86,17 +92,17 @@ def decide_purchases(
 ) -> list[Purchases]:
     """Draw today's orders for every retailer, at most one order per consumer.
 
-    Each retailer's hazard is an independent trial; a consumer whose trials succeed with several
-    retailers buys from one of them with probability proportional to its hazard (an
-    exponential race), so competing offers split demand by their attractiveness.
-    ``prices`` are today's prices per retailer, yuan (default: the list prices).
+    One retailer: an independent trial per candidate with its hazard. Several: one category
+    purchase occasion per consumer (probability max_r h_r) assigned to retailer r with
+    probability h_r / Σ h (:func:`category_choice`). ``prices`` are today's prices per
+    retailer, yuan (default: the list prices).
     """
     n_ret = len(retailers)
     # only consumers interested in (or customers of) some retailer can buy: sessions are drawn
     # for them alone (a session of anyone else could not lead to an order)
     open_rows = np.flatnonzero(any_retailer(pop.stage >= INTERESTED))
     session_rows = open_rows[rng.random(len(open_rows)) < pop.activity[open_rows]]
-    cand_rows, cand_first, cand_key, cand_ret = [], [], [], []
+    cand_rows, cand_p, cand_first, cand_ret = [], [], [], []
     for r, cfg in enumerate(retailers):
         stage = pop.stage[session_rows, r]
         first_rows = session_rows[stage == INTERESTED]
@@ -107,25 +113,50 @@ def decide_purchases(
         )
         p_rep = repurchase_probability(pop, repeat_rows, r, beh, cfg.community.repurchase_multiplier,
                                        max(0.0, cfg.price - price))
-        rows = np.concatenate([first_rows, repeat_rows])
-        p = np.concatenate([p_first, p_rep])
-        hit = rng.random(len(rows)) < p
-        first = np.zeros(len(rows), dtype=bool)
+        first = np.zeros(len(first_rows) + len(repeat_rows), dtype=bool)
         first[: len(first_rows)] = True
-        cand_rows.append(rows[hit])
-        cand_first.append(first[hit])
-        cand_key.append(rng.exponential(size=int(hit.sum())) / np.maximum(p[hit], 1e-12))
-        cand_ret.append(np.full(int(hit.sum()), r))
+        cand_rows.append(np.concatenate([first_rows, repeat_rows]))
+        cand_p.append(np.concatenate([p_first, p_rep]))
+        cand_first.append(first)
+        cand_ret.append(np.full(len(first), r))
     rows = np.concatenate(cand_rows)
+    p = np.concatenate(cand_p)
     first = np.concatenate(cand_first)
     ret = np.concatenate(cand_ret)
-    if n_ret > 1 and len(rows):
-        order = np.lexsort((np.concatenate(cand_key), rows))
-        keep = order[np.r_[True, rows[order][1:] != rows[order][:-1]]]
-        keep.sort()
+    if n_ret == 1:
+        hit = rng.random(len(rows)) < p
+        rows, first, ret = rows[hit], first[hit], ret[hit]
+    else:
+        keep = category_choice(rows, p, rng)
         rows, first, ret = rows[keep], first[keep], ret[keep]
     return [Purchases(r, rows[ret == r], first[ret == r], np.full(int((ret == r).sum()), coupons[r]))
             for r in range(n_ret)]
+
+
+def category_choice(rows: np.ndarray, p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Indices of the candidates that become orders: one purchase occasion per consumer.
+
+    ``rows[k]`` is a consumer and ``p[k]`` (0–1) its hazard with one retailer; a consumer may
+    appear several times. Each consumer buys with probability max p over its entries, from the
+    entry chosen with probability p / Σ p. Vectorised over consumers.
+    """
+    if len(rows) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(rows, kind="stable")
+    r_sorted, p_sorted = rows[order], p[order]
+    starts = np.flatnonzero(np.r_[True, r_sorted[1:] != r_sorted[:-1]])
+    counts = np.diff(np.r_[starts, len(r_sorted)])
+    buy = rng.random(len(starts)) < np.maximum.reduceat(p_sorted, starts)
+    cum = np.cumsum(p_sorted)
+    within = cum - np.repeat(cum[starts] - p_sorted[starts], counts)
+    target = np.repeat(rng.random(len(starts)) * np.add.reduceat(p_sorted, starts), counts)
+    last = np.zeros(len(r_sorted), dtype=bool)
+    last[starts + counts - 1] = True
+    passed = np.flatnonzero((within > target) | last)
+    group = np.repeat(np.arange(len(starts)), counts)[passed]
+    _, first = np.unique(group, return_index=True)  # first passing entry of every consumer
+    chosen = passed[first]
+    return np.sort(order[chosen[buy]])
 
 
 def record_orders(pop: Population, purchases: Purchases) -> None:

@@ -17,6 +17,8 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from .arrayops import count_distinct
+from .csr import searchsorted_right, symmetric_order, unique_pairs
 from .scenario import GraphSection
 
 
@@ -67,13 +69,13 @@ def _from_pairs(
     keep = u != v
     u, v, strong = u[keep], v[keep], strong[keep]
     lo, hi = np.minimum(u, v), np.maximum(u, v)
-    key, first = np.unique(lo * n + hi, return_index=True)
+    key, first = unique_pairs(lo, hi, n)  # = np.unique(lo * n + hi, return_index=True)
     lo, hi, strong = key // n, key % n, strong[first]
     mean = np.where(strong, cfg.trust_strong, cfg.trust_weak)
     trust = np.clip(mean + cfg.trust_spread * rng.standard_normal(len(lo)), 0.0, 1.0)
     rows = np.concatenate([lo, hi])
     cols = np.concatenate([hi, lo])
-    order = np.lexsort((cols, rows))
+    order = symmetric_order(lo, hi, n)  # = np.lexsort((cols, rows)), in O(edges + n)
     rows, cols = rows[order], cols[order]
     trust2 = np.concatenate([trust, trust])[order].astype(np.float32)
     strong2 = np.concatenate([strong, strong])[order]
@@ -95,7 +97,7 @@ def _weighted_pick(cum: np.ndarray, lo: np.ndarray, hi: np.ndarray, rng) -> np.n
     base = np.where(lo > 0, cum[np.maximum(lo - 1, 0)], 0.0)
     top = cum[hi - 1]
     target = base + rng.random(len(lo)) * (top - base)
-    return np.minimum(np.searchsorted(cum, target, side="right"), hi - 1)
+    return np.minimum(searchsorted_right(cum, target), hi - 1)  # = np.searchsorted(..., "right")
 
 
 def circle_graph(
@@ -132,8 +134,7 @@ def circle_graph(
     for _ in range(20):
         lo, hi = np.minimum(u, v), np.maximum(u, v)
         valid = lo != hi
-        _, first = np.unique(lo[valid] * n + hi[valid], return_index=True)
-        deficit = m - len(first)
+        deficit = m - count_distinct(lo[valid] * n + hi[valid])
         if deficit <= max(1, m // 2000):
             break
         u2, v2, s2 = draw(int(deficit * 1.3) + 8)

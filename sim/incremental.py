@@ -14,6 +14,8 @@ from collections.abc import Callable, Hashable
 
 import numpy as np
 
+from .arrayops import flat_view
+from .csr import guide_table, searchsorted_right
 from .diffusion import expand_rows
 from .graph import SocialGraph
 
@@ -46,7 +48,7 @@ class NeighbourShare:
             owner, pos = expand_rows(self.graph.indptr, rows)
             nbr = self.graph.indices[pos]
             n_ret = mask.shape[1]
-            flat = self.counts.reshape(-1)
+            flat = flat_view(self.counts)
             for r in range(n_ret):
                 d = delta[owner, r]
                 sel = d != 0
@@ -70,7 +72,10 @@ class CircleShare:
         rows = changed_rows(mask, self.mask)
         if len(rows):
             delta = mask[rows].astype(np.int64) - self.mask[rows]
-            np.add.at(self.sums, self.circle[rows], delta)
+            circles = len(self.sums)
+            for r in range(delta.shape[1]):
+                self.sums[:, r] += np.bincount(self.circle[rows], weights=delta[:, r],
+                                               minlength=circles).astype(np.int64)
             self.mask[rows] = mask[rows]
         return self.sums / self.sizes
 
@@ -87,6 +92,7 @@ class AttentionSampler:
         self.attention = attention
         self.activity = activity
         self._cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._tables: dict[int, tuple[np.ndarray, float]] = {}  # id(cum) -> guide table
 
     def pool(self, key: Hashable, platform: int,
              members: Callable[[], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -100,14 +106,22 @@ class AttentionSampler:
             self._cache[(key, platform)] = hit
         return hit
 
-    @staticmethod
-    def draw(pool: np.ndarray, cum: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
-        """``count`` draws with replacement from ``pool`` given its cumulative weights."""
+    def draw(self, pool: np.ndarray, cum: np.ndarray, count: int,
+             rng: np.random.Generator) -> np.ndarray:
+        """``count`` draws with replacement from ``pool`` given its cumulative weights (a pair
+        returned by :meth:`pool`)."""
         if count <= 0 or len(pool) == 0:
             return np.empty(0, dtype=np.int64)
         if cum[-1] <= 0:
             return pool[rng.integers(0, len(pool), size=count)].astype(np.int64)
-        picks = np.searchsorted(cum, rng.random(count) * cum[-1], side="right")
+        targets = rng.random(count) * cum[-1]
+        if count >= 1000:  # O(1) guided searches; a guide table is built once per pool
+            table = self._tables.get(id(cum))
+            if table is None:
+                table = self._tables[id(cum)] = guide_table(cum)
+            picks = searchsorted_right(cum, targets, table)
+        else:
+            picks = np.searchsorted(cum, targets, side="right")
         return pool[np.minimum(picks, len(pool) - 1)].astype(np.int64)
 
 

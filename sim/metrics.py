@@ -44,6 +44,7 @@ KPI_DEFINITIONS: dict[str, str] = {
     "engagement_rate_targeted": "engagement rate of exposures to consumers in the circles the "
     "campaigns targeted (creators' home circles and target circles)",
     "profit": "gross profit Σ (price − unit cost) over orders, yuan",
+    "reach_creators": "consumers reached by at least one creator post (any tier; unique)",
     "breakout": "buyers outside the circles the campaigns targeted / buyers",
     "daily_engagements": "engagements today",
     "daily_orders": "orders today",
@@ -111,11 +112,15 @@ class MetricsBook:
 def compute_kpis(model: "SocialCommerceModel") -> dict[str, float]:
     """The KPI snapshot of the model at the end of the current step."""
     pop, book = model.population, model.metrics
+    # one pass over the consumers per array; counts via count_nonzero (bool sums are slow)
     overall = pop.overall_stage()
     stage_counts = np.bincount(overall, minlength=len(STAGES))
-    buyers_mask = (pop.orders > 0).any(axis=1)
-    buyers = int(buyers_mask.sum())
-    repeat = int(((pop.orders.sum(axis=1)) >= 2).sum())
+    orders_each = pop.orders[:, 0] if pop.orders.shape[1] == 1 else pop.orders.sum(axis=1)
+    buyers_mask = orders_each > 0  # orders are counts (≥ 0)
+    buyers = np.count_nonzero(buyers_mask)
+    repeat = np.count_nonzero(orders_each >= 2)
+    members = np.count_nonzero(pop.member)
+    referred = np.count_nonzero(pop.referred)
     spend_by_channel = model.spend_by_channel()
     spend = float(sum(spend_by_channel.values()))
     gmv = float(book.gmv.sum())
@@ -125,15 +130,15 @@ def compute_kpis(model: "SocialCommerceModel") -> dict[str, float]:
     total_orders = int(platform_orders.sum())
     shares = platform_orders / total_orders if total_orders else np.zeros_like(platform_orders, float)
     targeted = model.targeted_circle_mask()
-    breakout_buyers = int((buyers_mask & ~targeted[pop.circle]).sum())
+    breakout_buyers = np.count_nonzero(~targeted[pop.circle[buyers_mask]])
     kpis: dict[str, float] = {
-        "reach": float(pop.ever_exposed.sum()),
+        "reach": float(np.count_nonzero(pop.ever_exposed)),
         "exposures": float(book.exposures),
         "engagements": float(book.engagements),
         "engagement_rate": ratio(book.engagements, book.exposures),
-        "engaged": float((overall >= INTERESTED).sum()),
-        "aware": float((overall >= AWARE).sum()),
-        "interested": float((overall >= INTERESTED).sum()),
+        "engaged": float(stage_counts[INTERESTED:].sum()),
+        "aware": float(stage_counts[AWARE:].sum()),
+        "interested": float(stage_counts[INTERESTED:].sum()),
         "buyers": float(buyers),
         "orders": float(book.orders),
         "gmv": gmv,
@@ -146,10 +151,10 @@ def compute_kpis(model: "SocialCommerceModel") -> dict[str, float]:
         "negative_sentiment": book.negative_sentiment,
         "platform_dependence": float(shares.max()) if total_orders else 0.0,
         "platform_hhi": float((shares**2).sum()) if total_orders else 0.0,
-        "members": float(pop.member.sum()),
-        "referred_members": float(pop.referred.sum()),
-        "fission": ratio(pop.referred.sum(), pop.member.sum() - pop.referred.sum()),
-        "cost_per_member": ratio(spend_by_channel.get("community", 0.0), pop.member.sum()),
+        "members": float(members),
+        "referred_members": float(referred),
+        "fission": ratio(referred, members - referred),
+        "cost_per_member": ratio(spend_by_channel.get("community", 0.0), members),
         "engagement_rate_targeted": ratio(book.engagements_by_circle[targeted].sum(),
                                           book.exposures_by_circle[targeted].sum()),
         "profit": margin_gmv,
@@ -167,8 +172,10 @@ def compute_kpis(model: "SocialCommerceModel") -> dict[str, float]:
         kpis[f"organic_{p.name}"] = float(p.delivered_organic)
     reached_by = getattr(model, "reached_by", None)
     if reached_by is not None:
-        for ch, count in zip(model.channels, reached_by.sum(axis=0)):
+        counts = [np.count_nonzero(reached_by[:, c]) for c in range(reached_by.shape[1])]
+        for ch, count in zip(model.channels, counts):
             kpis[f"reach_{ch}"] = float(count)
+        kpis["reach_creators"] = float(np.count_nonzero(model.reached_by_creator))
     if len(model.retailers) > 1:
         total = book.orders_by_retailer.sum()
         for ret in model.retailers:

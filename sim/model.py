@@ -28,6 +28,7 @@ from .agents import Consumer, Influencer, Retailer
 from .cascade import cascade_generation
 from .content import HOMOGENEITY, KIND, Exposures, PostLog
 from .graph import SocialGraph, build_graph, edgelist_size, from_networkx
+from .arrayops import flat_view, sorted_unique
 from .incremental import AttentionSampler, CircleShare, NeighbourShare
 from .metrics import MetricsBook, compute_kpis, model_reporters
 from .platforms import Platform
@@ -111,7 +112,10 @@ class SocialCommerceModel(mesa.Model):
         self.metrics = MetricsBook(self.channels, len(self.platforms), n_ret,
                                    config.population.circles)
         # unique reach per channel (consumers × channels), for the reach_<channel> KPIs
-        self.reached_by = np.zeros((n, len(self.channels)), dtype=bool)
+        # (column-major, so that counting one channel's reach is one contiguous pass)
+        self.reached_by = np.zeros((n, len(self.channels)), dtype=bool, order="F")
+        self.reached_by_creator = np.zeros(n, dtype=bool)  # any tier (tiers are channels 0..T-1)
+        self.n_tiers = len(tiers)
         # platform index each retailer's community lives on (default: the first platform)
         self.community_platform = [
             self.platform_by_name[r.community.platform].index if r.community.platform else 0
@@ -157,7 +161,7 @@ class SocialCommerceModel(mesa.Model):
                 k_in = min(len(members), int(round(k * cfg.circle_focus)))
                 inside = rng.choice(members, size=k_in, replace=False)
                 outside = rng.integers(0, n, size=k - k_in)
-                followers = np.unique(np.concatenate([inside, outside])).astype(np.int64)
+                followers = sorted_unique(np.concatenate([inside, outside])).astype(np.int64)
                 creators.append(Influencer(
                     self, tier, self.channel_code[tier], platform, home, followers,
                     cfg.credibility, cfg.engagement, cfg.fee * self.money_scale,
@@ -241,7 +245,9 @@ class SocialCommerceModel(mesa.Model):
         return math.ceil(members / self.retailers[r].cfg.community.group_size)
 
     def weekly_returns(self, r: int, week_spend: dict[str, float]) -> dict[str, float]:
-        """Last-touch orders per yuan over the past week, per channel with spend; then reset."""
+        """Last-click orders (credited to the channel of the buyer's last engagement, as ad
+        platforms report conversions) per yuan over the past week, per channel with spend;
+        then reset. Exposures that were merely seen earn no credit here."""
         out = {}
         for ch, spent in week_spend.items():
             if spent <= 0:
@@ -307,12 +313,15 @@ class SocialCommerceModel(mesa.Model):
             for inf in creators:
                 for post, reached in inf.deliver():
                     organic.append((inf, post, reached))
-        organic_exp = Exposures.concat([
-            Exposures(reached, np.full(len(reached), post, np.int64),
-                      np.full(len(reached), self.beh.follower_trust, np.float32),
-                      np.full(len(reached), inf.channel, np.int8))
-            for inf, post, reached in organic
-        ])
+        counts = [len(reached) for _, _, reached in organic]
+        total = sum(counts)
+        organic_exp = Exposures(  # one batch, in the order of `organic`
+            np.concatenate([reached for _, _, reached in organic]).astype(np.int64)
+            if total else np.empty(0, np.int64),
+            np.repeat(np.array([post for _, post, _ in organic], dtype=np.int64), counts),
+            np.full(total, self.beh.follower_trust, np.float32),
+            np.repeat(np.array([inf.channel for inf, _, _ in organic], dtype=np.int8), counts),
+        )
         batches.append(community.community_day(self))
         self._respond_and_share(organic_exp, count_amplification=organic)
         self._respond_and_share(Exposures.concat(batches))
@@ -331,10 +340,12 @@ class SocialCommerceModel(mesa.Model):
         negative = posts["negative"][exp.post]
         self.metrics.count_exposures(len(exp), int(negative.sum()), exp.channel, len(self.channels))
         pop.ever_exposed[i] = True
-        np.add.at(pop.exposures, i, 1)  # O(exposures), not O(N)
+        ones = np.ones(len(i), dtype=np.int32)  # add.at's fast path needs matching dtypes
+        np.add.at(pop.exposures, i, ones)  # O(exposures), not O(N)
         seen_before = pop.brand_exposures[i, r] > 0  # before today's batch (near-duplicates)
-        np.add.at(pop.brand_exposures, (i, r), 1)
+        np.add.at(flat_view(pop.brand_exposures), i * pop.stage.shape[1] + r, ones)
         self.reached_by[i, exp.channel] = True
+        self.reached_by_creator[i[exp.channel < self.n_tiers]] = True
         n_circles = len(self.metrics.exposures_by_circle)
         self.metrics.exposures_by_circle += np.bincount(pop.circle[i], minlength=n_circles)
         pop.stage[i, r] = np.maximum(pop.stage[i, r], AWARE)
@@ -385,6 +396,7 @@ class SocialCommerceModel(mesa.Model):
         negative = posts["negative"][post]
         pos = ~negative
         pop.source_trust[i[pos], rr[pos]] = posts["credibility"][post[pos]] * exp.trust[idx][pos]
+        pop.last_click[i[pos], rr[pos]] = exp.channel[idx][pos]
         fresh_pos = pos & (pop.stage[i, rr] < INTERESTED)
         pop.stage[i[fresh_pos], rr[fresh_pos]] = INTERESTED
         fresh_neg = negative & ~pop.negative[i, rr]
@@ -470,8 +482,8 @@ class SocialCommerceModel(mesa.Model):
                                    (pop.last_touch, book.last_touch_orders)):
                 ch = touch[rows, r]
                 counter[r] += np.bincount(ch[ch >= 0], minlength=len(self.channels))
-            lt = pop.last_touch[rows, r]
-            self.week_last_touch[r] += np.bincount(lt[lt >= 0], minlength=len(self.channels))
+            lc = pop.last_click[rows, r]
+            self.week_last_touch[r] += np.bincount(lc[lc >= 0], minlength=len(self.channels))
             self._after_purchase(ret, rows)
 
     def _after_purchase(self, ret: Retailer, rows: np.ndarray) -> None:
@@ -587,7 +599,7 @@ class SocialCommerceModel(mesa.Model):
         self.metrics.count_exposures(len(hits), 0, np.full(len(hits), wom, np.int8), len(self.channels))
         self.metrics.count_engagements(len(hits))
         pop.ever_exposed[hits] = True
-        np.add.at(pop.exposures, hits, 1)
+        np.add.at(pop.exposures, hits, np.ones(len(hits), dtype=np.int32))
         pop.stage[new, 0] = INTERESTED
         pop.source_trust[new, 0] = 1.0
         untouched = new[pop.first_touch[new, 0] < 0]

@@ -66,6 +66,20 @@ class Platform:
         self.delivered_organic += len(reached)
         return reached
 
+    def deliver_many(
+        self, posts: int, audience: np.ndarray, activity: np.ndarray, attention: np.ndarray,
+        rng: np.random.Generator, terms: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> list[np.ndarray]:
+        """:meth:`deliver` for ``posts`` live posts with the same audience, in one draw (the
+        same random numbers and results as ``posts`` successive calls)."""
+        if posts <= 0:
+            return []
+        p = self.delivery_probability(audience, activity, attention, terms)
+        hits = rng.random((posts, len(audience))) < p
+        reached = [audience[row] for row in hits]
+        self.delivered_organic += int(np.count_nonzero(hits))
+        return reached
+
     def amplified_count(self, delivered: int, engaged: int) -> int:
         """Extra non-follower exposures a post earns when early engagement clears the bar."""
         if self.cfg.amplification_factor <= 0 or delivered == 0:

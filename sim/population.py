@@ -61,6 +61,7 @@ class Population:
     last_platform: np.ndarray = field(init=False)  # int8 N×R platform of last touch
     first_touch: np.ndarray = field(init=False)  # int8 N×R channel code, -1 none
     last_touch: np.ndarray = field(init=False)  # int8 N×R channel code, -1 none
+    last_click: np.ndarray = field(init=False)  # int8 N×R channel of the last engagement, -1 none
     fatigue: np.ndarray = field(init=False)  # float32 recent similar exposures (decays daily)
     exposures: np.ndarray = field(init=False)  # int32 exposures received
     brand_exposures: np.ndarray = field(init=False)  # int32 N×R exposures to each retailer
@@ -78,6 +79,7 @@ class Population:
         self.last_platform = np.zeros((n, r), dtype=np.int8)
         self.first_touch = np.full((n, r), NO_CHANNEL, dtype=np.int8)
         self.last_touch = np.full((n, r), NO_CHANNEL, dtype=np.int8)
+        self.last_click = np.full((n, r), NO_CHANNEL, dtype=np.int8)
         self.fatigue = np.zeros(n, dtype=np.float32)
         self.exposures = np.zeros(n, dtype=np.int32)
         self.brand_exposures = np.zeros((n, r), dtype=np.int32)
@@ -93,7 +95,7 @@ class Population:
 
     def overall_stage(self) -> np.ndarray:
         """Each consumer's furthest stage over all retailers (int8, length N)."""
-        return self.stage.max(axis=1)
+        return self.stage[:, 0] if self.stage.shape[1] == 1 else self.stage.max(axis=1)
 
     def nbytes(self) -> int:
         return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))

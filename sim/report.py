@@ -18,6 +18,7 @@ import base64
 import datetime as _dt
 import html
 import io
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from scipy import stats
 
+from .attribution import classify
 from .compare import LOWER_IS_BETTER, fmt_signed, fmt_value, is_money, kpi_label
 
 if TYPE_CHECKING:
@@ -136,13 +138,16 @@ def fig_paired(cmp: "Comparison", pal: dict) -> Figure:
 def fig_distributions(cmp: "Comparison", pal: dict) -> Figure:
     """Box and points of the final KPI values per scenario, one panel per KPI."""
     kpis = list(dict.fromkeys([cmp.metric, *DISTRIBUTION_KPIS]))[:4]
-    fig = _fig(11, 1.2 + 0.5 * len(cmp.names) * 2)
+    fig = _fig(11, 1.6 + 0.5 * len(cmp.names) * 2)
+    fig.get_layout_engine().set(h_pad=0.12, hspace=0.08)
     axes = fig.subplots(2, 2, sharey=True).ravel()
     for ax, kpi in zip(axes, kpis):
         v = cmp.values(kpi).melt(var_name="scenario", value_name="value")
-        sns.boxplot(data=v, x="value", y="scenario", hue="scenario", palette=pal, ax=ax,
-                    showfliers=False, width=0.55, legend=False, boxprops={"alpha": 0.45},
-                    order=cmp.names, hue_order=cmp.names)
+        with warnings.catch_warnings():  # seaborn 0.13 passes matplotlib's deprecated `vert`
+            warnings.simplefilter("ignore", DeprecationWarning)
+            sns.boxplot(data=v, x="value", y="scenario", hue="scenario", palette=pal, ax=ax,
+                        showfliers=False, width=0.55, legend=False, boxprops={"alpha": 0.45},
+                        order=cmp.names, hue_order=cmp.names)
         sns.stripplot(data=v, x="value", y="scenario", hue="scenario", palette=pal, ax=ax,
                       size=3.5, jitter=0.18, alpha=0.85, legend=False, order=cmp.names,
                       hue_order=cmp.names, edgecolor="white", linewidth=0.3)
@@ -290,7 +295,7 @@ def fig_attribution(cmp: "Comparison") -> Figure | None:
     nrows = -(-len(names) // ncols)
     n_ch = max(len(cmp.attribution[n].table) for n in names)
     fig = _fig(11, 0.9 + nrows * (0.42 * n_ch + 0.7))
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel())
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False).ravel())
     width = 0.27
     for ax, name in zip(axes, names):
         tab = cmp.attribution[name].table
@@ -304,8 +309,9 @@ def fig_attribution(cmp: "Comparison") -> Figure | None:
                 err = np.vstack([vals - tab["incremental_lo"], tab["incremental_hi"] - vals])
                 ax.errorbar(vals[ok], pos[ok], xerr=err[:, ok], fmt="none", ecolor="0.2",
                             capsize=2.5, lw=1)
-                for yy in pos[~np.isfinite(vals)]:
-                    ax.text(0, yy, " not removable", va="center", fontsize=7.5, color="0.45")
+                for yy, kind in zip(pos[~np.isfinite(vals)], tab["kind"][~np.isfinite(vals)]):
+                    note = " not removable" if kind == "organic" else " not measured"
+                    ax.text(0, yy, note, va="center", fontsize=7.5, color="0.45")
         ax.axvline(0, color="0.3", lw=0.8)
         ax.set_yticks(y, [channel_name(c) for c in tab["channel"]])
         ax.invert_yaxis()
@@ -381,41 +387,45 @@ def _hex(rgb: tuple) -> str:
 
 
 def ratio_table(cmp: "Comparison") -> str:
-    """HTML: per channel and scenario, last-touch credit / incremental orders."""
+    """HTML: per channel and scenario, last-touch credit / incremental orders and its reading
+    (:func:`sim.attribution.classify`)."""
     if not cmp.attribution:
         return ""
     names = [n for n in cmp.names if n in cmp.attribution]
-    channels: list[str] = []
-    for n in names:
-        channels += [c for c in cmp.attribution[n].table.channel if c not in channels]
+    rows = {n: {r.channel: r for r in cmp.attribution[n].table.itertuples()} for n in names}
+    channels = list(dict.fromkeys(ch for n in names for ch in rows[n]))
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
     out = [f'<table><tr><th class="k">channel</th>{head}</tr>']
     for ch in channels:
         cells = []
         for n in names:
-            tab = cmp.attribution[n].table.set_index("channel")
-            if ch not in tab.index:
+            r = rows[n].get(ch)
+            if r is None:
                 cells.append("<td>–</td>")
                 continue
-            r = tab.loc[ch]
-            lt, inc = r["last_touch_orders"], r["incremental_orders"]
-            if r["kind"] == "organic":
+            reading = classify(r)
+            lt, inc = r.last_touch_orders, r.incremental_orders
+            if reading.kind == "organic":
                 cells.append(f'<td><span class="unclear">no budget</span>'
                              f'<span class="ci">last touch {lt:.0f}</span></td>')
                 continue
-            if r["spend"] <= 0 and lt <= 0 and inc == 0:
-                cells.append('<td><span class="unclear">not used</span></td>')
+            if reading.kind in ("unused", "unmeasured"):
+                word = "not used" if reading.kind == "unused" else "not measured"
+                cells.append(f'<td><span class="unclear">{word}</span></td>')
                 continue
-            detail = f'<span class="ci">last {lt:.0f} vs incr. {inc:.0f} [{r["incremental_lo"]:.0f}, {r["incremental_hi"]:.0f}]</span>'
-            unclear = r["n"] >= 2 and r["incremental_lo"] <= 0 <= r["incremental_hi"]
-            if unclear or not inc > 0:
-                text = '<span class="over">no measurable lift</span>' if lt > 0 else \
-                    '<span class="unclear">no measurable lift</span>'
-            else:
-                ratio = lt / inc
-                cls = "over" if ratio > 1.5 else "under" if ratio < 1 / 1.5 else "ok"
-                text = f'<span class="{cls}">{ratio:.2f}×</span>'
-            cells.append(f"<td>{text}{detail}</td>")
+            band = f" [{r.incremental_lo:.0f}, {r.incremental_hi:.0f}]" if r.n >= 2 else ""
+            detail = f'<span class="ci">last {lt:.0f} vs incr. {inc:.0f}{band}</span>'
+            ratio = reading.ratio
+            text = {
+                "over": f"{ratio:.1f}× over-credited" if ratio == ratio else "over-credited",
+                "under": f"{ratio:.2g}× under-credited",
+                "ok": f"{ratio:.2f}× about right",
+                "uncertain": "lift uncertain",
+                "hurts": "costs orders",
+            }[reading.kind]
+            cls = {"over": "over", "hurts": "over", "under": "under", "ok": "ok"}.get(
+                reading.kind, "unclear")
+            cells.append(f'<td><span class="{cls}">{text}</span>{detail}</td>')
         out.append(f'<tr><td class="k">{html.escape(channel_name(ch))}</td>{"".join(cells)}</tr>')
     out.append("</table>")
     return "".join(out)
@@ -507,9 +517,12 @@ def render_html(cmp: "Comparison", title: str | None = None) -> str:
                 "<h3>Last-touch credit ÷ incremental orders, per channel</h3>"
                 "<p class='note'>Above 1: last touch over-credits the channel (it touches "
                 "people who would have bought anyway); below 1: it under-credits it (the "
-                "channel starts or enables journeys others close). Red: over-credited "
-                "&gt;1.5× or credited without measurable lift; amber: under-credited "
-                "&lt;0.67×; green: roughly right.</p>" + ratio_table(cmp))
+                "channel starts or enables journeys others close). Red: over-credited (more "
+                "than 1.5×, or more credit than the upper end of the channel's 95% effect "
+                "interval); amber: under-credited (below 0.67×); green: within 1.5× either "
+                "way; grey: the effect is not distinguishable from zero with these seeds. "
+                "Below each: last-touch and incremental orders per run [95% interval].</p>"
+                + ratio_table(cmp))
             best = cmp.ranking()[0][0]
             for name in dict.fromkeys([ref, best]):
                 findings = cmp.attribution[name].findings()
@@ -528,9 +541,10 @@ def _method_notes(cmp: "Comparison") -> str:
     return (
         "<h2>How to read this report</h2><div class='method'><ul>"
         "<li><b>Common random numbers.</b> Replication <i>i</i> of every scenario uses seed "
-        "base+<i>i</i>: the same social graph, consumers and creators and the same random "
-        "streams, so a difference between two scenarios under one seed is caused by the plan, "
-        "not by luck. Differences and their intervals are computed on these pairs.</li>"
+        "base+<i>i</i>: the same social graph, consumers and creators, and the same seeds for "
+        "the daily random draws. Differences and their intervals are computed on these pairs, "
+        "so world-to-world variation cancels out; the day-to-day noise that remains (cascades "
+        "diverge once the plans differ) is what the intervals measure.</li>"
         "<li><b>Intervals</b> are 95% Student-t confidence intervals of the mean over "
         "replications (they shrink with more replications; use <code>--reps</code>).</li>"
         "<li><b>Beats … in x% of runs</b> is the share of paired replications in which the "

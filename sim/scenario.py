@@ -375,7 +375,7 @@ class BehaviourSection(_Section):
         "(to non-ties, ∝ attention there) per engaged negative exposure, delivered next day"
     )
     deal_response: float = Field(
-        1.0, ge=0, le=20, description="customers' repurchase hazard × exp(this · price_sensitivity"
+        2.0, ge=0, le=20, description="customers' repurchase hazard × exp(this · price_sensitivity"
         " · (list price − price) / reference_price): stocking up on a price cut"
     )
 

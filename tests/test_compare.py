@@ -138,3 +138,14 @@ def test_cli_compare_bad_input_exits_2(baseline_path, tmp_path, args, message):
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_package_exports_compare_as_a_callable(baseline_path):
+    import sim
+    import sim.compare as module  # binds the package attribute to the module ...
+    from sim import compare as exported  # ... which still works as the function
+
+    scn = sim.load_scenario(baseline_path, {"run.consumers": 300, "run.days": 5})
+    result = exported([scn, scn], reps=2)
+    assert isinstance(result, module.Comparison)
+    assert result.table.shape[1] == len(COLUMNS)

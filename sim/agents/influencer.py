@@ -89,9 +89,10 @@ class Influencer(mesa.Agent):
             # per-follower factors of the delivery probability are fixed: compute them once
             self._terms = self.platform.delivery_terms(self.followers, pop.activity, pop.attention)
             self._terms_for, self._terms_platform = self.followers, self.platform.index
-        for post_id, days_left in self.live_posts:
-            reached = self.platform.deliver(self.followers, pop.activity, pop.attention,
-                                            model.dyn_rng, terms=self._terms)
+        reached_all = self.platform.deliver_many(len(self.live_posts), self.followers,
+                                                 pop.activity, pop.attention, model.dyn_rng,
+                                                 terms=self._terms)
+        for (post_id, days_left), reached in zip(self.live_posts, reached_all):
             out.append((post_id, reached))
             if days_left > 1:
                 still_live.append((post_id, days_left - 1))

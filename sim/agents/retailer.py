@@ -55,6 +55,12 @@ class Retailer(mesa.Agent):
         weights = np.array([cfg.content_mix[k] for k in kinds], dtype=float)
         self._kinds = np.array([KIND[k] for k in kinds])
         self._kind_p = weights / weights.sum() if weights.sum() > 0 else None
+        # cumulative shares, normalised as Generator.choice does: searching one uniform draw in
+        # them is rng.choice(self._kinds, p=self._kind_p) (same draw, same result), minus its
+        # per-call validation
+        self._kind_cdf = None if self._kind_p is None else np.cumsum(self._kind_p)
+        if self._kind_cdf is not None:
+            self._kind_cdf /= self._kind_cdf[-1]
         promo = cfg.content_mix.get("promo", 0.0) / weights.sum() if weights.sum() > 0 else 1.0
         # share of original scene/knowledge posts (0–1): the content term of the join score
         self.content_quality = (1.0 - promo) * (1.0 - cfg.content_reuse)
@@ -139,7 +145,8 @@ class Retailer(mesa.Agent):
                 if creator.fee > allowance or not self.book(tier, creator.fee):
                     break
                 allowance -= creator.fee
-                kind = int(rng.choice(self._kinds, p=self._kind_p)) if self._kind_p is not None else KIND["promo"]
+                kind = (int(self._kinds[np.searchsorted(self._kind_cdf, rng.random(), side="right")])
+                        if self._kind_cdf is not None else KIND["promo"])
                 tagged, reused, framed = rng.random(3) < (
                     self.cfg.circle_tagged, self.cfg.content_reuse, self.cfg.guanxi_framing)
                 circle = creator.home_circle if tagged else -1

@@ -237,6 +237,7 @@ class WorkshopModel(SocialCommerceModel):
         self._rebuild_graph()
         self.revision = 0  # bumped by every lever change or shock (drawing caches key on it)
         self.events: list[tuple[int, str, str]] = []  # (day, "lever" | "shock", text)
+        self._day_start_levers = levers  # lever positions before today's first move
         n = self.population.n
         self.spread = SpreadToday(np.zeros(n, bool), np.zeros(n, bool))
         self.view = NetworkView(self, settings.max_shown)
@@ -265,11 +266,22 @@ class WorkshopModel(SocialCommerceModel):
                 self._rebuild_graph()
             if self.retailers and config.retailers[0] != old.retailers[0]:
                 self.retailers[0].replan(config.retailers[0], self.money_scale)
+            self._log_lever_change(levers)
             self.levers = levers
             if changed:
-                self.events.append((self.day, "lever", "; ".join(changed)))
                 self.revision += 1
             return changed
+
+    def _log_lever_change(self, levers: Levers) -> None:
+        """One "lever" event per day: moves within a day (a slider drag) merge into one."""
+        last = self.events[-1] if self.events else None
+        if last is not None and last[0] == self.day and last[1] == "lever":
+            self.events.pop()
+        else:
+            self._day_start_levers = self.levers
+        changed = self._day_start_levers.changes(levers)
+        if changed:
+            self.events.append((self.day, "lever", "; ".join(changed)))
 
     @property
     def main_platform(self) -> str:
@@ -308,8 +320,9 @@ class WorkshopModel(SocialCommerceModel):
 
         Shares queued today (``self.pending``) name their recipient and post. A buyer's post
         names its author; a word-of-mouth share comes from a tie of the recipient who engaged
-        with that retailer today (only first engagements are shared), so those ties are the
-        day's spread edges.
+        with that retailer today (only first engagements are shared; for negative content: who
+        turned negative today), so those ties are the day's spread edges. Two such ties
+        sharing the same post to one recipient are both drawn.
         """
         pop, posts = self.population, self.posts
         fresh_pos = (pop.stage >= INTERESTED) & (stage_before < INTERESTED)
@@ -320,11 +333,11 @@ class WorkshopModel(SocialCommerceModel):
             return out
         retailer = posts["retailer"][exp.post].astype(np.int64)
         negative = posts["negative"][exp.post]
-        fresh = fresh_pos | fresh_neg
         wom = np.flatnonzero(exp.channel == self.channel_code["wom"])
         owner, pos = expand_rows(self.graph.indptr, exp.consumer[wom])
         tie = self.graph.indices[pos].astype(np.int64)
-        ok = fresh[tie, retailer[wom][owner]]
+        r = retailer[wom][owner]
+        ok = np.where(negative[wom][owner], fresh_neg[tie, r], fresh_pos[tie, r])
         ugc = np.flatnonzero(exp.channel == self.channel_code["ugc"])
         src = np.concatenate([tie[ok], posts["author"][exp.post[ugc]]])
         dst = np.concatenate([exp.consumer[wom][owner[ok]], exp.consumer[ugc]])

@@ -1,0 +1,118 @@
+"""Full-model scaling: the baseline scenario, 90 days, at 10k … 3M consumers.
+
+    python benchmarks/bench_scaling.py [--quick] [--sizes 10000,100000,1000000,3000000]
+
+Each size runs in a fresh Python process (so peak memory is that run's alone) that imports
+socsim, builds the model from ``scenarios/baseline.toml`` with ``run.consumers`` overridden
+(mean degree 15 as in the file) and steps it for 90 days. Reported per size: end-to-end wall
+time of the process (imports included), graph-build time, the rest of the model build, the
+90 steps, time per consumer-day (steps only), CPU time, peak resident memory (``ru_maxrss``)
+and the load average before and after.
+
+``--cli`` additionally times the user-facing command ``socsim run scenarios/baseline.toml
+--set run.consumers=1000000`` end to end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from common import PYTHON, ROOT, load, save, versions
+
+CHILD = r"""
+import json, resource, sys, time
+t0 = time.perf_counter(); c0 = time.process_time()
+import sim.model as sm
+from sim.scenario import load_scenario
+t_import = time.perf_counter() - t0
+n, days, seed = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+graph_time = []
+_build_graph = sm.build_graph
+def timed_build_graph(*args, **kwargs):
+    t = time.perf_counter()
+    g = _build_graph(*args, **kwargs)
+    graph_time.append(time.perf_counter() - t)
+    return g
+sm.build_graph = timed_build_graph
+scn = load_scenario(sys.argv[4], {"run.consumers": n, "run.days": days})
+t1 = time.perf_counter()
+model = sm.SocialCommerceModel(scn, seed=seed)
+t2 = time.perf_counter(); c2 = time.process_time()
+while model.running:
+    model.step()
+t3 = time.perf_counter(); c3 = time.process_time()
+k = model.kpis
+print(json.dumps({
+    "consumers": n, "days": days, "edges": model.graph.edges,
+    "import_s": t_import, "graph_s": graph_time[0], "build_other_s": (t2 - t1) - graph_time[0],
+    "steps_s": t3 - t2, "steps_cpu_s": c3 - c2, "total_s": t3 - t0, "total_cpu_s": c3 - c0,
+    "ns_per_consumer_day": 1e9 * (t3 - t2) / (n * days),
+    "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+    "kpis": {key: k[key] for key in ("reach", "engaged", "buyers", "orders", "gmv", "spend")},
+}))
+"""
+
+
+def run_size(n: int, days: int, seed: int) -> dict:
+    before = load()
+    t0 = time.perf_counter()
+    out = subprocess.run([PYTHON, "-c", CHILD, str(n), str(days), str(seed),
+                          str(ROOT / "scenarios" / "baseline.toml")],
+                         capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise SystemExit(f"size {n} failed:\n{out.stderr}")
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    res.update(process_wall_s=wall, load_before=before, load_after=load())
+    return res
+
+
+def run_cli(n: int) -> dict:
+    before = load()
+    t0 = time.perf_counter()
+    out = subprocess.run([str(Path(PYTHON).with_name("socsim")),
+                          "run", "scenarios/baseline.toml", "--set", f"run.consumers={n}"],
+                         capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise SystemExit(f"socsim run failed:\n{out.stderr}")
+    return {"command": f"socsim run scenarios/baseline.toml --set run.consumers={n}",
+            "wall_s": wall, "load_before": before, "load_after": load()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="10k, 100k and 1M only")
+    ap.add_argument("--sizes", default=None, help="comma-separated consumer counts")
+    ap.add_argument("--days", type=int, default=90)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cli", action="store_true", help="also time `socsim run` at 1M")
+    args = ap.parse_args()
+    sizes = ([int(s) for s in args.sizes.split(",")] if args.sizes else
+             [10_000, 100_000, 1_000_000] if args.quick else
+             [10_000, 100_000, 1_000_000, 3_000_000])
+    rows = []
+    print(f"{'consumers':>10} {'total s':>8} {'graph s':>8} {'build s':>8} {'steps s':>8} "
+          f"{'ns/c-day':>9} {'peak GB':>8} {'load':>5}")
+    for n in sizes:
+        r = run_size(n, args.days, args.seed)
+        rows.append(r)
+        print(f"{n:>10,} {r['total_s']:8.1f} {r['graph_s']:8.1f} {r['build_other_s']:8.1f} "
+              f"{r['steps_s']:8.1f} {r['ns_per_consumer_day']:9.1f} {r['peak_rss_gb']:8.2f} "
+              f"{r['load_before']:5.2f}", flush=True)
+    payload = {"scenario": "scenarios/baseline.toml", "days": args.days, "seed": args.seed,
+               "rows": rows, "versions": versions("numpy", "numba", "scipy", "mesa")}
+    if args.cli:
+        payload["cli"] = run_cli(1_000_000)
+        print(f"socsim run at 1M: {payload['cli']['wall_s']:.1f} s wall "
+              f"(load {payload['cli']['load_before']})")
+    save("scaling", payload)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

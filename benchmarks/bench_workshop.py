@@ -1,0 +1,158 @@
+"""Workshop page: time of one simulated day plus the redraw of both frames.
+
+    python benchmarks/bench_workshop.py [--consumers 3000] [--shown 2000] [--days 40] [--browser]
+
+What the page does after a click on Step, minus the websocket: ``WorkshopModel.step()`` (one
+day of the baseline scenario, with sharing and social currency raised so the cascade and its
+spread ties are visible), then ``NetworkPainter.render()`` (2,000 consumers drawn from
+positions computed once, JPEG) and ``ChartsPainter.render()`` (four live charts, JPEG). The first
+frame, which also draws the static layer, is reported apart. Wall-clock and process CPU time
+are both recorded, with the load average: on a shared machine wall-clock includes waiting for
+a core, CPU time does not.
+
+With ``--browser`` it also measures what a participant sees: ``socsim viz`` is started, the page
+opened in headless Chromium (Debian's, via Playwright), and for each click on Step the time
+until the page shows the new day and a new, fully loaded network frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from common import load, save, versions
+from sim.viz.drawing import ChartsPainter, NetworkPainter
+from sim.viz.workshop import Levers, WorkshopModel, WorkshopSettings
+
+
+def stats(values: list[float]) -> dict[str, float]:
+    ms = 1000 * np.asarray(values)
+    return {"median_ms": float(np.median(ms)), "p90_ms": float(np.percentile(ms, 90)),
+            "max_ms": float(ms.max())}
+
+
+def browser_latency(consumers: int, clicks: int) -> list[float]:
+    """Seconds from each Step click to the new day and network frame being on screen."""
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    socsim = str(Path(sys.executable).parent / "socsim")
+    proc = subprocess.Popen([socsim, "viz", "--port", str(port), "--consumers", str(consumers)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=args)
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.set_default_timeout(60_000)
+            page.goto(url)
+            page.locator(".ws-network img").first.wait_for()
+            out = []
+            for day in range(1, clicks + 1):
+                src = page.locator(".ws-network img").first.get_attribute("src")
+                t0 = time.perf_counter()
+                page.get_by_role("button", name="Step").click()
+                page.wait_for_function(
+                    """([day, src]) => {
+                        const d = document.querySelector('.ws-day');
+                        const i = document.querySelector('.ws-network img');
+                        return d && d.textContent.startsWith(day + ' /') && i && i.src !== src
+                            && i.complete && i.naturalWidth > 0; }""",
+                    arg=[day, src], polling="raf")
+                out.append(time.perf_counter() - t0)
+            browser.close()
+        return out
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--consumers", type=int, default=3000)
+    ap.add_argument("--shown", type=int, default=2000)
+    ap.add_argument("--days", type=int, default=40)
+    ap.add_argument("--browser", action="store_true", help="also time Step clicks in Chromium")
+    args = ap.parse_args()
+
+    settings = WorkshopSettings(consumers=args.consumers, max_shown=args.shown)
+    base = settings.base_scenario()
+    settings.levers = replace(Levers.from_scenario(base), sharing=0.5, social_currency=2.0)
+    load_before = load()
+    t0 = time.perf_counter()
+    model = WorkshopModel(settings)
+    net, charts = NetworkPainter(model), ChartsPainter(model)
+    build_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    net.render(), charts.render()
+    first_frame_s = time.perf_counter() - t0
+
+    rows: dict[str, list[float]] = {k: [] for k in
+                                    ("step", "network", "charts", "total", "total_cpu")}
+    for day in range(args.days):
+        if day == args.days // 2:
+            model.algorithm_change()
+        c0, w0 = time.process_time(), time.perf_counter()
+        model.step()
+        w1 = time.perf_counter()
+        net.render()
+        w2 = time.perf_counter()
+        charts.render()
+        w3, c3 = time.perf_counter(), time.process_time()
+        rows["step"].append(w1 - w0)
+        rows["network"].append(w2 - w1)
+        rows["charts"].append(w3 - w2)
+        rows["total"].append(w3 - w0)
+        rows["total_cpu"].append(c3 - c0)
+    load_after = load()
+    browser = None
+    if args.browser:
+        latencies = browser_latency(args.consumers, 15)
+        browser = {"clicks": len(latencies), **stats(latencies), "load_after": load()}
+
+    result = {
+        "consumers": args.consumers, "shown": len(model.view.shown), "days": args.days,
+        "build_world_s": build_s, "first_frame_s": first_frame_s,
+        "per_day": {k: stats(v) for k, v in rows.items()},
+        "load_before": load_before, "load_after": load_after,
+        "browser_step_click": browser,
+        "versions": versions("mesa", "matplotlib", "solara", "numpy"),
+    }
+    path = save("workshop", result)
+    print(f"{args.consumers:,} consumers, {len(model.view.shown):,} drawn, {args.days} days "
+          f"(load {load_before} → {load_after}); world built in {build_s:.2f} s, "
+          f"first frame {first_frame_s * 1000:.0f} ms")
+    for k, v in result["per_day"].items():
+        print(f"  {k:10s} median {v['median_ms']:6.0f} ms   p90 {v['p90_ms']:6.0f} ms   "
+              f"max {v['max_ms']:6.0f} ms")
+    if browser:
+        print(f"  Step click → new day and frame on screen (Chromium, {browser['clicks']} clicks): "
+              f"median {browser['median_ms']:.0f} ms, p90 {browser['p90_ms']:.0f} ms, "
+              f"max {browser['max_ms']:.0f} ms (load {browser['load_after']})")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

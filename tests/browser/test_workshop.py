@@ -1,0 +1,190 @@
+"""The workshop page end to end: ``socsim viz`` serves it, headless Chromium drives it.
+
+Run ``pytest tests/browser`` (needs Debian's chromium: ``.ci/install_browser.sh``). To refresh
+the README screenshot, set ``SOCSIM_SCREENSHOT=docs/img/workshop.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from conftest import REPO_ROOT, SERVER_START_TIMEOUT_S, SolaraServer, _free_port
+
+expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
+
+APP = REPO_ROOT / "sim" / "viz" / "app.py"
+STAGES = ("unaware", "aware", "engaged", "customer", "loyal")
+
+
+@pytest.fixture(scope="module")
+def solara_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SolaraServer]:
+    """The page as trainers start it: ``socsim viz --port P`` (loopback, production mode)."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("workshop") / "socsim-viz.log"
+    socsim = Path(sys.executable).parent / "socsim"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(socsim), "viz", "--port", str(port)], cwd=REPO_ROOT, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    server = SolaraServer(app=APP, url=f"http://127.0.0.1:{port}/", log_path=log_path, process=process)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    try:
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"socsim viz exited with {process.returncode}:\n{server.log()[-3000:]}")
+            try:
+                with urllib.request.urlopen(server.url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"socsim viz did not answer in {SERVER_START_TIMEOUT_S} s:\n{server.log()}")
+            time.sleep(0.2)
+        assert f"workshop page: http://127.0.0.1:{port}/" in server.log()
+        yield server
+    finally:
+        server.stop()
+
+
+def number(locator: Locator) -> int:
+    """The integer a status-strip value shows (thousands separators allowed)."""
+    return int(locator.inner_text().replace(",", "").strip())
+
+
+def funnel(page: Page) -> dict[str, int]:
+    return {s: number(page.locator(f".ws-stage-{s}")) for s in STAGES}
+
+
+def image_loaded(page: Page, selector: str) -> tuple[int, str]:
+    """(natural width, src) of the first image under ``selector`` once it is visible."""
+    img = page.locator(f"{selector} img").first
+    expect(img).to_be_visible()
+    page.wait_for_function(
+        "sel => { const i = document.querySelector(sel + ' img'); return i && i.complete && i.naturalWidth > 0; }",
+        arg=selector,
+    )
+    return img.evaluate("i => i.naturalWidth"), img.get_attribute("src") or ""
+
+
+def move_slider(page: Page, lever: str, presses: int) -> None:
+    """Focus a lever slider's thumb and press the right arrow ``presses`` times."""
+    thumb = page.locator(f".ws-lever-{lever} [role=slider]").first
+    thumb.focus()
+    for _ in range(presses):
+        thumb.press("ArrowRight")
+
+
+def step(page: Page, days: int) -> None:
+    """Click Step ``days`` times, each time waiting until the page shows the new day."""
+    for _ in range(days):
+        day = int(page.locator(".ws-day").inner_text().split("/")[0])
+        page.get_by_role("button", name="Step").click()
+        expect(page.locator(".ws-day")).to_have_text(re.compile(rf"^{day + 1} / \d+$"))
+
+
+@pytest.fixture(scope="module")
+def solara_app() -> Path:
+    return APP
+
+
+@pytest.mark.browser
+def test_workshop_page_runs_a_cascade(
+    solara_server: SolaraServer, browser_page: Page, page_errors: list[Any], chromium
+) -> None:
+    """Network and charts render, a lever moves, Step advances day and funnel, the shock
+    applies, Reset and Play work, and a second browser session has its own world."""
+    page = browser_page
+    page.goto(solara_server.url)
+    expect(page.get_by_role("button", name="Step")).to_be_visible()
+    expect(page.get_by_role("button", name="Reset")).to_be_visible()
+    expect(page.get_by_text("Levers (act from the next day)")).to_be_visible()
+    expect(page.locator(".ws-day")).to_have_text(re.compile(r"^0 / \d+$"))
+    net_width, net_src = image_loaded(page, ".ws-network")
+    charts_width, charts_src = image_loaded(page, ".ws-charts")
+    assert net_width >= 600 and charts_width >= 600
+    start = funnel(page)
+    assert start["unaware"] == 3000 and sum(start.values()) == 3000
+
+    expect(page.get_by_text("Sharing propensity: 0.25")).to_be_visible()
+    move_slider(page, "sharing", 10)
+    expect(page.get_by_text("Sharing propensity: 0.35")).to_be_visible()
+    expect(page.locator(".ws-event").first).to_have_text("day 0: sharing propensity 0.25 → 0.35")
+
+    step(page, 3)
+    page.locator(".ws-shock").click()
+    expect(page.locator(".ws-reach")).to_contain_text("organic reach now ×0.58")
+    expect(page.locator(".ws-event").first).to_contain_text("day 3: algorithm change")
+    step(page, 3)
+
+    expect(page.locator(".ws-day")).to_have_text(re.compile(r"^6 / \d+$"))
+    after = funnel(page)
+    assert sum(after.values()) == 3000
+    assert after["unaware"] < start["unaware"] and after["aware"] > start["aware"]
+    assert after["engaged"] + after["customer"] + after["loyal"] > 0
+    _, net_src_after = image_loaded(page, ".ws-network")
+    _, charts_src_after = image_loaded(page, ".ws-charts")
+    assert net_src_after != net_src and charts_src_after != charts_src  # frames were redrawn
+    ms = int(page.locator(".ws-render-ms").inner_text().split()[2])
+    assert ms < 5000  # generous here (shared CI machine); benchmarks/bench_workshop.py measures
+
+    page.get_by_role("button", name="Reset").click()  # day 0 again, levers kept
+    expect(page.locator(".ws-day")).to_have_text(re.compile(r"^0 / \d+$"))
+    assert funnel(page)["unaware"] == 3000
+    expect(page.get_by_text("Sharing propensity: 0.35")).to_be_visible()
+    page.get_by_role("button", name="▶").click()  # Play runs days until paused
+    expect(page.locator(".ws-day")).to_have_text(re.compile(r"^([3-9]|\d\d) / \d+$"))
+    page.get_by_role("button", name="❚❚").click()
+    expect(page.get_by_role("button", name="Step")).to_be_enabled()
+
+    other = chromium.new_context().new_page()  # a second participant: own world at day 0
+    other.goto(solara_server.url)
+    expect(other.locator(".ws-day")).to_have_text(re.compile(r"^0 / \d+$"))
+    expect(other.get_by_text("Sharing propensity: 0.25")).to_be_visible()
+    other.context.close()
+    assert int(page.locator(".ws-day").inner_text().split("/")[0]) >= 3
+
+    assert page_errors == []
+    assert solara_server.missing_assets() == [], "run python -m sim.viz.assets / update its PACKAGES"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not os.environ.get("SOCSIM_SCREENSHOT"), reason="set SOCSIM_SCREENSHOT=PATH")
+def test_screenshot_for_readme(solara_server: SolaraServer, chromium, page_errors: list[Any]) -> None:
+    """A projector-sized (1920×1080) screenshot mid-cascade, written to $SOCSIM_SCREENSHOT."""
+    context = chromium.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.on("pageerror", lambda error: page_errors.append(error))
+    try:
+        page.goto(solara_server.url)
+        expect(page.get_by_role("button", name="Step")).to_be_visible()
+        image_loaded(page, ".ws-network")
+        move_slider(page, "sharing", 25)
+        expect(page.get_by_text("Sharing propensity: 0.50")).to_be_visible()
+        move_slider(page, "social_currency", 10)
+        expect(page.get_by_text("Social currency: 2.00")).to_be_visible()
+        step(page, 6)
+        page.locator(".ws-shock").click()
+        step(page, 4)
+        image_loaded(page, ".ws-network")
+        image_loaded(page, ".ws-charts")
+        path = Path(os.environ["SOCSIM_SCREENSHOT"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path))
+    finally:
+        context.close()
+    assert page_errors == []
