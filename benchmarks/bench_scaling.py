@@ -9,7 +9,7 @@ time of the process (imports included), graph-build time, the rest of the model 
 90 steps, time per consumer-day (steps only), CPU time, peak resident memory (``ru_maxrss``)
 and the load average before and after.
 
-``--cli`` additionally times the user-facing command ``socsim run scenarios/baseline.toml
+Unless ``--quick`` or ``--no-cli``, it also times the user-facing command ``socsim run scenarios/baseline.toml
 --set run.consumers=1000000`` end to end.
 """
 
@@ -91,7 +91,8 @@ def main() -> None:
     ap.add_argument("--sizes", default=None, help="comma-separated consumer counts")
     ap.add_argument("--days", type=int, default=90)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--cli", action="store_true", help="also time `socsim run` at 1M")
+    ap.add_argument("--no-cli", action="store_true",
+                    help="skip timing `socsim run` at 1M (skipped anyway with --quick)")
     args = ap.parse_args()
     sizes = ([int(s) for s in args.sizes.split(",")] if args.sizes else
              [10_000, 100_000, 1_000_000] if args.quick else
@@ -107,7 +108,7 @@ def main() -> None:
               f"{r['load_before']:5.2f}", flush=True)
     payload = {"scenario": "scenarios/baseline.toml", "days": args.days, "seed": args.seed,
                "rows": rows, "versions": versions("numpy", "numba", "scipy", "mesa")}
-    if args.cli:
+    if not (args.quick or args.no_cli):
         payload["cli"] = run_cli(1_000_000)
         print(f"socsim run at 1M: {payload['cli']['wall_s']:.1f} s wall "
               f"(load {payload['cli']['load_before']})")

@@ -414,7 +414,7 @@ def compare(
             pos += attribution_reps
         for i, n in enumerate(unique):
             attribution[n] = attribution_from_runs(
-                loaded[i], results[n][:attribution_reps], removed[i])
+                loaded[i], results[n][:attribution_reps], removed[i], name=n)
     kpis = [k for k in results[unique[0]][0].summary if all(k in results[n][0].summary
                                                              for n in unique)]
     table = comparison_table(unique, results, kpis)

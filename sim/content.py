@@ -41,6 +41,9 @@ OPTIONAL_POST_FIELDS = ("homogeneity", "framed", "reused")
 """Fields :meth:`PostLog.add` fills when omitted (from the kind, or False)."""
 
 
+_FIELD_SET = frozenset(POST_FIELDS)
+
+
 def _length(value: object) -> int:
     """Number of entries of a column value (a scalar counts as one)."""
     if isinstance(value, np.ndarray):
@@ -72,12 +75,15 @@ class PostLog:
 
     def add(self, **columns: np.ndarray | float | int) -> np.ndarray:
         """Append posts (all columns broadcast to one length); returns their post ids."""
-        n = max(_length(v) for v in columns.values())
+        n, scalars = 1, True
+        for v in columns.values():
+            if isinstance(v, (np.ndarray, list, tuple)):
+                n, scalars = max(n, _length(v)), False
         if "homogeneity" not in columns and "kind" in columns:
             columns["homogeneity"] = HOMOGENEITY[np.asarray(columns["kind"], dtype=np.int64)]
         columns.setdefault("framed", False)
         columns.setdefault("reused", False)
-        missing = set(POST_FIELDS) - set(columns)
+        missing = _FIELD_SET.difference(columns)
         if missing:
             raise ValueError(f"post fields missing: {sorted(missing)}")
         start, end = self._n, self._n + n
@@ -88,8 +94,13 @@ class PostLog:
                 grown = np.empty(capacity, dtype=buf.dtype)
                 grown[:start] = buf[:start]
                 self._buf[k] = grown
-        for k in POST_FIELDS:
-            self._buf[k][start:end] = columns[k]  # cast to the column's dtype, scalars broadcast
+        buf = self._buf
+        if scalars:
+            for k in POST_FIELDS:  # one post of plain scalars: element writes are cheapest
+                buf[k][start] = columns[k]
+        else:
+            for k in POST_FIELDS:
+                buf[k][start:end] = columns[k]  # cast to the column's dtype, scalars broadcast
         self._n = end
         return np.arange(start, end, dtype=np.int64)
 

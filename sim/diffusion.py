@@ -117,16 +117,25 @@ def add_fatigue(fatigue: np.ndarray, exp: Exposures, posts: PostLog) -> None:
 def sharing_probability(
     sharers: np.ndarray, posts_shared: np.ndarray, posts: PostLog, circle: np.ndarray,
     saturation: np.ndarray, beh: BehaviourSection, damping: np.ndarray,
+    negative_saturation: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per sharer: s0 · social_currency · kind currency · (1 − circle saturation)^γ [· negativity].
 
     ``saturation[c, r]`` is the share of circle c already aware of retailer r (0–1): content
-    that is still scarce in the sharer's circle is worth more to share (social currency).
+    that is still scarce in the sharer's circle is worth more to share (social currency). For
+    negative posts the news is the bad experience, not the brand: their saturation is
+    ``negative_saturation[c, r]``, the share of circle c already holding a negative opinion of
+    r (0 when not given).
     """
     kind = posts["kind"][posts_shared]
     r = posts["retailer"][posts_shared].astype(np.int64)
     negative = posts["negative"][posts_shared]
-    scarcity = (1.0 - saturation[circle[sharers], r]) ** beh.gamma
+    sat = saturation[circle[sharers], r]
+    if negative.any():
+        neg_sat = (0.0 if negative_saturation is None
+                   else negative_saturation[circle[sharers], r])
+        sat = np.where(negative, neg_sat, sat)
+    scarcity = (1.0 - sat) ** beh.gamma
     prob = beh.s0 * beh.social_currency * SOCIAL_CURRENCY[kind] * scarcity
     prob = np.where(negative, prob * beh.negativity_weight * damping[r], prob)
     return np.clip(prob, 0.0, 1.0)

@@ -142,6 +142,9 @@ class SocialCommerceModel(mesa.Model):
         # daily state kept up to date incrementally (same values as a full recomputation)
         self._atm_tracker = NeighbourShare(self.graph, n_ret) if self.graph is not None else None
         self._saturation_tracker = CircleShare(pop.circle, config.population.circles, n_ret)
+        # share of each circle holding a negative opinion (saturation of negative news)
+        self._negative_tracker = CircleShare(pop.circle, config.population.circles, n_ret)
+        self.negative_saturation = np.zeros((config.population.circles, n_ret))
         self.sampler = AttentionSampler(pop.attention, pop.activity)
         self.kpis = compute_kpis(self)
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters(list(self.kpis)))
@@ -298,6 +301,7 @@ class SocialCommerceModel(mesa.Model):
         else:
             self.atm = self._atm_tracker.update(engaged)
         self.saturation = self._saturation_tracker.update(pop.stage >= AWARE)
+        self.negative_saturation = self._negative_tracker.update(pop.negative)
 
     def _full_step(self, day: int) -> None:
         self._start_of_day_state()
@@ -413,7 +417,7 @@ class SocialCommerceModel(mesa.Model):
         else:
             prob = diffusion.sharing_probability(
                 sharers, shared, self.posts, self.population.circle, self.saturation,
-                self.beh, self.negative_damping,
+                self.beh, self.negative_damping, self.negative_saturation,
             )
             # guanxi-framed posts travel further over strong ties (F10)
             framed = self.posts["framed"][shared]
@@ -536,7 +540,8 @@ class SocialCommerceModel(mesa.Model):
         if self.graph is None:
             return
         prob = diffusion.sharing_probability(authors, ids, self.posts, pop.circle, self.saturation,
-                                             self.beh, self.negative_damping)
+                                             self.beh, self.negative_damping,
+                                             self.negative_saturation)
         exp = diffusion.share_to_ties(self.graph, authors, ids, prob, self.channel_code["ugc"],
                                       self.dyn_rng, guanxi=self.beh.guanxi)
         (self.today if queue_today else self.pending).append(exp)

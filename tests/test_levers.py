@@ -235,7 +235,7 @@ def test_faster_crisis_response_lowers_negative_sentiment_peak():
     fast = runs(scenario("crisis_fast.toml", consumers=4000, days=50), timeseries=True)
     slow = runs(scenario("crisis_slow.toml", consumers=4000, days=50), timeseries=True)
     assert _peak_after(fast, 30) < _peak_after(slow, 30)
-    assert _peak_after(slow, 30) > 0.03  # a visible crisis
+    assert _peak_after(slow, 30) > 0.1  # a visible crisis
     assert mean(fast, "gmv") >= mean(slow, "gmv") * 0.99
 
 

@@ -114,18 +114,20 @@ def run_sweeps(quick: bool, workers: int) -> dict[str, Path]:
     return outs
 
 
-def load(out: Path) -> tuple[pd.DataFrame, int]:
+def load(out: Path) -> tuple[pd.DataFrame, int, int]:
+    """Runs of a sweep with S = engaged share; also the consumers and seeds of its base."""
     from sim.sweep import query
     from sim.sweep_store import read_manifest
 
-    consumers = int(read_manifest(out)["base"]["scenario"]["run"]["consumers"])
+    scenario = read_manifest(out)["base"]["scenario"]
+    consumers = int(scenario["run"]["consumers"])
     df = query(out, "SELECT * FROM runs")
     df["S"] = df.engaged / consumers
-    return df, consumers
+    return df, consumers, int(scenario["reference"]["seeds"])
 
 
-def analyze_cascade(df: pd.DataFrame, consumers: int, dest: Path) -> pd.DataFrame:
-    """Figures and the thresholds table of the cascade sweep."""
+def analyze_cascade(df: pd.DataFrame, consumers: int, seeds: int, dest: Path) -> pd.DataFrame:
+    """Figures and the thresholds table of the cascade sweep (``seeds``: initially engaged)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -142,7 +144,7 @@ def analyze_cascade(df: pd.DataFrame, consumers: int, dest: Path) -> pd.DataFram
     tgrid = np.linspace(0.001, 0.8, 400)
     rows = []
     for kind in pts[K].unique():
-        fig, axes = plt.subplots(1, 2, figsize=(12.5, 4.6), layout="constrained")
+        fig, axes = plt.subplots(1, 2, figsize=(12.5, 5.0), layout="constrained")
         for z in zs:
             sub = pts[(pts[K] == kind) & (pts[Z] == z)].sort_values(T)
             deg = graph_degrees(kind, z, consumers)
@@ -166,6 +168,9 @@ def analyze_cascade(df: pd.DataFrame, consumers: int, dest: Path) -> pd.DataFram
                 "unfinished_runs": int(sub.unfinished.sum()),
             })
             c = colors[z]
+            # expected mean with m random seeds: an outbreak needs a seed in the giant
+            # out-component (probability S per seed for bond percolation), S·(1 − (1 − S)^m)
+            axes[0].plot(tgrid, theory * (1 - (1 - theory) ** seeds), color=c, lw=0.8, ls=":")
             for ax, x_of in ((axes[0], lambda t: t), (axes[1], lambda t, z=z: z * t if kind == "erdos_renyi" else t / tc)):
                 ax.plot(x_of(tgrid), theory, color=c, lw=1.2, ls="--")
                 ax.errorbar(x_of(sub[T].to_numpy()), sub.S, yerr=[sub.S - sub.S_min, sub.S_max - sub.S],
@@ -176,7 +181,8 @@ def analyze_cascade(df: pd.DataFrame, consumers: int, dest: Path) -> pd.DataFram
               else "configuration model with the measured degrees")
         axes[0].set(xlabel="transmissibility T", ylabel="final engaged share S",
                     title=f"{label}: simulated (dots: mean, bars: min–max of 3 seeds)\n"
-                          f"dashed: theory {th}; dotted: T_c")
+                          f"dashed: theory {th}\ndotted: × P(a seed hits it) = 1−(1−S)^{seeds}; "
+                          "vertical: T_c")
         axes[0].legend(fontsize=9)
         axes[1].axvline(1.0, color="black", lw=0.8, ls=":")
         axes[1].set(xlabel="z·T (= T / T_c)" if kind == "erdos_renyi" else "T / T_c (T_c = ⟨k⟩/(⟨k²⟩−⟨k⟩))",
@@ -214,7 +220,8 @@ def analyze_threshold(df: pd.DataFrame, dest: Path) -> pd.DataFrame:
                     capsize=2, lw=1, label="simulated S (3 seeds)")
         ax.set(title=f"φ = {phi:g}", xlabel="mean degree z", ylim=(-0.02, 1.02))
     np.atleast_1d(axes)[0].set_ylabel("final engaged share S")
-    np.atleast_1d(axes)[0].legend(fontsize=8, loc="upper right")
+    handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=9)
     fig.suptitle("Watts threshold model on Erdős–Rényi graphs: global cascades only inside the window")
     fig.savefig(dest / "threshold.png", dpi=110)
     plt.close(fig)
@@ -234,9 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         outs = run_sweeps(args.quick, args.workers)
     dest = RUNS if args.quick else HERE
-    cascade, consumers = load(outs["cascade"])
-    table = analyze_cascade(cascade, consumers, dest)
-    thr, _ = load(outs["threshold"])
+    cascade, consumers, seeds = load(outs["cascade"])
+    table = analyze_cascade(cascade, consumers, seeds, dest)
+    thr, _, _ = load(outs["threshold"])
     pts = analyze_threshold(thr, dest)
     pd.set_option("display.width", 200)
     print(table.to_string(index=False))

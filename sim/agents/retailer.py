@@ -15,6 +15,8 @@ whenever the accumulated allowance covers a fee, so a re-allocated line changes 
 
 from __future__ import annotations
 
+import bisect
+
 from typing import TYPE_CHECKING
 
 import mesa
@@ -61,6 +63,7 @@ class Retailer(mesa.Agent):
         self._kind_cdf = None if self._kind_p is None else np.cumsum(self._kind_p)
         if self._kind_cdf is not None:
             self._kind_cdf /= self._kind_cdf[-1]
+            self._kind_cdf = self._kind_cdf.tolist()  # bisect_right = searchsorted(side="right")
         promo = cfg.content_mix.get("promo", 0.0) / weights.sum() if weights.sum() > 0 else 1.0
         # share of original scene/knowledge posts (0–1): the content term of the join score
         self.content_quality = (1.0 - promo) * (1.0 - cfg.content_reuse)
@@ -145,10 +148,12 @@ class Retailer(mesa.Agent):
                 if creator.fee > allowance or not self.book(tier, creator.fee):
                     break
                 allowance -= creator.fee
-                kind = (int(self._kinds[np.searchsorted(self._kind_cdf, rng.random(), side="right")])
+                kind = (int(self._kinds[bisect.bisect_right(self._kind_cdf, rng.random())])
                         if self._kind_cdf is not None else KIND["promo"])
-                tagged, reused, framed = rng.random(3) < (
-                    self.cfg.circle_tagged, self.cfg.content_reuse, self.cfg.guanxi_framing)
+                u = rng.random(3).tolist()
+                tagged, reused, framed = (u[0] < self.cfg.circle_tagged,
+                                          u[1] < self.cfg.content_reuse,
+                                          u[2] < self.cfg.guanxi_framing)
                 circle = creator.home_circle if tagged else -1
                 creator.commission(Commission(self.index, kind, circle, bool(reused), bool(framed)))
                 self.targeted_circles.add(creator.home_circle)

@@ -170,7 +170,8 @@ def LeverPanel(model: solara.Reactive[WorkshopModel], settings: WorkshopSettings
     lv: Levers = m.levers
     text = {"font-size": "13px", "color": "#424242"}
     with solara.Card("Levers (act from the next day)"):
-        solara.Select("Scenario (restarts)", value=current, values=labels, on_value=pick)
+        with solara.Div(classes=["ws-scenario"]):
+            solara.Select("Scenario (restarts)", value=current, values=labels, on_value=pick)
         slider("trust", "Trust ×", 0.25, 2.0, LEVER_STEPS["trust"])
         slider("mixing", "Circle mixing", 0.0, 0.9, LEVER_STEPS["mixing"])
         slider("social_currency", "Social currency", 0.0, 3.0, LEVER_STEPS["social_currency"])

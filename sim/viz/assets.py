@@ -23,8 +23,10 @@ from pathlib import Path
 
 # Package references requested by a Mesa 3.5.1 SolaraViz page (matplotlib and altair plots,
 # sidebar controls, grid layout) served by Solara 1.64.1 with ipyvue/ipyvuetify 1.x.
-# Obtained, not guessed: serve tests/browser/_demo_app.py with an empty proxy cache and no CDN
-# access, load it in headless Chromium, collect the server's "Could not load URL:
+# Obtained, not guessed: serve a SolaraViz page with Mesa's matplotlib and altair plots (a
+# demo app, since replaced by the workshop page sim/viz/app.py, which asks for a subset) with
+# an empty proxy cache and no CDN access, load it in headless Chromium, collect the server's
+# "Could not load URL:
 # 'https://cdn.jsdelivr.net/npm/<REF>/...'" lines, install them, repeat until none are left.
 PACKAGES: tuple[str, ...] = (
     "@widgetti/solara-vuetify-app@10.1.1",  # round 1: page template (css, fonts, app bundle)

@@ -158,6 +158,12 @@ def test_workshop_page_runs_a_cascade(
     other.context.close()
     assert int(page.locator(".ws-day").inner_text().split("/")[0]) >= 3
 
+    page.locator(".ws-scenario .v-input__slot").click()  # another bundled campaign: a new world
+    page.get_by_role("option", name="kol_koc_swarm").click()
+    expect(page.locator(".ws-day")).to_have_text(re.compile(r"^0 / \d+$"))
+    expect(page.get_by_text("KOC (nano) share of creator budget")).to_be_visible()
+    step(page, 1)
+
     assert page_errors == []
     assert solara_server.missing_assets() == [], "run python -m sim.viz.assets / update its PACKAGES"
 

@@ -1,0 +1,109 @@
+"""socsim against an idiomatic one-agent-per-consumer Mesa model of the same rules.
+
+    python benchmarks/bench_mesa.py [--quick] [--sizes 10000,100000] [--reps 8] [--mesa-reps 3]
+
+Both models run ``benchmarks/mesa_common.toml`` (the baseline's creator campaign, word of
+mouth, purchases, repurchase, churn and UGC; the rules the Mesa model implements are listed in
+``benchmarks/mesa_model.py``) for 30 days from the same seeds, so both start from identically
+distributed worlds. Time per step covers the daily steps only (world building excluded for
+both). KPIs are compared over replications: mean ± standard error and the z score of the
+difference (|z| < 3: the models agree within sampling error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from common import HERE, Timer, load, save, versions
+
+sys.path.insert(0, str(HERE))
+from mesa_model import MesaCommerceModel  # noqa: E402
+
+SCENARIO = HERE / "mesa_common.toml"
+KPIS = ("reach", "exposures", "engagements", "engaged", "buyers", "orders")
+
+
+def run_socsim(scn, seed: int) -> tuple[float, float, dict]:
+    from sim.model import SocialCommerceModel
+
+    model = SocialCommerceModel(scn, seed=seed)
+    t0, c0 = time.perf_counter(), time.process_time()
+    while model.running:
+        model.step()
+    steps = scn.run.days
+    return ((time.perf_counter() - t0) / steps, (time.process_time() - c0) / steps,
+            {k: model.kpis[k] for k in KPIS})
+
+
+def run_mesa(scn, seed: int) -> tuple[float, float, dict]:
+    model = MesaCommerceModel(scn, seed=seed)
+    t0, c0 = time.perf_counter(), time.process_time()
+    while model.running:
+        model.step()
+    steps = scn.run.days
+    return ((time.perf_counter() - t0) / steps, (time.process_time() - c0) / steps, model.kpis())
+
+
+def summarise(runs: list[tuple[float, float, dict]]) -> dict:
+    wall = [r[0] for r in runs]
+    cpu = [r[1] for r in runs]
+    out = {"reps": len(runs), "ms_per_step": 1000 * float(np.median(wall)),
+           "cpu_ms_per_step": 1000 * float(np.median(cpu)), "kpis": {}}
+    for k in KPIS:
+        x = np.array([r[2][k] for r in runs], dtype=float)
+        se = float(x.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else float("nan")
+        out["kpis"][k] = {"mean": float(x.mean()), "se": se}
+    return out
+
+
+def main() -> None:
+    from sim.scenario import load_scenario
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="10 days, 10k and 100k, few reps")
+    ap.add_argument("--sizes", default="10000,100000")
+    ap.add_argument("--reps", type=int, default=None, help="socsim replications per size")
+    ap.add_argument("--mesa-reps", type=int, default=None,
+                    help="Mesa replications per size (default 6 at 10k, 3 at 100k)")
+    args = ap.parse_args()
+    days = 10 if args.quick else 30
+    rows = []
+    for n in [int(s) for s in args.sizes.split(",")]:
+        scn = load_scenario(SCENARIO, {"run.consumers": n, "run.days": days})
+        reps = args.reps or (3 if args.quick else 10)
+        mesa_reps = args.mesa_reps or (2 if args.quick else (6 if n <= 10_000 else 3))
+        with Timer() as ts:
+            soc = summarise([run_socsim(scn, 1 + i) for i in range(reps)])
+        with Timer() as tm:
+            mes = summarise([run_mesa(scn, 1 + i) for i in range(mesa_reps)])
+        soc.update(load_before=ts.load_before, load_after=ts.load_after)
+        mes.update(load_before=tm.load_before, load_after=tm.load_after)
+        z = {}
+        for k in KPIS:
+            a, b = soc["kpis"][k], mes["kpis"][k]
+            se = math.hypot(a["se"], b["se"])
+            z[k] = (a["mean"] - b["mean"]) / se if se > 0 else 0.0
+        row = {"consumers": n, "days": days, "socsim": soc, "mesa": mes, "z": z,
+               "speedup_per_step": mes["ms_per_step"] / soc["ms_per_step"],
+               "speedup_per_step_cpu": mes["cpu_ms_per_step"] / soc["cpu_ms_per_step"]}
+        rows.append(row)
+        print(f"{n:,} consumers, {days} days: socsim {soc['ms_per_step']:.1f} ms/step "
+              f"(cpu {soc['cpu_ms_per_step']:.1f}), Mesa {mes['ms_per_step']:.0f} ms/step "
+              f"(cpu {mes['cpu_ms_per_step']:.0f}) -> {row['speedup_per_step']:.0f}x "
+              f"(cpu {row['speedup_per_step_cpu']:.0f}x); load {ts.load_before}/{tm.load_before}")
+        for k in KPIS:
+            a, b = soc["kpis"][k], mes["kpis"][k]
+            print(f"   {k:12} socsim {a['mean']:10.1f} ± {a['se']:7.1f}   "
+                  f"Mesa {b['mean']:10.1f} ± {b['se']:7.1f}   z {z[k]:+.2f}")
+    save("mesa", {"scenario": str(SCENARIO.relative_to(HERE.parent)), "rows": rows,
+                  "load_end": load(), "versions": versions("mesa", "numpy", "numba")})
+
+
+if __name__ == "__main__":
+    main()
