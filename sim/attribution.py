@@ -141,9 +141,9 @@ def classify(row) -> Reading:
     """Read one row of :attr:`Attribution.table` (a namedtuple from ``itertuples``)."""
     ch, lt, inc = row.channel, row.last_touch_orders, row.incremental_orders
     if row.kind == "organic":
-        text = (f"{ch}: last touch credits {_orders(lt)} to consumers' own word of mouth, which "
-                "has no budget; those orders were set off by the paid channels."
-                if round(lt) > 0 else "")
+        what = "buyers' own posts" if ch == "ugc" else "consumers' word of mouth"
+        text = (f"{ch}: last touch credits {_orders(lt)} to {what}, which has no budget; those "
+                "orders were set off by the paid channels." if round(lt) > 0 else "")
         return Reading("organic", np.nan, text)
     if row.spend <= 0 and round(lt) <= 0 and inc == 0:
         return Reading("unused", np.nan, "")

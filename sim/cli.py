@@ -507,6 +507,7 @@ def viz(
         help="consumers simulated per browser session (the page draws up to 2,000)")] = 3000,
 ) -> None:
     """Serve the workshop page: watch a cascade happen and change it live (Ctrl+C stops)."""
+    import importlib.util
     import os
     import socket
     import subprocess
@@ -530,6 +531,9 @@ def viz(
         fail(f"--host/--port: cannot listen on {host}:{port} ({exc.strerror}); choose another "
              "--port or a local address")
 
+    if importlib.util.find_spec("solara") is None:
+        fail("the workshop page needs Solara: install socsim with its viz extra "
+             "(pip install -e '.[viz]', or `make install`)")
     from .viz.assets import ensure_assets
 
     console.print("checking the page's front-end assets (installed from the npm registry on "
@@ -549,7 +553,8 @@ def viz(
                   f"{consumers:,} consumers per session; Ctrl+C stops)", highlight=False)
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(f"[yellow]note:[/] listening on {host}: anyone who can reach this machine "
-                      "can open the page", highlight=False)
+                      f"can open the page (participants use http://<this machine's address>:{port}/)",
+                      highlight=False)
     try:
         code = subprocess.call(cmd, env=env)
     except KeyboardInterrupt:

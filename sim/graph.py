@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .arrayops import count_distinct
-from .csr import searchsorted_right, symmetric_order, unique_pairs
+from .csr import searchsorted_right, symmetric_csr, unique_pairs
 from .scenario import GraphSection
 
 
@@ -69,19 +69,13 @@ def _from_pairs(
     keep = u != v
     u, v, strong = u[keep], v[keep], strong[keep]
     lo, hi = np.minimum(u, v), np.maximum(u, v)
-    key, first = unique_pairs(lo, hi, n)  # = np.unique(lo * n + hi, return_index=True)
-    lo, hi, strong = key // n, key % n, strong[first]
+    # distinct ties sorted by (lo, hi), first occurrence kept (compiled, O(pairs + n))
+    lo, hi, first = unique_pairs(lo, hi, n)
+    strong = strong[first]
     mean = np.where(strong, cfg.trust_strong, cfg.trust_weak)
     trust = np.clip(mean + cfg.trust_spread * rng.standard_normal(len(lo)), 0.0, 1.0)
-    rows = np.concatenate([lo, hi])
-    cols = np.concatenate([hi, lo])
-    order = symmetric_order(lo, hi, n)  # = np.lexsort((cols, rows)), in O(edges + n)
-    rows, cols = rows[order], cols[order]
-    trust2 = np.concatenate([trust, trust])[order].astype(np.float32)
-    strong2 = np.concatenate([strong, strong])[order]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    return SocialGraph(indptr, cols.astype(np.int32), trust2, strong2)
+    indptr, indices, edge = symmetric_csr(lo, hi, n)  # entries in (row, column) order
+    return SocialGraph(indptr, indices, trust[edge].astype(np.float32), strong[edge])
 
 
 def expected_degrees(n: int, cfg: GraphSection, rng: np.random.Generator) -> np.ndarray:

@@ -80,7 +80,8 @@ def channel_name(ch: str) -> str:
 
 def scenario_palette(names: list[str]) -> dict[str, tuple]:
     """One colour per scenario, the same in every figure (colour-blind safe)."""
-    colours = sns.color_palette("colorblind", max(len(names), 3))
+    base = sns.color_palette("colorblind", 10)
+    colours = [base[i] for i in (0, 1, 2, 4, 3, 9, 8, 5, 6, 7)]  # orange and vermillion apart
     return {n: colours[i % len(colours)] for i, n in enumerate(names)}
 
 

@@ -273,6 +273,9 @@ class RetailerSection(_Section):
             raise ValueError(f"content_mix has unknown kind {bad[0]!r}; allowed: {CONTENT_KINDS}")
         if self.end_day is not None and self.end_day < self.start_day:
             raise ValueError(f"end_day {self.end_day} is before start_day {self.start_day}")
+        bad_days = [d for d in self.festival_days if d < 1]
+        if bad_days:
+            raise ValueError(f"festival_days: day {bad_days[0]} is before day 1")
         return self
 
 

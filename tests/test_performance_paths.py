@@ -21,7 +21,7 @@ from sim import funnel
 from sim.arrayops import count_distinct, first_occurrence, flat_view, sorted_unique
 from sim.cascade import cascade_generation, independent_cascade
 from sim.content import KIND, PostLog
-from sim.csr import guide_table, searchsorted_right, symmetric_order, unique_pairs
+from sim.csr import guide_table, searchsorted_right, symmetric_csr, unique_pairs
 from sim.diffusion import atmosphere
 from sim.graph import SocialGraph, circle_graph, from_networkx
 from sim.incremental import AttentionSampler, CircleShare, NeighbourShare
@@ -121,23 +121,22 @@ def test_generations_compose_into_the_full_cascade():
 
 
 # ------------------------------------------------------------- graph construction
-def reference_from_pairs(n, lo, hi):
-    key, first = np.unique(lo * n + hi, return_index=True)
-    lo, hi = key // n, key % n
-    rows, cols = np.concatenate([lo, hi]), np.concatenate([hi, lo])
-    return key, first, np.lexsort((cols, rows))
-
-
 def test_graph_sort_kernels_equal_numpy():
     rng = np.random.default_rng(5)
-    n = 400
-    u, v = rng.integers(0, n, 5000), rng.integers(0, n, 5000)
-    keep = u != v
-    lo, hi = np.minimum(u[keep], v[keep]), np.maximum(u[keep], v[keep])
-    key, first, order = reference_from_pairs(n, lo, hi)
-    k2, f2 = unique_pairs(lo, hi, n)
-    assert np.array_equal(key, k2) and np.array_equal(first, f2)
-    assert np.array_equal(order, symmetric_order(key // n, key % n, n))
+    for n, m in ((400, 5000), (60, 20_000)):  # short and long runs of equal lo
+        u, v = rng.integers(0, n, m), rng.integers(0, n, m)
+        keep = u != v
+        lo, hi = np.minimum(u[keep], v[keep]), np.maximum(u[keep], v[keep])
+        key, first = np.unique(lo * n + hi, return_index=True)
+        lo2, hi2, first2 = unique_pairs(lo, hi, n)
+        assert np.array_equal(lo2, key // n) and np.array_equal(hi2, key % n)
+        assert np.array_equal(first2, first)
+        rows, cols = np.concatenate([lo2, hi2]), np.concatenate([hi2, lo2])
+        order = np.lexsort((cols, rows))
+        indptr, indices, edge = symmetric_csr(lo2, hi2, n)
+        assert np.array_equal(indices, cols[order])
+        assert np.array_equal(edge, np.concatenate([np.arange(len(lo2))] * 2)[order])
+        assert np.array_equal(indptr, np.r_[0, np.cumsum(np.bincount(rows, minlength=n))])
 
 
 def test_guided_search_equals_searchsorted():
@@ -160,10 +159,19 @@ def test_circle_graph_is_unchanged_by_the_fast_kernels(monkeypatch):
     circle = np.random.default_rng(1).integers(0, 5, 3000).astype(np.int32)
     cfg = GraphSection(mean_degree=12)
     fast = circle_graph(circle, cfg, np.random.default_rng(9))
-    monkeypatch.setattr(graph_mod, "unique_pairs",
-                        lambda lo, hi, n: np.unique(lo * n + hi, return_index=True))
-    monkeypatch.setattr(graph_mod, "symmetric_order", lambda lo, hi, n: np.lexsort(
-        (np.concatenate([hi, lo]), np.concatenate([lo, hi]))))
+
+    def numpy_unique_pairs(lo, hi, n):
+        key, first = np.unique(lo * n + hi, return_index=True)
+        return key // n, key % n, first
+
+    def numpy_symmetric_csr(lo, hi, n):
+        rows, cols = np.concatenate([lo, hi]), np.concatenate([hi, lo])
+        order = np.lexsort((cols, rows))
+        indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n))]
+        return indptr, cols[order].astype(np.int32), np.concatenate([np.arange(len(lo))] * 2)[order]
+
+    monkeypatch.setattr(graph_mod, "unique_pairs", numpy_unique_pairs)
+    monkeypatch.setattr(graph_mod, "symmetric_csr", numpy_symmetric_csr)
     monkeypatch.setattr(graph_mod, "searchsorted_right",
                         lambda cum, t: np.searchsorted(cum, t, side="right"))
     monkeypatch.setattr(graph_mod, "count_distinct", lambda keys: len(np.unique(keys)))

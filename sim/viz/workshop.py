@@ -405,7 +405,3 @@ class NetworkView:
         seg = np.stack([self.layout.xy[a[keep]], self.layout.xy[b[keep]]], axis=1)
         neg = sp.negative[keep]
         return seg[~neg], seg[neg]
-
-    def with_scenario_levers(self) -> Levers:
-        """Convenience: the levers of the current world (for the page's sliders)."""
-        return replace(self.model.levers)
