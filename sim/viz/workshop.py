@@ -26,7 +26,7 @@ newly negative, and the ties content travelled along today (word of mouth and bu
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
