@@ -249,7 +249,7 @@ def compare(
     import time
 
     from .compare import compare as run_compare
-    from .compare import kpi_names
+    from .compare import common_kpis
 
     if len(scenarios) < 2:
         fail(f"compare: give at least two scenario files (got {len(scenarios)})")
@@ -258,7 +258,7 @@ def compare(
     if workers < 1:
         fail(f"--workers: must be at least 1 (got {workers})")
     loaded = [load_or_fail(p, set_) for p in scenarios]
-    known = [k for k in kpi_names(loaded[0]) if all(k in kpi_names(s) for s in loaded[1:])]
+    known = common_kpis(loaded)
     if metric not in known:
         shown = [k for k in known if not k.startswith(("stage_", "organic_", "daily_"))]
         fail(f"--metric: unknown KPI {metric!r}; allowed: {', '.join(shown)}")

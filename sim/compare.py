@@ -89,6 +89,12 @@ def kpi_names(scenario: Scenario) -> list[str]:
     return list(SocialCommerceModel(small, seed=0).kpis)
 
 
+def common_kpis(scenarios: Sequence[Scenario]) -> list[str]:
+    """KPIs reported by every one of ``scenarios`` (in the first one's order)."""
+    names = [kpi_names(s) for s in scenarios]
+    return [k for k in names[0] if all(k in other for other in names[1:])]
+
+
 # --------------------------------------------------------------------------- statistics
 @dataclass(frozen=True)
 class Paired:
@@ -126,7 +132,8 @@ def paired_stats(a: np.ndarray, b: np.ndarray, kpi: str, name_a: str = "A",
     """Paired difference ``b − a`` (same seeds), its 95 % t-interval and P(b beats a)."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape or a.ndim != 1 or len(a) == 0:
-        raise ValueError(f"paired values need two equal-length 1-d arrays, got {a.shape}, {b.shape}")
+        raise ValueError(f"paired values need two equal-length 1-d arrays, got {a.shape}, "
+                         f"{b.shape}")
     d = b - a
     m, lo, hi = mean_interval(d)
     wins = d < 0 if kpi in LOWER_IS_BETTER else d > 0
@@ -385,7 +392,7 @@ def compare(
     if not 0 <= attribution_reps <= reps:
         raise ValueError(f"attribution_reps: must be 0..{reps} (got {attribution_reps})")
     loaded, unique = _resolve(scenarios, overrides, names)
-    known = [k for k in kpi_names(loaded[0]) if all(k in kpi_names(s) for s in loaded[1:])]
+    known = common_kpis(loaded)
     if metric not in known:
         core = [k for k in known if not k.startswith(("stage_", "organic_", "daily_"))]
         raise ValueError(f"metric: unknown KPI {metric!r}; allowed: {', '.join(core)}")
@@ -434,5 +441,6 @@ class _CallableModule(types.ModuleType):
 
 sys.modules[__name__].__class__ = _CallableModule
 
-__all__ = ["COLUMNS", "LOWER_IS_BETTER", "Comparison", "Paired", "compare", "comparison_table",
+__all__ = ["COLUMNS", "LOWER_IS_BETTER", "Comparison", "Paired", "common_kpis", "compare",
+           "comparison_table",
            "kpi_label", "kpi_names", "paired_stats", "verdict_sentence", "ScenarioError"]

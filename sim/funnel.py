@@ -168,7 +168,8 @@ def record_orders(pop: Population, purchases: Purchases) -> None:
 
 def churn(pop: Population, beh: BehaviourSection, rng: np.random.Generator) -> None:
     """Customers stop buying with ``churn_hazard`` a day (members churn at half the rate)."""
-    rows, cols = np.nonzero((pop.stage >= CUSTOMER) & ~pop.churned)
+    active = (pop.stage >= CUSTOMER) & ~pop.churned
+    rows, cols = np.divmod(np.flatnonzero(active), active.shape[1])  # = np.nonzero(active)
     hazard = np.where(pop.member[rows, cols], beh.churn_hazard * 0.5, beh.churn_hazard)
     quit_ = rng.random(len(rows)) < hazard  # one draw per active customer, none for the rest
     pop.churned[rows[quit_], cols[quit_]] = True

@@ -30,6 +30,7 @@ from .content import HOMOGENEITY, KIND, Exposures, PostLog
 from .graph import SocialGraph, build_graph, edgelist_size, from_networkx
 from .arrayops import flat_view, sorted_unique
 from .incremental import AttentionSampler, CircleShare, NeighbourShare
+from .organic import OrganicDelivery
 from .metrics import MetricsBook, compute_kpis, model_reporters
 from .platforms import Platform
 from .population import AWARE, CUSTOMER, INTERESTED, build_population
@@ -146,6 +147,7 @@ class SocialCommerceModel(mesa.Model):
         self._negative_tracker = CircleShare(pop.circle, config.population.circles, n_ret)
         self.negative_saturation = np.zeros((config.population.circles, n_ret))
         self.sampler = AttentionSampler(pop.attention, pop.activity)
+        self._organic: OrganicDelivery | None = None  # built on the first day
         self.kpis = compute_kpis(self)
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters(list(self.kpis)))
         self.datacollector.collect(self)
@@ -312,20 +314,13 @@ class SocialCommerceModel(mesa.Model):
             self.agents_by_type[Influencer].do("publish")
         batches = self.pending + self.today
         self.pending, self.today = [], []
-        organic = []
-        for creators in self.influencers_by_tier.values():
-            for inf in creators:
-                for post, reached in inf.deliver():
-                    organic.append((inf, post, reached))
-        counts = [len(reached) for _, _, reached in organic]
-        total = sum(counts)
-        organic_exp = Exposures(  # one batch, in the order of `organic`
-            np.concatenate([reached for _, _, reached in organic]).astype(np.int64)
-            if total else np.empty(0, np.int64),
-            np.repeat(np.array([post for _, post, _ in organic], dtype=np.int64), counts),
-            np.full(total, self.beh.follower_trust, np.float32),
-            np.repeat(np.array([inf.channel for inf, _, _ in organic], dtype=np.int8), counts),
-        )
+        # every creator's live posts reach their followers in one draw (= Influencer.deliver,
+        # creator by creator); organic: (creator, post, reached) per live post
+        if self._organic is None:
+            self._organic = OrganicDelivery(
+                [inf for creators in self.influencers_by_tier.values() for inf in creators],
+                self.population)
+        organic_exp, organic = self._organic.deliver(self.dyn_rng, self.beh.follower_trust)
         batches.append(community.community_day(self))
         self._respond_and_share(organic_exp, count_amplification=organic)
         self._respond_and_share(Exposures.concat(batches))

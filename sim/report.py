@@ -330,8 +330,9 @@ CSS = """
 body{font-family:-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif;color:#1f2933;
 margin:0;background:#f4f5f7}
 main{max-width:1120px;margin:0 auto;background:#fff;padding:28px 40px 40px}
-h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:34px 0 6px;border-bottom:2px solid #e4e7eb;
-padding-bottom:4px}.sub{color:#616e7c;font-size:14px;margin:0 0 18px}
+h1{font-size:26px;margin:0 0 4px}
+h2{font-size:19px;margin:34px 0 6px;border-bottom:2px solid #e4e7eb;padding-bottom:4px}
+.sub{color:#616e7c;font-size:14px;margin:0 0 18px}
 .verdict{background:#eef6ff;border-left:6px solid #2f6fb3;padding:14px 18px;margin:14px 0 6px;
 font-size:15px;line-height:1.5}.verdict .head{font-size:18px;font-weight:600;margin-bottom:6px}
 .verdict ul{margin:6px 0 0 18px;padding:0}.note{color:#7b8794;font-size:13px}
@@ -346,6 +347,7 @@ vertical-align:-1px}
 figure{margin:10px 0 4px}figure img{width:100%;height:auto}
 figcaption{color:#3e4c59;font-size:14px;margin-top:4px;line-height:1.45}
 .over{color:#b42318;font-weight:600}.under{color:#8a5a00;font-weight:600}.ok{color:#1b7f3b}
+@media print{body{background:#fff}main{padding:0}figure,table{page-break-inside:avoid}}
 .findings li{margin:3px 0}.method{font-size:13px;color:#3e4c59;line-height:1.5}
 """
 

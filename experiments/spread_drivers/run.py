@@ -1,18 +1,22 @@
 """What drives spread: Sobol sensitivity of GMV, reach and ROI to seven spread parameters.
 
-One command (about 10 minutes on 2 idle cores; ``--quick`` about 2 minutes)::
+One command (about 10 minutes on 2 idle cores, 40 on a busy shared machine; ``--quick`` 2
+minutes)::
 
     python experiments/spread_drivers/run.py [--quick] [--workers 2] [--analyze-only]
 
-Runs ``spread_drivers.toml`` with the sweep tool (Sobol design, N = 64, D = 7: 576 runs of the
+Runs ``spread_drivers.toml`` with the sweep tool (Sobol design, N = 128, D = 7: 1,152 runs of the
 baseline at 2,500 consumers and 60 days; resumable; raw runs under ``runs/``, git-ignored), then
 
-* Sobol S1 / ST with 95% bootstrap confidence intervals (``sim.sensitivity.analyze``):
-  ``sobol.csv``, ``sobol.png``;
+* Sobol S1 / ST with 95% bootstrap confidence intervals (``sim.sensitivity.analyze``) for
+  GMV, reach, engaged (consumers who engaged: the spread itself) and ROI: ``sobol.csv``,
+  ``sobol.png``;
 * a scatter of each KPI against each parameter: ``scatter.png``;
 * the run-to-run noise: the baseline point (parameters at the centre of their ranges) run with
   12 seeds, compared with the variance over the design (``noise.csv``): the share of the
-  KPI's variance that no parameter can explain.
+  KPI's variance that no parameter can explain;
+* ``base_used.json``: the base scenario the sweep ran on (``scenarios/baseline.toml`` at the
+  time; the manifest in ``runs/sobol`` has it too).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 RUNS = HERE / "runs"
 SWEEP = HERE / "spread_drivers.toml"
-KPIS = ["gmv", "reach", "roi"]
+KPIS = ["gmv", "reach", "engaged", "roi"]
 NOISE_SEEDS = 12
 
 
@@ -64,6 +68,7 @@ def noise(out: Path, workers: int) -> pd.DataFrame:
 
 
 def analyze(out: Path, dest: Path, workers: int) -> None:
+    """Indices, figures, noise estimate and a copy of the base scenario the sweep ran on."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -75,6 +80,9 @@ def analyze(out: Path, dest: Path, workers: int) -> None:
     from sim.sweep import query
     from sim.sweep_store import read_manifest
 
+    import json
+
+    (dest / "base_used.json").write_text(json.dumps(read_manifest(out)["base"]["scenario"], indent=1))
     df = sobol_indices(out, KPIS)
     df.to_csv(dest / "sobol.csv", index=False, float_format="%.4g")
     plot_indices(df, dest / "sobol.png")
@@ -87,11 +95,13 @@ def analyze(out: Path, dest: Path, workers: int) -> None:
     for i, kpi in enumerate(KPIS):
         for j, name in enumerate(names):
             ax = axes[i, j]
-            sns.regplot(data=runs, x=name, y=kpi, ax=ax, lowess=True, scatter_kws={"s": 4, "alpha": 0.35},
-                        line_kws={"color": "tab:red", "lw": 1.5})
+            sns.scatterplot(data=runs, x=name, y=kpi, ax=ax, s=5, alpha=0.35, linewidth=0)
+            bins = pd.qcut(runs[name], 8, duplicates="drop")
+            binned = runs.groupby(bins, observed=True).agg(x=(name, "mean"), y=(kpi, "mean"))
+            ax.plot(binned.x, binned.y, color="tab:red", lw=1.8)
             ax.set_xlabel(name.split(".")[-1] if i == len(KPIS) - 1 else "")
             ax.set_ylabel(kpi if j == 0 else "")
-    fig.suptitle(f"Each KPI against each parameter over the {len(runs)} Sobol runs (red: LOWESS)")
+    fig.suptitle(f"Each KPI against each parameter over the {len(runs)} Sobol runs (red: mean of eighths of the range)")
     fig.savefig(dest / "scatter.png", dpi=90)
     plt.close(fig)
 
