@@ -158,7 +158,8 @@ def print_attribution_table(attr, title: str) -> None:
             "—" if row.last_touch_ratio != row.last_touch_ratio else f"{row.last_touch_ratio:.2f}×",
             "—" if row.incremental_roi != row.incremental_roi else f"{row.incremental_roi:.2f}",
         )
-    console.print(t)
+    wide = console if console.is_terminal else Console(width=max(console.width, 120))
+    wide.print(t)
     console.print(f"total orders (mean): {attr.total_orders:,.1f}")
     for line in attr.findings():
         console.print(f"  • {line}", highlight=False)
@@ -334,8 +335,8 @@ def print_comparison_table(cmp, title: str) -> None:
                 style=bold,
             )
     # a file or pipe gets the whole table rather than rich's 80-column default
-    out = console if console.is_terminal else Console(width=max(console.width, 140))
-    out.print(t)
+    wide = console if console.is_terminal else Console(width=max(console.width, 140))
+    wide.print(t)
     console.print("↓ lower is better. Δ: paired difference (same seeds) to the first scenario.",
                   style="dim")
 

@@ -7,8 +7,10 @@
   attention to that platform × activity — strangers, not ties (trust ½ · follower_trust). A
   retailer's response (``negative_damping``) cuts engagement with negative posts and hence the
   spill-over at its source.
-* **Repair.** While a retailer responds, each consumer holding a negative opinion of it is won
-  back with daily probability ``crisis_repair`` (apology, compensation).
+* **Repair.** While a retailer responds (``crisis_response_days`` from the start of its
+  response), each consumer holding a negative opinion of it is won back with daily probability
+  ``crisis_repair`` (apology, compensation of ``crisis_repair_cost`` yuan, paid from the reserve —
+  the emergency fund — and then from the coupons line; booked as coupon spend).
 
 The negative sentiment index of DESIGN.md §7 (negative exposures / all exposures over the last
 7 days) is computed in :mod:`sim.metrics` from every exposure, spill-over included.
@@ -62,11 +64,19 @@ def spill_over(model: "SocialCommerceModel", exp: Exposures, engaged: np.ndarray
 
 
 def repair_opinions(model: "SocialCommerceModel") -> None:
-    """Responding retailers win back negative consumers at their ``crisis_repair`` rate."""
+    """Responding retailers win back negative consumers at their ``crisis_repair`` rate, paying
+    ``crisis_repair_cost`` yuan each from the coupons line while it can."""
     pop, rng = model.population, model.dyn_rng
     for ret in model.retailers:
-        rate = ret.cfg.crisis_repair
+        rate, cost = ret.cfg.crisis_repair, ret.cfg.crisis_repair_cost
         if not ret.responding or rate <= 0:
             continue
         neg = np.flatnonzero(pop.negative[:, ret.index])
-        pop.negative[neg[rng.random(len(neg)) < rate], ret.index] = False
+        won = neg[rng.random(len(neg)) < rate]
+        if cost > 0:  # compensation vouchers: from the reserve, then the coupons line
+            from_reserve = min(len(won), int(ret.reserve // cost))
+            from_line = min(len(won) - from_reserve, int(ret.lines.get("coupons", 0.0) // cost))
+            ret.book_from_reserve("coupons", cost * from_reserve)
+            ret.book("coupons", cost * from_line)
+            won = won[: from_reserve + from_line]
+        pop.negative[won, ret.index] = False

@@ -195,7 +195,8 @@ class RetailerSection(_Section):
     luxury: bool = False
     budget: NonNegative = Field(30_000.0, description="campaign budget, yuan")
     reserve_share: Annotated[float, Field(ge=0.0, le=0.9)] = Field(
-        0.15, description="share of budget held back (used only by the adaptive policy)"
+        0.15, description="share of budget held back: released by the adaptive policy, and "
+        "the emergency fund for crisis compensation (crisis_repair_cost)"
     )
     allocation: dict[str, NonNegative] = Field(
         default_factory=lambda: {"head": 0.2, "waist": 0.3, "tail": 0.2, "ads": 0.15,
@@ -256,6 +257,15 @@ class RetailerSection(_Section):
     crisis_repair: Share = Field(
         0.0, description="daily probability that a consumer holding a negative opinion of the "
         "retailer is won back while the response runs (apology, compensation; 0–1; F33)"
+    )
+    crisis_repair_cost: NonNegative = Field(
+        0.0, description="yuan of compensation per consumer won back, paid from the reserve "
+        "(emergency fund) and then the coupons line, booked as coupon spend; repair stops when "
+        "neither can pay"
+    )
+    crisis_response_days: int = Field(
+        14, ge=1, le=365, description="days a crisis response (damping and repair) lasts; "
+        "afterwards a new crisis can be noticed and answered again"
     )
     community: CommunitySection = Field(default_factory=CommunitySection)
     disabled_channels: list[str] = Field(

@@ -236,7 +236,6 @@ def test_faster_crisis_response_lowers_negative_sentiment_peak():
     slow = runs(scenario("crisis_slow.toml", consumers=4000, days=50), timeseries=True)
     assert _peak_after(fast, 30) < _peak_after(slow, 30)
     assert _peak_after(slow, 30) > 0.1  # a visible crisis
-    assert mean(fast, "gmv") >= mean(slow, "gmv") * 0.99
 
 
 def test_cross_platform_spillover_spreads_negative_content():
@@ -246,14 +245,26 @@ def test_cross_platform_spillover_spreads_negative_content():
     assert _peak_after(spill, 30) > _peak_after(contained, 30)
 
 
-def test_crisis_repair_wins_critics_back():
-    scn = scenario("crisis_fast.toml", consumers=3000, days=45)
-    model_a = SocialCommerceModel(scn, seed=2)
-    model_b = SocialCommerceModel(scn.with_overrides({"retailers.0.crisis_repair": 0.0}), seed=2)
-    for m in (model_a, model_b):
+def test_crisis_repair_wins_critics_back_at_a_cost():
+    """F33: while the response runs, critics are won back (compensation is paid per consumer);
+    the response ends after crisis_response_days."""
+    scn = scenario("crisis_fast.toml", consumers=3000, days=43)  # response: days 30–43
+    free = scn.with_overrides({"retailers.0.crisis_repair_cost": 0.0})
+    none = scn.with_overrides({"retailers.0.crisis_repair": 0.0})
+    models = {}
+    for key, variant in (("paid", scn), ("free", free), ("none", none)):
+        m = SocialCommerceModel(variant, seed=2)
         while m.running:
             m.step()
-    assert model_a.population.negative.sum() < 0.5 * model_b.population.negative.sum()
+        models[key] = m
+    negatives = {k: int(m.population.negative.sum()) for k, m in models.items()}
+    assert negatives["free"] < 0.6 * negatives["none"]
+    assert models["paid"].kpis["spend_coupons"] > models["free"].kpis["spend_coupons"]
+    assert models["paid"].retailers[0].responding
+    longer = SocialCommerceModel(scn.with_overrides({"run.days": 46}), seed=2)
+    while longer.running:
+        longer.step()
+    assert not longer.retailers[0].responding and longer.negative_damping[0] == 1.0
 
 
 # ------------------------------------------------------------ 7. budget policy

@@ -2,8 +2,8 @@
 
 Budget. The spendable budget ``(1 − reserve_share) × budget`` is split into channel lines by
 ``allocation``. Every yuan is booked against a line through :meth:`Retailer.book`, which refuses
-anything the line cannot pay for, so spend never exceeds budget. The reserve is only released by
-the ``adaptive`` policy.
+anything the line cannot pay for, so spend never exceeds budget. The reserve is released by
+the ``adaptive`` policy and pays crisis compensation (:meth:`Retailer.book_from_reserve`).
 
 Disabled channels (``disabled_channels``) get a line of 0 yuan after the others were computed
 from the original shares, so removing a channel never moves its money elsewhere; the adaptive
@@ -86,6 +86,18 @@ class Retailer(mesa.Agent):
         if amount > line + 1e-9:
             return False
         self.lines[channel] = max(0.0, line - amount)
+        self.spent[channel] += amount
+        self.week_spend[channel] += amount
+        return True
+
+    def book_from_reserve(self, channel: str, amount: float) -> bool:
+        """Pay ``amount`` yuan out of the reserve (the emergency fund, F35), booked as spend on
+        ``channel``; False (nothing booked) if the reserve cannot cover it."""
+        if amount <= 0:
+            return True
+        if amount > self.reserve + 1e-9:
+            return False
+        self.reserve = max(0.0, self.reserve - amount)
         self.spent[channel] += amount
         self.week_spend[channel] += amount
         return True
@@ -215,10 +227,18 @@ class Retailer(mesa.Agent):
             self.crisis_day = day
 
     def _crisis_response(self, day: int) -> None:
-        if self.crisis_day is not None and not self.responding:
-            if day >= self.crisis_day + self.cfg.crisis_response_latency:
-                self.responding = True
-                self.model.negative_damping[self.index] = 1.0 - self.cfg.crisis_response_strength
+        """Start the response ``crisis_response_latency`` days after the crisis was noticed;
+        end it ``crisis_response_days`` later (then a new crisis can be noticed)."""
+        if self.crisis_day is None:
+            return
+        start = self.crisis_day + self.cfg.crisis_response_latency
+        if not self.responding and day >= start:
+            self.responding = True
+            self.model.negative_damping[self.index] = 1.0 - self.cfg.crisis_response_strength
+        elif self.responding and day >= start + self.cfg.crisis_response_days:
+            self.responding = False
+            self.crisis_day = None
+            self.model.negative_damping[self.index] = 1.0
 
     # ----------------------------------------------------------------- policy
     def _reallocate(self, day: int) -> None:
