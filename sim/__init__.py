@@ -37,7 +37,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(runner, name)
     if name == "compare":
-        from .compare import compare
+        from .comparison import compare
 
         return compare
     raise AttributeError(name)

@@ -249,8 +249,8 @@ def compare(
     """Compare scenarios on paired replications: KPI table, P(beats first), verdict, report."""
     import time
 
-    from .compare import compare as run_compare
-    from .compare import common_kpis
+    from .comparison import compare as run_compare
+    from .comparison import common_kpis
 
     if len(scenarios) < 2:
         fail(f"compare: give at least two scenario files (got {len(scenarios)})")
@@ -306,7 +306,7 @@ def compare(
 def print_comparison_table(cmp, title: str) -> None:
     """Per headline KPI and scenario: mean, 95% interval, difference to the first scenario with
     its interval, and P(beats first) (lower is better for CAC, sentiment, dependence)."""
-    from .compare import LOWER_IS_BETTER
+    from .comparison import LOWER_IS_BETTER
 
     kpis = [k for k in HEADLINE_KPIS if k in set(cmp.table.kpi)]
     if cmp.metric not in kpis:

@@ -30,10 +30,10 @@ from matplotlib.ticker import FuncFormatter
 from scipy import stats
 
 from .attribution import classify
-from .compare import LOWER_IS_BETTER, fmt_signed, fmt_value, is_money, kpi_label
+from .comparison import LOWER_IS_BETTER, fmt_signed, fmt_value, is_money, kpi_label
 
 if TYPE_CHECKING:
-    from .compare import Comparison
+    from .comparison import Comparison
 
 KEY_KPIS = ["roi", "roas", "gmv", "orders", "buyers", "reach", "spend", "cac",
             "repurchase_rate", "members", "platform_dependence", "negative_sentiment", "breakout"]

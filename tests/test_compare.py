@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.compare import (COLUMNS, LOWER_IS_BETTER, compare, kpi_names, paired_stats,
+from sim.comparison import (COLUMNS, LOWER_IS_BETTER, compare, kpi_names, paired_stats,
                          verdict_sentence)
 from sim.runner import run_single
 
@@ -143,10 +143,10 @@ def test_cli_compare_bad_input_exits_2(baseline_path, tmp_path, args, message):
     assert "Traceback" not in result.output
 
 
-def test_package_exports_compare_as_a_callable(baseline_path):
+def test_package_exports_compare(baseline_path):
     import sim
-    import sim.compare as module  # binds the package attribute to the module ...
-    from sim import compare as exported  # ... which still works as the function
+    import sim.comparison as module
+    from sim import compare as exported
 
     scn = sim.load_scenario(baseline_path, {"run.consumers": 300, "run.days": 5})
     result = exported([scn, scn], reps=2)

@@ -24,9 +24,7 @@ Statistics, per scenario and KPI (columns of :attr:`Comparison.table`):
 
 from __future__ import annotations
 
-import sys
 import time
-import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -428,18 +426,6 @@ def compare(
     return Comparison(unique, loaded, seeds, metric, results, table, attribution, elapsed,
                       _notes(loaded, unique))
 
-
-class _CallableModule(types.ModuleType):
-    """``sim.compare`` is this module *and*, when called, :func:`compare`: the package exports
-    the function under the module's own name, and Python's import system binds the package
-    attribute to the module whenever the module is imported, so the module itself forwards
-    calls (``from sim import compare; compare([...], reps=10)`` works in any import order)."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Comparison:
-        return compare(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
 
 __all__ = ["COLUMNS", "LOWER_IS_BETTER", "Comparison", "Paired", "common_kpis", "compare",
            "comparison_table",
