@@ -47,13 +47,14 @@ def cascade_table(r: dict) -> list[str]:
            f"cynetdiff, {r['ndlib_runs']} for ndlib. Versions: "
            + ", ".join(f"{k} {v}" for k, v in r["versions"].items()) + ".", "",
            "| p | tool | runs | median ms/run | mean final size ± SE | z vs cynetdiff "
-           "| time ÷ cynetdiff | load |",
-           "|---|---|---|---|---|---|---|---|"]
+           "| KS p vs cynetdiff | time ÷ cynetdiff | load |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for row in r["rows"]:
+        ks = row.get("ks_p_vs_cynetdiff")
         out.append(f"| {row['p']} | {row['tool']} | {row['runs']} | {fmt(row['median_ms'], 3)} | "
                    f"{fmt(row['mean_size'])} ± {fmt(row['se_size'])} | "
-                   f"{row['z_vs_cynetdiff']:+.2f} | {row['ratio_to_cynetdiff']:.2f} | "
-                   f"{row['load_before']} |")
+                   f"{row['z_vs_cynetdiff']:+.2f} | {'' if ks is None else f'{ks:.2f}'} | "
+                   f"{row['ratio_to_cynetdiff']:.2f} | {row['load_before']} |")
     for row in r["rows"]:
         if row["tool"] == "socsim":
             out.append("")
