@@ -62,8 +62,10 @@ def cells(budgets: dict[str, float]) -> list[dict[str, object]]:
     return out
 
 
-def run_experiment(consumers: int, days: int, reps: int, workers: int, budgets: dict[str, float]) -> pd.DataFrame:
-    """Run every cell × seed on the executor; one row per run."""
+def run_experiment(consumers: int, days: int, reps: int, workers: int, budgets: dict[str, float],
+                   tiers_from: Path | None = None) -> pd.DataFrame:
+    """Run every cell × seed on the executor; one row per run. ``tiers_from``: take the
+    creator tiers from that scenario file instead (every tier moved to the feed platform)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from sim.executors import make_executor
@@ -71,6 +73,13 @@ def run_experiment(consumers: int, days: int, reps: int, workers: int, budgets: 
     from sim.sweep_tasks import ChunkTask, RunSpec, engine_run, run_chunk
 
     base = load_scenario(SCENARIO, {"run.consumers": consumers, "run.days": days})
+    if tiers_from is not None:
+        other = load_scenario(tiers_from)
+        missing = sorted(set(TIERS) - set(other.influencers))
+        if missing:
+            raise SystemExit(f"--tiers-from {tiers_from}: no tier(s) {missing}")
+        base = base.with_overrides({"influencers": {
+            t: other.influencers[t].model_dump() | {"platform": "feed"} for t in TIERS}})
     todo = cells(budgets)
     tasks, labels = [], {}
     for i, cell in enumerate(todo):
@@ -216,8 +225,10 @@ def side_check(args: argparse.Namespace) -> int:
         if unknown:
             raise SystemExit(f"--products: unknown {unknown}; allowed: {list(PRODUCTS)}")
         PRODUCTS = {k: v for k, v in PRODUCTS.items() if k in args.products.split(",")}
-    runs = run_experiment(args.consumers or 10000, args.days, args.reps or 6, args.workers, budgets)
-    tag = "side_" + "_".join(budgets) + "_" + "_".join(PRODUCTS)
+    runs = run_experiment(args.consumers or 10000, args.days, args.reps or 6, args.workers, budgets,
+                          args.tiers_from)
+    tag = "side_" + "_".join(budgets) + "_" + "_".join(PRODUCTS) + (
+        f"_tiers_{args.tiers_from.stem}" if args.tiers_from else "")
     runs.to_csv(RUNS / f"kol_runs_{tag}.csv", index=False)
     summary, best = summarize(runs)
     summary.to_csv(RUNS / f"summary_{tag}.csv", index=False, float_format="%.5g")
@@ -241,8 +252,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="side check: comma-separated creator budgets in yuan per 1M consumers "
                     "(e.g. 6.4e6,2.56e7); results go to runs/ only")
     ap.add_argument("--products", default=None, help="side check: comma-separated products")
+    ap.add_argument("--tiers-from", type=Path, default=None,
+                    help="side check: take the creator tiers from this scenario (on the feed)")
     args = ap.parse_args(argv)
-    if args.budgets or args.products:
+    if args.budgets or args.products or args.tiers_from:
         return side_check(args)
     sys.path.insert(0, str(HERE.parents[1]))
     RUNS.mkdir(exist_ok=True)
