@@ -485,7 +485,10 @@ def analyze(
             cells = []
             for name, conf in cols:
                 v = getattr(row, name)
-                cells.append(f"{v:.3g} ± {getattr(row, conf):.2g}" if conf else f"{v:.3g}")
+                if method == "sobol":  # indices are shares of variance: fixed decimals
+                    cells.append(f"{v:.3f} ± {getattr(row, conf):.3f}")
+                else:  # elementary effects are in KPI units
+                    cells.append(f"{v:.3g} ± {getattr(row, conf):.2g}" if conf else f"{v:.3g}")
             t.add_row(k if j == 0 else "", row.parameter, *cells)
     console.print(t, width=None if console.is_terminal else max(console.width, 120))
     console.print(note, style="dim")

@@ -30,7 +30,7 @@ KPI_DEFINITIONS: dict[str, str] = {
     "gmv": "Σ price × units, yuan",
     "spend": "booked spend over all channels, yuan",
     "roas": "GMV / spend",
-    "roi": "(GMV × margin − spend) / spend",
+    "roi": "(profit − spend) / spend",
     "cac": "spend / buyers",
     "repurchase_rate": "buyers with ≥ 2 orders / buyers",
     "ugc_share": "consumer posts (UGC and negative) / all posts",
