@@ -19,8 +19,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-import sim.diffusion as diffusion
-import sim.funnel as funnel
+from sim import diffusion, funnel
 from sim.population import CUSTOMER
 from sim.runner import run_single
 from sim.scenario import load_scenario

@@ -32,9 +32,8 @@ import time
 
 import networkx as nx
 import numpy as np
-from scipy.stats import ks_2samp
-
 from common import Timer, load, save, versions
+from scipy.stats import ks_2samp
 
 N, M, SEEDS = 100_000, 5, 50
 PROBS = (0.05, 0.01)
@@ -94,8 +93,8 @@ def run_cynetdiff(indptr, indices, seeds, p, runs):
 
 
 def run_ndlib(g, seeds, p, runs):
-    import ndlib.models.ModelConfig as mc
     import ndlib.models.epidemics as ep
+    import ndlib.models.ModelConfig as mc
 
     np.random.seed(12345)  # ndlib draws from numpy's global generator
     model = ep.IndependentCascadesModel(g)
@@ -135,11 +134,14 @@ def main() -> None:
 
     rows = []
     for p in PROBS:
-        for tool, fn in (("socsim", lambda: run_socsim(indptr, indices, seeds, p, runs)),
-                         ("cynetdiff", lambda: run_cynetdiff(indptr, indices, seeds, p, runs)),
-                         ("ndlib", lambda: run_ndlib(g, seeds, p, ndlib_runs))):
+        for tool in ("socsim", "cynetdiff", "ndlib"):
             with Timer() as t:
-                res = fn()
+                if tool == "socsim":
+                    res = run_socsim(indptr, indices, seeds, p, runs)
+                elif tool == "cynetdiff":
+                    res = run_cynetdiff(indptr, indices, seeds, p, runs)
+                else:
+                    res = run_ndlib(g, seeds, p, ndlib_runs)
             res.update(tool=tool, p=p, load_before=t.load_before, load_after=t.load_after)
             rows.append(res)
             print(f"p={p:<5} {tool:10} runs={res['runs']:4d} median {res['median_ms']:9.3f} ms  "

@@ -16,14 +16,12 @@ import argparse
 import math
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
 from common import HERE, Timer, load, save, versions
 
 sys.path.insert(0, str(HERE))
-from mesa_model import MesaCommerceModel  # noqa: E402
+from mesa_model import MesaCommerceModel
 
 SCENARIO = HERE / "mesa_common.toml"
 KPIS = ("reach", "exposures", "engagements", "engaged", "buyers", "orders")

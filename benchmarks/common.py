@@ -13,7 +13,7 @@ import platform
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -64,7 +64,7 @@ def git_revision() -> str:
         rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
                              capture_output=True, check=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               text=True, capture_output=True).stdout.strip()
+                               text=True, capture_output=True, check=False).stdout.strip()
         return rev + ("+local changes" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -77,7 +77,7 @@ def machine() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "memory_gb": memory_gb(),
         "os": f"{platform.system()} {platform.release()}",
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "revision": git_revision(),
     }
 
@@ -85,8 +85,11 @@ def machine() -> dict[str, Any]:
 def save(name: str, payload: dict[str, Any]) -> Path:
     """Write ``results/<name>.json`` (with machine info and the command line) and return it."""
     RESULTS.mkdir(exist_ok=True)
-    payload = {"machine": machine(), "command": " ".join([Path(PYTHON).name, *sys.argv]),
-               **payload}
+    script = Path(sys.argv[0]).resolve()
+    if script.is_relative_to(ROOT):
+        script = script.relative_to(ROOT)
+    payload = {"machine": machine(),
+               "command": " ".join(["python", str(script), *sys.argv[1:]]), **payload}
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2, default=float))
     return path
@@ -95,7 +98,7 @@ def save(name: str, payload: dict[str, Any]) -> Path:
 class Timer:
     """``with Timer() as t: ...`` then ``t.seconds``; records the load before and after."""
 
-    def __enter__(self) -> "Timer":
+    def __enter__(self) -> Timer:  # noqa: PYI034
         self.load_before = load()
         self.t0 = time.perf_counter()
         return self

@@ -56,7 +56,7 @@ def sigmoid(x: float) -> float:
 class Post:
     """A piece of content (creator post or UGC)."""
 
-    __slots__ = ("kind", "circle", "credibility", "b0", "platform")
+    __slots__ = ("b0", "circle", "credibility", "kind", "platform")
 
     def __init__(self, kind: int, circle: int, credibility: float, b0: float, platform: int):
         self.kind, self.circle, self.credibility = kind, circle, credibility
@@ -66,7 +66,7 @@ class Post:
 class ConsumerAgent(mesa.Agent):
     """One consumer: attributes, funnel state, neighbours and an inbox of exposures."""
 
-    def __init__(self, model: "MesaCommerceModel", row: int, circle: int, need: float,
+    def __init__(self, model: MesaCommerceModel, row: int, circle: int, need: float,
                  susceptibility: float, activity: float, attention: list[float],
                  price_sensitivity: float) -> None:
         super().__init__(model)
@@ -108,9 +108,9 @@ class ConsumerAgent(mesa.Agent):
             self.respond(self.inbox)
             self.inbox = []
         self.shop()
-        if self.stage >= CUSTOMER and not self.churned:
-            if self.random.random() < self.model.beh.churn_hazard:
-                self.churned = True
+        if (self.stage >= CUSTOMER and not self.churned
+                and self.random.random() < self.model.beh.churn_hazard):
+            self.churned = True
 
     # -------------------------------------------------------------- response
     def atmosphere(self) -> float:
@@ -123,8 +123,7 @@ class ConsumerAgent(mesa.Agent):
         m, beh = self.model, self.model.beh
         m.exposures += len(batch)
         self.exposed = True
-        if self.stage < AWARE:
-            self.stage = AWARE
+        self.stage = max(self.stage, AWARE)
         base = (beh.b_atm * self.atmosphere() * self.susceptibility + beh.b_need * self.need
                 - beh.b_fatigue * self.fatigue)
         probs = [sigmoid(post.b0 + KIND_APPEAL[post.kind] + beh.b_cred * post.credibility * trust
@@ -182,7 +181,7 @@ class ConsumerAgent(mesa.Agent):
 class CreatorAgent(mesa.Agent):
     """A creator: followers, platform, credibility, engagement intercept, fee; live posts."""
 
-    def __init__(self, model: "MesaCommerceModel", tier: str, platform: int, home: int,
+    def __init__(self, model: MesaCommerceModel, tier: str, platform: int, home: int,
                  followers: list[ConsumerAgent], credibility: float, engagement: float,
                  fee: float) -> None:
         super().__init__(model)
@@ -216,7 +215,7 @@ class CreatorAgent(mesa.Agent):
 class RetailerAgent(mesa.Agent):
     """The brand: creator budget lines paced over the campaign (socsim's Retailer.act rule)."""
 
-    def __init__(self, model: "MesaCommerceModel", cfg, scale: float) -> None:
+    def __init__(self, model: MesaCommerceModel, cfg, scale: float) -> None:
         super().__init__(model)
         self.cfg = cfg
         spendable = cfg.budget * scale * (1.0 - cfg.reserve_share)
@@ -283,11 +282,11 @@ class MesaCommerceModel(mesa.Model):
         scale = n / config.run.reference_consumers
         names = list(config.platforms)
         for tier, cfg in config.influencers.items():
-            k = max(1, int(round(cfg.followers_share * n)))
+            k = max(1, round(cfg.followers_share * n))
             tier_creators = []
             for _ in range(cfg.count):
                 home = int(agent_rng.choice(circles, p=sizes / sizes.sum()))
-                k_in = min(len(members[home]), int(round(k * cfg.circle_focus)))
+                k_in = min(len(members[home]), round(k * cfg.circle_focus))
                 inside = agent_rng.choice(members[home], size=k_in, replace=False)
                 outside = agent_rng.integers(0, n, size=k - k_in)
                 rows = np.unique(np.concatenate([inside, outside]))

@@ -12,9 +12,8 @@ import argparse
 import time
 from pathlib import Path
 
-from pyinstrument import Profiler
-
 from common import ROOT, load
+from pyinstrument import Profiler
 
 
 def main() -> None:

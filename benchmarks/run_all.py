@@ -119,6 +119,11 @@ def sweep_table(r: dict) -> list[str]:
                    f"{row['runs_per_s']:.2f} | {row['load_before']} |")
     out += ["", f"Speed-up with all cores: {r['speedup']:.2f}×; identical results on both "
             f"backends: {r['same_results']}."]
+    if "control" in r:
+        c = r["control"]
+        out += ["", f"Control, measured right after: pure-Python CPU work on the same number of "
+                f"processes ran {c['speedup']:.2f}× faster than serially (load {c['load']}) — "
+                "the most any parallel sweep could gain on the machine at that moment."]
     return out
 
 
@@ -155,7 +160,7 @@ def main() -> None:
         for name in names:
             if name not in BENCHES:
                 raise SystemExit(f"--only: unknown benchmark {name!r}; choose from {list(BENCHES)}")
-            cmd = [sys.executable, str(HERE / BENCHES[name])] + (["--quick"] if args.quick else [])
+            cmd = [sys.executable, BENCHES[name]] + (["--quick"] if args.quick else [])
             print(f"== {name}: {' '.join(Path(c).name if i < 2 else c for i, c in enumerate(cmd))}",
                   flush=True)
             t0 = time.perf_counter()

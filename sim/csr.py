@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-
 _DIGIT = 11  # radix digit width: 2048 buckets per pass stay in cache
 
 

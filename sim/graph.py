@@ -11,6 +11,7 @@ model's rng); ``edgelist`` reads a whitespace-separated node-pair file.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import networkx as nx
@@ -35,9 +36,12 @@ class SocialGraph:
     def n(self) -> int:
         return len(self.indptr) - 1
 
-    @property
+    @cached_property
     def degree(self) -> np.ndarray:
-        return np.diff(self.indptr)
+        """Ties per node (computed once and read-only: the graph is immutable)."""
+        degree = np.diff(self.indptr)
+        degree.flags.writeable = False
+        return degree
 
     @property
     def edges(self) -> int:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 class OrganicDelivery:
     """Followers and delivery factors of a fixed list of creators, concatenated once."""
 
-    def __init__(self, creators: list["Influencer"], pop: "Population") -> None:
+    def __init__(self, creators: list[Influencer], pop: Population) -> None:
         self.creators = creators
         self.pop = pop
         self._key: list[tuple[int, int]] | None = None

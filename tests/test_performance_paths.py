@@ -27,7 +27,12 @@ from sim.graph import SocialGraph, circle_graph, from_networkx
 from sim.incremental import AttentionSampler, CircleShare, NeighbourShare
 from sim.platforms import Platform, sample_by_attention
 from sim.population import CUSTOMER, INTERESTED, build_population
-from sim.scenario import BehaviourSection, GraphSection, PlatformSection, PopulationSection
+from sim.scenario import (
+    BehaviourSection,
+    GraphSection,
+    PlatformSection,
+    PopulationSection,
+)
 
 
 def graph_of(g: nx.Graph) -> SocialGraph:
@@ -36,7 +41,7 @@ def graph_of(g: nx.Graph) -> SocialGraph:
 
 def reference_cascade(graph: SocialGraph, seeds, T: float, rng: np.random.Generator) -> set[int]:
     """Textbook independent cascade: breadth first, one uniform draw per tie tried."""
-    active = set(int(s) for s in seeds)
+    active = {int(s) for s in seeds}
     queue = deque(active)
     while queue:
         u = queue.popleft()

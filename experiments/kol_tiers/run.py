@@ -12,6 +12,10 @@ with the same seed) are paired. Products: everyday (85 yuan), premium (400), lux
 ``luxury = true``); audience interest: ``population.need_mean`` 0.2 / 0.6; budgets 100k / 400k
 / 1.6M yuan per 1M-consumer market.
 
+Side checks (tables to ``runs/`` only): ``--budgets 6.4e6,2.56e7 --products everyday,luxury``
+(larger budgets), ``--tiers-from scenarios/baseline.toml --budgets 4e5 --reps 4`` (another
+tier calibration, every tier moved to the feed).
+
 Writes (next to this file): ``summary.csv`` (one row per cell and tier: means and 95%
 intervals), ``best_tier.csv`` (best tier per cell and how often it beats the runner-up on the
 same seed), ``kol_tiers.png``, ``kol_mechanism.png``; raw runs go to ``runs/kol_runs.csv``
