@@ -192,7 +192,6 @@ class RetailerSection(_Section):
     price: Positive = Field(85.0, description="yuan per unit")
     margin: Share = Field(0.4, description="gross margin share of price")
     quality: Share = Field(0.7, description="product quality: probability a buyer is satisfied")
-    luxury: bool = False
     budget: NonNegative = Field(30_000.0, description="campaign budget, yuan")
     reserve_share: Annotated[float, Field(ge=0.0, le=0.9)] = Field(
         0.15, description="share of budget held back: released by the adaptive policy, and "

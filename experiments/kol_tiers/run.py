@@ -8,8 +8,7 @@ Design. For every cell product × audience interest × creator budget, the whole
 goes to ONE tier (head, waist, tail/KOC or nano; ``kol_tiers.toml`` has no ads, coupons or
 community), plus a no-creator run. Every cell runs the same seeds (1001, 1002, ...), so tiers
 are compared on the same worlds and incremental orders (orders − orders of the no-creator run
-with the same seed) are paired. Products: everyday (85 yuan), premium (400), luxury (1,000,
-``luxury = true``); audience interest: ``population.need_mean`` 0.2 / 0.6; budgets 100k / 400k
+with the same seed) are paired. Products: everyday (85 yuan), premium (400), luxury (1,000); audience interest: ``population.need_mean`` 0.2 / 0.6; budgets 100k / 400k
 / 1.6M yuan per 1M-consumer market.
 
 Side checks (tables to ``runs/`` only): ``--budgets 6.4e6,2.56e7 --products everyday,luxury``
@@ -37,9 +36,9 @@ SCENARIO = HERE / "kol_tiers.toml"
 RUNS = HERE / "runs"
 
 PRODUCTS: dict[str, dict[str, object]] = {
-    "everyday": {"price": 85.0, "quality": 0.8, "margin": 0.45, "luxury": False},
-    "premium": {"price": 400.0, "quality": 0.9, "margin": 0.55, "luxury": False},
-    "luxury": {"price": 1000.0, "quality": 0.95, "margin": 0.65, "luxury": True},
+    "everyday": {"price": 85.0, "quality": 0.8, "margin": 0.45},
+    "premium": {"price": 400.0, "quality": 0.9, "margin": 0.55},
+    "luxury": {"price": 1000.0, "quality": 0.95, "margin": 0.65},
 }
 NEEDS = {"low": 0.2, "high": 0.6}  # population.need_mean: audience interest in the category
 BUDGETS = {"100k": 1e5, "400k": 4e5, "1.6M": 1.6e6}  # yuan per 1M-consumer market
