@@ -63,8 +63,11 @@ class OrganicDelivery:
         idx = np.arange(total) - np.repeat(np.cumsum(lens) - lens - starts, lens)
         # base = organic_reach × reach factor / lifetime per post, as float32 like the
         # per-creator rule (a Python float times float32 arrays computes in float32)
-        base = np.array([c.platform.cfg.organic_reach * c.platform.reach_factor
-                         / c.platform.cfg.content_lifetime for _, c, _ in live], dtype=np.float32)
+        platforms = {c.platform.index: c.platform for _, c, _ in live}
+        base_of = {i: pl.cfg.organic_reach * pl.reach_factor / pl.cfg.content_lifetime
+                   for i, pl in platforms.items()}
+        plat = np.array([c.platform.index for _, c, _ in live], dtype=np.int64)
+        base = np.array([base_of[i] for i in plat.tolist()], dtype=np.float32)
         p = np.clip(np.repeat(base, lens) * self.act[idx] * self.share[idx], 0.0, 1.0)
         hit = rng.random(total) < p
         hits_before = np.zeros(total + 1, dtype=np.int64)
@@ -74,10 +77,12 @@ class OrganicDelivery:
         consumers = self.audience[idx[hit]]
         posts = np.repeat(np.array([post for _, _, post in live], dtype=np.int64), per_post)
         channels = np.repeat(np.array([c.channel for _, c, _ in live], dtype=np.int8), per_post)
-        for (_, c, _), n in zip(live, per_post.tolist()):
-            c.platform.delivered_organic += n
-        reached = np.split(consumers, np.cumsum(per_post)[:-1])
-        organic = [(c, post, r) for (_, c, post), r in zip(live, reached)]
+        for i, n in enumerate(np.bincount(plat, weights=per_post).tolist()):
+            if i in platforms:
+                platforms[i].delivered_organic += int(n)
+        bounds = np.concatenate([[0], np.cumsum(per_post)]).tolist()
+        organic = [(c, post, consumers[bounds[j]:bounds[j + 1]])
+                   for j, (_, c, post) in enumerate(live)]
         for c in {id(c): c for _, c, _ in live}.values():
             c.live_posts = [(post, days - 1) for post, days in c.live_posts if days > 1]
         exposures = Exposures(consumers, posts, np.full(len(consumers), trust, np.float32),
