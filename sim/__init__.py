@@ -13,7 +13,7 @@ from .scenario import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
     from .model import SocialCommerceModel
-    from .runner import RunResult, replicate, run_single
+    from .runner import RunResult, replicate
 
 __all__ = ["Scenario", "ScenarioError", "SocialCommerceModel", "load_scenario", "run",
            "replicate", "compare", "RunResult"]

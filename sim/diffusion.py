@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .arrayops import first_occurrence
-from .content import HOMOGENEITY, KIND_APPEAL, SOCIAL_CURRENCY, Exposures, PostLog
+from .content import KIND_APPEAL, SOCIAL_CURRENCY, Exposures, PostLog
 from .graph import SocialGraph
 from .scenario import BehaviourSection
 

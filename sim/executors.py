@@ -97,6 +97,18 @@ class SerialExecutor(Executor):
             yield fn(chunk)
 
 
+PRELOAD = ["sim.model", "sim.sweep_tasks"]
+"""Modules the forkserver imports once, so each worker starts with them loaded (~3 s saved)."""
+
+
+def process_context(start_method: str | None = None) -> multiprocessing.context.BaseContext:
+    """The multiprocessing context for local pools; a forkserver preloads the engine."""
+    ctx = multiprocessing.get_context(start_method or _default_start_method())
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
 def _default_start_method() -> str:
     # forkserver: no fork() of a process that may hold threads (rich's refresh thread, Dask,
     # BLAS pools); cheaper than spawn because the server is forked from once.
@@ -111,7 +123,7 @@ class ProcessExecutor(Executor):
 
     def __init__(self, workers: int | None = None, start_method: str | None = None) -> None:
         self._workers = workers or os.cpu_count() or 1
-        ctx = multiprocessing.get_context(start_method or _default_start_method())
+        ctx = process_context(start_method)
         self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=ctx)
         self._closed = False
 

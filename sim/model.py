@@ -154,7 +154,7 @@ class SocialCommerceModel(mesa.Model):
 
     # ------------------------------------------------------------------ world
     def _create_influencers(self) -> None:
-        pop, rng, n = self.population, self.agent_rng, self.population.n
+        rng, n = self.agent_rng, self.population.n
         sizes = np.diff(self._circle_starts).astype(float)
         for tier, cfg in self.config.influencers.items():
             creators = []

@@ -240,7 +240,7 @@ def fig_channels(cmp: "Comparison") -> Figure:
         _stacked(axes[1], gm, cpal, cmp.names)
         axes[1].set_title("GMV by channel, last-touch credit (yuan)", loc="left")
         axes[1].set_yticklabels([])
-    handles, labels = {}, {}
+    handles: dict = {}
     for ax in axes:
         for h, lab in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(lab, h)

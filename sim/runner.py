@@ -109,10 +109,10 @@ def run_jobs(fn: Callable[[Any], RunResult], jobs: list[Any], *, workers: int = 
             out.append(res)
         return out
     from concurrent.futures import ProcessPoolExecutor, as_completed
-    import multiprocessing as mp
+    from .executors import process_context
 
     results: list[RunResult | None] = [None] * len(jobs)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("forkserver")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
         futures = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
         for fut in as_completed(futures):
             res = fut.result()

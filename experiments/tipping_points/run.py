@@ -201,7 +201,6 @@ def analyze_threshold(df: pd.DataFrame, dest: Path) -> pd.DataFrame:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import seaborn as sns
 
     P, Z = "reference.phi", "graph.mean_degree"
     pts = df.groupby([P, Z]).agg(S=("S", "mean"), S_min=("S", "min"), S_max=("S", "max"),
