@@ -41,17 +41,22 @@ def reference_fatigue(fatigue, exp, posts) -> None:
                            minlength=len(fatigue)).astype(fatigue.dtype)
 
 
-FAST = (funnel.churn, funnel.any_retailer, diffusion.add_fatigue)
+def reference_sessions(pop, rng) -> np.ndarray:
+    """A session draw for every consumer (the pre-optimisation rule)."""
+    return np.flatnonzero(rng.random(pop.n) < pop.activity)
+
+
+FAST = (funnel.churn, funnel.purchase_sessions, diffusion.add_fatigue)
 
 
 def use_reference(on: bool) -> None:
     if on:
         funnel.churn = reference_churn
         # every consumer is a purchase candidate: a session draw for each, as before
-        funnel.any_retailer = lambda mask: np.ones(mask.shape[0], dtype=bool)
+        funnel.purchase_sessions = reference_sessions
         diffusion.add_fatigue = reference_fatigue
     else:
-        funnel.churn, funnel.any_retailer, diffusion.add_fatigue = FAST
+        funnel.churn, funnel.purchase_sessions, diffusion.add_fatigue = FAST
 
 
 def main(n: int = 10_000, days: int = 90, reps: int = 30) -> None:

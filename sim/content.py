@@ -56,25 +56,62 @@ class PostLog:
 
     Columns live in buffers whose capacity doubles when full, so appending a post costs O(1)
     amortised (not a copy of the whole log); ``log[field]`` is a view of the filled part.
+    Single posts appended with :meth:`append` (a creator's commissioned post) wait in a list
+    until the log is next read or added to, then go into the columns in one write per field.
     """
 
     def __init__(self) -> None:
         self._buf: dict[str, np.ndarray] = {k: np.empty(64, dtype=t) for k, t in POST_FIELDS.items()}
         self._n = 0
+        self._staged: list[tuple] = []  # rows appended by `append`, not yet in the columns
 
     @property
     def cols(self) -> dict[str, np.ndarray]:
         """Every column (views of the filled part)."""
+        self._flush()
         return {k: b[: self._n] for k, b in self._buf.items()}
 
     def __len__(self) -> int:
-        return self._n
+        return self._n + len(self._staged)
 
     def __getitem__(self, field: str) -> np.ndarray:
+        if self._staged:
+            self._flush()
         return self._buf[field][: self._n]
+
+    def append(self, retailer: int, platform: int, channel: int, kind: int, circle: int,
+               credibility: float, b0: float, negative: bool, author: int, day: int,
+               homogeneity: float, framed: bool = False, reused: bool = False) -> int:
+        """Append one post of plain scalars (fields as in :data:`POST_FIELDS`, nothing
+        defaulted but ``framed`` / ``reused``); returns its post id."""
+        self._staged.append((retailer, platform, channel, kind, circle, credibility, b0,
+                             negative, author, day, homogeneity, framed, reused))
+        return self._n + len(self._staged) - 1
+
+    def _flush(self) -> None:
+        """Write the staged rows into the columns (one write per field)."""
+        staged, self._staged = self._staged, []
+        if staged:
+            start = self._reserve(len(staged))
+            for k, column in zip(POST_FIELDS, zip(*staged)):
+                self._buf[k][start:self._n] = column
+
+    def _reserve(self, n: int) -> int:
+        """Grow the buffers to hold ``n`` more posts and count them in; returns the first id."""
+        start, end = self._n, self._n + n
+        capacity = len(self._buf["retailer"])
+        if end > capacity:
+            capacity = max(2 * capacity, end)
+            for k, buf in self._buf.items():
+                grown = np.empty(capacity, dtype=buf.dtype)
+                grown[:start] = buf[:start]
+                self._buf[k] = grown
+        self._n = end
+        return start
 
     def add(self, **columns: np.ndarray | float | int) -> np.ndarray:
         """Append posts (all columns broadcast to one length); returns their post ids."""
+        self._flush()
         n, scalars = 1, True
         for v in columns.values():
             if isinstance(v, (np.ndarray, list, tuple)):
@@ -86,23 +123,15 @@ class PostLog:
         missing = _FIELD_SET.difference(columns)
         if missing:
             raise ValueError(f"post fields missing: {sorted(missing)}")
-        start, end = self._n, self._n + n
-        capacity = len(self._buf["retailer"])
-        if end > capacity:
-            capacity = max(2 * capacity, end)
-            for k, buf in self._buf.items():
-                grown = np.empty(capacity, dtype=buf.dtype)
-                grown[:start] = buf[:start]
-                self._buf[k] = grown
+        start = self._reserve(n)
         buf = self._buf
         if scalars:
             for k in POST_FIELDS:  # one post of plain scalars: element writes are cheapest
                 buf[k][start] = columns[k]
         else:
             for k in POST_FIELDS:
-                buf[k][start:end] = columns[k]  # cast to the column's dtype, scalars broadcast
-        self._n = end
-        return np.arange(start, end, dtype=np.int64)
+                buf[k][start:self._n] = columns[k]  # cast to the column's dtype, scalars broadcast
+        return np.arange(start, self._n, dtype=np.int64)
 
     def count(self, mask_field: str | None = None, value: int | None = None) -> int:
         if mask_field is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from .arrayops import first_occurrence
 from .content import KIND_APPEAL, SOCIAL_CURRENCY, Exposures, PostLog
@@ -17,15 +18,90 @@ from .graph import SocialGraph
 from .scenario import BehaviourSection
 
 
+@njit(cache=True)
+def _row_total(indptr, rows):
+    """Number of CSR entries in ``rows`` (repeats counted again)."""
+    total = 0
+    for r in rows:
+        total += indptr[r + 1] - indptr[r]
+    return total
+
+
+@njit(cache=True)
+def _expand_rows(indptr, rows):
+    """Compiled :func:`expand_rows`: (owner, position) int64 arrays, row by row in order."""
+    total = _row_total(indptr, rows)
+    owner = np.empty(total, dtype=np.int64)
+    pos = np.empty(total, dtype=np.int64)
+    j = 0
+    for i in range(len(rows)):
+        for q in range(indptr[rows[i]], indptr[rows[i] + 1]):
+            owner[j] = i
+            pos[j] = q
+            j += 1
+    return owner, pos
+
+
 def expand_rows(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """CSR positions of all entries of ``rows``: returns (owner index into rows, entry position)."""
-    starts = indptr[rows]
-    counts = indptr[rows + 1] - starts
-    total = int(counts.sum())
-    owner = np.repeat(np.arange(len(rows)), counts)
-    # position = start of the owner's row + rank within the row
-    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    return owner, starts[owner] + offsets
+    """CSR positions of all entries of ``rows``: returns (owner index into rows, entry position),
+    both int64, the entries of ``rows[0]`` first, each row's in CSR order."""
+    return _expand_rows(indptr, np.asarray(rows))
+
+
+@njit(cache=True)
+def _tie_total(indptr, indices, trust, strong, rows):
+    """Number of ties of ``rows`` (repeats counted again), touching the first and last entry of
+    each row in ``indices``, ``trust`` and ``strong`` on the way: the rows of random sharers
+    are far apart in memory, and these independent loads fetch them in parallel before the
+    draw loop reads them."""
+    total = 0
+    touched = 0.0
+    for r in rows:
+        lo, hi = indptr[r], indptr[r + 1]
+        total += hi - lo
+        if hi > lo:
+            touched += indices[lo] + indices[hi - 1] + trust[lo] + trust[hi - 1]
+            touched += strong[lo] + strong[hi - 1]
+    return total, touched
+
+
+@njit(cache=True)
+def _share_draws(indptr, indices, trust, strong, sharers, posts, prob, guanxi, use_trust, u):
+    """Decide every (sharer, tie) pass of a post in one loop over the sharers' CSR rows.
+
+    ``u`` holds one uniform draw per tie in :func:`expand_rows` order. With ``use_trust`` a
+    tie is passed when ``u < prob · trust [· guanxi over strong ties]`` (evaluated left to
+    right in the inputs' dtypes, as numpy does; ``guanxi`` has one entry per sharer or a
+    single shared one); without it when ``u < prob`` and the tie trust is 1. Returns the
+    reached consumers, their posts and tie trusts, in draw order.
+    """
+    n = len(u)
+    consumer = np.empty(n, dtype=np.int64)
+    post = np.empty(n, dtype=posts.dtype)
+    tie_trust = np.empty(n, dtype=np.float32)
+    g_step = 1 if len(guanxi) > 1 else 0
+    j = 0  # next draw
+    m = 0  # passes so far
+    for s in range(len(sharers)):
+        row = sharers[s]
+        ps = prob[s]
+        g = guanxi[s * g_step]
+        for q in range(indptr[row], indptr[row + 1]):
+            if use_trust:
+                t = trust[q]
+                p = ps * t
+                if strong[q]:
+                    p = p * g
+            else:
+                t = 1.0
+                p = ps
+            if u[j] < p:
+                consumer[m] = indices[q]
+                post[m] = posts[s]
+                tie_trust[m] = t
+                m += 1
+            j += 1
+    return consumer[:m], post[:m], tie_trust[:m]
 
 
 def share_to_ties(
@@ -41,29 +117,23 @@ def share_to_ties(
     """Each sharer passes its post to each tie with probability ``prob × trust × guanxi``.
 
     ``prob`` is per sharer (0–1). ``guanxi`` (a number, or one per sharer) multiplies the
-    probability over strong ties (relationship framing). With ``use_trust=False`` the tie trust is taken as 1 (the
-    independent-cascade reference mode, where ``prob`` is the transmissibility T).
-    Returns the resulting exposures (delivered the next day by the caller).
+    probability over strong ties (relationship framing). With ``use_trust=False`` the tie trust
+    is taken as 1 (the independent-cascade reference mode, where ``prob`` is the
+    transmissibility T). One uniform draw per tie, sharer by sharer, decides it
+    (:func:`_share_draws`). Returns the resulting exposures (delivered the next day by the
+    caller).
     """
     if len(sharers) == 0:
         return Exposures.empty()
-    owner, pos = expand_rows(graph.indptr, sharers)
-    p = prob[owner]
-    if use_trust:
-        tie_trust = graph.trust[pos]
-        p = p * tie_trust
-        g = np.asarray(guanxi, dtype=np.float64)
-        if g.ndim or g != 1.0:
-            p = np.where(graph.strong[pos], p * (g[owner] if g.ndim else g), p)
-    else:
-        tie_trust = np.ones(len(pos), dtype=np.float32)
-    hit = rng.random(len(pos)) < p
-    return Exposures(
-        consumer=graph.indices[pos[hit]].astype(np.int64),
-        post=posts[owner[hit]],
-        trust=tie_trust[hit].astype(np.float32),
-        channel=np.full(int(hit.sum()), channel, dtype=np.int8),
-    )
+    total, _ = _tie_total(graph.indptr, graph.indices, graph.trust, graph.strong, sharers)
+    u = rng.random(total)  # one draw per tie, sharer by sharer
+    # guanxi 1 over strong ties multiplies by 1 (exact), so it needs no special case
+    g = np.asarray(guanxi, dtype=np.float64).reshape(-1)
+    consumer, post, tie_trust = _share_draws(
+        graph.indptr, graph.indices, graph.trust, graph.strong, sharers, posts,
+        np.asarray(prob), g, use_trust, u)
+    return Exposures(consumer=consumer, post=post, trust=tie_trust,
+                     channel=np.full(len(consumer), channel, dtype=np.int8))
 
 
 @dataclass
@@ -125,20 +195,58 @@ def sharing_probability(
     that is still scarce in the sharer's circle is worth more to share (social currency). For
     negative posts the news is the bad experience, not the brand: their saturation is
     ``negative_saturation[c, r]``, the share of circle c already holding a negative opinion of
-    r (0 when not given).
+    r (0 when not given). Saturations and ``damping`` (per retailer, 0–1) are float64; the
+    result is float64 in 0–1, one per sharer.
     """
-    kind = posts["kind"][posts_shared]
-    r = posts["retailer"][posts_shared].astype(np.int64)
-    negative = posts["negative"][posts_shared]
-    sat = saturation[circle[sharers], r]
-    if negative.any():
-        neg_sat = (0.0 if negative_saturation is None
-                   else negative_saturation[circle[sharers], r])
-        sat = np.where(negative, neg_sat, sat)
-    scarcity = (1.0 - sat) ** beh.gamma
-    prob = beh.s0 * beh.social_currency * SOCIAL_CURRENCY[kind] * scarcity
-    prob = np.where(negative, prob * beh.negativity_weight * damping[r], prob)
-    return np.clip(prob, 0.0, 1.0)
+    has_negative = negative_saturation is not None
+    return _sharing_kernel(
+        np.asarray(sharers), np.asarray(posts_shared), posts["kind"], posts["retailer"],
+        posts["negative"], circle, np.asarray(saturation, dtype=np.float64),
+        np.asarray(negative_saturation if has_negative else saturation, dtype=np.float64),
+        has_negative, SOCIAL_CURRENCY, np.asarray(damping, dtype=np.float64),
+        np.float32(beh.s0 * beh.social_currency), float(beh.gamma),
+        float(beh.negativity_weight))
+
+
+@njit(cache=True)
+def _scalar_power(x, gamma):
+    """``x ** gamma`` for float64 ``x`` exactly as numpy's ``array ** scalar``, which takes
+    square, square root and reciprocal for the exponents 2, 0.5 and −1 and ``pow`` otherwise
+    (``pow(x, 1)`` is ``x`` exactly, so the common γ = 1 skips the call)."""
+    if gamma == 1.0:
+        return x
+    if gamma == 2.0:
+        return x * x
+    if gamma == 0.5:
+        return np.sqrt(x)
+    if gamma == -1.0:
+        return 1.0 / x
+    return x**gamma
+
+
+@njit(cache=True)
+def _sharing_kernel(sharers, posts_shared, kind, retailer, negative, circle, saturation,
+                    negative_saturation, has_negative, currency, damping, base, gamma,
+                    negativity):
+    """Compiled :func:`sharing_probability`, one sharer at a time. ``base`` is
+    s0 · social_currency as float32 and is multiplied by the float32 kind currency in float32,
+    the rest in float64, in the order numpy evaluates the vectorised rule."""
+    prob = np.empty(len(sharers), dtype=np.float64)
+    for i in range(len(sharers)):
+        p = posts_shared[i]
+        r = np.int64(retailer[p])
+        c = circle[sharers[i]]
+        if not negative[p]:
+            sat = saturation[c, r]
+        elif has_negative:
+            sat = negative_saturation[c, r]
+        else:
+            sat = 0.0
+        q = np.float64(base * currency[kind[p]]) * _scalar_power(1.0 - sat, gamma)
+        if negative[p]:
+            q = q * negativity * damping[r]
+        prob[i] = min(max(q, 0.0), 1.0)
+    return prob
 
 
 def first_per_pair(consumer: np.ndarray, retailer: np.ndarray, n_retailers: int) -> np.ndarray:

@@ -11,8 +11,20 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numba import njit
 
-from .population import AWARE, INTERESTED, STAGES
+_B7 = np.uint64(7)
+
+from .population import (
+    AWARE,
+    HIGH,
+    INTERESTED,
+    STAGES,
+    Population,
+    byte_total,
+    byte_words,
+    count_set_bytes,
+)
 
 if TYPE_CHECKING:
     from .model import SocialCommerceModel
@@ -109,18 +121,153 @@ class MetricsBook:
         return ratio(neg, tot)
 
 
+# layout of the array returned by consumer_counts
+_STAGE, _BUYERS, _REPEAT, _BREAKOUT, _MEMBERS, _REFERRED, _REACH = 0, 5, 6, 7, 8, 9, 10
+_N_COUNTS = 11
+
+
+@njit(cache=True)
+def _stage_at_least(stage, stage_words):
+    """Consumers whose furthest stage is ≥ 1, 2, 3, 4 (an int64[5], entry 0 unused)."""
+    n, n_ret = stage.shape
+    ge = np.zeros(5, dtype=np.int64)
+    first = 0
+    if n_ret == 1:  # eight consumers per word: byte v ≥ k sets bit 7 of v + 128 − k
+        add1, add2 = np.uint64(127 * 0x0101010101010101), np.uint64(126 * 0x0101010101010101)
+        add3, add4 = np.uint64(125 * 0x0101010101010101), np.uint64(124 * 0x0101010101010101)
+        w = 0
+        while w < len(stage_words):  # bytewise sums of ≤ 255 words cannot carry
+            chunk = min(len(stage_words), w + 255)
+            c1 = c2 = c3 = c4 = np.uint64(0)
+            for v in range(w, chunk):
+                x = stage_words[v]
+                c1 += ((x + add1) & HIGH) >> _B7
+                c2 += ((x + add2) & HIGH) >> _B7
+                c3 += ((x + add3) & HIGH) >> _B7
+                c4 += ((x + add4) & HIGH) >> _B7
+            ge[1] += byte_total(c1)
+            ge[2] += byte_total(c2)
+            ge[3] += byte_total(c3)
+            ge[4] += byte_total(c4)
+            w = chunk
+        first = 8 * len(stage_words)
+    for i in range(first, n):
+        s = stage[i, 0]
+        for r in range(1, n_ret):
+            s = max(s, stage[i, r])
+        for k in range(1, 5):
+            ge[k] += s >= k
+    return ge
+
+
+@njit(cache=True)
+def _buyer_counts(orders, order_words, circle, targeted):
+    """[buyers, repeat buyers, buyers outside the ``targeted`` circles] (int64[3]); orders
+    summed over retailers. With one retailer, ``order_words`` (uint64 view of pairs of int32
+    orders) skips 16 consumers without orders at a time (buyers are rare)."""
+    n, n_ret = orders.shape
+    buyers = repeat = breakout = 0
+    if n_ret == 1:
+        col = orders.reshape(n)
+        w = 0
+        while w + 8 <= len(order_words):
+            any_order = np.uint64(0)
+            for v in range(w, w + 8):
+                any_order |= order_words[v]
+            if any_order:
+                for i in range(2 * w, 2 * w + 16):
+                    if col[i] > 0:
+                        buyers += 1
+                        repeat += col[i] >= 2
+                        breakout += not targeted[circle[i]]
+            w += 8
+        for i in range(2 * w, n):  # the last few consumers
+            if col[i] > 0:
+                buyers += 1
+                repeat += col[i] >= 2
+                breakout += not targeted[circle[i]]
+    else:
+        for i in range(n):
+            o = np.int64(0)
+            for r in range(n_ret):
+                o += orders[i, r]
+            if o > 0:
+                buyers += 1
+                repeat += o >= 2
+                breakout += not targeted[circle[i]]
+    return np.array([buyers, repeat, breakout], dtype=np.int64)
+
+
+@njit(cache=True)
+def _consumer_counts(stage, stage_words, orders, order_words, circle, targeted, member,
+                     referred, exposed):
+    """One pass over each consumer array; see :func:`consumer_counts` for the layout."""
+    n = stage.shape[0]
+    out = np.zeros(_N_COUNTS, dtype=np.int64)
+    ge = _stage_at_least(stage, stage_words)
+    out[_STAGE] = n - ge[1]
+    for k in range(1, 4):
+        out[_STAGE + k] = ge[k] - ge[k + 1]
+    out[_STAGE + 4] = ge[4]
+    out[_BUYERS:_BREAKOUT + 1] = _buyer_counts(orders, order_words, circle, targeted)
+    out[_MEMBERS] = count_set_bytes(member, 0, len(member))
+    out[_REFERRED] = count_set_bytes(referred, 0, len(referred))
+    out[_REACH] = count_set_bytes(exposed, 0, len(exposed))
+    return out
+
+
+def _bytes(a: np.ndarray) -> np.ndarray:
+    """Every byte of a contiguous array of 1-byte items, in memory order (a uint8 view)."""
+    return a.reshape(-1, order="A").view(np.uint8)
+
+
+def consumer_counts(pop: Population, targeted: np.ndarray) -> np.ndarray:
+    """The consumer counts behind the KPIs, in one compiled pass (int64 array):
+
+    ``[0:5]`` consumers per furthest stage over all retailers (``np.bincount(
+    pop.overall_stage(), minlength=5)``; stage codes are 0–4), then buyers (orders summed over
+    retailers > 0), repeat buyers (≥ 2), breakout buyers (buyers whose circle is not
+    ``targeted``, a bool per circle), community memberships (``np.count_nonzero(pop.member)``,
+    consumer × retailer entries), referred memberships (likewise) and reach
+    (``np.count_nonzero(pop.ever_exposed)``).
+    """
+    stage_words = byte_words(pop.stage)[0]
+    orders = pop.orders.reshape(-1)
+    order_words = orders[: len(orders) - len(orders) % 2].view(np.uint64)
+    return _consumer_counts(pop.stage, stage_words, pop.orders, order_words, pop.circle,
+                            targeted, _bytes(pop.member), _bytes(pop.referred),
+                            _bytes(pop.ever_exposed))
+
+
+@njit(cache=True)
+def _column_counts(raw, n, n_cols):
+    """Set bytes in each of ``n_cols`` consecutive runs of ``n`` bytes."""
+    out = np.zeros(n_cols, dtype=np.int64)
+    for c in range(n_cols):
+        out[c] = count_set_bytes(raw, c * n, (c + 1) * n)
+    return out
+
+
+def column_counts(flags: np.ndarray) -> np.ndarray:
+    """Set entries per column of an N×C bool array, int64: ``np.count_nonzero(flags, axis=0)``.
+    Fastest for column-major arrays (``order="F"``, every column contiguous); others are
+    copied to that order first."""
+    if flags.dtype != np.bool_ or flags.ndim != 2:
+        raise ValueError("column_counts needs a 2-D bool array")
+    if not flags.flags.f_contiguous:
+        flags = np.asfortranarray(flags)
+    n, n_cols = flags.shape
+    return _column_counts(_bytes(flags), n, n_cols)
+
+
 def compute_kpis(model: "SocialCommerceModel") -> dict[str, float]:
     """The KPI snapshot of the model at the end of the current step."""
     pop, book = model.population, model.metrics
-    # one pass over the consumers per array; counts via count_nonzero (bool sums are slow)
-    overall = pop.overall_stage()
-    stage_counts = np.bincount(overall, minlength=len(STAGES))
-    orders_each = pop.orders[:, 0] if pop.orders.shape[1] == 1 else pop.orders.sum(axis=1)
-    buyers_mask = orders_each > 0  # orders are counts (≥ 0)
-    buyers = np.count_nonzero(buyers_mask)
-    repeat = np.count_nonzero(orders_each >= 2)
-    members = np.count_nonzero(pop.member)
-    referred = np.count_nonzero(pop.referred)
+    targeted = model.targeted_circle_mask()
+    counts = consumer_counts(pop, targeted).tolist()  # one compiled pass over the consumers
+    stage_counts = counts[_STAGE:_STAGE + len(STAGES)]
+    buyers, repeat, breakout_buyers = counts[_BUYERS:_BREAKOUT + 1]
+    members, referred = counts[_MEMBERS], counts[_REFERRED]
     spend_by_channel = model.spend_by_channel()
     spend = float(sum(spend_by_channel.values()))
     gmv = float(book.gmv.sum())
@@ -129,16 +276,14 @@ def compute_kpis(model: "SocialCommerceModel") -> dict[str, float]:
     platform_orders = book.orders_by_platform
     total_orders = int(platform_orders.sum())
     shares = platform_orders / total_orders if total_orders else np.zeros_like(platform_orders, float)
-    targeted = model.targeted_circle_mask()
-    breakout_buyers = np.count_nonzero(~targeted[pop.circle[buyers_mask]])
     kpis: dict[str, float] = {
-        "reach": float(np.count_nonzero(pop.ever_exposed)),
+        "reach": float(counts[_REACH]),
         "exposures": float(book.exposures),
         "engagements": float(book.engagements),
         "engagement_rate": ratio(book.engagements, book.exposures),
-        "engaged": float(stage_counts[INTERESTED:].sum()),
-        "aware": float(stage_counts[AWARE:].sum()),
-        "interested": float(stage_counts[INTERESTED:].sum()),
+        "engaged": float(sum(stage_counts[INTERESTED:])),
+        "aware": float(sum(stage_counts[AWARE:])),
+        "interested": float(sum(stage_counts[INTERESTED:])),
         "buyers": float(buyers),
         "orders": float(book.orders),
         "gmv": gmv,
@@ -167,13 +312,13 @@ def compute_kpis(model: "SocialCommerceModel") -> dict[str, float]:
         kpis[f"stage_{name}"] = float(stage_counts[i])
     for ch, v in spend_by_channel.items():
         kpis[f"spend_{ch}"] = float(v)
+    platform_counts = platform_orders.tolist()
     for p in model.platforms:
-        kpis[f"orders_{p.name}"] = float(platform_orders[p.index])
+        kpis[f"orders_{p.name}"] = float(platform_counts[p.index])
         kpis[f"organic_{p.name}"] = float(p.delivered_organic)
     reached_by = getattr(model, "reached_by", None)
     if reached_by is not None:
-        counts = [np.count_nonzero(reached_by[:, c]) for c in range(reached_by.shape[1])]
-        for ch, count in zip(model.channels, counts):
+        for ch, count in zip(model.channels, column_counts(reached_by).tolist()):
             kpis[f"reach_{ch}"] = float(count)
         kpis["reach_creators"] = float(np.count_nonzero(model.reached_by_creator))
     if len(model.retailers) > 1:
@@ -196,4 +341,5 @@ def model_reporters(names: list[str]) -> dict[str, Any]:
     return {name: partial(read_kpi, key=name) for name in names}
 
 
-__all__ = ["KPI_DEFINITIONS", "MetricsBook", "compute_kpis", "model_reporters", "ratio"]
+__all__ = ["KPI_DEFINITIONS", "MetricsBook", "column_counts", "compute_kpis", "consumer_counts",
+           "model_reporters", "ratio"]

@@ -34,6 +34,7 @@ from .organic import OrganicDelivery
 from .metrics import MetricsBook, compute_kpis, model_reporters
 from .platforms import Platform
 from .population import AWARE, CUSTOMER, INTERESTED, build_population
+from .response import ResponsePass, ResponseResult
 from .scenario import NON_TIER_CHANNELS, Scenario, ScenarioError, ShockSection
 
 ORGANIC_CHANNELS = ("wom", "ugc")
@@ -147,6 +148,7 @@ class SocialCommerceModel(mesa.Model):
         self._negative_tracker = CircleShare(pop.circle, config.population.circles, n_ret)
         self.negative_saturation = np.zeros((config.population.circles, n_ret))
         self.sampler = AttentionSampler(pop.attention, pop.activity)
+        self._response = ResponsePass(pop, self.beh)
         self._organic: OrganicDelivery | None = None  # built on the first day
         self.kpis = compute_kpis(self)
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters(list(self.kpis)))
@@ -221,11 +223,8 @@ class SocialCommerceModel(mesa.Model):
         kind's fatigue; ``framed``: guanxi framing (sharing over strong ties × guanxi_boost).
         """
         homogeneity = float(HOMOGENEITY[kind]) + (self.beh.reuse_fatigue if reused else 0.0)
-        return int(self.posts.add(
-            retailer=retailer, platform=platform, channel=channel, kind=kind, circle=circle,
-            credibility=credibility, b0=b0, negative=negative, author=author, day=self.day,
-            homogeneity=homogeneity, framed=framed, reused=reused,
-        )[0])
+        return self.posts.append(retailer, platform, channel, kind, circle, credibility, b0,
+                                 negative, author, self.steps, homogeneity, framed, reused)
 
     def buy_impressions(self, retailer: Retailer, platform: Platform, impressions: int) -> None:
         """Deliver paid impressions today, to the retailer's target circles or to everyone."""
@@ -297,12 +296,12 @@ class SocialCommerceModel(mesa.Model):
     def _start_of_day_state(self) -> None:
         pop = self.population
         pop.fatigue *= self.beh.fatigue_decay
-        engaged = pop.stage >= INTERESTED
+        # the trackers read the stage codes against a threshold (no N×R mask is built)
         if self._atm_tracker is None:
-            self.atm = diffusion.atmosphere(self.adjacency, engaged, self.degree)
+            self.atm = diffusion.atmosphere(self.adjacency, pop.stage >= INTERESTED, self.degree)
         else:
-            self.atm = self._atm_tracker.update(engaged)
-        self.saturation = self._saturation_tracker.update(pop.stage >= AWARE)
+            self.atm = self._atm_tracker.update(pop.stage, INTERESTED)
+        self.saturation = self._saturation_tracker.update(pop.stage, AWARE)
         self.negative_saturation = self._negative_tracker.update(pop.negative)
 
     def _full_step(self, day: int) -> None:
@@ -330,78 +329,33 @@ class SocialCommerceModel(mesa.Model):
         self._watch_sentiment(day)
 
     # -------------------------------------------------------------- kernel
-    def _respond(self, exp: Exposures) -> tuple[np.ndarray, np.ndarray]:
-        """Book exposures on consumers and draw engagement. Returns (engaged mask, retailer)."""
-        pop, posts = self.population, self.posts
-        if len(exp) == 0:
-            return np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
-        i, r = exp.consumer, posts["retailer"][exp.post].astype(np.int64)
-        negative = posts["negative"][exp.post]
-        self.metrics.count_exposures(len(exp), int(negative.sum()), exp.channel, len(self.channels))
-        pop.ever_exposed[i] = True
-        ones = np.ones(len(i), dtype=np.int32)  # add.at's fast path needs matching dtypes
-        np.add.at(pop.exposures, i, ones)  # O(exposures), not O(N)
-        seen_before = pop.brand_exposures[i, r] > 0  # before today's batch (near-duplicates)
-        np.add.at(flat_view(pop.brand_exposures), i * pop.stage.shape[1] + r, ones)
-        self.reached_by[i, exp.channel] = True
-        self.reached_by_creator[i[exp.channel < self.n_tiers]] = True
-        n_circles = len(self.metrics.exposures_by_circle)
-        self.metrics.exposures_by_circle += np.bincount(pop.circle[i], minlength=n_circles)
-        pop.stage[i, r] = np.maximum(pop.stage[i, r], AWARE)
-        first = diffusion.first_per_pair(i, r, pop.stage.shape[1])
-        untouched = pop.first_touch[i[first], r[first]] < 0
-        pop.first_touch[i[first][untouched], r[first][untouched]] = exp.channel[first][untouched]
-        last = diffusion.first_per_pair(i[::-1], r[::-1], pop.stage.shape[1])
-        last = len(exp) - 1 - last
-        pop.last_touch[i[last], r[last]] = exp.channel[last]
-        pop.last_platform[i[last], r[last]] = posts["platform"][exp.post[last]]
-        if self.mode == "independent_cascade":
-            prob = np.ones(len(exp))
-        else:
-            ctx = diffusion.ResponseContext(
-                need=pop.need, susceptibility=pop.susceptibility, circle=pop.circle,
-                fatigue=pop.fatigue, atmosphere=self.atm, festival=self._festival_today(),
-                negative_damping=self.negative_damping, seen_before=seen_before,
-            )
-            prob = diffusion.engagement_probability(exp, posts, ctx, self.beh)
-            diffusion.add_fatigue(pop.fatigue, exp, posts)
-        engaged = self.dyn_rng.random(len(exp)) < prob
-        self.metrics.count_engagements(int(engaged.sum()))
-        self.metrics.engagements_by_circle += np.bincount(pop.circle[i[engaged]],
-                                                          minlength=n_circles)
-        return engaged, r
+    def _respond(self, exp: Exposures) -> ResponseResult:
+        """Book exposures on consumers and draw engagement (:mod:`sim.response`)."""
+        u = self.dyn_rng.random(len(exp))
+        book = self.metrics
+        res = self._response.run(
+            exp, self.posts, u, atmosphere=self.atm, festival=self._festival_today(),
+            damping=self.negative_damping, reached_by=self.reached_by,
+            reached_by_creator=self.reached_by_creator, n_tiers=self.n_tiers,
+            exposures_by_circle=book.exposures_by_circle,
+            engagements_by_circle=book.engagements_by_circle,
+        )
+        book.count_exposures(len(exp), res.negative_exposures, exp.channel, len(self.channels))
+        book.count_engagements(int(np.count_nonzero(res.engaged)))
+        return res
 
     def _respond_and_share(self, exp: Exposures, count_amplification=None) -> None:
         """Response pass, optional amplification pass, then queue tomorrow's shares."""
-        engaged, r = self._respond(exp)
-        sharers, shared = self._new_engagements(exp, engaged, r)
-        self.pending.append(crisis.spill_over(self, exp, engaged))
+        res = self._respond(exp)
+        sharers, shared = res.sharers, res.shared
+        self.pending.append(crisis.spill_over(self, exp, res.engaged))
         if count_amplification:
-            amp = self._amplify(exp, engaged, count_amplification)
+            amp = self._amplify(exp, res.engaged, count_amplification)
             if len(amp):
-                e2, r2 = self._respond(amp)
-                s2, p2 = self._new_engagements(amp, e2, r2)
-                sharers, shared = np.concatenate([sharers, s2]), np.concatenate([shared, p2])
+                res2 = self._respond(amp)
+                sharers = np.concatenate([sharers, res2.sharers])
+                shared = np.concatenate([shared, res2.shared])
         self._queue_shares(sharers, shared)
-
-    def _new_engagements(self, exp: Exposures, engaged: np.ndarray, r: np.ndarray):
-        """Update funnel state for engaged exposures; return first-time engagers and their posts."""
-        pop, posts = self.population, self.posts
-        idx = np.flatnonzero(engaged)
-        if len(idx) == 0:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        idx = idx[diffusion.first_per_pair(exp.consumer[idx], r[idx], pop.stage.shape[1])]
-        i, rr, post = exp.consumer[idx], r[idx], exp.post[idx]
-        negative = posts["negative"][post]
-        pos = ~negative
-        pop.source_trust[i[pos], rr[pos]] = posts["credibility"][post[pos]] * exp.trust[idx][pos]
-        pop.last_click[i[pos], rr[pos]] = exp.channel[idx][pos]
-        fresh_pos = pos & (pop.stage[i, rr] < INTERESTED)
-        pop.stage[i[fresh_pos], rr[fresh_pos]] = INTERESTED
-        fresh_neg = negative & ~pop.negative[i, rr]
-        pop.negative[i[fresh_neg], rr[fresh_neg]] = True
-        fresh = fresh_pos | fresh_neg
-        return i[fresh], post[fresh]
 
     def _queue_shares(self, sharers: np.ndarray, shared: np.ndarray) -> None:
         if len(sharers) == 0 or self.graph is None:
@@ -475,14 +429,10 @@ class SocialCommerceModel(mesa.Model):
             book.orders_by_retailer[r] += n_orders
             book.gmv[r] += n_orders * ret.price
             book.profit[r] += n_orders * (ret.price - ret.unit_cost)
-            book.orders_by_platform += np.bincount(pop.last_platform[rows, r],
-                                                   minlength=len(self.platforms))
-            for touch, counter in ((pop.first_touch, book.first_touch_orders),
-                                   (pop.last_touch, book.last_touch_orders)):
-                ch = touch[rows, r]
-                counter[r] += np.bincount(ch[ch >= 0], minlength=len(self.channels))
-            lc = pop.last_click[rows, r]
-            self.week_last_touch[r] += np.bincount(lc[lc >= 0], minlength=len(self.channels))
+            # per platform of the last touch; per channel of the first touch, the last touch
+            # and the last engagement (weekly, for the retailer's budget reallocation)
+            funnel.tally_orders(pop, pur, book.orders_by_platform, book.first_touch_orders[r],
+                                book.last_touch_orders[r], self.week_last_touch[r])
             self._after_purchase(ret, rows)
 
     def _after_purchase(self, ret: Retailer, rows: np.ndarray) -> None:

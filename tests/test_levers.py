@@ -282,8 +282,10 @@ def test_adaptive_policy_moves_money_to_the_better_channel():
     model = SocialCommerceModel(adaptive, seed=1)
     while model.running:
         model.step()
-    winners = [best for _, best, _, _ in model.retailers[0].reallocations]
-    assert winners.count("tail") > len(winners) / 2
+    moved = {"head": 0.0, "tail": 0.0}  # yuan moved into each channel by re-allocations
+    for _, best, _, amount in model.retailers[0].reallocations:
+        moved[best] += amount
+    assert moved["tail"] > 1.2 * moved["head"]
 
 
 def test_coupons_are_not_judged_by_the_adaptive_policy():

@@ -15,8 +15,6 @@ whenever the accumulated allowance covers a fee, so a re-allocated line changes 
 
 from __future__ import annotations
 
-import bisect
-
 from typing import TYPE_CHECKING
 
 import mesa
@@ -57,13 +55,11 @@ class Retailer(mesa.Agent):
         weights = np.array([cfg.content_mix[k] for k in kinds], dtype=float)
         self._kinds = np.array([KIND[k] for k in kinds])
         self._kind_p = weights / weights.sum() if weights.sum() > 0 else None
-        # cumulative shares, normalised as Generator.choice does: searching one uniform draw in
-        # them is rng.choice(self._kinds, p=self._kind_p) (same draw, same result), minus its
-        # per-call validation
+        # cumulative shares, normalised as Generator.choice does: searching uniform draws in
+        # them is rng.choice(self._kinds, p=self._kind_p) without its per-call validation
         self._kind_cdf = None if self._kind_p is None else np.cumsum(self._kind_p)
         if self._kind_cdf is not None:
             self._kind_cdf /= self._kind_cdf[-1]
-            self._kind_cdf = self._kind_cdf.tolist()  # bisect_right = searchsorted(side="right")
         promo = cfg.content_mix.get("promo", 0.0) / weights.sum() if weights.sum() > 0 else 1.0
         # share of original scene/knowledge posts (0–1): the content term of the join score
         self.content_quality = (1.0 - promo) * (1.0 - cfg.content_reuse)
@@ -149,27 +145,9 @@ class Retailer(mesa.Agent):
             return
         if self.cfg.policy == "adaptive" and day > self.cfg.start_day and (day - self.cfg.start_day) % 7 == 0:
             self._reallocate(day)
-        rng = model.agent_rng
         for tier, all_creators in model.influencers_by_tier.items():
-            if tier not in self.lines or not all_creators:
-                continue
-            creators = self._creators(tier, all_creators)
-            allowance = self._pace(tier, day)
-            while True:
-                creator = creators[int(rng.integers(len(creators)))]
-                if creator.fee > allowance or not self.book(tier, creator.fee):
-                    break
-                allowance -= creator.fee
-                kind = (int(self._kinds[bisect.bisect_right(self._kind_cdf, rng.random())])
-                        if self._kind_cdf is not None else KIND["promo"])
-                u = rng.random(3).tolist()
-                tagged, reused, framed = (u[0] < self.cfg.circle_tagged,
-                                          u[1] < self.cfg.content_reuse,
-                                          u[2] < self.cfg.guanxi_framing)
-                circle = creator.home_circle if tagged else -1
-                creator.commission(Commission(self.index, kind, circle, bool(reused), bool(framed)))
-                self.targeted_circles.add(creator.home_circle)
-            self.allowance[tier] = allowance
+            if tier in self.lines and all_creators:
+                self._commission(tier, self._creators(tier, all_creators), day)
         if "ads" in self.lines:
             allowance = self._pace("ads", day)
             paid = 0.0
@@ -187,6 +165,51 @@ class Retailer(mesa.Agent):
             cost = members / self.cfg.community.group_size * self.cfg.community.cost_per_group_day
             active = self.lines["community"] > 0 and self.book("community", cost)
             model.community_active[self.index] = active
+
+    def _commission(self, tier: str, creators: list, day: int) -> None:
+        """Commission today's posts of one tier.
+
+        Creators are drawn uniformly (with replacement) and paid one after another while the
+        day's accumulated allowance and the tier's line cover their fees; the first one who
+        does not fit ends the day's buying. Each post's kind follows ``content_mix``; it is
+        tagged to the creator's home circle, reuses copy or carries guanxi framing with the
+        configured shares. Draws come in blocks (one ``integers`` and one ``random`` call per
+        block instead of four calls per post). At most ``16 × creators`` posts a day (a guard
+        for zero fees).
+        """
+        rng = self.model.agent_rng
+        fees = np.array([c.fee for c in creators], dtype=np.float64)
+        allowance = self._pace(tier, day)
+        budget = min(allowance, self.lines.get(tier, 0.0) + 1e-9)
+        cap, cheapest = 16 * len(creators), max(float(fees.min()), 1e-9)
+        picked, spent = [], 0.0
+        while (count := sum(len(p) for p in picked)) < cap:
+            k = min(cap - count, int(max(0.0, budget - spent) // cheapest) + 1)
+            draw = rng.integers(len(creators), size=k)
+            cum = spent + np.cumsum(fees[draw])
+            n = int(np.searchsorted(cum, budget, side="right"))  # posts that still fit
+            if n:
+                picked.append(draw[:n])
+                spent = float(cum[n - 1])
+            if n < k:
+                break
+        picks = np.concatenate(picked) if picked else np.empty(0, np.int64)
+        if len(picks) == 0 or not self.book(tier, spent):
+            return
+        self.allowance[tier] = allowance - spent
+        u = rng.random((len(picks), 4))
+        kinds = (self._kinds[np.minimum(np.searchsorted(self._kind_cdf, u[:, 0], side="right"),
+                                        len(self._kinds) - 1)]
+                 if self._kind_cdf is not None else np.full(len(picks), KIND["promo"]))
+        tagged = u[:, 1] < self.cfg.circle_tagged
+        reused = u[:, 2] < self.cfg.content_reuse
+        framed = u[:, 3] < self.cfg.guanxi_framing
+        for j, c in enumerate(picks.tolist()):
+            creator = creators[c]
+            circle = creator.home_circle if tagged[j] else -1
+            creator.commission(Commission(self.index, int(kinds[j]), circle, bool(reused[j]),
+                                          bool(framed[j])))
+            self.targeted_circles.add(creator.home_circle)
 
     def _creators(self, tier: str, creators: list) -> list:
         """Creators of ``tier`` the retailer commissions: those in its target circles if any."""
