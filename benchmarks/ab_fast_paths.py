@@ -4,11 +4,12 @@
 
 Three optimisations change which random numbers are drawn (so single runs differ, not their
 distribution): purchase sessions are drawn only for consumers who could buy, churn trials only
-for active customers, and fatigue is accumulated in float32 with ``np.add.at``. This script
+for active customers, and retailers draw their creator commissions in blocks (one call for the
+creators and one for the posts' kinds and flags instead of four calls per post). This script
 runs the baseline with the fast paths and with the reference versions swapped back in (a session
-and a churn draw for every consumer, fatigue summed in float64), same seeds, and prints each
-KPI's mean ± standard error with Welch's t-test p-value. Every other fast path is exact and is
-checked for equality in ``tests/test_performance_paths.py``.
+and a churn draw for every consumer, commissions drawn post by post), same seeds, and prints
+each KPI's mean ± standard error with Welch's t-test p-value. Every other fast path is exact and
+is checked for equality in ``tests/test_performance_paths.py`` and ``tests/test_fast_*.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from sim import diffusion, funnel
+from sim import funnel
+from sim.agents.influencer import Commission
+from sim.agents.retailer import Retailer
+from sim.content import KIND
 from sim.population import CUSTOMER
 from sim.runner import run_single
 from sim.scenario import load_scenario
@@ -35,10 +39,24 @@ def reference_churn(pop, beh, rng) -> None:
     pop.churned |= customers & (rng.random(customers.shape) < hazard)
 
 
-def reference_fatigue(fatigue, exp, posts) -> None:
-    """Fatigue summed in float64 over every consumer (the pre-optimisation rule)."""
-    fatigue += np.bincount(exp.consumer, weights=posts["homogeneity"][exp.post],
-                           minlength=len(fatigue)).astype(fatigue.dtype)
+def reference_commission(self: Retailer, tier: str, creators: list, day: int) -> None:
+    """Commissions drawn post by post: a creator, then the kind, then three flags (the
+    pre-optimisation rule)."""
+    rng = self.model.agent_rng
+    allowance = self._pace(tier, day)
+    while True:
+        creator = creators[int(rng.integers(len(creators)))]
+        if creator.fee > allowance or not self.book(tier, creator.fee):
+            break
+        allowance -= creator.fee
+        kind = (int(self._kinds[np.searchsorted(self._kind_cdf, rng.random(), side="right")])
+                if self._kind_cdf is not None else KIND["promo"])
+        u = rng.random(3)
+        circle = creator.home_circle if u[0] < self.cfg.circle_tagged else -1
+        creator.commission(Commission(self.index, kind, circle, bool(u[1] < self.cfg.content_reuse),
+                                      bool(u[2] < self.cfg.guanxi_framing)))
+        self.targeted_circles.add(creator.home_circle)
+    self.allowance[tier] = allowance
 
 
 def reference_sessions(pop, rng) -> np.ndarray:
@@ -46,7 +64,7 @@ def reference_sessions(pop, rng) -> np.ndarray:
     return np.flatnonzero(rng.random(pop.n) < pop.activity)
 
 
-FAST = (funnel.churn, funnel.purchase_sessions, diffusion.add_fatigue)
+FAST = (funnel.churn, funnel.purchase_sessions, Retailer._commission)
 
 
 def use_reference(on: bool) -> None:
@@ -54,9 +72,9 @@ def use_reference(on: bool) -> None:
         funnel.churn = reference_churn
         # every consumer is a purchase candidate: a session draw for each, as before
         funnel.purchase_sessions = reference_sessions
-        diffusion.add_fatigue = reference_fatigue
+        Retailer._commission = reference_commission
     else:
-        funnel.churn, funnel.purchase_sessions, diffusion.add_fatigue = FAST
+        funnel.churn, funnel.purchase_sessions, Retailer._commission = FAST
 
 
 def main(n: int = 10_000, days: int = 90, reps: int = 30) -> None:

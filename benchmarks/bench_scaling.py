@@ -97,6 +97,9 @@ def main() -> None:
     sizes = ([int(s) for s in args.sizes.split(",")] if args.sizes else
              [10_000, 100_000, 1_000_000] if args.quick else
              [10_000, 100_000, 1_000_000, 3_000_000])
+    # a small run first fills numba's on-disk cache, so no timed size pays compilation (a
+    # fresh checkout compiles its kernels once, on first use: about 15 s on this machine)
+    run_size(2_000, 5, args.seed)
     rows = []
     print(f"{'consumers':>10} {'total s':>8} {'graph s':>8} {'build s':>8} {'steps s':>8} "
           f"{'ns/c-day':>9} {'peak GB':>8} {'load':>5}")

@@ -87,7 +87,8 @@ def scaling_table(r: dict) -> list[str]:
 
 def mesa_table(r: dict) -> list[str]:
     out = [f"### socsim vs idiomatic Mesa ({r['machine']['date']}, `{r['command']}`)", "",
-           f"Scenario `{r['scenario']}`; time per step excludes world building for both. "
+           f"Scenario `{r['scenario']}`; time per step excludes world building for both; each "
+           "size in a fresh process, socsim and Mesa replications alternating. "
            "Versions: " + ", ".join(f"{k} {v}" for k, v in r["versions"].items()) + ".", "",
            "| consumers | days | socsim ms/step (CPU) | Mesa ms/step (CPU) | speed-up wall (CPU) "
            "| reps socsim / Mesa | load |",
@@ -98,7 +99,7 @@ def mesa_table(r: dict) -> list[str]:
                    f"({fmt(s['cpu_ms_per_step'], 2)}) | {fmt(m['ms_per_step'], 0)} "
                    f"({fmt(m['cpu_ms_per_step'], 0)}) | {row['speedup_per_step']:.0f}× "
                    f"({row['speedup_per_step_cpu']:.0f}×) | {s['reps']} / {m['reps']} | "
-                   f"{s['load_before']} / {m['load_before']} |")
+                   f"{s['load_before']} → {s['load_after']} |")
     out += ["", "KPIs at the end of the run (mean ± standard error over replications; z of the "
             "difference):", "", "| consumers | KPI | socsim | Mesa | z |", "|---|---|---|---|---|"]
     for row in r["rows"]:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from .arrayops import first_occurrence
 from .content import KIND_APPEAL, SOCIAL_CURRENCY, Exposures, PostLog
 from .graph import SocialGraph
 from .scenario import BehaviourSection
@@ -177,13 +176,6 @@ def engagement_probability(
     return np.where(negative, prob * ctx.negative_damping[r], prob)
 
 
-def add_fatigue(fatigue: np.ndarray, exp: Exposures, posts: PostLog) -> None:
-    """Each exposure adds its post's homogeneity to the consumer's fatigue: the kind's
-    :data:`~sim.content.HOMOGENEITY`, plus ``reuse_fatigue`` for near-duplicate copy."""
-    # O(exposures), not O(N); add.at's fast path needs values of the target's dtype
-    np.add.at(fatigue, exp.consumer, posts["homogeneity"][exp.post].astype(fatigue.dtype))
-
-
 def sharing_probability(
     sharers: np.ndarray, posts_shared: np.ndarray, posts: PostLog, circle: np.ndarray,
     saturation: np.ndarray, beh: BehaviourSection, damping: np.ndarray,
@@ -247,11 +239,6 @@ def _sharing_kernel(sharers, posts_shared, kind, retailer, negative, circle, sat
             q = q * negativity * damping[r]
         prob[i] = min(max(q, 0.0), 1.0)
     return prob
-
-
-def first_per_pair(consumer: np.ndarray, retailer: np.ndarray, n_retailers: int) -> np.ndarray:
-    """Indices of the first occurrence of each (consumer, retailer) pair, in input order."""
-    return first_occurrence(consumer * n_retailers + retailer)
 
 
 def atmosphere(adjacency, engaged: np.ndarray, degree: np.ndarray | None) -> np.ndarray:

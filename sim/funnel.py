@@ -26,17 +26,8 @@ import numpy as np
 from numba import njit
 from numba.cpython.unsafe.numbers import trailing_zeros
 
-from .population import (
-    CUSTOMER,
-    HIGH,
-    INTERESTED,
-    LOYAL,
-    Population,
-    byte_words,
-    count_high_bits,
-    entries_at_least,
-    threshold_add,
-)
+from .bytescan import HIGH, byte_words, count_high_bits, entries_at_least, threshold_add
+from .population import CUSTOMER, INTERESTED, LOYAL, Population
 from .scenario import BehaviourSection, RetailerSection
 
 

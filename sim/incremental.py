@@ -23,7 +23,7 @@ from numba.cpython.unsafe.numbers import trailing_zeros
 
 from .csr import guide_table, searchsorted_right
 from .graph import SocialGraph
-from .population import HIGH, byte_words, threshold_add
+from .bytescan import HIGH, byte_words, threshold_add
 
 _U1 = np.uint64(1)
 _B3 = np.uint64(3)
@@ -35,7 +35,7 @@ _BLOCK = 16  # words tested together (128 entries): days change few entries
 def _flip_changed(v_words, v_tail, add, threshold, m_words, m_tail):
     """Entries where ``code >= threshold`` differs from the 0/1 mask byte, and flip those bytes.
 
-    ``v_words``/``v_tail`` and ``m_words``/``m_tail`` are the :func:`sim.population.byte_words`
+    ``v_words``/``v_tail`` and ``m_words``/``m_tail`` are the :func:`sim.bytescan.byte_words`
     views of the codes (0–127) and of the mask; ``add`` is ``threshold_add(threshold)``.
     Returns (flat entry indices, ascending int64; +1 where the mask became set, −1 where it
     was cleared, int8)."""

@@ -15,16 +15,8 @@ from numba import njit
 
 _B7 = np.uint64(7)
 
-from .population import (
-    AWARE,
-    HIGH,
-    INTERESTED,
-    STAGES,
-    Population,
-    byte_total,
-    byte_words,
-    count_set_bytes,
-)
+from .bytescan import HIGH, byte_total, byte_words, count_set_bytes
+from .population import AWARE, INTERESTED, STAGES, Population
 
 if TYPE_CHECKING:
     from .model import SocialCommerceModel
@@ -94,6 +86,9 @@ class MetricsBook:
         self.first_touch_orders = np.zeros((n_retailers, len(channels)), dtype=np.int64)
         self.last_touch_orders = np.zeros((n_retailers, len(channels)), dtype=np.int64)
         self.exposures_by_channel = np.zeros(len(channels), dtype=np.int64)
+        # consumers reached at least once per channel, then by any creator tier (the last
+        # entry); counted by the response pass as reach flags flip
+        self.reach_counts = np.zeros(len(channels) + 1, dtype=np.int64)
         self.neg_window: deque[tuple[int, int]] = deque(maxlen=7)
         self._neg_today = 0
 
@@ -239,27 +234,6 @@ def consumer_counts(pop: Population, targeted: np.ndarray) -> np.ndarray:
                             _bytes(pop.ever_exposed))
 
 
-@njit(cache=True)
-def _column_counts(raw, n, n_cols):
-    """Set bytes in each of ``n_cols`` consecutive runs of ``n`` bytes."""
-    out = np.zeros(n_cols, dtype=np.int64)
-    for c in range(n_cols):
-        out[c] = count_set_bytes(raw, c * n, (c + 1) * n)
-    return out
-
-
-def column_counts(flags: np.ndarray) -> np.ndarray:
-    """Set entries per column of an N×C bool array, int64: ``np.count_nonzero(flags, axis=0)``.
-    Fastest for column-major arrays (``order="F"``, every column contiguous); others are
-    copied to that order first."""
-    if flags.dtype != np.bool_ or flags.ndim != 2:
-        raise ValueError("column_counts needs a 2-D bool array")
-    if not flags.flags.f_contiguous:
-        flags = np.asfortranarray(flags)
-    n, n_cols = flags.shape
-    return _column_counts(_bytes(flags), n, n_cols)
-
-
 def compute_kpis(model: "SocialCommerceModel") -> dict[str, float]:
     """The KPI snapshot of the model at the end of the current step."""
     pop, book = model.population, model.metrics
@@ -316,11 +290,10 @@ def compute_kpis(model: "SocialCommerceModel") -> dict[str, float]:
     for p in model.platforms:
         kpis[f"orders_{p.name}"] = float(platform_counts[p.index])
         kpis[f"organic_{p.name}"] = float(p.delivered_organic)
-    reached_by = getattr(model, "reached_by", None)
-    if reached_by is not None:
-        for ch, count in zip(model.channels, column_counts(reached_by).tolist()):
-            kpis[f"reach_{ch}"] = float(count)
-        kpis["reach_creators"] = float(np.count_nonzero(model.reached_by_creator))
+    reach_counts = book.reach_counts.tolist()
+    for ch, count in zip(model.channels, reach_counts):
+        kpis[f"reach_{ch}"] = float(count)
+    kpis["reach_creators"] = float(reach_counts[-1])
     if len(model.retailers) > 1:
         total = book.orders_by_retailer.sum()
         for ret in model.retailers:
@@ -341,5 +314,5 @@ def model_reporters(names: list[str]) -> dict[str, Any]:
     return {name: partial(read_kpi, key=name) for name in names}
 
 
-__all__ = ["KPI_DEFINITIONS", "MetricsBook", "column_counts", "compute_kpis", "consumer_counts",
+__all__ = ["KPI_DEFINITIONS", "MetricsBook", "compute_kpis", "consumer_counts",
            "model_reporters", "ratio"]

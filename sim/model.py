@@ -28,7 +28,7 @@ from .agents import Consumer, Influencer, Retailer
 from .cascade import cascade_generation
 from .content import HOMOGENEITY, KIND, Exposures, PostLog
 from .graph import SocialGraph, build_graph, edgelist_size, from_networkx
-from .arrayops import flat_view, sorted_unique
+from .arrayops import sorted_unique
 from .incremental import AttentionSampler, CircleShare, NeighbourShare
 from .organic import OrganicDelivery
 from .metrics import MetricsBook, compute_kpis, model_reporters
@@ -337,6 +337,7 @@ class SocialCommerceModel(mesa.Model):
             exp, self.posts, u, atmosphere=self.atm, festival=self._festival_today(),
             damping=self.negative_damping, reached_by=self.reached_by,
             reached_by_creator=self.reached_by_creator, n_tiers=self.n_tiers,
+            reach_counts=book.reach_counts,
             exposures_by_circle=book.exposures_by_circle,
             engagements_by_circle=book.engagements_by_circle,
         )

@@ -3,7 +3,8 @@
 A day's exposures are a few thousand (consumer, post) pairs while the population has up to
 millions of rows, so the numpy version of this pass (about forty gathers, scatters, sorts and
 bincounts per batch, see :func:`sim.diffusion.engagement_probability`) spent its time in
-per-call overhead. Here a few compiled loops over the batch do the same work:
+per-call overhead. Here a few compiled loops over the batch do the same work. (The pass is
+bound by memory latency; one fused loop measured slower than these short ones.)
 
 1. the engagement probability of every exposure, from the state before the batch (fatigue,
    "seen this retailer before"), exactly :func:`sim.diffusion.engagement_probability` (the same
@@ -103,13 +104,19 @@ def _book_exposures(consumer, post, channel, retailer, platform_of_post, homogen
 
 
 @njit(cache=True)
-def _book_reach(consumer, channel, n_tiers, reached_by, reached_by_creator):
-    """Unique reach per channel (N × channels) and by any creator tier (channels < n_tiers)."""
+def _book_reach(consumer, channel, n_tiers, reached_by, reached_by_creator, reach_counts):
+    """Unique reach per channel (N × channels) and by any creator tier (channels < n_tiers);
+    ``reach_counts`` counts consumers reached for the first time per channel, and by any
+    creator tier in its last entry."""
+    any_creator = len(reach_counts) - 1
     for k in range(len(consumer)):
         i, ch = consumer[k], channel[k]
-        reached_by[i, ch] = True
-        if ch < n_tiers:
+        if not reached_by[i, ch]:
+            reached_by[i, ch] = True
+            reach_counts[ch] += 1
+        if ch < n_tiers and not reached_by_creator[i]:
             reached_by_creator[i] = True
+            reach_counts[any_creator] += 1
     return 0
 
 
@@ -161,14 +168,15 @@ class ResponsePass:
 
     def run(self, exp: Exposures, posts: PostLog, u: np.ndarray, *, atmosphere: np.ndarray,
             festival: np.ndarray, damping: np.ndarray, reached_by: np.ndarray,
-            reached_by_creator: np.ndarray, n_tiers: int, exposures_by_circle: np.ndarray,
-            engagements_by_circle: np.ndarray) -> ResponseResult:
+            reached_by_creator: np.ndarray, n_tiers: int, reach_counts: np.ndarray,
+            exposures_by_circle: np.ndarray, engagements_by_circle: np.ndarray) -> ResponseResult:
         """Book ``exp`` with uniforms ``u`` (one per exposure, 0–1).
 
         ``atmosphere`` is the N×R engaged share of ties (0–1, float64), ``festival`` an R bool
         array (ritual day per retailer), ``damping`` the R multipliers on engagement with
-        negative posts (0–1); ``reached_by`` (N×channels bool), ``reached_by_creator`` (N bool)
-        and the per-circle counters are updated in place.
+        negative posts (0–1); ``reached_by`` (N×channels bool), ``reached_by_creator`` (N bool),
+        ``reach_counts`` (consumers reached per channel, then by any creator tier: channels + 1
+        int64) and the per-circle counters are updated in place.
         """
         pop = self.pop
         self._stamp_value += 1
@@ -184,7 +192,7 @@ class ResponsePass:
                         pop.ever_exposed, pop.exposures, pop.brand_exposures, pop.stage,
                         pop.first_touch, pop.last_touch, pop.last_platform, pop.fatigue,
                         pop.circle, exposures_by_circle)
-        _book_reach(i, channel, n_tiers, reached_by, reached_by_creator)
+        _book_reach(i, channel, n_tiers, reached_by, reached_by_creator, reach_counts)
         engaged = u < prob
         fresh = _first_engagements(i, post, trust, channel, retailer, engaged,
                                    posts["credibility"], negative, pop.stage, pop.source_trust,

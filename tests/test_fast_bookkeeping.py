@@ -17,20 +17,10 @@ from sim import funnel
 from sim.diffusion import atmosphere
 from sim.graph import circle_graph
 from sim.incremental import CircleShare, NeighbourShare, _flip_changed
-from sim.metrics import column_counts, compute_kpis, consumer_counts
+from sim.metrics import compute_kpis, consumer_counts
 from sim.model import SocialCommerceModel
-from sim.population import (
-    AWARE,
-    CUSTOMER,
-    INTERESTED,
-    LOYAL,
-    STAGES,
-    build_population,
-    byte_words,
-    count_set_bytes,
-    entries_at_least,
-    threshold_add,
-)
+from sim.bytescan import byte_words, count_set_bytes, entries_at_least, threshold_add
+from sim.population import AWARE, CUSTOMER, INTERESTED, LOYAL, STAGES, build_population
 from sim.scenario import (
     BehaviourSection,
     GraphSection,
@@ -165,10 +155,6 @@ def test_consumer_counts_equal_numpy_passes(n, n_ret):
     pop = population(n, n_ret, seed=n + n_ret)
     targeted = np.random.default_rng(n).random(6) < 0.5
     assert consumer_counts(pop, targeted).tolist() == reference_counts(pop, targeted)
-    flags = np.random.default_rng(n).random((n, 7)) < 0.3
-    expected = np.count_nonzero(flags, axis=0).tolist()
-    assert column_counts(np.asfortranarray(flags)).tolist() == expected
-    assert column_counts(flags).tolist() == expected  # row-major input is converted
 
 
 def reference_compute_kpis(model) -> dict[str, float]:

@@ -1,7 +1,7 @@
 """The compiled response pass (sim/response.py) equals the plain numpy response pass.
 
 The reference below is the numpy formulation of the same rules: gathers, ``np.add.at``
-scatters, first occurrences by sorting and :func:`sim.diffusion.engagement_probability`.
+scatters, first occurrences by ``np.unique`` and :func:`sim.diffusion.engagement_probability`.
 Every consumer array, counter and returned value must come out equal on random batches
 with repeated consumers, several retailers, negative and reused posts.
 """
@@ -23,6 +23,10 @@ N_CHANNELS, N_TIERS = 9, 3
 def reference_response(pop, posts, exp, u, beh, atm, festival, damping, reached_by,
                        reached_by_creator, exposures_by_circle, engagements_by_circle):
     """The numpy response pass: returns (engaged, retailer, negative exposures, sharers, posts)."""
+
+    def first_per_pair(consumer, retailer):  # first occurrence of each pair, in input order
+        return np.sort(np.unique(consumer * n_ret + retailer, return_index=True)[1])
+
     i, r = exp.consumer, posts["retailer"][exp.post].astype(np.int64)
     n_ret = pop.stage.shape[1]
     negative = posts["negative"][exp.post]
@@ -35,23 +39,23 @@ def reference_response(pop, posts, exp, u, beh, atm, festival, damping, reached_
     reached_by_creator[i[exp.channel < N_TIERS]] = True
     exposures_by_circle += np.bincount(pop.circle[i], minlength=len(exposures_by_circle))
     pop.stage[i, r] = np.maximum(pop.stage[i, r], AWARE)
-    first = diffusion.first_per_pair(i, r, n_ret)
+    first = first_per_pair(i, r)
     untouched = pop.first_touch[i[first], r[first]] < 0
     pop.first_touch[i[first][untouched], r[first][untouched]] = exp.channel[first][untouched]
-    last = len(exp) - 1 - diffusion.first_per_pair(i[::-1], r[::-1], n_ret)
+    last = len(exp) - 1 - first_per_pair(i[::-1], r[::-1])
     pop.last_touch[i[last], r[last]] = exp.channel[last]
     pop.last_platform[i[last], r[last]] = posts["platform"][exp.post[last]]
     ctx = diffusion.ResponseContext(
         need=pop.need, susceptibility=pop.susceptibility, circle=pop.circle, fatigue=pop.fatigue,
         atmosphere=atm, festival=festival, negative_damping=damping, seen_before=seen_before)
     prob = diffusion.engagement_probability(exp, posts, ctx, beh)
-    diffusion.add_fatigue(pop.fatigue, exp, posts)
+    np.add.at(pop.fatigue, i, posts["homogeneity"][exp.post])
     engaged = u < prob
     engagements_by_circle += np.bincount(pop.circle[i[engaged]],
                                          minlength=len(engagements_by_circle))
     # first engagement of each (consumer, retailer) pair
     idx = np.flatnonzero(engaged)
-    idx = idx[diffusion.first_per_pair(i[idx], r[idx], n_ret)]
+    idx = idx[first_per_pair(i[idx], r[idx])]
     ii, rr, post = i[idx], r[idx], exp.post[idx]
     neg = posts["negative"][post]
     pos = ~neg
@@ -105,9 +109,14 @@ def test_compiled_response_pass_equals_numpy(seed, b_duplicate):
                      exposures_by_circle=np.zeros(5, np.int64),
                      engagements_by_circle=np.zeros(5, np.int64))
         if compiled:
+            reach_counts = np.zeros(N_CHANNELS + 1, np.int64)
             res = ResponsePass(pop, beh).run(exp, posts, u, atmosphere=atm, festival=festival,
-                                             damping=damping, n_tiers=N_TIERS, **extra)
+                                             damping=damping, n_tiers=N_TIERS,
+                                             reach_counts=reach_counts, **extra)
             out = (res.engaged, res.retailer, res.negative_exposures, res.sharers, res.shared)
+            # reach counted as flags flip = the flags set at the end (they started unset)
+            assert reach_counts.tolist() == [*np.count_nonzero(extra["reached_by"], axis=0),
+                                             np.count_nonzero(extra["reached_by_creator"])]
         else:
             out = reference_response(pop, posts, exp, u, beh, atm, festival, damping, **extra)
         results.append(out)
@@ -127,7 +136,7 @@ def test_response_pass_on_an_empty_batch_changes_nothing():
         Exposures.empty(), posts, np.empty(0), atmosphere=atm, festival=np.zeros(2, bool),
         damping=np.ones(2), reached_by=np.zeros((pop.n, N_CHANNELS), bool, order="F"),
         reached_by_creator=np.zeros(pop.n, bool), n_tiers=N_TIERS,
-        exposures_by_circle=np.zeros(5, np.int64), engagements_by_circle=np.zeros(5, np.int64))
+        reach_counts=np.zeros(N_CHANNELS + 1, np.int64), exposures_by_circle=np.zeros(5, np.int64), engagements_by_circle=np.zeros(5, np.int64))
     assert len(res.engaged) == 0 and len(res.sharers) == 0 and res.negative_exposures == 0
     after = _state(pop, {})
     assert all(np.array_equal(before[k], after[k]) for k in before)

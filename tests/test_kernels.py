@@ -110,11 +110,6 @@ def test_sharing_falls_with_circle_saturation():
     assert prob[1] == pytest.approx(prob[0] * 0.2)
 
 
-def test_first_per_pair_keeps_input_order():
-    idx = diffusion.first_per_pair(np.array([5, 3, 5, 3, 1]), np.array([0, 0, 0, 1, 0]), 2)
-    assert list(idx) == [0, 1, 3, 4]
-
-
 def test_atmosphere_is_engaged_share_of_ties():
     a = sp.csr_matrix(np.array([[0, 1, 1], [1, 0, 0], [1, 0, 0]], dtype=np.float32))
     engaged = np.array([[False], [True], [True]])
