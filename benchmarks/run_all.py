@@ -7,7 +7,7 @@ slow each other down), and leaves ``benchmarks/results/<name>.json``. The tables
 ``<!-- results:begin -->`` and ``<!-- results:end -->`` markers of RESULTS.md are then
 regenerated from those files; the prose around them is kept. ``--quick`` runs smaller
 versions of every benchmark (a few minutes in all) for checking that they work; the recorded
-results come from the full run (about 15 minutes on an idle 2-core machine).
+results come from the full run (about 4 minutes on an idle 2-core machine).
 """
 
 from __future__ import annotations
