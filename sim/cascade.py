@@ -24,6 +24,7 @@ import math
 import numpy as np
 from numba import njit
 
+from .csr import row_total
 from .graph import SocialGraph
 
 _U64 = np.uint64
@@ -111,14 +112,6 @@ def _expand(indptr, indices, queue, lo, hi, out, tail, log_q, active, state, hit
 
 
 @njit(cache=True)
-def _tie_count(indptr, nodes):
-    total = 0
-    for u in nodes:
-        total += indptr[u + 1] - indptr[u]
-    return total
-
-
-@njit(cache=True)
 def _run_cascade(indptr, indices, seeds, log_q, seed, active, queue):
     """Whole cascade; ``active`` must be all False and is left all False again (only the
     activated entries are touched, so a run costs O(cascade), not O(n))."""
@@ -160,7 +153,7 @@ def _workspace(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 @njit(cache=True)
 def _one_generation(indptr, indices, frontier, log_q, active, state, record):
-    total = _tie_count(indptr, frontier)
+    total = row_total(indptr, frontier)
     out = np.empty(total, dtype=np.int64)
     hits = np.empty(total if record else 0, dtype=np.int64)
     tail, n_hits = _expand(indptr, indices, frontier, 0, len(frontier), out, 0, log_q, active,

@@ -1,4 +1,5 @@
-"""Sorting and searching kernels for building large graphs (used by :mod:`sim.graph`).
+"""Sorting and searching kernels for building large graphs (used by :mod:`sim.graph`), and
+counting CSR rows (used by the share and cascade kernels).
 
 Node ids are integers below n, so pairs of them sort in linear time by a compiled radix sort
 instead of an O(pairs · log pairs) comparison sort, and the symmetric CSR of ties already
@@ -12,6 +13,16 @@ import numpy as np
 from numba import njit
 
 _DIGIT = 11  # radix digit width: 2048 buckets per pass stay in cache
+
+
+@njit(cache=True)
+def row_total(indptr, rows):
+    """Number of CSR entries in ``rows`` (repeated rows counted again):
+    ``int((indptr[rows + 1] - indptr[rows]).sum())``."""
+    total = 0
+    for r in rows:
+        total += indptr[r + 1] - indptr[r]
+    return total
 
 
 @njit(cache=True)

@@ -13,23 +13,15 @@ import numpy as np
 from numba import njit
 
 from .content import KIND_APPEAL, SOCIAL_CURRENCY, Exposures, PostLog
+from .csr import row_total
 from .graph import SocialGraph
 from .scenario import BehaviourSection
 
 
 @njit(cache=True)
-def _row_total(indptr, rows):
-    """Number of CSR entries in ``rows`` (repeats counted again)."""
-    total = 0
-    for r in rows:
-        total += indptr[r + 1] - indptr[r]
-    return total
-
-
-@njit(cache=True)
 def _expand_rows(indptr, rows):
     """Compiled :func:`expand_rows`: (owner, position) int64 arrays, row by row in order."""
-    total = _row_total(indptr, rows)
+    total = row_total(indptr, rows)
     owner = np.empty(total, dtype=np.int64)
     pos = np.empty(total, dtype=np.int64)
     j = 0
