@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from sim import funnel
-from sim.agents.influencer import Commission
-from sim.agents.retailer import Retailer
-from sim.content import KIND
-from sim.population import CUSTOMER
-from sim.runner import run_single
-from sim.scenario import load_scenario
+from sim.engine import funnel
+from sim.engine.agents.influencer import Commission
+from sim.engine.agents.retailer import Retailer
+from sim.world.content import KIND
+from sim.world.population import CUSTOMER
+from sim.execution.runner import run_single
+from sim.config.scenario import load_scenario
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 KEYS = ["reach", "exposures", "engaged", "buyers", "orders", "gmv", "repurchase_rate", "members"]

@@ -9,7 +9,7 @@ and p = 0.01.
 
 Per run we time exactly one cascade to extinction:
 
-* socsim: ``sim.cascade.independent_cascade(graph, seeds, p, rng)`` (what the model's
+* socsim: ``sim.kernels.cascade.independent_cascade(graph, seeds, p, rng)`` (what the model's
   ``independent_cascade`` mode calls one generation a day);
 * cynetdiff: ``reset_model(); advance_until_completion(); get_num_activated_nodes()`` on an
   ``IndependentCascadeModel`` built once;
@@ -59,8 +59,8 @@ def summarise(times: list[float], sizes: list[int]) -> dict:
 
 
 def run_socsim(indptr, indices, seeds, p, runs):
-    from sim.cascade import independent_cascade
-    from sim.graph import SocialGraph
+    from sim.kernels.cascade import independent_cascade
+    from sim.world.graph import SocialGraph
 
     graph = SocialGraph(indptr, indices, np.ones(len(indices), np.float32),
                         np.zeros(len(indices), bool))

@@ -46,7 +46,7 @@ def timed_run(model, days: int) -> tuple[float, float]:
 
 
 def run_socsim(scn, seed: int) -> tuple[float, float, dict]:
-    from sim.model import SocialCommerceModel
+    from sim.engine.model import SocialCommerceModel
 
     model = SocialCommerceModel(scn, seed=seed)
     wall, cpu = timed_run(model, scn.run.days)
@@ -73,7 +73,7 @@ def summarise(runs: list[tuple[float, float, dict]]) -> dict:
 
 def measure(n: int, days: int, reps: int, mesa_reps: int) -> dict:
     """One size: socsim and Mesa replications alternating; the row of the results file."""
-    from sim.scenario import load_scenario
+    from sim.config.scenario import load_scenario
 
     scn = load_scenario(SCENARIO, {"run.consumers": n, "run.days": days})
     run_socsim(load_scenario(SCENARIO, {"run.consumers": 2000, "run.days": 3}), 0)  # warm-up

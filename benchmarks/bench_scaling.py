@@ -27,8 +27,8 @@ from common import PYTHON, ROOT, load, save, versions
 CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter(); c0 = time.process_time()
-import sim.model as sm
-from sim.scenario import load_scenario
+import sim.engine.model as sm
+from sim.config.scenario import load_scenario
 t_import = time.perf_counter() - t0
 n, days, seed = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 graph_time = []

@@ -4,7 +4,7 @@
 
 A Latin-hypercube sweep over the baseline (``run.consumers = 10000``, ``run.days = 60``;
 swept: ``behaviour.s0`` and ``platforms.feed.organic_reach``) is run through the sweep machinery
-(``sim.sweep.run_sweep``: design, chunked tasks, Parquet output) once with the serial executor
+(``sim.sweeps.driver.run_sweep``: design, chunked tasks, Parquet output) once with the serial executor
 and once with a local process pool using every core. The wall time covers everything the user
 waits for, pool start-up and result writing included.
 
@@ -69,7 +69,7 @@ def parallelism_control(workers: int, n: int = 10_000_000, tasks: int = 4) -> di
 
 
 def main() -> None:
-    from sim.sweep import load_sweep, query, run_sweep
+    from sim.sweeps.driver import load_sweep, query, run_sweep
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="8 runs")

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sim.sweep import load_sweep, run_sweep
+from sim.sweeps.driver import load_sweep, run_sweep
 
 
 def noop_run(base: Any, params: dict[str, Any], seed: int, keep_timeseries: bool) -> dict[str, float]:

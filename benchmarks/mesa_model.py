@@ -29,7 +29,7 @@ not churned re-buy with ``repurchase_hazard``. Every buyer is satisfied (quality
 with ``ugc_prob``, shared to its ties as above (credibility ``ugc_credibility``). Customers churn
 with ``churn_hazard`` a day.
 
-These are socsim's formulas (``sim.diffusion``, ``sim.funnel``, ``sim.model``) for this
+These are socsim's formulas (``sim.engine.diffusion``, ``sim.engine.funnel``, ``sim.engine.model``) for this
 scenario; the world (population attributes, social graph, creators' followers) is drawn with
 socsim's own generators so that both models start from identically distributed worlds.
 """
@@ -41,10 +41,10 @@ import math
 import mesa
 import numpy as np
 
-from sim.content import HOMOGENEITY, KIND, KIND_APPEAL, SOCIAL_CURRENCY
-from sim.graph import build_graph
-from sim.population import build_population
-from sim.scenario import Scenario
+from sim.world.content import HOMOGENEITY, KIND, KIND_APPEAL, SOCIAL_CURRENCY
+from sim.world.graph import build_graph
+from sim.world.population import build_population
+from sim.config.scenario import Scenario
 
 UNAWARE, AWARE, INTERESTED, CUSTOMER, LOYAL = range(5)
 
@@ -312,7 +312,7 @@ class MesaCommerceModel(mesa.Model):
             self.running = False
 
     def kpis(self) -> dict[str, float]:
-        """The KPIs compared with socsim (same definitions as ``sim.metrics``)."""
+        """The KPIs compared with socsim (same definitions as ``sim.engine.metrics``)."""
         cs = self.consumers
         return {
             "reach": float(sum(a.exposed for a in cs)),

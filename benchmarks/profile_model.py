@@ -25,8 +25,8 @@ def main() -> None:
     before = load()
     prof = Profiler()
     prof.start()
-    from sim.model import SocialCommerceModel
-    from sim.scenario import load_scenario
+    from sim.engine.model import SocialCommerceModel
+    from sim.config.scenario import load_scenario
 
     scn = load_scenario(ROOT / "scenarios" / "baseline.toml",
                         {"run.consumers": args.consumers, "run.days": args.days})

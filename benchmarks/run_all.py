@@ -113,7 +113,7 @@ def mesa_table(r: dict) -> list[str]:
 def sweep_table(r: dict) -> list[str]:
     out = [f"### Sweep throughput ({r['machine']['date']}, `{r['command']}`)", "",
            f"{r['scenario']}, {r['runs']} runs of a Latin-hypercube sweep through "
-           "`sim.sweep.run_sweep` (Parquet output included).", "",
+           "`sim.sweeps.driver.run_sweep` (Parquet output included).", "",
            "| backend | runs | wall s | runs / s | load |", "|---|---|---|---|---|"]
     for row in r["rows"]:
         out.append(f"| {row['backend']} | {row['runs']} | {fmt(row['wall_s'])} | "

@@ -14,7 +14,7 @@ from typing import get_args
 
 from pydantic import BaseModel
 
-from sim.scenario import (BehaviourSection, CommunitySection, GraphSection, PlatformSection,
+from sim.config.scenario import (BehaviourSection, CommunitySection, GraphSection, PlatformSection,
                           PopulationSection, ReferenceSection, RetailerSection, RunSection,
                           ShockSection, TierSection)
 

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .scenario import Scenario, ScenarioError, load_scenario
+from sim.config.scenario import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
-    from .model import SocialCommerceModel
-    from .runner import RunResult, replicate
+    from sim.engine.model import SocialCommerceModel
+    from sim.execution.runner import RunResult, replicate
 
 __all__ = ["Scenario", "ScenarioError", "SocialCommerceModel", "load_scenario", "run",
            "replicate", "compare", "RunResult"]
 
 
 def run(scenario: Scenario, seed: int | None = None, **kwargs: Any) -> "RunResult":
-    """Run one scenario once (see :func:`sim.runner.run_single`)."""
-    from .runner import run_single
+    """Run one scenario once (see :func:`sim.execution.runner.run_single`)."""
+    from sim.execution.runner import run_single
 
     return run_single(scenario, seed, **kwargs)
 
@@ -29,15 +29,15 @@ def run(scenario: Scenario, seed: int | None = None, **kwargs: Any) -> "RunResul
 def __getattr__(name: str) -> Any:
     """Import the heavy parts (Mesa, pandas) only when they are used."""
     if name == "SocialCommerceModel":
-        from .model import SocialCommerceModel
+        from sim.engine.model import SocialCommerceModel
 
         return SocialCommerceModel
     if name in ("replicate", "RunResult", "run_single"):
-        from . import runner
+        from sim import runner
 
         return getattr(runner, name)
     if name == "compare":
-        from .comparison import compare
+        from sim.analysis.comparison import compare
 
         return compare
     raise AttributeError(name)

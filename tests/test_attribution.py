@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim.attribution import (TABLE_COLUMNS, attribution_channels, measure_attribution,
+from sim.analysis.attribution import (TABLE_COLUMNS, attribution_channels, measure_attribution,
                              without_channel)
 from sim.cli import app
-from sim.model import SocialCommerceModel
-from sim.runner import run_single
-from sim.scenario import ScenarioError, load_scenario
+from sim.engine.model import SocialCommerceModel
+from sim.execution.runner import run_single
+from sim.config.scenario import ScenarioError, load_scenario
 
 SMALL = {"run.consumers": 1200, "run.days": 30}
 

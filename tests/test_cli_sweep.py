@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.sweep import query, sweep_status
+from sim.sweeps.driver import query, sweep_status
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = (ROOT / "scenarios" / "baseline.toml").as_posix()

@@ -10,16 +10,16 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.comparison import (COLUMNS, LOWER_IS_BETTER, compare, kpi_names, paired_stats,
+from sim.analysis.comparison import (COLUMNS, LOWER_IS_BETTER, compare, kpi_names, paired_stats,
                          verdict_sentence)
-from sim.runner import run_single
+from sim.execution.runner import run_single
 
 SMALL = {"run.consumers": 1500, "run.days": 30}
 
 
 @pytest.fixture(scope="module")
 def small(baseline_path):
-    from sim.scenario import load_scenario
+    from sim.config.scenario import load_scenario
 
     return load_scenario(baseline_path, SMALL)
 
@@ -145,7 +145,7 @@ def test_cli_compare_bad_input_exits_2(baseline_path, tmp_path, args, message):
 
 def test_package_exports_compare(baseline_path):
     import sim
-    import sim.comparison as module
+    import sim.analysis.comparison as module
     from sim import compare as exported
 
     scn = sim.load_scenario(baseline_path, {"run.consumers": 300, "run.days": 5})

@@ -9,7 +9,7 @@ import pytest
 import sweep_toys
 from sweep_toys import CONSUMERS, S0, write_sweep
 
-from sim.executors import (
+from sim.execution.executors import (
     ENV_SCHEDULER,
     DaskExecutor,
     ExecutorError,
@@ -19,7 +19,7 @@ from sim.executors import (
     chunked,
     make_executor,
 )
-from sim.sweep import query, run_sweep
+from sim.sweeps.driver import query, run_sweep
 
 
 def square_sum(chunk: list[int]) -> tuple[int, int]:

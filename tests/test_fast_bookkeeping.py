@@ -13,15 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import funnel
-from sim.diffusion import atmosphere
-from sim.graph import circle_graph
-from sim.incremental import CircleShare, NeighbourShare, _flip_changed
-from sim.metrics import compute_kpis, consumer_counts
-from sim.model import SocialCommerceModel
-from sim.bytescan import byte_words, count_set_bytes, entries_at_least, threshold_add
-from sim.population import AWARE, CUSTOMER, INTERESTED, LOYAL, STAGES, build_population
-from sim.scenario import (
+from sim.engine import funnel
+from sim.engine.diffusion import atmosphere
+from sim.world.graph import circle_graph
+from sim.kernels.incremental import CircleShare, NeighbourShare, _flip_changed
+from sim.engine.metrics import compute_kpis, consumer_counts
+from sim.engine.model import SocialCommerceModel
+from sim.kernels.bytescan import byte_words, count_set_bytes, entries_at_least, threshold_add
+from sim.world.population import AWARE, CUSTOMER, INTERESTED, LOYAL, STAGES, build_population
+from sim.config.scenario import (
     BehaviourSection,
     GraphSection,
     PopulationSection,
@@ -159,7 +159,7 @@ def test_consumer_counts_equal_numpy_passes(n, n_ret):
 
 def reference_compute_kpis(model) -> dict[str, float]:
     """compute_kpis as it was written with numpy passes (the definitions are unchanged)."""
-    from sim.metrics import ratio
+    from sim.engine.metrics import ratio
 
     pop, book = model.population, model.metrics
     overall = pop.overall_stage()

@@ -1,7 +1,7 @@
 """The compiled response pass (sim/response.py) equals the plain numpy response pass.
 
 The reference below is the numpy formulation of the same rules: gathers, ``np.add.at``
-scatters, first occurrences by ``np.unique`` and :func:`sim.diffusion.engagement_probability`.
+scatters, first occurrences by ``np.unique`` and :func:`sim.engine.diffusion.engagement_probability`.
 Every consumer array, counter and returned value must come out equal on random batches
 with repeated consumers, several retailers, negative and reused posts.
 """
@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import diffusion
-from sim.content import KIND, Exposures, PostLog
-from sim.population import AWARE, INTERESTED, build_population
-from sim.response import ResponsePass
-from sim.scenario import BehaviourSection, PopulationSection
+from sim.engine import diffusion
+from sim.world.content import KIND, Exposures, PostLog
+from sim.world.population import AWARE, INTERESTED, build_population
+from sim.engine.response import ResponsePass
+from sim.config.scenario import BehaviourSection, PopulationSection
 
 N_CHANNELS, N_TIERS = 9, 3
 

@@ -13,13 +13,13 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim import diffusion
-from sim.content import KIND, SOCIAL_CURRENCY, Exposures, PostLog
-from sim.graph import circle_graph
-from sim.organic import OrganicDelivery
-from sim.platforms import Platform
-from sim.population import build_population
-from sim.scenario import (
+from sim.engine import diffusion
+from sim.world.content import KIND, SOCIAL_CURRENCY, Exposures, PostLog
+from sim.world.graph import circle_graph
+from sim.engine.organic import OrganicDelivery
+from sim.world.platforms import Platform
+from sim.world.population import build_population
+from sim.config.scenario import (
     BehaviourSection,
     GraphSection,
     PlatformSection,
@@ -180,13 +180,14 @@ def test_sharing_probability_equals_numpy(gamma):
     for neg in (None, neg_sat):
         a = diffusion.sharing_probability(sharers, shared, log, circle, sat, beh, damping, neg)
         b = sharing_probability_ref(sharers, shared, log, circle, sat, beh, damping, neg)
-        assert a.dtype == b.dtype and np.array_equal(a, b)
+        # the compiled power differs from numpy's in the last bits for non-integer gamma
+        assert a.dtype == b.dtype and np.allclose(a, b, rtol=1e-12, atol=0)
     positive = np.flatnonzero(~log["negative"][shared])  # no negative post among them
     a = diffusion.sharing_probability(sharers[positive], shared[positive], log, circle, sat, beh,
                                       damping)
     b = sharing_probability_ref(sharers[positive], shared[positive], log, circle, sat, beh,
                                 damping)
-    assert np.array_equal(a, b)
+    assert np.allclose(a, b, rtol=1e-12, atol=0)
     assert len(diffusion.sharing_probability(sharers[:0], shared[:0], log, circle, sat, beh,
                                              damping)) == 0
 

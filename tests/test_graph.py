@@ -6,9 +6,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from sim.graph import build_graph, circle_graph, from_networkx, read_edgelist
-from sim.population import zipf_shares
-from sim.scenario import GraphSection
+from sim.world.graph import build_graph, circle_graph, from_networkx, read_edgelist
+from sim.world.population import zipf_shares
+from sim.config.scenario import GraphSection
 
 
 def circles_for(n: int, c: int, rng) -> np.ndarray:

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sim import diffusion, funnel
-from sim.content import KIND, Exposures, PostLog
-from sim.graph import circle_graph
-from sim.platforms import Platform, sample_by_attention
-from sim.population import AWARE, CUSTOMER, INTERESTED, LOYAL, build_population
-from sim.scenario import (BehaviourSection, GraphSection, PlatformSection, PopulationSection,
+from sim.engine import diffusion, funnel
+from sim.world.content import KIND, Exposures, PostLog
+from sim.world.graph import circle_graph
+from sim.world.platforms import Platform, sample_by_attention
+from sim.world.population import AWARE, CUSTOMER, INTERESTED, LOYAL, build_population
+from sim.config.scenario import (BehaviourSection, GraphSection, PlatformSection, PopulationSection,
                           RetailerSection, ShockSection)
 
 

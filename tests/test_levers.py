@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 from sim import SocialCommerceModel
-from sim.community import join_score
-from sim.content import KIND
-from sim.funnel import category_choice
-from sim.runner import run_single
-from sim.scenario import ScenarioError, load_scenario
+from sim.engine.community import join_score
+from sim.world.content import KIND
+from sim.engine.funnel import category_choice
+from sim.execution.runner import run_single
+from sim.config.scenario import ScenarioError, load_scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SEEDS = (1, 2, 3)

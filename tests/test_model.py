@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from sim import SocialCommerceModel
-from sim.agents import Consumer, Influencer, Retailer
-from sim.population import STAGES
-from sim.runner import run_single
+from sim.engine.agents import Consumer, Influencer, Retailer
+from sim.world.population import STAGES
+from sim.execution.runner import run_single
 
 
 def check_invariants(model: SocialCommerceModel) -> None:
@@ -48,7 +48,7 @@ def test_invariants_hold_with_two_retailers_and_a_crisis(small_baseline):
     data["retailers"].append(second)
     data["shocks"] = [{"kind": "crisis", "day": 5, "retailer": "rival", "severity": 0.02},
                       {"kind": "reach", "day": 10, "platform": "feed", "factor": 0.58}]
-    from sim.scenario import validate_scenario
+    from sim.config.scenario import validate_scenario
 
     model = SocialCommerceModel(validate_scenario(data), seed=3)
     while model.running:

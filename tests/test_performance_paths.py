@@ -17,17 +17,17 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim import funnel
-from sim.arrayops import count_distinct, sorted_unique
-from sim.cascade import cascade_generation, independent_cascade
-from sim.content import KIND, PostLog
-from sim.csr import guide_table, searchsorted_right, symmetric_csr, unique_pairs
-from sim.diffusion import atmosphere
-from sim.graph import SocialGraph, circle_graph, from_networkx
-from sim.incremental import AttentionSampler, CircleShare, NeighbourShare
-from sim.platforms import Platform, sample_by_attention
-from sim.population import CUSTOMER, INTERESTED, build_population
-from sim.scenario import (
+from sim.engine import funnel
+from sim.kernels.arrayops import count_distinct, sorted_unique
+from sim.kernels.cascade import cascade_generation, independent_cascade
+from sim.world.content import KIND, PostLog
+from sim.kernels.csr import guide_table, searchsorted_right, symmetric_csr, unique_pairs
+from sim.engine.diffusion import atmosphere
+from sim.world.graph import SocialGraph, circle_graph, from_networkx
+from sim.kernels.incremental import AttentionSampler, CircleShare, NeighbourShare
+from sim.world.platforms import Platform, sample_by_attention
+from sim.world.population import CUSTOMER, INTERESTED, build_population
+from sim.config.scenario import (
     BehaviourSection,
     GraphSection,
     PlatformSection,
@@ -159,7 +159,7 @@ def test_guided_search_equals_searchsorted():
 
 def test_circle_graph_is_unchanged_by_the_fast_kernels(monkeypatch):
     """Build with the compiled kernels and with plain numpy: the same graph, edge for edge."""
-    import sim.graph as graph_mod
+    import sim.world.graph as graph_mod
 
     circle = np.random.default_rng(1).integers(0, 5, 3000).astype(np.int32)
     cfg = GraphSection(mean_degree=12)
@@ -273,7 +273,7 @@ def test_churn_draws_only_for_active_customers_at_the_right_rate():
 
 
 def test_purchase_sessions_drawn_for_candidates_keep_the_purchase_rate():
-    from sim.scenario import RetailerSection
+    from sim.config.scenario import RetailerSection
 
     rng = np.random.default_rng(12)
     n = 60_000
@@ -292,9 +292,9 @@ def test_purchase_sessions_drawn_for_candidates_keep_the_purchase_rate():
 
 def test_vectorised_organic_delivery_equals_creator_by_creator(monkeypatch, small_baseline):
     """The model's one-draw organic delivery gives the same run as Influencer.deliver."""
-    from sim.content import Exposures
-    from sim.model import SocialCommerceModel
-    from sim.organic import OrganicDelivery
+    from sim.world.content import Exposures
+    from sim.engine.model import SocialCommerceModel
+    from sim.engine.organic import OrganicDelivery
 
     def creator_by_creator(self, rng, trust):
         organic = [(c, post, reached) for c in self.creators for post, reached in c.deliver()]

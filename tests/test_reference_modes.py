@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from sim.runner import run_single
-from sim.scenario import load_scenario
+from sim.execution.runner import run_single
+from sim.config.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 

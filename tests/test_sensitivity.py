@@ -8,8 +8,8 @@ import pytest
 import sweep_toys
 from sweep_toys import write_sweep
 
-from sim.sensitivity import analyze, plot_indices
-from sim.sweep import SweepError, run_sweep
+from sim.analysis.sensitivity import analyze, plot_indices
+from sim.sweeps.driver import SweepError, run_sweep
 
 PI = math.pi
 ISHIGAMI = [{"name": f"x.{k}", "low": -PI, "high": PI} for k in "abc"]

@@ -17,7 +17,7 @@ import pytest
 import sweep_toys
 from sweep_toys import CONSUMERS, S0, write_sweep
 
-from sim.sweep import (
+from sim.sweeps.driver import (
     SweepError,
     generate_design,
     load_sweep,
@@ -26,8 +26,8 @@ from sim.sweep import (
     run_sweep,
     sweep_status,
 )
-from sim.sweep_store import chunk_ids
-from sim.sweep_tasks import run_seed
+from sim.sweeps.store import chunk_ids
+from sim.sweeps.tasks import run_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY = sweep_toys.toy_run
@@ -262,7 +262,7 @@ KILL_SCRIPT = """
 import sys
 sys.path.insert(0, {tests!r})
 import sweep_toys
-from sim.sweep import run_sweep
+from sim.sweeps.driver import run_sweep
 if __name__ == "__main__":
     run_sweep({path!r}, {out!r}, workers=1, progress=False, chunk_size=2, run_fn=sweep_toys.slow_toy_run)
 """
@@ -314,8 +314,8 @@ def test_kpi_not_in_summary_fails_clearly(tmp_path):
 
 def _engine_available() -> bool:
     try:
-        import sim.runner  # noqa: F401
-        import sim.scenario  # noqa: F401
+        import sim.execution.runner  # noqa: F401
+        import sim.config.scenario  # noqa: F401
     except Exception:
         return False
     return (ROOT / "scenarios" / "baseline.toml").is_file()

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.scenario import ScenarioError, load_scenario
+from sim.config.scenario import ScenarioError, load_scenario
 from sim.viz.drawing import ChartsPainter, NetworkPainter
 from sim.viz.layout import circle_layout, pack_discs, ring_positions, sunflower
 from sim.viz.workshop import (

@@ -71,9 +71,9 @@ def run_experiment(consumers: int, days: int, reps: int, workers: int, budgets: 
     creator tiers from that scenario file instead (every tier moved to the feed platform)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from sim.executors import make_executor
-    from sim.scenario import load_scenario
-    from sim.sweep_tasks import ChunkTask, RunSpec, engine_run, run_chunk
+    from sim.execution.executors import make_executor
+    from sim.config.scenario import load_scenario
+    from sim.sweeps.tasks import ChunkTask, RunSpec, engine_run, run_chunk
 
     base = load_scenario(SCENARIO, {"run.consumers": consumers, "run.days": days})
     if tiers_from is not None:

@@ -8,7 +8,7 @@ minutes)::
 Runs ``spread_drivers.toml`` with the sweep tool (Sobol design, N = 128, D = 7: 1,152 runs of the
 baseline at 2,500 consumers and 60 days; resumable; raw runs under ``runs/``, git-ignored), then
 
-* Sobol S1 / ST with 95% bootstrap confidence intervals (``sim.sensitivity.analyze``) for
+* Sobol S1 / ST with 95% bootstrap confidence intervals (``sim.analysis.sensitivity.analyze``) for
   GMV, reach, engaged (consumers who engaged: the spread itself) and ROI: ``sobol.csv``,
   ``sobol.png``;
 * a scatter of each KPI against each parameter: ``scatter.png``;
@@ -35,7 +35,7 @@ NOISE_SEEDS = 12
 
 
 def run(quick: bool, workers: int) -> Path:
-    from sim.sweep import load_sweep, run_sweep
+    from sim.sweeps.driver import load_sweep, run_sweep
 
     sweep = load_sweep(SWEEP)
     out = RUNS / ("sobol_quick" if quick else "sobol")
@@ -50,10 +50,10 @@ def run(quick: bool, workers: int) -> Path:
 
 def noise(out: Path, workers: int) -> pd.DataFrame:
     """KPI mean and sd over NOISE_SEEDS seeds at the centre of the parameter ranges."""
-    from sim.executors import make_executor
-    from sim.scenario import validate_scenario
-    from sim.sweep_store import read_manifest
-    from sim.sweep_tasks import ChunkTask, RunSpec, engine_run, run_chunk
+    from sim.execution.executors import make_executor
+    from sim.config.scenario import validate_scenario
+    from sim.sweeps.store import read_manifest
+    from sim.sweeps.tasks import ChunkTask, RunSpec, engine_run, run_chunk
 
     manifest = read_manifest(out)
     base = validate_scenario(manifest["base"]["scenario"])
@@ -74,10 +74,10 @@ def analyze(out: Path, dest: Path, workers: int) -> None:
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    from sim.sensitivity import analyze as sobol_indices
-    from sim.sensitivity import plot_indices
-    from sim.sweep import query
-    from sim.sweep_store import read_manifest
+    from sim.analysis.sensitivity import analyze as sobol_indices
+    from sim.analysis.sensitivity import plot_indices
+    from sim.sweeps.driver import query
+    from sim.sweeps.store import read_manifest
 
     import json
 

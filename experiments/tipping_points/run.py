@@ -81,8 +81,8 @@ def watts_window(z: float, phi: float, kmax: int = 200) -> bool:
 
 def graph_degrees(kind: str, z: float, consumers: int, seed: int = 1) -> np.ndarray:
     """Degrees of the graph the engine builds for this reference scenario (one seed)."""
-    from sim.model import SocialCommerceModel
-    from sim.scenario import load_scenario
+    from sim.engine.model import SocialCommerceModel
+    from sim.config.scenario import load_scenario
 
     scn = load_scenario(HERE.parents[1] / "scenarios" / "reference" / "independent_cascade.toml",
                         {"graph.kind": kind, "graph.mean_degree": z, "run.consumers": consumers,
@@ -95,7 +95,7 @@ def graph_degrees(kind: str, z: float, consumers: int, seed: int = 1) -> np.ndar
 
 def run_sweeps(quick: bool, workers: int) -> dict[str, Path]:
     """Run (or resume) both sweeps; returns their output folders."""
-    from sim.sweep import load_sweep, run_sweep
+    from sim.sweeps.driver import load_sweep, run_sweep
 
     outs = {}
     for name in ("cascade", "threshold"):
@@ -116,8 +116,8 @@ def run_sweeps(quick: bool, workers: int) -> dict[str, Path]:
 
 def load(out: Path) -> tuple[pd.DataFrame, int, int]:
     """Runs of a sweep with S = engaged share; also the consumers and seeds of its base."""
-    from sim.sweep import query
-    from sim.sweep_store import read_manifest
+    from sim.sweeps.driver import query
+    from sim.sweeps.store import read_manifest
 
     scenario = read_manifest(out)["base"]["scenario"]
     consumers = int(scenario["run"]["consumers"])

@@ -22,8 +22,8 @@ import solara
 from mesa.visualization import SolaraViz, Slider
 from mesa.visualization.utils import force_update, update_counter
 
-from sim.population import STAGES
-from sim.scenario import ScenarioError
+from sim.world.population import STAGES
+from sim.config.scenario import ScenarioError
 from sim.viz.drawing import FRAME_FORMAT, STAGE_COLORS, STAGE_LABELS, ChartsPainter, NetworkPainter
 from sim.viz.workshop import (
     DEFAULT_CONSUMERS, DEFAULT_SCENARIO, SHOCK_FACTOR, Levers, WorkshopModel, WorkshopSettings,

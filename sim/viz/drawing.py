@@ -23,10 +23,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 from PIL import Image
 
-from ..population import INTERESTED, STAGES
+from sim.world.population import INTERESTED, STAGES
 
 if TYPE_CHECKING:
-    from .workshop import WorkshopModel
+    from sim.viz.workshop import WorkshopModel
 
 STAGE_LABELS = ("unaware", "aware", "engaged", "customer", "loyal")
 """Display names of the funnel stages (``interested`` is shown as ``engaged``)."""

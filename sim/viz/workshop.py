@@ -32,13 +32,13 @@ from typing import Any
 
 import numpy as np
 
-from ..content import Exposures
-from ..diffusion import expand_rows
-from ..graph import build_graph
-from ..model import SocialCommerceModel
-from ..population import INTERESTED
-from ..scenario import Scenario, ScenarioError, load_scenario
-from .layout import CircleLayout, circle_layout, ring_positions
+from sim.world.content import Exposures
+from sim.engine.diffusion import expand_rows
+from sim.world.graph import build_graph
+from sim.engine.model import SocialCommerceModel
+from sim.world.population import INTERESTED
+from sim.config.scenario import Scenario, ScenarioError, load_scenario
+from sim.viz.layout import CircleLayout, circle_layout, ring_positions
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 DEFAULT_SCENARIO = SCENARIO_DIR / "baseline.toml"

@@ -1,0 +1,432 @@
+"""Comparing scenarios with common random numbers: paired differences, P(superior), verdicts.
+
+Every scenario runs with the same replication seeds ``seed, seed + 1, ...`` (the base seed is
+``seed`` if given, else the first scenario's ``run.seed``). The model splits its generator into
+independent streams for the graph, the population, the agents and the daily dynamics, so
+replication ``i`` of every scenario lives in the same world; differences between scenarios are
+measured on *paired* replications and are not drowned by run-to-run noise (common random
+numbers, CRN). A scenario compared with itself therefore shows a difference of exactly zero.
+
+Statistics, per scenario and KPI (columns of :attr:`Comparison.table`):
+
+``mean, lo, hi``
+    mean over replications and its 95 % Student-t confidence interval.
+``diff, diff_lo, diff_hi``
+    mean of the paired differences (scenario − first scenario, replication by replication)
+    and its 95 % Student-t interval. The first scenario's own row is 0, 0, 0.
+``p_superior``
+    share of paired replications in which the scenario *beats* the first scenario; a tie
+    counts one half (so the first scenario's own row is 0.5). "Beats" means *higher*, except
+    for the KPIs in :data:`LOWER_IS_BETTER` (CAC, negative sentiment, platform dependence,
+    platform HHI and cost per community member), where it means *lower*. For KPIs without a
+    natural direction (spend, exposures, ...) it is simply the share of runs with a higher value.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.execution.runner import RunResult, _run_job, mean_interval, replication_seeds, run_jobs
+from sim.config.scenario import Scenario, ScenarioError, load_scenario
+
+if TYPE_CHECKING:
+    from sim.analysis.attribution import Attribution
+
+COLUMNS = ["scenario", "kpi", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "p_superior"]
+"""Columns of the tidy comparison table (and of ``comparison.csv``)."""
+
+LOWER_IS_BETTER = frozenset({"cac", "negative_sentiment", "platform_dependence", "platform_hhi",
+                             "cost_per_member"})
+"""KPIs where a lower value is better: for them a scenario "beats" another when it is lower."""
+
+KPI_LABELS = {
+    "roi": "ROI", "roas": "ROAS", "gmv": "GMV", "cac": "CAC", "orders": "orders",
+    "buyers": "buyers", "reach": "reach", "spend": "spend", "repurchase_rate": "repurchase rate",
+    "negative_sentiment": "negative sentiment", "platform_dependence": "platform dependence",
+    "platform_hhi": "platform HHI", "engagement_rate": "engagement rate", "members": "members",
+    "breakout": "breakout share", "ugc_share": "UGC share", "profit": "gross profit",
+    "cost_per_member": "cost per member",
+}
+RATIO_KPIS = frozenset({"roi", "roas", "engagement_rate", "repurchase_rate", "ugc_share",
+                        "negative_sentiment", "platform_dependence", "platform_hhi", "breakout",
+                        "fission"})
+"""Ratios and shares: verdicts state their differences in absolute terms only."""
+MONEY_KPIS = frozenset({"gmv", "spend", "cac", "profit", "cost_per_member"})
+"""KPIs measured in yuan (plus every ``spend_<channel>`` and ``<retailer>_gmv``)."""
+
+
+def kpi_label(kpi: str) -> str:
+    """Human name of a KPI (``roi`` -> ``ROI``)."""
+    return KPI_LABELS.get(kpi, kpi.replace("_", " "))
+
+
+def is_money(kpi: str) -> bool:
+    """True if the KPI is an amount of yuan."""
+    return kpi in MONEY_KPIS or kpi.startswith("spend_") or kpi.endswith("_gmv")
+
+
+def kpi_names(scenario: Scenario) -> list[str]:
+    """Every KPI a run of ``scenario`` reports (the keys of ``RunResult.summary``).
+
+    Read off a tiny copy of the world (50 consumers), so the list always matches
+    :func:`sim.engine.metrics.compute_kpis` (per-channel, per-platform and per-retailer KPIs included).
+    """
+    from sim.engine.model import SocialCommerceModel
+
+    small = scenario.model_copy(update={"run": scenario.run.model_copy(
+        update={"consumers": 50, "days": 1})})
+    if small.graph.kind == "edgelist":
+        small = scenario
+    return list(SocialCommerceModel(small, seed=0).kpis)
+
+
+def common_kpis(scenarios: Sequence[Scenario]) -> list[str]:
+    """KPIs reported by every one of ``scenarios`` (in the first one's order)."""
+    names = [kpi_names(s) for s in scenarios]
+    return [k for k in names[0] if all(k in other for other in names[1:])]
+
+
+# --------------------------------------------------------------------------- statistics
+@dataclass(frozen=True)
+class Paired:
+    """Paired comparison of scenario ``b`` against ``a`` on one KPI (b − a per replication)."""
+
+    kpi: str
+    a: str
+    b: str
+    mean_a: float
+    mean_b: float
+    diff: float
+    diff_lo: float
+    diff_hi: float
+    p_superior: float  # share of replications where b beats a (ties count 1/2)
+    n: int
+    identical: bool  # every paired difference is exactly 0
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.kpi in LOWER_IS_BETTER
+
+    @property
+    def outcome(self) -> str:
+        """``"better"``, ``"worse"``, ``"unclear"`` (interval includes 0) or ``"identical"``."""
+        if self.identical:
+            return "identical"
+        if self.n < 2 or self.diff_lo <= 0.0 <= self.diff_hi:
+            return "unclear"
+        up = self.diff_lo > 0.0
+        return "better" if up != self.lower_is_better else "worse"
+
+
+def paired_stats(a: np.ndarray, b: np.ndarray, kpi: str, name_a: str = "A",
+                 name_b: str = "B") -> Paired:
+    """Paired difference ``b − a`` (same seeds), its 95 % t-interval and P(b beats a)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or a.ndim != 1 or len(a) == 0:
+        raise ValueError(f"paired values need two equal-length 1-d arrays, got {a.shape}, "
+                         f"{b.shape}")
+    d = b - a
+    m, lo, hi = mean_interval(d)
+    wins = d < 0 if kpi in LOWER_IS_BETTER else d > 0
+    p = float((wins.sum() + 0.5 * (d == 0).sum()) / len(d))
+    return Paired(kpi, name_a, name_b, float(a.mean()), float(b.mean()), m, lo, hi, p, len(d),
+                  bool(np.all(d == 0)))
+
+
+# --------------------------------------------------------------------------- formatting
+def fmt_value(x: float, kpi: str = "") -> str:
+    """A number for prose: thousands separators for big values, else 3 significant digits."""
+    if not np.isfinite(x):
+        return "n/a"
+    s = f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+    return s + (" yuan" if kpi and is_money(kpi) else "")
+
+
+def fmt_signed(x: float, kpi: str = "") -> str:
+    """Like :func:`fmt_value` with an explicit sign (+0.21, -1,204 yuan)."""
+    s = fmt_value(abs(x), kpi)
+    return ("-" if x < 0 else "+") + s
+
+
+def is_ratio(kpi: str) -> bool:
+    """True for KPIs that are ratios or shares (ROI, rates, dependence), where a relative
+    change ("+20 %") would mislead."""
+    return kpi in RATIO_KPIS or kpi.endswith(("_rate", "_share"))
+
+
+def _relative(p: Paired) -> str:
+    if p.mean_a <= 0 or not np.isfinite(p.mean_a) or is_ratio(p.kpi):
+        return ""
+    return f", {100 * p.diff / abs(p.mean_a):+.0f}% vs {p.a}"
+
+
+def verdict_sentence(p: Paired) -> str:
+    """Plain-language verdict of one paired comparison."""
+    label = kpi_label(p.kpi)
+    low = " (lower is better)" if p.lower_is_better else ""
+    ci = f"95% CI {fmt_signed(p.diff_lo, p.kpi)} to {fmt_signed(p.diff_hi, p.kpi)}"
+    pct = f"{100 * p.p_superior:.0f}%"
+    match p.outcome:
+        case "identical":
+            return f"{p.b} and {p.a} give identical {label} in every run (difference 0)."
+        case "better":
+            return (f"{p.b} beats {p.a} on {label}{low} in {pct} of runs "
+                    f"(mean {fmt_signed(p.diff, p.kpi)}{_relative(p)}; {ci}).")
+        case "worse":
+            return (f"{p.b} does worse than {p.a} on {label}{low}: it beats {p.a} in only {pct} "
+                    f"of runs (mean {fmt_signed(p.diff, p.kpi)}{_relative(p)}; {ci}).")
+        case _:
+            if p.n < 2:
+                return (f"{p.b} vs {p.a} on {label}: {fmt_signed(p.diff, p.kpi)} from a single "
+                        "run; no uncertainty estimate (use more replications).")
+            return (f"{p.b} and {p.a} are not distinguishable on {label}{low}: {p.b} beats "
+                    f"{p.a} in {pct} of runs, but the {ci} of the difference includes zero "
+                    f"(mean {fmt_signed(p.diff, p.kpi)}).")
+
+
+# --------------------------------------------------------------------------- comparison
+@dataclass
+class Comparison:
+    """Results of :func:`compare`.
+
+    Attributes:
+        names: scenario names (unique), the first is the reference everything is compared to.
+        scenarios: the validated scenarios, in the same order.
+        seeds: the common replication seeds.
+        metric: the KPI the verdict is about.
+        results: per scenario name, its runs in seed order.
+        table: tidy table with :data:`COLUMNS` (one row per scenario × KPI).
+        attribution: per scenario name, channel attribution (see :mod:`sim.analysis.attribution`),
+            when it was requested.
+        elapsed: wall time of all runs, seconds.
+        notes: warnings about the comparison (e.g. scenarios of different sizes).
+    """
+
+    names: list[str]
+    scenarios: list[Scenario]
+    seeds: list[int]
+    metric: str
+    results: dict[str, list[RunResult]]
+    table: pd.DataFrame
+    attribution: dict[str, "Attribution"] | None = None
+    elapsed: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def reference(self) -> str:
+        """The first scenario, which every other one is compared to."""
+        return self.names[0]
+
+    def values(self, kpi: str) -> pd.DataFrame:
+        """One KPI's final values: one row per seed, one column per scenario."""
+        return pd.DataFrame({n: [r.summary[kpi] for r in self.results[n]] for n in self.names},
+                            index=pd.Index(self.seeds, name="seed"))
+
+    def paired(self, a: str, b: str, kpi: str | None = None) -> Paired:
+        """Paired comparison of scenario ``b`` against ``a`` on ``kpi`` (default: the metric)."""
+        kpi = kpi or self.metric
+        v = self.values(kpi)
+        return paired_stats(v[a].to_numpy(), v[b].to_numpy(), kpi, a, b)
+
+    def ranking(self, kpi: str | None = None) -> list[tuple[str, float]]:
+        """Scenarios ordered best first by their mean ``kpi``."""
+        kpi = kpi or self.metric
+        means = self.values(kpi).mean()
+        return sorted(((n, float(means[n])) for n in self.names),
+                      key=lambda t: t[1], reverse=kpi not in LOWER_IS_BETTER)
+
+    def headline(self, kpi: str | None = None) -> str:
+        """One sentence: which scenario is best on ``kpi`` and how sure that is."""
+        kpi = kpi or self.metric
+        label, ref, n = kpi_label(kpi), self.reference, len(self.seeds)
+        ranking = self.ranking(kpi)
+        if len(ranking) < 2:
+            return f"{ref}: {label} {fmt_value(ranking[0][1], kpi)} (nothing to compare)."
+        best = ranking[0][0]
+        if best == ref:
+            others = [self.paired(ref, o, kpi).outcome for o in self.names[1:]]
+            if all(o == "worse" for o in others):
+                return f"Keep {ref}: every alternative does worse on {label} ({n} paired runs)."
+            if all(o == "identical" for o in others):
+                return f"All scenarios give identical {label} in every run."
+            return (f"No alternative beats {ref} on {label}: {ref} has the highest mean, and no "
+                    f"alternative's difference is clearly positive ({n} paired runs).")
+        p = self.paired(ref, best, kpi)
+        if p.outcome != "better":
+            return (f"{best} has the best mean {label}, but its lead over {ref} is not "
+                    f"distinguishable from noise in {n} paired runs ({100 * p.p_superior:.0f}% "
+                    "wins).")
+        text = (f"{best} is best on {label}: it beats {ref} in {100 * p.p_superior:.0f}% of "
+                f"paired runs (mean {fmt_signed(p.diff, kpi)}{_relative(p)}).")
+        second = ranking[1][0]
+        if second != ref:
+            q = self.paired(second, best, kpi)
+            if q.outcome == "better":
+                text += (f" It also beats the runner-up {second} "
+                         f"({100 * q.p_superior:.0f}% of runs).")
+            else:
+                text += (f" Its lead over the runner-up {second} is not distinguishable from "
+                         f"noise ({100 * q.p_superior:.0f}% of runs).")
+        return text
+
+    def verdict_lines(self, kpi: str | None = None) -> list[str]:
+        """The plain-language verdict: headline, ranking, each scenario against the first."""
+        kpi = kpi or self.metric
+        label = kpi_label(kpi)
+        ranking = self.ranking(kpi)
+        sep = " < " if kpi in LOWER_IS_BETTER else " > "
+        lines = [self.headline(kpi),
+                 f"{label} (mean of {len(self.seeds)} paired runs): "
+                 + sep.join(f"{n} {fmt_value(m, kpi)}" for n, m in ranking) + "."]
+        for name in self.names[1:]:
+            lines.append(verdict_sentence(self.paired(self.reference, name, kpi)))
+        return lines + self.notes
+
+    @property
+    def verdict(self) -> str:
+        """:meth:`verdict_lines` joined into one paragraph."""
+        return " ".join(self.verdict_lines())
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write :attr:`table` (exactly :data:`COLUMNS`) as CSV; returns the path."""
+        path = Path(path)
+        self.table[COLUMNS].to_csv(path, index=False)
+        return path
+
+
+def comparison_table(names: list[str], results: dict[str, list[RunResult]],
+                     kpis: list[str]) -> pd.DataFrame:
+    """The tidy table (:data:`COLUMNS`): per scenario and KPI, mean and interval, the paired
+    difference to the first scenario with its interval, and P(superior)."""
+    rows = []
+    ref = names[0]
+    for kpi in kpis:
+        base = np.array([r.summary[kpi] for r in results[ref]], dtype=float)
+        for name in names:
+            vals = np.array([r.summary[kpi] for r in results[name]], dtype=float)
+            m, lo, hi = mean_interval(vals)
+            p = paired_stats(base, vals, kpi, ref, name)
+            rows.append({"scenario": name, "kpi": kpi, "mean": m, "lo": lo, "hi": hi,
+                         "diff": p.diff, "diff_lo": p.diff_lo, "diff_hi": p.diff_hi,
+                         "p_superior": p.p_superior})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _resolve(scenarios: Sequence[Scenario | str | Path], overrides: Sequence[str] | dict[str, Any],
+             names: Sequence[str] | None) -> tuple[list[Scenario], list[str]]:
+    if len(scenarios) < 1:
+        raise ValueError("compare needs at least one scenario")
+    loaded: list[Scenario] = []
+    raw: list[str] = []
+    for i, item in enumerate(scenarios):
+        if isinstance(item, Scenario):
+            scn = item.with_overrides(overrides) if overrides else item
+            raw.append(scn.name or f"scenario {i + 1}")
+        else:
+            scn = load_scenario(Path(item), overrides)
+            raw.append(scn.name or Path(item).stem)
+        loaded.append(scn)
+    if names is not None:
+        if len(names) != len(loaded):
+            raise ValueError(f"names: expected {len(loaded)} names, got {len(names)}")
+        raw = list(names)
+    unique: list[str] = []
+    for n in raw:
+        cand, k = n, 2
+        while cand in unique:
+            cand, k = f"{n} ({k})", k + 1
+        unique.append(cand)
+    return loaded, unique
+
+
+def _notes(scenarios: list[Scenario], names: list[str]) -> list[str]:
+    notes = []
+    for attr in ("consumers", "days", "mode"):
+        vals = {getattr(s.run, attr) for s in scenarios}
+        if len(vals) > 1:
+            shown = ", ".join(f"{n}: {getattr(s.run, attr)}" for n, s in zip(names, scenarios))
+            notes.append(f"Note: the scenarios differ in run.{attr} ({shown}), so paired runs do "
+                         "not share the same world; differences include that change.")
+    return notes
+
+
+def compare(
+    scenarios: Sequence[Scenario | str | Path], reps: int, seed: int | None = None,
+    metric: str = "roi", workers: int = 1, on_done: Callable[[RunResult], None] | None = None,
+    *, overrides: Sequence[str] | dict[str, Any] = (), names: Sequence[str] | None = None,
+    attribution_reps: int = 0,
+) -> Comparison:
+    """Run every scenario with the same ``reps`` replication seeds and compare them.
+
+    Args:
+        scenarios: scenarios or TOML files; the first is the reference.
+        reps: replications per scenario (≥ 1; intervals need ≥ 2).
+        seed: base seed (default: the first scenario's ``run.seed``); replication ``i`` of
+            every scenario uses ``seed + i``.
+        metric: KPI the verdict is about (any key of a run's summary, e.g. ``roi``, ``gmv``).
+        workers: local processes; results are identical to a serial run.
+        on_done: called with each finished run (base and counterfactual), for progress bars.
+        overrides: dotted ``key=value`` overrides applied to every scenario.
+        names: display names (default: each scenario's ``name``, else the file stem).
+        attribution_reps: if > 0, also measure channel attribution (first touch, last touch
+            and incremental orders by removing each channel) on the first that many seeds;
+            costs one extra run per paid channel and seed.
+
+    Raises:
+        ScenarioError: a scenario file or override is invalid.
+        ValueError: ``reps`` < 1, unknown ``metric``, bad ``attribution_reps``.
+    """
+    from sim.analysis.attribution import attribution_channels, attribution_from_runs, counterfactual_jobs
+
+    if reps < 1:
+        raise ValueError(f"reps: must be at least 1 (got {reps})")
+    if not 0 <= attribution_reps <= reps:
+        raise ValueError(f"attribution_reps: must be 0..{reps} (got {attribution_reps})")
+    loaded, unique = _resolve(scenarios, overrides, names)
+    known = common_kpis(loaded)
+    if metric not in known:
+        core = [k for k in known if not k.startswith(("stage_", "organic_", "daily_"))]
+        raise ValueError(f"metric: unknown KPI {metric!r}; allowed: {', '.join(core)}")
+    base_seed = loaded[0].run.seed if seed is None else seed
+    seeds = replication_seeds(loaded[0], reps, base_seed)
+
+    jobs: list[tuple[Scenario, int, bool]] = [(s, sd, True) for s in loaded for sd in seeds]
+    cf_index: list[tuple[int, str]] = []  # (scenario index, channel) per counterfactual block
+    if attribution_reps:
+        for i, s in enumerate(loaded):
+            for ch in attribution_channels(s):
+                cf_index.append((i, ch))
+                jobs += counterfactual_jobs(s, ch, seeds[:attribution_reps])
+    start = time.perf_counter()
+    out = run_jobs(_run_job, jobs, workers=workers, on_done=on_done)
+    elapsed = time.perf_counter() - start
+
+    results = {n: out[i * reps:(i + 1) * reps] for i, n in enumerate(unique)}
+    attribution = None
+    if attribution_reps:
+        attribution = {}
+        pos = len(loaded) * reps
+        removed: dict[int, dict[str, list[RunResult]]] = {i: {} for i in range(len(loaded))}
+        for i, ch in cf_index:
+            removed[i][ch] = out[pos:pos + attribution_reps]
+            pos += attribution_reps
+        for i, n in enumerate(unique):
+            attribution[n] = attribution_from_runs(
+                loaded[i], results[n][:attribution_reps], removed[i], name=n)
+    kpis = [k for k in results[unique[0]][0].summary if all(k in results[n][0].summary
+                                                             for n in unique)]
+    table = comparison_table(unique, results, kpis)
+    return Comparison(unique, loaded, seeds, metric, results, table, attribution, elapsed,
+                      _notes(loaded, unique))
+
+
+__all__ = ["COLUMNS", "LOWER_IS_BETTER", "Comparison", "Paired", "common_kpis", "compare",
+           "comparison_table",
+           "kpi_label", "kpi_names", "paired_stats", "verdict_sentence", "ScenarioError"]

@@ -1,0 +1,635 @@
+"""Scenario files: the pydantic schema, TOML loading with ``extends`` and dotted overrides.
+
+A scenario is a TOML file validated against :class:`Scenario`. Unknown keys are refused, every
+number has a documented unit and range, and a bad file fails with one :class:`ScenarioError`
+naming the file, the field, the value and what is allowed.
+
+Money amounts (budgets, fees, ad prices, coupon values) are yuan for a market of
+``run.reference_consumers`` consumers; they are scaled linearly to ``run.consumers`` when the
+world is built, so ratios such as ROI, ROAS and CAC do not depend on the simulated population.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal, Mapping, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+
+CONTENT_KINDS = ("promo", "scene", "knowledge")
+"""Kinds of commissioned content a retailer can order (see :mod:`sim.world.content`)."""
+
+NON_TIER_CHANNELS = ("ads", "coupons", "community")
+"""Budget channels besides the influencer tiers."""
+
+
+class ScenarioError(ValueError):
+    """A scenario (or override) is invalid. The message names field, value and what is allowed."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class RunSection(_Section):
+    """How long, how big and how often to simulate."""
+
+    days: int = Field(90, ge=1, le=3650, description="simulated days (one step = one day)")
+    seed: int = Field(1, ge=0, le=2**63 - 1, description="base random seed")
+    replications: int = Field(1, ge=1, le=100_000, description="runs with seeds seed, seed+1, ...")
+    consumers: int = Field(10_000, ge=10, le=50_000_000, description="simulated consumers N")
+    reference_consumers: int = Field(
+        1_000_000, ge=1, description="market size the money amounts in this file are written for"
+    )
+    mode: Literal["full", "bass", "independent_cascade", "threshold"] = Field(
+        "full", description="full model or a textbook reference mode (DESIGN.md §6)"
+    )
+
+
+class PopulationSection(_Section):
+    """Consumer attributes. Shares are 0–1; means are of Beta distributions on 0–1."""
+
+    segments: dict[str, Share] = Field(
+        default_factory=lambda: {"gen_z": 0.47, "young_pro": 0.25, "parent": 0.18, "senior": 0.10},
+        description="segment name -> population share (normalised to sum 1)",
+    )
+    circles: int = Field(20, ge=1, le=100_000, description="number of interest circles C")
+    circle_zipf: float = Field(1.0, ge=0.0, le=4.0, description="Zipf exponent of circle sizes")
+    need_mean: Share = Field(0.4, description="mean category need (0–1)")
+    susceptibility_mean: Share = Field(0.5, description="mean susceptibility to social proof (0–1)")
+    activity_mean: Share = Field(0.6, description="mean probability of a session per day")
+    price_sensitivity_mean: Share = Field(0.5, description="mean price sensitivity (0–1)")
+    concentration: float = Field(
+        6.0, gt=0.0, le=1000.0, description="Beta concentration a+b of the attributes above"
+    )
+    platform_concentration: float = Field(
+        1.0, gt=0.0, le=1000.0, description="Dirichlet concentration of platform attention"
+    )
+
+    @model_validator(mode="after")
+    def _segments_not_empty(self) -> "PopulationSection":
+        if not self.segments or sum(self.segments.values()) <= 0:
+            raise ValueError("segments must hold at least one positive share")
+        return self
+
+
+class GraphSection(_Section):
+    """The consumer–consumer social graph."""
+
+    kind: Literal[
+        "circles", "erdos_renyi", "barabasi_albert", "watts_strogatz", "edgelist", "well_mixed"
+    ] = Field("circles", description="generator; well_mixed has no edges (Bass reference mode)")
+    mean_degree: float = Field(15.0, gt=0.0, le=1000.0, description="mean number of ties k")
+    mixing: Share = Field(0.2, description="share of each consumer's ties outside its circle")
+    degree_exponent: float = Field(
+        2.5, gt=2.0, le=10.0, description="power-law exponent of expected degrees (circles)"
+    )
+    max_degree: int = Field(1000, ge=1, description="cap on expected degree (circles)")
+    strong_share: Share = Field(0.25, description="share of within-circle ties that are strong")
+    trust_strong: Share = Field(0.8, description="mean trust of a strong tie")
+    trust_weak: Share = Field(0.35, description="mean trust of a weak tie")
+    trust_spread: float = Field(0.1, ge=0.0, le=0.5, description="sd of trust around its mean")
+    rewire: Share = Field(0.1, description="rewiring probability (watts_strogatz)")
+    path: Path | None = Field(None, description="edge-list file (edgelist): 'u v' per line")
+
+    @model_validator(mode="after")
+    def _edgelist_needs_path(self) -> "GraphSection":
+        if self.kind == "edgelist":
+            if self.path is None:
+                raise ValueError("kind 'edgelist' needs path = 'FILE'")
+            if not Path(self.path).is_file():
+                raise ValueError(f"edge-list file not found: {self.path}")
+        return self
+
+
+class PlatformSection(_Section):
+    """One platform (algorithmic feed, notes/search, private messaging, ...)."""
+
+    attention: Positive = Field(1.0, description="relative share of consumers' attention")
+    organic_reach: Share = Field(0.3, description="share of an influencer's followers a post reaches")
+    amplification_threshold: Share = Field(
+        0.08, description="engaged share of delivered exposures that buys traffic-pool boost"
+    )
+    amplification_factor: float = Field(
+        0.0, ge=0.0, le=100.0, description="extra non-follower exposures per delivered exposure"
+    )
+    conversion_multiplier: float = Field(1.0, gt=0.0, le=10.0, description="purchase hazard ×")
+    ad_cpm: Positive = Field(60.0, description="paid ads: yuan per 1,000 impressions")
+    content_lifetime: int = Field(1, ge=1, le=60, description="days a post keeps being delivered")
+
+
+class TierSection(_Section):
+    """One influencer tier (head, waist, tail/KOC, nano, ...)."""
+
+    count: int = Field(0, ge=0, le=100_000, description="creators in this tier")
+    followers_share: Share = Field(0.01, description="share of consumers following each creator")
+    circle_focus: Share = Field(0.7, description="share of followers from the creator's circle")
+    credibility: Share = Field(0.5, description="credibility of the creator's posts (0–1)")
+    engagement: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
+        0.03, description="baseline engagement probability per exposure (sets b0 for the tier)"
+    )
+    fee: NonNegative = Field(100.0, description="yuan per commissioned post")
+    platform: str = Field("feed", description="platform the tier posts on")
+
+
+class CommunitySection(_Section):
+    """A retailer's private-domain community (WeChat-like groups).
+
+    Joining is driven by the join score J (0–1) of DESIGN.md / F16:
+    J = j_awareness·awareness + j_content·content + j_authenticity·authenticity (weights in
+    ``[behaviour]``), where awareness = min(1, brand exposures / awareness_exposures), content =
+    the retailer's share of original scene/knowledge posts and authenticity = ``ugc_share``.
+    """
+
+    join_prob: Share = Field(
+        0.15, description="probability a satisfied buyer with join score 1 joins after a "
+        "purchase (× join score J, 0–1)"
+    )
+    lead_join_prob: Share = Field(
+        0.0, description="daily probability an engaged non-member (interested, not yet joined) "
+        "with join score 1 joins through the community entry points of the content (× J; "
+        "the attract step of the private-domain funnel, F5); 0 = only buyers join"
+    )
+    join_reward: NonNegative = Field(
+        0.0, description="yuan paid to each new member on joining (welcome gift / red packet), "
+        "from the community line; raises join probabilities × (1 + reward_elasticity·reward / "
+        "reference_price)"
+    )
+    group_size: int = Field(500, ge=10, le=100_000, description="members per group (F3: 500–1000)")
+    cost_per_group_day: NonNegative = Field(
+        20.0, description="yuan per group per day (admins); cost = members / group_size × this"
+    )
+    post_prob: Share = Field(0.3, description="probability a member sees community content a day")
+    ugc_share: Share = Field(
+        0.3, description="share of community content written by members (0–1; F3 target ≥ 0.6): "
+        "the authenticity term of the join score; member posts carry ugc_credibility"
+    )
+    repurchase_multiplier: float = Field(2.0, ge=1.0, le=20.0, description="members' hazard ×")
+    referral_reward: NonNegative = Field(
+        0.0, description="yuan paid per referred friend who joins (from the community line); "
+        "raises the invitation probability × (1 + reward_elasticity·reward / reference_price)"
+    )
+    referral_prob: Share = Field(
+        0.0, description="daily probability a member invites one contact without a reward "
+        "(0–1); the invited contact joins with probability tie trust × J"
+    )
+    platform: str | None = Field(
+        None, description="platform the groups live on (a private-messaging platform); "
+        "default: the first platform"
+    )
+
+
+class RetailerSection(_Section):
+    """A retailer: product, budget and its allocation, calendar, policies."""
+
+    name: str = "brand"
+    price: Positive = Field(85.0, description="yuan per unit")
+    margin: Share = Field(0.4, description="gross margin share of price")
+    quality: Share = Field(0.7, description="product quality: probability a buyer is satisfied")
+    budget: NonNegative = Field(30_000.0, description="campaign budget, yuan")
+    reserve_share: Annotated[float, Field(ge=0.0, le=0.9)] = Field(
+        0.15, description="share of budget held back: released by the adaptive policy, and "
+        "the emergency fund for crisis compensation (crisis_repair_cost)"
+    )
+    allocation: dict[str, NonNegative] = Field(
+        default_factory=lambda: {"head": 0.2, "waist": 0.3, "tail": 0.2, "ads": 0.15,
+                                 "coupons": 0.05, "community": 0.1},
+        description="channel -> share of the spendable budget (normalised to sum 1)",
+    )
+    ad_platform: str = Field("feed", description="platform paid ads run on")
+    ad_split: dict[str, NonNegative] = Field(
+        default_factory=dict,
+        description="platform -> share of the ads line (normalised to sum 1); {} = all of it "
+        "on ad_platform",
+    )
+    ad_target_circles: list[int] = Field(default_factory=list, description="[] = everyone")
+    target_circles: list[int] = Field(
+        default_factory=list,
+        description="circles (0..circles-1) the campaign targets: creators are commissioned "
+        "only among those whose home circle is listed (all creators of a tier if none is); "
+        "[] = no targeting",
+    )
+    content_mix: dict[str, NonNegative] = Field(
+        default_factory=lambda: {"promo": 0.4, "scene": 0.4, "knowledge": 0.2},
+        description="content kind -> share of commissioned posts",
+    )
+    content_reuse: Share = Field(
+        0.0, description="share of commissioned posts that reuse near-duplicate copy (0–1; "
+        "F14: ~0.43 typical for promo copy, ≤ 0.4 advised); each exposure to a reused post "
+        "adds behaviour.reuse_fatigue on top of its kind's fatigue"
+    )
+    circle_tagged: Share = Field(
+        0.5, description="share of posts tagged to the creator's circle (F9: b_circle applies "
+        "when the post's circle is the consumer's)"
+    )
+    guanxi_framing: Share = Field(
+        0.0, description="share of commissioned posts with relationship (guanxi) framing, "
+        "'neighbourly sharing' (0–1; F10): their sharing over strong ties is × behaviour.guanxi"
+    )
+    start_day: int = Field(1, ge=1, description="first campaign day")
+    end_day: int | None = Field(None, ge=1, description="last campaign day (default: run.days)")
+    festival_days: list[int] = Field(default_factory=list, description="ritual/festival days")
+    festival_share_prob: Share = Field(
+        0.0, description="share-your-order ritual: probability a satisfied buyer posts their "
+        "order on a festival day (replaces behaviour.ugc_prob when higher; F11); 0 = no ritual"
+    )
+    festival_share_reward: NonNegative = Field(
+        0.0, description="yuan per share-your-order post (lottery prize), from the coupons "
+        "line; when the line cannot pay, buyers post at the ordinary ugc_prob"
+    )
+    coupon_value: NonNegative = Field(10.0, description="yuan discount per coupon redemption")
+    policy: Literal["static", "adaptive"] = Field(
+        "static", description="static: lines fixed; adaptive: every 7 days move the reserve and "
+        "a fifth of every other paid line to the channel with the most last-touch orders per "
+        "yuan last week (tiers, ads, community; F35)"
+    )
+    crisis_response_latency: int = Field(3, ge=0, le=365, description="days to respond")
+    crisis_response_strength: Share = Field(
+        0.6, description="share by which a response cuts negative sharing and engagement"
+    )
+    crisis_repair: Share = Field(
+        0.0, description="daily probability that a consumer holding a negative opinion of the "
+        "retailer is won back while the response runs (apology, compensation; 0–1; F33)"
+    )
+    crisis_repair_cost: NonNegative = Field(
+        0.0, description="yuan of compensation per consumer won back, paid from the reserve "
+        "(emergency fund) and then the coupons line, booked as coupon spend; repair stops when "
+        "neither can pay"
+    )
+    crisis_response_days: int = Field(
+        14, ge=1, le=365, description="days a crisis response (damping and repair) lasts; "
+        "afterwards a new crisis can be noticed and answered again"
+    )
+    community: CommunitySection = Field(default_factory=CommunitySection)
+    disabled_channels: list[str] = Field(
+        default_factory=list,
+        description="channels switched off: their line is 0, the other lines keep their yuan "
+        "(no renormalisation); used for counterfactual (incremental) attribution",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> "RetailerSection":
+        if sum(self.allocation.values()) <= 0 and self.budget > 0:
+            raise ValueError("allocation must hold at least one positive share")
+        bad = sorted(set(self.content_mix) - set(CONTENT_KINDS))
+        if bad:
+            raise ValueError(f"content_mix has unknown kind {bad[0]!r}; allowed: {CONTENT_KINDS}")
+        if self.end_day is not None and self.end_day < self.start_day:
+            raise ValueError(f"end_day {self.end_day} is before start_day {self.start_day}")
+        bad_days = [d for d in self.festival_days if d < 1]
+        if bad_days:
+            raise ValueError(f"festival_days: day {bad_days[0]} is before day 1")
+        return self
+
+
+class ShockSection(_Section):
+    """A scheduled event: a platform reach change, a crisis (quality incident) or a price change.
+
+    ``price``: the retailer's price is × ``factor`` from ``day`` through ``end_day`` (a price
+    cut is a factor below 1, e.g. 0.8 = 20 % off); its unit cost stays that of the list price,
+    so a cut lowers the gross margin per order.
+    """
+
+    kind: Literal["reach", "crisis", "price"]
+    day: int = Field(..., ge=1, description="day the shock starts")
+    end_day: int | None = Field(
+        None, ge=1, description="day it ends (reach, price; default: never)"
+    )
+    platform: str | None = Field(None, description="reach: platform whose organic reach changes")
+    factor: float = Field(
+        0.58, ge=0.0, le=10.0,
+        description="reach: organic reach × (0–10); price: price × (0.05–10, below 1 = a cut)",
+    )
+    retailer: str | None = Field(
+        None, description="crisis, price: retailer concerned (default: the first)"
+    )
+    severity: Share = Field(0.01, description="crisis: share of consumers posting negatively")
+
+    @model_validator(mode="after")
+    def _check(self) -> "ShockSection":
+        if self.kind == "reach" and not self.platform:
+            raise ValueError("a reach shock needs platform = 'NAME'")
+        if self.kind == "price" and not 0.05 <= self.factor <= 10.0:
+            raise ValueError(f"a price shock needs factor in 0.05–10 (got {self.factor})")
+        if self.end_day is not None and self.end_day < self.day:
+            raise ValueError(f"end_day {self.end_day} is before day {self.day}")
+        return self
+
+
+class BehaviourSection(_Section):
+    """Coefficients of the response, sharing and purchase rules (DESIGN.md §5).
+
+    Logit coefficients are dimensionless; terms they multiply are 0–1 unless stated.
+    """
+
+    b0: float = Field(-3.5, ge=-20, le=20, description="engagement logit intercept (non-creator)")
+    b_cred: float = Field(1.5, ge=0, le=20, description="× credibility × trust")
+    b_atm: float = Field(2.0, ge=0, le=20, description="× atmosphere (engaged share of ties)")
+    b_need: float = Field(1.0, ge=0, le=20, description="× category need")
+    b_circle: float = Field(0.2, ge=0, le=20, description="post circle = own circle")
+    b_ritual: float = Field(0.35, ge=0, le=20, description="festival day")
+    b_fatigue: float = Field(0.15, ge=0, le=20, description="× fatigue (recent similar exposures)")
+    fatigue_decay: Share = Field(0.7, description="daily retention of fatigue")
+    follower_trust: Share = Field(0.6, description="trust of a follower in a creator")
+    ad_credibility: Share = Field(0.25, description="credibility of paid ads")
+    ugc_credibility: Share = Field(0.8, description="credibility of buyers' own posts")
+    s0: Share = Field(0.25, description="base sharing probability per tie")
+    social_currency: float = Field(1.0, ge=0, le=10, description="× sharing (social currency)")
+    gamma: float = Field(1.0, ge=0, le=10, description="exponent of (1 − circle saturation)")
+    c0: float = Field(-4.0, ge=-20, le=20, description="purchase logit intercept")
+    c_need: float = Field(1.5, ge=0, le=20, description="× need")
+    c_trust: float = Field(1.0, ge=0, le=20, description="× trust of the source that engaged")
+    c_proof: float = Field(1.5, ge=0, le=20, description="× atmosphere")
+    c_price: float = Field(1.0, ge=0, le=20, description="× price sensitivity × price / ref")
+    c_coupon: float = Field(0.5, ge=0, le=20, description="coupon available")
+    reference_price: Positive = Field(100.0, description="yuan; price is divided by this")
+    ugc_prob: Share = Field(0.15, description="probability a satisfied buyer posts UGC")
+    negative_prob: Share = Field(0.3, description="probability an unsatisfied buyer posts")
+    negativity_weight: float = Field(
+        1.5, ge=0, le=20, description="logit bonus of negative content and × its sharing"
+    )
+    negative_block: Share = Field(0.8, description="purchase hazard cut for a negative consumer")
+    repurchase_hazard: Share = Field(0.01, description="daily repurchase probability")
+    churn_hazard: Share = Field(0.005, description="daily probability a customer churns")
+    guanxi: float = Field(1.0, ge=0, le=10, description="× sharing over strong ties")
+    guanxi_boost: float = Field(
+        1.5, ge=1.0, le=10.0, description="further × sharing over strong ties for posts with "
+        "guanxi framing (retailers' guanxi_framing; F10: +29 % interaction)"
+    )
+    reuse_fatigue: float = Field(
+        1.0, ge=0, le=20, description="fatigue added per exposure to a reused (near-duplicate) "
+        "post, on top of its kind's homogeneity (F14)"
+    )
+    b_duplicate: float = Field(
+        0.4, ge=0, le=20, description="engagement logit cut when a consumer who has seen the "
+        "retailer's content before meets a reused (near-duplicate) post (F14: ~−30 %)"
+    )
+    j_awareness: float = Field(0.35, ge=0, le=1, description="join score weight of awareness (F16)")
+    j_content: float = Field(0.28, ge=0, le=1, description="join score weight of content (F16)")
+    j_authenticity: float = Field(
+        0.37, ge=0, le=1, description="join score weight of member authenticity (F16)"
+    )
+    awareness_exposures: int = Field(
+        15, ge=1, le=1000, description="brand exposures for full awareness in the join score (F15)"
+    )
+    reward_elasticity: float = Field(
+        5.0, ge=0, le=100, description="community rewards raise join/invite probabilities "
+        "× (1 + this · reward / reference_price)"
+    )
+    negative_spillover: float = Field(
+        0.0, ge=0, le=20, description="cross-platform spill-over: exposures on other platforms "
+        "(to non-ties, ∝ attention there) per engaged negative exposure, delivered next day"
+    )
+    deal_response: float = Field(
+        2.0, ge=0, le=20, description="customers' repurchase hazard × exp(this · price_sensitivity"
+        " · (list price − price) / reference_price): stocking up on a price cut"
+    )
+
+
+class ReferenceSection(_Section):
+    """Parameters of the textbook reference modes."""
+
+    p: Share = Field(0.03, description="bass: innovation (external influence) per day")
+    q: Annotated[float, Field(ge=0.0, le=10.0)] = Field(0.38, description="bass: imitation")
+    dt: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        1.0, description="bass: Bass time units per step; smaller steps approach the ODE"
+    )
+    transmissibility: Share = Field(0.2, description="independent_cascade: T per tie")
+    seeds: int = Field(10, ge=1, description="cascade/threshold: initially engaged consumers")
+    phi: Share = Field(0.18, description="threshold: engaged share of ties needed")
+
+
+class Scenario(_Section):
+    """A whole scenario file."""
+
+    name: str = ""
+    question: str = ""
+    run: RunSection = Field(default_factory=RunSection)
+    population: PopulationSection = Field(default_factory=PopulationSection)
+    graph: GraphSection = Field(default_factory=GraphSection)
+    platforms: dict[str, PlatformSection] = Field(
+        default_factory=lambda: {
+            "feed": PlatformSection(organic_reach=0.3, amplification_factor=1.0,
+                                    conversion_multiplier=1.0),
+            "notes": PlatformSection(organic_reach=0.2, conversion_multiplier=1.5,
+                                     content_lifetime=5),
+        }
+    )
+    influencers: dict[str, TierSection] = Field(default_factory=dict)
+    retailers: list[RetailerSection] = Field(default_factory=list)
+    shocks: list[ShockSection] = Field(default_factory=list)
+    behaviour: BehaviourSection = Field(default_factory=BehaviourSection)
+    reference: ReferenceSection = Field(default_factory=ReferenceSection)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> "Scenario":
+        platforms = set(self.platforms)
+        if not platforms:
+            raise ValueError("at least one platform is needed")
+        for tier, t in self.influencers.items():
+            if t.platform not in platforms:
+                raise ValueError(
+                    f"influencers.{tier}.platform: unknown platform {t.platform!r}; "
+                    f"allowed: {sorted(platforms)}"
+                )
+        channels = set(self.influencers) | set(NON_TIER_CHANNELS)
+        names = [r.name for r in self.retailers]
+        if len(set(names)) != len(names):
+            raise ValueError(f"retailers: names must be unique, got {names}")
+        for i, r in enumerate(self.retailers):
+            bad = sorted(set(r.allocation) - channels)
+            if bad:
+                raise ValueError(
+                    f"retailers[{i}].allocation: unknown channel {bad[0]!r}; "
+                    f"allowed: {sorted(channels)}"
+                )
+            bad = sorted(set(r.disabled_channels) - channels)
+            if bad:
+                raise ValueError(
+                    f"retailers[{i}].disabled_channels: unknown channel {bad[0]!r}; "
+                    f"allowed: {sorted(channels)}"
+                )
+            if r.ad_platform not in platforms:
+                raise ValueError(
+                    f"retailers[{i}].ad_platform: unknown platform {r.ad_platform!r}; "
+                    f"allowed: {sorted(platforms)}"
+                )
+            for key in ("ad_target_circles", "target_circles"):
+                bad_c = [c for c in getattr(r, key) if not 0 <= c < self.population.circles]
+                if bad_c:
+                    raise ValueError(
+                        f"retailers[{i}].{key}: circle {bad_c[0]} out of range "
+                        f"0..{self.population.circles - 1}"
+                    )
+            bad = sorted(set(r.ad_split) - platforms)
+            if bad:
+                raise ValueError(
+                    f"retailers[{i}].ad_split: unknown platform {bad[0]!r}; "
+                    f"allowed: {sorted(platforms)}"
+                )
+            if r.ad_split and sum(r.ad_split.values()) <= 0:
+                raise ValueError(f"retailers[{i}].ad_split: needs at least one positive share")
+            cp = r.community.platform
+            if cp is not None and cp not in platforms:
+                raise ValueError(
+                    f"retailers[{i}].community.platform: unknown platform {cp!r}; "
+                    f"allowed: {sorted(platforms)}"
+                )
+        for i, s in enumerate(self.shocks):
+            if s.platform is not None and s.platform not in platforms:
+                raise ValueError(
+                    f"shocks[{i}].platform: unknown platform {s.platform!r}; "
+                    f"allowed: {sorted(platforms)}"
+                )
+            if s.retailer is not None and s.retailer not in names:
+                raise ValueError(
+                    f"shocks[{i}].retailer: unknown retailer {s.retailer!r}; allowed: {names}"
+                )
+        if self.run.mode == "full" and not self.retailers:
+            raise ValueError("mode 'full' needs at least one [[retailers]] entry")
+        return self
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def money_scale(self) -> float:
+        """Factor applied to every money amount: consumers / reference_consumers."""
+        return self.run.consumers / self.run.reference_consumers
+
+    def with_overrides(self, overrides: Mapping[str, Any] | Sequence[str]) -> "Scenario":
+        """A new validated scenario with dotted-key overrides applied.
+
+        ``overrides`` is a mapping ``{"behaviour.s0": 0.3}`` or a sequence of
+        ``"dotted.key=value"`` strings (values parsed as TOML, else taken as strings).
+        List items are addressed by index: ``retailers.0.budget``.
+        """
+        data = self.model_dump(mode="python", exclude_none=True)
+        apply_overrides(data, _parse_overrides(overrides))
+        return validate_scenario(data, source="--set")
+
+
+# ---------------------------------------------------------------------- loading
+def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``extra`` into a copy of ``base``: tables merge, everything else replaces."""
+    out = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def read_scenario_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a TOML scenario into a plain dict, resolving ``extends`` (relative to the file)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: scenario file not found")
+    resolved = path.resolve()
+    if resolved in _seen:
+        chain = " -> ".join(str(p) for p in (*_seen, resolved))
+        raise ScenarioError(f"{path}: extends forms a cycle: {chain}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    graph = data.get("graph")
+    if isinstance(graph, dict) and isinstance(graph.get("path"), str):
+        graph["path"] = str((path.parent / graph["path"]).resolve())
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: extends: expected a file name, got {parent!r}")
+    base = read_scenario_dict(path.parent / parent, (*_seen, resolved))
+    base.pop("name", None)
+    base.pop("question", None)
+    return _deep_merge(base, data)
+
+
+def _format_error(exc: ValidationError, data: Mapping[str, Any], source: str) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(
+            f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]
+        ).replace(".[", "[")
+        msg = err["msg"].removeprefix("Value error, ")
+        where = f"{loc}: " if loc else ""
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check spelling; see the scenario reference in README.md)"
+        got = err.get("input")
+        shown = "" if err["type"] in ("missing",) or isinstance(got, dict) else f" (got {got!r})"
+        lines.append(f"{source}: {where}{msg}{shown}")
+    return "\n".join(lines)
+
+
+def validate_scenario(data: Mapping[str, Any], source: str = "scenario") -> Scenario:
+    """Validate a dict into a :class:`Scenario`, raising :class:`ScenarioError` on failure."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_format_error(exc, data, source)) from None
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _parse_overrides(overrides: Mapping[str, Any] | Sequence[str]) -> dict[str, Any]:
+    if isinstance(overrides, Mapping):
+        return dict(overrides)
+    parsed: dict[str, Any] = {}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ScenarioError(f"--set {item!r}: expected dotted.key=value")
+        parsed[key.strip()] = _parse_value(value.strip())
+    return parsed
+
+
+def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> None:
+    """Set dotted keys in a nested scenario dict in place (creating tables as needed)."""
+    for dotted, value in overrides.items():
+        parts = dotted.split(".")
+        node: Any = data
+        for i, part in enumerate(parts[:-1]):
+            if isinstance(node, list):
+                node = _list_item(node, part, dotted)
+            else:
+                node = node.setdefault(part, {})
+            if not isinstance(node, (dict, list)):
+                raise ScenarioError(f"--set {dotted}: {'.'.join(parts[: i + 1])} is not a table")
+        last = parts[-1]
+        if isinstance(node, list):
+            idx = _index(last, len(node), dotted)
+            node[idx] = value
+        else:
+            node[last] = value
+
+
+def _index(part: str, length: int, dotted: str) -> int:
+    if not part.isdigit() or int(part) >= length:
+        raise ScenarioError(f"--set {dotted}: {part!r} is not an index 0..{length - 1}")
+    return int(part)
+
+
+def _list_item(node: list[Any], part: str, dotted: str) -> Any:
+    return node[_index(part, len(node), dotted)]
+
+
+def load_scenario(
+    path: str | Path, overrides: Mapping[str, Any] | Sequence[str] = ()
+) -> Scenario:
+    """Load, merge (``extends``), override and validate a scenario file."""
+    data = read_scenario_dict(path)
+    if overrides:
+        apply_overrides(data, _parse_overrides(overrides))
+    return validate_scenario(data, source=str(path))

@@ -1,0 +1,100 @@
+"""Influencer agents: KOL tiers and KOCs that publish commissioned posts to their followers."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.engine.model import SocialCommerceModel
+    from sim.world.platforms import Platform
+
+
+@dataclass
+class Commission:
+    """A post a retailer paid for: whose, what kind, tagged to which circle (-1 generic),
+    whether it reuses near-duplicate copy and whether it carries guanxi framing."""
+
+    retailer: int
+    kind: int
+    circle: int
+    reused: bool = False
+    framed: bool = False
+
+
+class Influencer(mesa.Agent):
+    """A creator of one tier on one platform.
+
+    Attributes:
+        tier: tier name (head, waist, tail, nano, ...).
+        channel: channel code of the tier (for spend and attribution).
+        platform: the platform the creator posts on.
+        home_circle: interest circle most followers come from.
+        followers: consumer rows following the creator (numpy int64).
+        credibility: 0–1, enters the engagement logit as b_cred·credibility·trust.
+        b0: engagement logit intercept, logit of the tier's baseline engagement rate.
+        fee: yuan per commissioned post (already scaled to the simulated market).
+    """
+
+    def __init__(
+        self, model: "SocialCommerceModel", tier: str, channel: int, platform: "Platform",
+        home_circle: int, followers: np.ndarray, credibility: float, engagement: float,
+        fee: float,
+    ) -> None:
+        super().__init__(model)
+        self.tier = tier
+        self.channel = channel
+        self.platform = platform
+        self.home_circle = home_circle
+        self.followers = followers
+        self.credibility = credibility
+        self.b0 = math.log(engagement / (1.0 - engagement))
+        self.fee = fee
+        self.queue: list[Commission] = []
+        self.live_posts: list[tuple[int, int]] = []  # (post id, days left)
+        self.posts_published = 0
+        self._terms: tuple[np.ndarray, np.ndarray] | None = None  # cached delivery factors
+        self._terms_for: np.ndarray | None = None  # the followers array they were computed for
+        self._terms_platform = -1  # and the platform index
+
+    def commission(self, order: Commission) -> None:
+        """Accept a paid post; it is published in today's publishing phase."""
+        self.queue.append(order)
+
+    def publish(self) -> None:
+        """Publish queued commissions as posts and keep them live for the platform's lifetime."""
+        lifetime = self.platform.cfg.content_lifetime
+        for order in self.queue:
+            post_id = self.model.publish_post(
+                retailer=order.retailer, platform=self.platform.index, channel=self.channel,
+                kind=order.kind, circle=order.circle, credibility=self.credibility,
+                b0=self.b0, author=self.unique_id, reused=order.reused, framed=order.framed,
+            )
+            self.live_posts.append((post_id, lifetime))
+            self.posts_published += 1
+        self.queue.clear()
+
+    def deliver(self) -> list[tuple[int, np.ndarray]]:
+        """Today's organic deliveries: (post id, consumers reached) for each live post."""
+        model = self.model
+        pop = model.population
+        out = []
+        still_live = []
+        if self.live_posts and (self._terms_for is not self.followers
+                                or self._terms_platform != self.platform.index):
+            # per-follower factors of the delivery probability are fixed: compute them once
+            self._terms = self.platform.delivery_terms(self.followers, pop.activity, pop.attention)
+            self._terms_for, self._terms_platform = self.followers, self.platform.index
+        reached_all = self.platform.deliver_many(len(self.live_posts), self.followers,
+                                                 pop.activity, pop.attention, model.dyn_rng,
+                                                 terms=self._terms)
+        for (post_id, days_left), reached in zip(self.live_posts, reached_all):
+            out.append((post_id, reached))
+            if days_left > 1:
+                still_live.append((post_id, days_left - 1))
+        self.live_posts = still_live
+        return out

@@ -1,0 +1,289 @@
+"""Retailer agents: budget lines per channel, daily pacing, communities, crisis response.
+
+Budget. The spendable budget ``(1 − reserve_share) × budget`` is split into channel lines by
+``allocation``. Every yuan is booked against a line through :meth:`Retailer.book`, which refuses
+anything the line cannot pay for, so spend never exceeds budget. The reserve is released by
+the ``adaptive`` policy and pays crisis compensation (:meth:`Retailer.book_from_reserve`).
+
+Disabled channels (``disabled_channels``) get a line of 0 yuan after the others were computed
+from the original shares, so removing a channel never moves its money elsewhere; the adaptive
+policy never funds them (a channel without spend is never judged best).
+
+Pacing. Each campaign day a line may spend ``remaining / days left``; creator posts are bought
+whenever the accumulated allowance covers a fee, so a re-allocated line changes the pace at once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.world.content import KIND
+from sim.config.scenario import RetailerSection
+from sim.engine.agents.influencer import Commission
+
+if TYPE_CHECKING:
+    from sim.engine.model import SocialCommerceModel
+
+
+class Retailer(mesa.Agent):
+    """A brand selling one product through creators, ads, coupons and its community."""
+
+    def __init__(
+        self, model: "SocialCommerceModel", index: int, cfg: RetailerSection, scale: float
+    ) -> None:
+        super().__init__(model)
+        self.index = index
+        self.cfg = cfg
+        self.name = cfg.name
+        self.budget = cfg.budget * scale
+        self.end_day = cfg.end_day or model.days
+        total_share = sum(cfg.allocation.values()) or 1.0
+        spendable = self.budget * (1.0 - cfg.reserve_share)
+        self.reserve = self.budget - spendable
+        self.lines: dict[str, float] = {
+            ch: spendable * share / total_share for ch, share in cfg.allocation.items()
+        }
+        for ch in cfg.disabled_channels:  # switched off: no money, other lines unchanged
+            if ch in self.lines:
+                self.lines[ch] = 0.0
+        self.spent: dict[str, float] = {ch: 0.0 for ch in model.spend_channels}
+        self.allowance: dict[str, float] = {ch: 0.0 for ch in self.lines}
+        kinds = list(cfg.content_mix)
+        weights = np.array([cfg.content_mix[k] for k in kinds], dtype=float)
+        self._kinds = np.array([KIND[k] for k in kinds])
+        self._kind_p = weights / weights.sum() if weights.sum() > 0 else None
+        # cumulative shares, normalised as Generator.choice does: searching uniform draws in
+        # them is rng.choice(self._kinds, p=self._kind_p) without its per-call validation
+        self._kind_cdf = None if self._kind_p is None else np.cumsum(self._kind_p)
+        if self._kind_cdf is not None:
+            self._kind_cdf /= self._kind_cdf[-1]
+        promo = cfg.content_mix.get("promo", 0.0) / weights.sum() if weights.sum() > 0 else 1.0
+        # share of original scene/knowledge posts (0–1): the content term of the join score
+        self.content_quality = (1.0 - promo) * (1.0 - cfg.content_reuse)
+        self.price = cfg.price  # today's price, yuan: list price × active price shocks
+        self._price_shocks = [s for s in model.config.shocks if s.kind == "price"
+                              and (s.retailer or model.config.retailers[0].name) == cfg.name]
+        self._eligible: dict[str, list] = {}
+        self.crisis_day: int | None = None
+        self.responding = False
+        self.targeted_circles: set[int] = set(cfg.ad_target_circles) | set(cfg.target_circles)
+        self.week_spend: dict[str, float] = {ch: 0.0 for ch in model.spend_channels}
+        self.reallocations: list[tuple[int, str, str, float]] = []
+
+    # ----------------------------------------------------------------- money
+    def book(self, channel: str, amount: float) -> bool:
+        """Pay ``amount`` yuan from ``channel``'s line; False (nothing booked) if it cannot."""
+        if amount <= 0:
+            return True
+        line = self.lines.get(channel, 0.0)
+        if amount > line + 1e-9:
+            return False
+        self.lines[channel] = max(0.0, line - amount)
+        self.spent[channel] += amount
+        self.week_spend[channel] += amount
+        return True
+
+    def book_from_reserve(self, channel: str, amount: float) -> bool:
+        """Pay ``amount`` yuan out of the reserve (the emergency fund, F35), booked as spend on
+        ``channel``; False (nothing booked) if the reserve cannot cover it."""
+        if amount <= 0:
+            return True
+        if amount > self.reserve + 1e-9:
+            return False
+        self.reserve = max(0.0, self.reserve - amount)
+        self.spent[channel] += amount
+        self.week_spend[channel] += amount
+        return True
+
+    @property
+    def total_spent(self) -> float:
+        return sum(self.spent.values())
+
+    def replan(self, cfg: RetailerSection, scale: float) -> None:
+        """Adopt a revised plan mid-campaign: a new ``cfg.budget`` and/or ``cfg.allocation``.
+
+        The revised spendable budget ``(1 − reserve_share) × budget × scale`` (yuan) is split
+        by the new allocation; each channel's line becomes its share minus what the channel
+        has already spent (never below 0). The reserve is whatever the revised budget leaves
+        after spend and lines (never below 0), so total spend never exceeds the larger of the
+        revised budget and the spend already booked. Re-allocations of the adaptive policy
+        are replaced by the new split.
+        """
+        self.cfg = cfg
+        self.budget = cfg.budget * scale
+        total_share = sum(cfg.allocation.values()) or 1.0
+        spendable = self.budget * (1.0 - cfg.reserve_share)
+        self.lines = {
+            ch: max(0.0, spendable * share / total_share - self.spent.get(ch, 0.0))
+            for ch, share in cfg.allocation.items()
+        }
+        self.reserve = max(0.0, self.budget - self.total_spent - sum(self.lines.values()))
+        for ch in self.lines:
+            self.allowance.setdefault(ch, 0.0)
+
+    def in_campaign(self, day: int) -> bool:
+        return self.cfg.start_day <= day <= self.end_day
+
+    def _pace(self, channel: str, day: int) -> float:
+        """Add today's allowance for a line and return the accumulated allowance."""
+        days_left = max(1, self.end_day - day + 1)
+        self.allowance[channel] += self.lines.get(channel, 0.0) / days_left
+        return self.allowance[channel]
+
+    # ----------------------------------------------------------------- daily
+    def act(self) -> None:
+        """Commission creator posts, buy ads, run the community, handle crises, re-allocate."""
+        model = self.model
+        day = model.day
+        self._update_price(day)
+        self._crisis_response(day)
+        if not self.in_campaign(day):
+            model.community_active[self.index] = False
+            return
+        if self.cfg.policy == "adaptive" and day > self.cfg.start_day and (day - self.cfg.start_day) % 7 == 0:
+            self._reallocate(day)
+        for tier, all_creators in model.influencers_by_tier.items():
+            if tier in self.lines and all_creators:
+                self._commission(tier, self._creators(tier, all_creators), day)
+        if "ads" in self.lines:
+            allowance = self._pace("ads", day)
+            paid = 0.0
+            for platform, share in self._ad_plan():
+                impressions = platform.impressions_for(allowance * share)
+                cost = impressions * platform.cfg.ad_cpm / 1000.0
+                if impressions > 0 and self.book("ads", cost):
+                    paid += cost
+                    model.buy_impressions(self, platform, impressions)
+            self.allowance["ads"] = allowance - paid
+        if "community" in self.lines:
+            # admins' cost per group; groups = members / group_size (fractional, so that the
+            # cost per member does not depend on the simulated population)
+            members = int(model.population.member[:, self.index].sum())
+            cost = members / self.cfg.community.group_size * self.cfg.community.cost_per_group_day
+            active = self.lines["community"] > 0 and self.book("community", cost)
+            model.community_active[self.index] = active
+
+    def _commission(self, tier: str, creators: list, day: int) -> None:
+        """Commission today's posts of one tier.
+
+        Creators are drawn uniformly (with replacement) and paid one after another while the
+        day's accumulated allowance and the tier's line cover their fees; the first one who
+        does not fit ends the day's buying. Each post's kind follows ``content_mix``; it is
+        tagged to the creator's home circle, reuses copy or carries guanxi framing with the
+        configured shares. Draws come in blocks (one ``integers`` and one ``random`` call per
+        block instead of four calls per post). At most ``16 × creators`` posts a day (a guard
+        for zero fees).
+        """
+        rng = self.model.agent_rng
+        fees = np.array([c.fee for c in creators], dtype=np.float64)
+        allowance = self._pace(tier, day)
+        budget = min(allowance, self.lines.get(tier, 0.0) + 1e-9)
+        cap, cheapest = 16 * len(creators), max(float(fees.min()), 1e-9)
+        picked, spent = [], 0.0
+        while (count := sum(len(p) for p in picked)) < cap:
+            k = min(cap - count, int(max(0.0, budget - spent) // cheapest) + 1)
+            draw = rng.integers(len(creators), size=k)
+            cum = spent + np.cumsum(fees[draw])
+            n = int(np.searchsorted(cum, budget, side="right"))  # posts that still fit
+            if n:
+                picked.append(draw[:n])
+                spent = float(cum[n - 1])
+            if n < k:
+                break
+        picks = np.concatenate(picked) if picked else np.empty(0, np.int64)
+        if len(picks) == 0 or not self.book(tier, spent):
+            return
+        self.allowance[tier] = allowance - spent
+        u = rng.random((len(picks), 4))
+        kinds = (self._kinds[np.minimum(np.searchsorted(self._kind_cdf, u[:, 0], side="right"),
+                                        len(self._kinds) - 1)]
+                 if self._kind_cdf is not None else np.full(len(picks), KIND["promo"]))
+        tagged = u[:, 1] < self.cfg.circle_tagged
+        reused = u[:, 2] < self.cfg.content_reuse
+        framed = u[:, 3] < self.cfg.guanxi_framing
+        for j, c in enumerate(picks.tolist()):
+            creator = creators[c]
+            circle = creator.home_circle if tagged[j] else -1
+            creator.commission(Commission(self.index, int(kinds[j]), circle, bool(reused[j]),
+                                          bool(framed[j])))
+            self.targeted_circles.add(creator.home_circle)
+
+    def _creators(self, tier: str, creators: list) -> list:
+        """Creators of ``tier`` the retailer commissions: those in its target circles if any."""
+        if tier not in self._eligible:
+            targets = set(self.cfg.target_circles)
+            chosen = [c for c in creators if c.home_circle in targets] if targets else []
+            self._eligible[tier] = chosen or creators
+        return self._eligible[tier]
+
+    def _ad_plan(self) -> list[tuple]:
+        """(platform, share of today's ads allowance) pairs from ``ad_split`` / ``ad_platform``."""
+        split = self.cfg.ad_split or {self.cfg.ad_platform: 1.0}
+        total = sum(split.values())
+        return [(self.model.platform_by_name[name], share / total)
+                for name, share in split.items() if share > 0]
+
+    def _update_price(self, day: int) -> None:
+        factor = 1.0
+        for s in self._price_shocks:
+            if s.day <= day and (s.end_day is None or day <= s.end_day):
+                factor *= s.factor
+        self.price = self.cfg.price * factor
+
+    @property
+    def unit_cost(self) -> float:
+        """Yuan per unit sold: the list price × (1 − margin); price cuts do not change it."""
+        return self.cfg.price * (1.0 - self.cfg.margin)
+
+    def coupon_available(self) -> bool:
+        """Coupons are offered during the campaign while the coupons line can pay one."""
+        return (self.in_campaign(self.model.day)
+                and self.lines.get("coupons", 0.0) >= self.cfg.coupon_value)
+
+    # ----------------------------------------------------------------- crisis
+    def notice_crisis(self, day: int) -> None:
+        """Record the day a crisis was noticed; the response starts after the latency."""
+        if self.crisis_day is None:
+            self.crisis_day = day
+
+    def _crisis_response(self, day: int) -> None:
+        """Start the response ``crisis_response_latency`` days after the crisis was noticed;
+        end it ``crisis_response_days`` later (then a new crisis can be noticed)."""
+        if self.crisis_day is None:
+            return
+        start = self.crisis_day + self.cfg.crisis_response_latency
+        if not self.responding and day >= start:
+            self.responding = True
+            self.model.negative_damping[self.index] = 1.0 - self.cfg.crisis_response_strength
+        elif self.responding and day >= start + self.cfg.crisis_response_days:
+            self.responding = False
+            self.crisis_day = None
+            self.model.negative_damping[self.index] = 1.0
+
+    # ----------------------------------------------------------------- policy
+    def _reallocate(self, day: int) -> None:
+        """Move budget toward the channel with the best last-touch orders per yuan last week.
+
+        A fifth of every other line that still has money, plus the reserve, goes to the best
+        channel. Channels with no spend last week are not judged.
+        """
+        returns = self.model.weekly_returns(self.index, self.week_spend)
+        self.week_spend = {ch: 0.0 for ch in self.week_spend}
+        # coupons are paid per redemption (every coupon is an order), so their "return" says
+        # nothing about what money placed there would buy: they are not judged
+        judged = {ch: v for ch, v in returns.items() if ch in self.lines and ch != "coupons"}
+        if len(judged) < 2:
+            return
+        best = max(judged, key=judged.get)
+        moved = self.reserve
+        self.reserve = 0.0
+        for ch in self.lines:
+            if ch != best and ch in judged:
+                take = 0.2 * self.lines[ch]
+                self.lines[ch] -= take
+                moved += take
+        self.lines[best] += moved
+        self.reallocations.append((day, best, "", moved))

@@ -1,0 +1,164 @@
+"""Private-domain communities: joining, community content, referrals and fission (DESIGN.md §4).
+
+A retailer with a funded ``community`` line runs WeChat-like groups on its community platform.
+Every step, for each retailer whose community is active (in campaign, line not empty):
+
+* **Join score** (F16), per consumer, 0–1::
+
+      J = w_a · min(1, brand exposures / awareness_exposures)     (brand awareness, F15)
+        + w_c · retailer content quality                          (content professionalism)
+        + w_u · community.ugc_share                               (member authenticity)
+
+  with weights ``behaviour.j_awareness / j_content / j_authenticity`` (0.35 / 0.28 / 0.37,
+  normalised to sum 1). Content quality is the share of the retailer's commissioned posts that
+  are original scene/knowledge content (``(1 − promo share) · (1 − content_reuse)``).
+* **Joining**: a satisfied buyer joins after a purchase with ``join_prob · J · R_join``; an
+  engaged non-member (stage ≥ interested) joins on a given day with
+  ``lead_join_prob · J · R_join``, where ``R_x = 1 + reward_elasticity · reward_x /
+  reference_price`` is the lift of a reward (``join_reward`` paid to the new member).
+* **Content**: members with a session see the day's community content with ``post_prob``; a
+  share ``ugc_share`` of those exposures is member-written (UGC kind, ``ugc_credibility``), the
+  rest brand-written; group ties are strong (``graph.trust_strong``).
+* **Referrals (fission, F28)**: a member invites one random contact with daily probability
+  ``referral_prob · R_referral`` (``referral_reward`` paid per referred friend who joins); the
+  contact sees the invitation and joins with ``tie trust · J · R_join``. Referred members invite
+  in turn, so rewards compound. ``fission`` = referred members / members who joined otherwise.
+
+Every reward is booked on the community line and stops when the line cannot pay it. Nothing
+loops over consumers in Python.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.world.content import KIND, Exposures
+from sim.world.population import AWARE, INTERESTED
+
+if TYPE_CHECKING:
+    from sim.engine.agents import Retailer
+    from sim.engine.model import SocialCommerceModel
+
+BRAND_CREDIBILITY = 0.7
+"""Credibility (0–1) of brand-written community messages."""
+
+
+def reward_lift(model: "SocialCommerceModel", reward: float) -> float:
+    """Multiplier (≥ 1) a reward of ``reward`` yuan puts on a join or invite probability."""
+    beh = model.beh
+    return 1.0 + beh.reward_elasticity * reward / beh.reference_price
+
+
+def join_score(model: "SocialCommerceModel", ret: "Retailer", rows: np.ndarray) -> np.ndarray:
+    """F16 join score (0–1) of consumers ``rows`` for retailer ``ret``'s community."""
+    beh, pop = model.beh, model.population
+    w = np.array([beh.j_awareness, beh.j_content, beh.j_authenticity], dtype=float)
+    w = w / w.sum() if w.sum() > 0 else np.zeros(3)
+    awareness = np.minimum(1.0, pop.brand_exposures[rows, ret.index] / beh.awareness_exposures)
+    return w[0] * awareness + w[1] * ret.content_quality + w[2] * ret.cfg.community.ugc_share
+
+
+def admit(model: "SocialCommerceModel", ret: "Retailer", rows: np.ndarray,
+          referred: bool = False) -> np.ndarray:
+    """Make ``rows`` (distinct non-members) members, paying ``join_reward`` each (and
+    ``referral_reward`` to the inviter if ``referred``) while the community line can.
+    Returns the rows admitted."""
+    cfg, pop, r = ret.cfg.community, model.population, ret.index
+    price = cfg.join_reward + (cfg.referral_reward if referred else 0.0)
+    if price > 0 and len(rows):
+        rows = rows[: int(ret.lines.get("community", 0.0) // price)]
+        ret.book("community", price * len(rows))
+    pop.member[rows, r] = True
+    pop.referred[rows, r] |= referred
+    pop.stage[rows, r] = np.maximum(pop.stage[rows, r], AWARE)
+    return rows
+
+
+def join_after_purchase(model: "SocialCommerceModel", ret: "Retailer", happy: np.ndarray) -> None:
+    """Satisfied buyers ``happy`` join with ``join_prob · J · R_join`` (community active)."""
+    r, cfg = ret.index, ret.cfg.community
+    if not model.community_active[r] or len(happy) == 0:
+        return
+    pop = model.population
+    u = model.dyn_rng.random(len(happy))
+    candidates = happy[~pop.member[happy, r]]
+    u = u[~pop.member[happy, r]]
+    p = cfg.join_prob * join_score(model, ret, candidates) * reward_lift(model, cfg.join_reward)
+    admit(model, ret, candidates[u < p])
+
+
+def community_day(model: "SocialCommerceModel") -> Exposures:
+    """Today's community exposures (content and invitations) of every active community, after
+    drawing lead joins and referrals."""
+    out = []
+    for ret in model.retailers:
+        if model.community_active[ret.index]:
+            out.extend(_one_community(model, ret))
+    return Exposures.concat(out)
+
+
+def _one_community(model: "SocialCommerceModel", ret: "Retailer") -> list[Exposures]:
+    pop, rng, beh = model.population, model.dyn_rng, model.beh
+    r, cfg = ret.index, ret.cfg.community
+    ch = model.channel_code["community"]
+    platform = model.community_platform[r]
+    out: list[Exposures] = []
+    # attract: engaged non-members join through the community entry points of the content
+    if cfg.lead_join_prob > 0:
+        leads = np.flatnonzero((pop.stage[:, r] >= INTERESTED) & ~pop.member[:, r])
+        u = rng.random(len(leads))
+        p = cfg.lead_join_prob * join_score(model, ret, leads) * reward_lift(model, cfg.join_reward)
+        admit(model, ret, leads[u < p])
+    members = np.flatnonzero(pop.member[:, r])
+    if len(members) == 0:
+        return out
+    # content: brand-written and member-written messages
+    seen = members[rng.random(len(members)) < cfg.post_prob * pop.activity[members]]
+    if len(seen):
+        brand = model.publish_post(
+            retailer=r, platform=platform, channel=ch, kind=KIND["community"], circle=-1,
+            credibility=BRAND_CREDIBILITY, b0=beh.b0, author=-1,
+        )
+        member = model.publish_post(
+            retailer=r, platform=platform, channel=ch, kind=KIND["ugc"], circle=-1,
+            credibility=beh.ugc_credibility, b0=beh.b0, author=-1,
+        )
+        post = np.where(rng.random(len(seen)) < cfg.ugc_share, member, brand).astype(np.int64)
+        out.append(Exposures(seen, post, np.full(len(seen), model.config.graph.trust_strong,
+                                                 np.float32), np.full(len(seen), ch, np.int8)))
+    # fission: members invite contacts
+    if cfg.referral_prob > 0 and model.graph is not None:
+        p_inv = min(1.0, cfg.referral_prob * reward_lift(model, cfg.referral_reward))
+        inviters = members[rng.random(len(members)) < p_inv]
+        out.append(_invitations(model, ret, inviters, platform))
+    return out
+
+
+def _invitations(model: "SocialCommerceModel", ret: "Retailer", inviters: np.ndarray,
+                 platform: int) -> Exposures:
+    """Each inviter invites one random contact; the contact sees the invitation and joins with
+    probability tie trust · J · R_join (``referral_reward`` paid per joiner)."""
+    g, pop, rng, r = model.graph, model.population, model.dyn_rng, ret.index
+    cfg = ret.cfg.community
+    inviters = inviters[g.degree[inviters] > 0]
+    if len(inviters) == 0:
+        return Exposures.empty()
+    pick = g.indptr[inviters] + (rng.random(len(inviters)) * g.degree[inviters]).astype(np.int64)
+    friends = g.indices[pick].astype(np.int64)
+    trust = g.trust[pick].astype(np.float32)
+    keep = ~pop.member[friends, r]
+    friends, trust = friends[keep], trust[keep]
+    _, first = np.unique(friends, return_index=True)  # one invitation per contact a day
+    first = rng.permutation(first)
+    friends, trust = friends[first], trust[first]
+    invite = model.publish_post(
+        retailer=r, platform=platform, channel=model.channel_code["community"],
+        kind=KIND["community"], circle=-1, credibility=BRAND_CREDIBILITY, b0=model.beh.b0,
+        author=-1,
+    )
+    p = trust * join_score(model, ret, friends) * reward_lift(model, cfg.join_reward)
+    admit(model, ret, friends[rng.random(len(friends)) < p], referred=True)
+    return Exposures(friends, np.full(len(friends), invite, np.int64), trust,
+                     np.full(len(friends), model.channel_code["community"], np.int8))

@@ -1,0 +1,478 @@
+"""Purchase, repurchase, churn and community membership (DESIGN.md §5, steps 4–5).
+
+First purchase, per interested consumer with a session today:
+
+    P = σ(c0 + c_need·need + c_trust·source_trust + c_proof·atmosphere·susceptibility
+          − c_price·price_sensitivity·price/reference_price + c_coupon·[coupon])
+        × conversion_multiplier(platform of last touch) × (1 − negative_block·[negative])
+
+Repurchase, per customer who has not churned: ``repurchase_hazard × member multiplier ×
+(1 − negative_block·[negative])`` (× a stock-up factor during a price cut).
+
+Competition. With several retailers a consumer has one purchase occasion a day in the category,
+not one per retailer it knows: with h_r its hazard for retailer r above (first purchase if
+interested, repurchase if a customer), it buys today with probability max_r h_r, from retailer r
+with probability h_r / Σ h. Knowing two brands therefore does not double consumption, and a
+brand that raises its hazard (a price cut, a coupon, trust) takes occasions from its rivals.
+With one retailer this is exactly one Bernoulli trial with h.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+from numba.cpython.unsafe.numbers import trailing_zeros
+
+from sim.kernels.bytescan import HIGH, byte_words, count_high_bits, entries_at_least, threshold_add
+from sim.world.population import CUSTOMER, INTERESTED, LOYAL, Population
+from sim.config.scenario import BehaviourSection, RetailerSection
+
+
+@dataclass
+class Purchases:
+    """Today's orders of one retailer."""
+
+    retailer: int
+    buyers: np.ndarray  # consumer rows
+    first: np.ndarray  # bool, first order of that consumer with this retailer
+    coupon: np.ndarray  # bool, a coupon was redeemed
+
+
+_U1 = np.uint64(1)
+_B3 = np.uint64(3)
+
+# ------------------------------------------------------------------ exact kernels
+# The hazards are computed by compiled loops over the candidates that do exactly the float
+# operations of the numpy expressions in the docstrings, in the same order and precision: every
+# scalar is first given the type numpy would give it against its array operand (``_typed``: a
+# Python float takes the array's float type, NEP 50), so float32 terms stay float32 where
+# numpy keeps them float32. The exponential stays a numpy call (its result can differ in the
+# last bit between numpy's vectorised exp and the C library's).
+
+
+_TYPES: dict[tuple, tuple] = {}
+
+
+def _typed(derive: Callable[[tuple, tuple], tuple], dtypes: tuple,
+           scalars: tuple) -> tuple[tuple, tuple]:
+    """(``scalars`` converted to the numpy types ``derive(dtypes, scalars)`` lists first, the
+    rest of that list): each scalar as numpy converts it against its array operand. Under
+    NumPy's promotion rules (NEP 50) the types depend on the array dtypes and on the scalars'
+    types, not their values, so they are derived once per such combination."""
+    key = (derive, dtypes, tuple(map(type, scalars)))
+    types = _TYPES.get(key)
+    if types is None:
+        types = _TYPES[key] = derive(dtypes, scalars)
+    return tuple(t(x) for t, x in zip(types, scalars)), types[len(scalars):]
+
+
+def _logit_types(dtypes: tuple, scalars: tuple) -> tuple:
+    """Types of (c0, c_need, c_trust, c_proof, c_price, price ratio, coupon term) in the logit
+    of :func:`first_purchase_probability`, then the logit's dtype."""
+    need, trust, atmosphere, susceptibility, sensitivity = dtypes
+    c0, c_need, c_trust, c_proof, c_price, ratio, coupon = scalars
+    t_need = np.result_type(need, c_need)  # c_need · need
+    t_base = np.result_type(t_need, c0)  # c0 + …
+    t_trust = np.result_type(trust, c_trust)
+    t_atm = np.result_type(atmosphere, c_proof)
+    t_ps = np.result_type(sensitivity, c_price)
+    t_price = np.result_type(t_ps, ratio)
+    t_sum = np.result_type(t_base, t_trust, np.result_type(t_atm, susceptibility), t_price)
+    t_logit = np.result_type(t_sum, coupon)
+    return (t_base.type, t_need.type, t_trust.type, t_atm.type, t_ps.type, t_price.type,
+            t_logit.type, t_logit)
+
+
+def _damping_types(dtypes: tuple, scalars: tuple) -> tuple:
+    """Types of (negative_block, 1.0) in ``1.0 − negative_block · negative``, then the dtype of
+    ``hazard · that`` for a hazard of dtype ``dtypes[1]``."""
+    negative, hazard = dtypes
+    t_block = np.result_type(negative, scalars[0])
+    t_one = np.result_type(t_block, scalars[1])
+    return t_block.type, t_one.type, np.result_type(hazard, t_one)
+
+
+def _repurchase_types(dtypes: tuple, scalars: tuple) -> tuple:
+    """Types of (member multiplier, 1.0, repurchase_hazard) in :func:`repurchase_probability`
+    (``dtypes``: the stock-up factor's dtype, or None), then the hazard product's dtype."""
+    multiplier, one, hazard = scalars
+    t_mult = np.result_type(multiplier, one)  # np.where(member, multiplier, 1.0)
+    if dtypes[0] is not None:
+        t_mult = np.result_type(t_mult, dtypes[0])
+    t_hazard = np.result_type(t_mult, hazard)
+    t_where = np.result_type(multiplier, one).type
+    return t_where, t_where, t_hazard.type, t_hazard
+
+
+@njit(cache=True)
+def _split_candidates(rows, stage, churned, r):
+    """(rows interested in retailer ``r``, rows that are its customers and have not churned),
+    each in the order of ``rows``."""
+    first = np.empty(len(rows), dtype=np.int64)
+    repeat = np.empty(len(rows), dtype=np.int64)
+    n_first = n_repeat = 0
+    for i in rows:  # branch-free
+        s = stage[i, r]
+        first[n_first] = i
+        n_first += s == INTERESTED
+        repeat[n_repeat] = i
+        n_repeat += (s >= CUSTOMER) & (not churned[i, r])
+    return first[:n_first], repeat[:n_repeat]
+
+
+@njit(cache=True)
+def _negative_logit(rows, r, need, trust, atmosphere, susceptibility, price_sensitivity,
+                    c0, c_need, c_trust, c_proof, c_price, price_ratio, coupon_term, out):
+    """Minus the logit of :func:`first_purchase_probability` for ``rows`` into ``out``."""
+    for k in range(len(rows)):
+        i = rows[k]
+        x = c0 + c_need * need[i]
+        x = x + c_trust * trust[i, r]
+        x = x + c_proof * atmosphere[i, r] * susceptibility[i]
+        x = x - c_price * price_sensitivity[i] * price_ratio
+        out[k] = -(x + coupon_term)
+
+
+@njit(inline="always")
+def _clip01(x):
+    """``np.clip(x, 0.0, 1.0)`` of one value (NaN and −0.0 pass through, as in numpy)."""
+    if x < 0.0:
+        return 0.0
+    if x > 1.0:
+        return 1.0
+    return x
+
+
+@njit(cache=True)
+def _purchase_hazard(rows, r, e, one_e, conversion, last_platform, negative, block, one, out):
+    """``clip(s · conversion[last_platform] · (one − block · negative), 0, 1)`` per row with
+    ``s = one_e / (one_e + e)``, the sigmoid of the logit given ``e = exp(−logit)``."""
+    for k in range(len(rows)):
+        i = rows[k]
+        p = one_e / (one_e + e[k]) * conversion[last_platform[i, r]]
+        out[k] = _clip01(p * (one - block * negative[i, r]))
+
+
+@njit(cache=True)
+def _repurchase_hazard(rows, r, member, negative, multiplier, one_mult, stock_up, hazard,
+                       block, one, out):
+    """``clip(hazard · mult · (one − block · negative), 0, 1)`` per row, where mult is
+    ``multiplier`` for members (else ``one_mult``), × ``stock_up`` if given."""
+    for k in range(len(rows)):
+        i = rows[k]
+        mult = multiplier if member[i, r] else one_mult
+        if stock_up is not None:
+            p = hazard * (mult * stock_up[k])
+        else:
+            p = hazard * mult
+        out[k] = _clip01(p * (one - block * negative[i, r]))
+
+
+@njit(cache=True)
+def _bernoulli_pick(first_rows, p_first, repeat_rows, p_repeat, u):
+    """(rows with ``u < p``, whether each is a first order) over the first-order candidates
+    followed by the repeat candidates, ``u`` one draw per candidate in that order."""
+    n_first = len(first_rows)
+    rows = np.empty(n_first + len(repeat_rows), dtype=np.int64)
+    first = np.empty(len(rows), dtype=np.bool_)
+    k = 0
+    for j in range(n_first):
+        if u[j] < p_first[j]:
+            rows[k] = first_rows[j]
+            first[k] = True
+            k += 1
+    for j in range(len(repeat_rows)):
+        if u[n_first + j] < p_repeat[j]:
+            rows[k] = repeat_rows[j]
+            first[k] = False
+            k += 1
+    return rows[:k], first[:k]
+
+
+# ------------------------------------------------------------------ hazards
+def first_purchase_probability(
+    pop: Population, rows: np.ndarray, r: int, cfg: RetailerSection, beh: BehaviourSection,
+    atmosphere: np.ndarray, coupon: bool, conversion: np.ndarray, price: float | None = None,
+) -> np.ndarray:
+    """Hazard of a first order for interested consumers ``rows`` of retailer ``r`` (0–1).
+
+    ``price`` is today's price in yuan (default: the list price ``cfg.price``). Equal to::
+
+        logit = (c0 + c_need·need + c_trust·source_trust[:, r]
+                 + c_proof·atmosphere[:, r]·susceptibility
+                 − c_price·price_sensitivity·(price / reference_price) + c_coupon·coupon)
+        clip(sigmoid(logit) · conversion[last_platform[:, r]]
+             · (1 − negative_block·negative[:, r]), 0, 1)
+
+    evaluated by numpy over ``rows`` (float32 where the population arrays are float32).
+    """
+    price = cfg.price if price is None else price
+    rows = np.asarray(rows, dtype=np.int64)
+    (c0, c_need, c_trust, c_proof, c_price, ratio, coupon_term), (t_logit,) = _typed(
+        _logit_types,
+        (pop.need.dtype, pop.source_trust.dtype, atmosphere.dtype, pop.susceptibility.dtype,
+         pop.price_sensitivity.dtype),
+        (beh.c0, beh.c_need, beh.c_trust, beh.c_proof, beh.c_price,
+         price / beh.reference_price, beh.c_coupon * coupon))
+    e = np.empty(len(rows), dtype=t_logit)
+    _negative_logit(rows, r, pop.need, pop.source_trust, atmosphere, pop.susceptibility,
+                    pop.price_sensitivity, c0, c_need, c_trust, c_proof, c_price, ratio,
+                    coupon_term, e)
+    np.exp(e, out=e)  # numpy's exponential, as in sigmoid(logit) = 1 / (1 + exp(−logit))
+    (block, one), (t_out,) = _typed(_damping_types,
+                                    (pop.negative.dtype, np.result_type(t_logit, conversion)),
+                                    (beh.negative_block, 1.0))
+    out = np.empty(len(rows), dtype=t_out)
+    _purchase_hazard(rows, r, e, t_logit.type(1.0), conversion, pop.last_platform,
+                     pop.negative, block, one, out)
+    return out
+
+
+def repurchase_probability(
+    pop: Population, rows: np.ndarray, r: int, beh: BehaviourSection, member_multiplier: float,
+    discount: float = 0.0,
+) -> np.ndarray:
+    """Daily repurchase hazard of customers ``rows`` of retailer ``r`` (0–1).
+
+    ``discount`` is list price − today's price, yuan (> 0 during a price cut): customers stock
+    up, × exp(deal_response · price_sensitivity · discount / reference_price). Equal to
+    ``clip(repurchase_hazard · mult · (1 − negative_block · negative[:, r]), 0, 1)`` with
+    ``mult = np.where(member[:, r], member_multiplier, 1.0)`` (× the stock-up factor).
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    stock_up = None
+    if discount:
+        stock_up = np.exp(beh.deal_response * pop.price_sensitivity[rows]
+                          * discount / beh.reference_price)
+    (multiplier, one_mult, hazard), (t_hazard,) = _typed(
+        _repurchase_types, (None if stock_up is None else stock_up.dtype,),
+        (member_multiplier, 1.0, beh.repurchase_hazard))
+    (block, one), (t_out,) = _typed(_damping_types, (pop.negative.dtype, t_hazard),
+                                    (beh.negative_block, 1.0))
+    out = np.empty(len(rows), dtype=t_out)
+    _repurchase_hazard(rows, r, pop.member, pop.negative, multiplier, one_mult, stock_up,
+                       hazard, block, one, out)
+    return out
+
+
+# ------------------------------------------------------------------ daily draws
+@njit(cache=True)
+def _count_open(stage, stage_words, add):
+    """Consumers with some stage ≥ INTERESTED (``add = threshold_add(INTERESTED)``; with one
+    retailer eight consumers are tested per word of ``stage_words``)."""
+    n, n_ret = stage.shape
+    count = 0
+    first = 0
+    if n_ret == 1:
+        for word in stage_words:
+            count += count_high_bits((word + add) & HIGH)
+        first = 8 * len(stage_words)
+    for i in range(first, n):
+        for r in range(n_ret):
+            if stage[i, r] >= INTERESTED:
+                count += 1
+                break
+    return count
+
+
+@njit(cache=True)
+def _open_sessions(stage, stage_words, add, u, activity):
+    """Consumers open to purchase (some stage ≥ INTERESTED), the j-th of them (ascending) kept
+    if ``u[j] < activity`` of it."""
+    n, n_ret = stage.shape
+    out = np.empty(len(u), dtype=np.int64)
+    k = j = 0
+    first = 0
+    if n_ret == 1:
+        for w in range(len(stage_words)):
+            hit = (stage_words[w] + add) & HIGH
+            while hit:
+                i = 8 * w + np.int64(trailing_zeros(hit) >> _B3)
+                out[k] = i
+                k += u[j] < activity[i]  # branch-free: the loads need not wait for it
+                j += 1
+                hit &= hit - _U1
+        first = 8 * len(stage_words)
+    for i in range(first, n):
+        for r in range(n_ret):
+            if stage[i, r] >= INTERESTED:
+                if u[j] < activity[i]:
+                    out[k] = i
+                    k += 1
+                j += 1
+                break
+    return out[:k]
+
+
+def purchase_sessions(pop: Population, rng: np.random.Generator) -> np.ndarray:
+    """Consumers with a session today among those open to purchase (interested in, or
+    customers of, some retailer; a session of anyone else could not lead to an order).
+
+    One draw per open consumer, ascending: equal to ``open_rows[rng.random(len(open_rows)) <
+    pop.activity[open_rows]]`` with ``open_rows = np.flatnonzero((pop.stage >= INTERESTED)
+    .any(axis=1))``, without building either array (two compiled scans of the stage codes).
+    """
+    stage_words = byte_words(pop.stage)[0]
+    add = threshold_add(INTERESTED)
+    u = rng.random(_count_open(pop.stage, stage_words, add))
+    return _open_sessions(pop.stage, stage_words, add, u, pop.activity)
+
+
+def decide_purchases(
+    pop: Population, retailers: list[RetailerSection], beh: BehaviourSection,
+    atmosphere: np.ndarray, coupons: list[bool], conversion: np.ndarray,
+    rng: np.random.Generator, prices: list[float] | None = None,
+) -> list[Purchases]:
+    """Draw today's orders for every retailer, at most one order per consumer.
+
+    One retailer: an independent trial per candidate with its hazard. Several: one category
+    purchase occasion per consumer (probability max_r h_r) assigned to retailer r with
+    probability h_r / Σ h (:func:`category_choice`). ``prices`` are today's prices per
+    retailer, yuan (default: the list prices).
+
+    Random numbers: one session draw per consumer open to purchase (ascending rows), then one
+    draw per candidate (retailer by retailer: first-order candidates, then repeat candidates)
+    with one retailer, or the draws of :func:`category_choice` with several.
+    """
+    session_rows = purchase_sessions(pop, rng)
+    cands = [_candidates(pop, session_rows, r, cfg, beh, atmosphere, coupons[r], conversion,
+                         cfg.price if prices is None else float(prices[r]))
+             for r, cfg in enumerate(retailers)]
+    if len(cands) == 1:  # one trial per candidate
+        first_rows, p_first, repeat_rows, p_rep = cands[0]
+        u = rng.random(len(first_rows) + len(repeat_rows))
+        rows, first = _bernoulli_pick(first_rows, p_first, repeat_rows, p_rep, u)
+        return [Purchases(0, rows, first, np.full(len(rows), coupons[0]))]
+    if not cands:
+        return []
+    rows = np.concatenate([x for first_rows, _, repeat_rows, _ in cands
+                           for x in (first_rows, repeat_rows)])
+    p = np.concatenate([x for _, p_first, _, p_rep in cands for x in (p_first, p_rep)])
+    first = np.concatenate([np.arange(len(c[0]) + len(c[2])) < len(c[0]) for c in cands])
+    ret = np.concatenate([np.full(len(c[0]) + len(c[2]), r) for r, c in enumerate(cands)])
+    keep = category_choice(rows, p, rng)
+    rows, first, ret = rows[keep], first[keep], ret[keep]
+    return [Purchases(r, rows[ret == r], first[ret == r], np.full(int((ret == r).sum()), coupons[r]))
+            for r in range(len(cands))]
+
+
+def _candidates(pop: Population, session_rows: np.ndarray, r: int, cfg: RetailerSection,
+                beh: BehaviourSection, atmosphere: np.ndarray, coupon: bool,
+                conversion: np.ndarray, price: float) -> tuple[np.ndarray, ...]:
+    """(first-order candidates of retailer r among ``session_rows``, their hazards, repeat
+    candidates, their hazards) at today's ``price``."""
+    first_rows, repeat_rows = _split_candidates(session_rows, pop.stage, pop.churned, r)
+    p_first = first_purchase_probability(pop, first_rows, r, cfg, beh, atmosphere, coupon,
+                                         conversion, price)
+    p_rep = repurchase_probability(pop, repeat_rows, r, beh, cfg.community.repurchase_multiplier,
+                                   max(0.0, cfg.price - price))
+    return first_rows, p_first, repeat_rows, p_rep
+
+
+def category_choice(rows: np.ndarray, p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Indices of the candidates that become orders: one purchase occasion per consumer.
+
+    ``rows[k]`` is a consumer and ``p[k]`` (0–1) its hazard with one retailer; a consumer may
+    appear several times. Each consumer buys with probability max p over its entries, from the
+    entry chosen with probability p / Σ p. Vectorised over consumers.
+    """
+    if len(rows) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(rows, kind="stable")
+    r_sorted, p_sorted = rows[order], p[order]
+    starts = np.flatnonzero(np.r_[True, r_sorted[1:] != r_sorted[:-1]])
+    counts = np.diff(np.r_[starts, len(r_sorted)])
+    buy = rng.random(len(starts)) < np.maximum.reduceat(p_sorted, starts)
+    cum = np.cumsum(p_sorted)
+    within = cum - np.repeat(cum[starts] - p_sorted[starts], counts)
+    target = np.repeat(rng.random(len(starts)) * np.add.reduceat(p_sorted, starts), counts)
+    last = np.zeros(len(r_sorted), dtype=bool)
+    last[starts + counts - 1] = True
+    passed = np.flatnonzero((within > target) | last)
+    group = np.repeat(np.arange(len(starts)), counts)[passed]
+    _, first = np.unique(group, return_index=True)  # first passing entry of every consumer
+    chosen = passed[first]
+    return np.sort(order[chosen[buy]])
+
+
+@njit(cache=True)
+def _record_orders(rows, r, orders, stage):
+    """``orders[rows, r] += 1`` (numpy's buffered semantics: a repeated row counts once), then
+    ``stage[rows, r] = LOYAL if orders ≥ 2 else CUSTOMER``."""
+    counts = np.empty(len(rows), dtype=orders.dtype)
+    for k in range(len(rows)):
+        counts[k] = orders[rows[k], r] + 1
+    for k in range(len(rows)):
+        orders[rows[k], r] = counts[k]
+    for k in range(len(rows)):
+        stage[rows[k], r] = LOYAL if orders[rows[k], r] >= 2 else CUSTOMER
+
+
+def record_orders(pop: Population, purchases: Purchases) -> None:
+    """Book orders on the consumers: order counts and funnel stage (customer, loyal)."""
+    rows = np.asarray(purchases.buyers, dtype=np.int64)
+    _record_orders(rows, purchases.retailer, pop.orders, pop.stage)
+
+
+@njit(inline="always")
+def _count_code(code, counter):
+    """One more in ``counter[code]``, none for code −1 (no channel)."""
+    if code >= len(counter):
+        raise ValueError("channel code outside the channel counter")
+    if code >= 0:
+        counter[code] += 1
+
+
+@njit(cache=True)
+def _tally_orders(rows, r, last_platform, first_touch, last_touch, last_click, by_platform,
+                  by_first_touch, by_last_touch, by_last_click):
+    """One count per row in each counter (see :func:`tally_orders`)."""
+    for i in rows:
+        platform = last_platform[i, r]
+        if platform < 0 or platform >= len(by_platform):
+            raise ValueError("last_platform outside the platform counter")
+        by_platform[platform] += 1
+        _count_code(first_touch[i, r], by_first_touch)
+        _count_code(last_touch[i, r], by_last_touch)
+        _count_code(last_click[i, r], by_last_click)
+
+
+def tally_orders(pop: Population, purchases: Purchases, by_platform: np.ndarray,
+                 by_first_touch: np.ndarray, by_last_touch: np.ndarray,
+                 by_last_click: np.ndarray) -> None:
+    """Add the buyers' orders to the attribution counters of their retailer r (int64, in
+    place): per platform of the last touch, and per channel of the first touch, the last touch
+    and the last engagement (buyers without one, code −1, are not counted). Equal to
+    ``counter += np.bincount(code[code >= 0], minlength=len(counter))`` for each.
+
+    Raises:
+        ValueError: a platform or channel code outside its counter.
+    """
+    rows = np.asarray(purchases.buyers, dtype=np.int64)
+    _tally_orders(rows, purchases.retailer, pop.last_platform, pop.first_touch, pop.last_touch,
+                  pop.last_click, by_platform, by_first_touch, by_last_touch, by_last_click)
+
+
+@njit(cache=True)
+def _apply_churn(entries, n_cols, member, churned, u, hazard, member_hazard):
+    """Set ``churned`` for the active flat entries whose draw ``u`` is below their hazard
+    (``member_hazard`` for community members)."""
+    for k in range(len(entries)):
+        i = entries[k] // n_cols
+        r = entries[k] - i * n_cols
+        if u[k] < (member_hazard if member[i, r] else hazard):
+            churned[i, r] = True
+
+
+def churn(pop: Population, beh: BehaviourSection, rng: np.random.Generator) -> None:
+    """Customers stop buying with ``churn_hazard`` a day (members churn at half the rate).
+
+    One draw per active (customer, retailer) entry in row-major order, none for the rest.
+    """
+    active = entries_at_least(pop.stage, CUSTOMER, unless=pop.churned)  # flat, ascending
+    u = rng.random(len(active))
+    _apply_churn(active, pop.stage.shape[1], pop.member, pop.churned, u,
+                 float(beh.churn_hazard), float(beh.churn_hazard * 0.5))

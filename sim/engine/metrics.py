@@ -1,0 +1,318 @@
+"""KPI definitions (one place, DESIGN.md §7) and the DataCollector reporters.
+
+Every KPI is cumulative from day 1 unless its name says otherwise. Ratios whose denominator is
+zero are reported as 0 (never NaN) so that tables and invariants stay well defined.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numba import njit
+
+_B7 = np.uint64(7)
+
+from sim.kernels.bytescan import HIGH, byte_total, byte_words, count_set_bytes
+from sim.world.population import AWARE, INTERESTED, STAGES, Population
+
+if TYPE_CHECKING:
+    from sim.engine.model import SocialCommerceModel
+
+KPI_DEFINITIONS: dict[str, str] = {
+    "reach": "consumers exposed at least once (unique, cumulative)",
+    "exposures": "total delivered exposures",
+    "engagements": "exposures that led to engagement",
+    "engagement_rate": "engagements / exposures",
+    "engaged": "consumers interested in (engaged with) at least one retailer",
+    "aware": "consumers at or past the aware stage for some retailer",
+    "interested": "consumers at or past the interested stage",
+    "buyers": "consumers with at least one order",
+    "orders": "orders placed",
+    "gmv": "Σ price × units, yuan",
+    "spend": "booked spend over all channels, yuan",
+    "roas": "GMV / spend",
+    "roi": "(profit − spend) / spend",
+    "cac": "spend / buyers",
+    "repurchase_rate": "buyers with ≥ 2 orders / buyers",
+    "ugc_share": "consumer posts (UGC and negative) / all posts",
+    "negative_sentiment": "negative exposures / all exposures over the last 7 days (0–1)",
+    "platform_dependence": "largest platform's share of orders (0–1)",
+    "platform_hhi": "Herfindahl index of orders over platforms (0–1)",
+    "members": "community members over all retailers",
+    "referred_members": "community members who joined through a member's referral",
+    "fission": "referred members per member who joined otherwise (fission coefficient, F28)",
+    "cost_per_member": "community spend / members, yuan",
+    "engagement_rate_targeted": "engagement rate of exposures to consumers in the circles the "
+    "campaigns targeted (creators' home circles and target circles)",
+    "profit": "gross profit Σ (price − unit cost) over orders, yuan",
+    "reach_creators": "consumers reached by at least one creator post (any tier; unique)",
+    "breakout": "buyers outside the circles the campaigns targeted / buyers",
+    "daily_engagements": "engagements today",
+    "daily_orders": "orders today",
+    "daily_exposures": "exposures today",
+}
+"""Core KPIs. Per-stage counts (``stage_<name>``), per-channel spend (``spend_<channel>``),
+per-platform orders and organic creator exposures delivered today (``orders_<platform>``,
+``organic_<platform>``), unique reach per channel (``reach_<channel>``: consumers who got at
+least one exposure credited to that channel) and per-retailer orders, GMV, market share and
+price (``<retailer>_orders``, ``<retailer>_gmv``, ``<retailer>_share``, ``<retailer>_price``)
+are added per scenario."""
+
+
+def ratio(num: float, den: float) -> float:
+    return float(num) / float(den) if den else 0.0
+
+
+class MetricsBook:
+    """Cumulative counters the model updates during a step, and the KPI snapshot."""
+
+    def __init__(self, channels: list[str], n_platforms: int, n_retailers: int,
+                 n_circles: int = 1) -> None:
+        self.exposures = 0
+        self.engagements = 0
+        self.orders = 0
+        self.daily_exposures = 0
+        self.daily_engagements = 0
+        self.daily_orders = 0
+        self.gmv = np.zeros(n_retailers)
+        self.profit = np.zeros(n_retailers)  # Σ (price − unit cost), yuan
+        self.exposures_by_circle = np.zeros(n_circles, dtype=np.int64)
+        self.engagements_by_circle = np.zeros(n_circles, dtype=np.int64)
+        self.orders_by_retailer = np.zeros(n_retailers, dtype=np.int64)
+        self.orders_by_platform = np.zeros(n_platforms, dtype=np.int64)
+        self.first_touch_orders = np.zeros((n_retailers, len(channels)), dtype=np.int64)
+        self.last_touch_orders = np.zeros((n_retailers, len(channels)), dtype=np.int64)
+        self.exposures_by_channel = np.zeros(len(channels), dtype=np.int64)
+        # consumers reached at least once per channel, then by any creator tier (the last
+        # entry); counted by the response pass as reach flags flip
+        self.reach_counts = np.zeros(len(channels) + 1, dtype=np.int64)
+        self.neg_window: deque[tuple[int, int]] = deque(maxlen=7)
+        self._neg_today = 0
+
+    def start_day(self) -> None:
+        self.daily_exposures = self.daily_engagements = self.daily_orders = 0
+        self._neg_today = 0
+
+    def count_exposures(self, total: int, negative: int, channel: np.ndarray, n_channels: int) -> None:
+        self.exposures += total
+        self.daily_exposures += total
+        self._neg_today += negative
+        self.exposures_by_channel += np.bincount(channel, minlength=n_channels)[:n_channels]
+
+    def count_engagements(self, k: int) -> None:
+        self.engagements += k
+        self.daily_engagements += k
+
+    def end_day(self) -> None:
+        self.neg_window.append((self._neg_today, self.daily_exposures))
+
+    @property
+    def negative_sentiment(self) -> float:
+        neg = sum(n for n, _ in self.neg_window)
+        tot = sum(t for _, t in self.neg_window)
+        return ratio(neg, tot)
+
+
+# layout of the array returned by consumer_counts
+_STAGE, _BUYERS, _REPEAT, _BREAKOUT, _MEMBERS, _REFERRED, _REACH = 0, 5, 6, 7, 8, 9, 10
+_N_COUNTS = 11
+
+
+@njit(cache=True)
+def _stage_at_least(stage, stage_words):
+    """Consumers whose furthest stage is ≥ 1, 2, 3, 4 (an int64[5], entry 0 unused)."""
+    n, n_ret = stage.shape
+    ge = np.zeros(5, dtype=np.int64)
+    first = 0
+    if n_ret == 1:  # eight consumers per word: byte v ≥ k sets bit 7 of v + 128 − k
+        add1, add2 = np.uint64(127 * 0x0101010101010101), np.uint64(126 * 0x0101010101010101)
+        add3, add4 = np.uint64(125 * 0x0101010101010101), np.uint64(124 * 0x0101010101010101)
+        w = 0
+        while w < len(stage_words):  # bytewise sums of ≤ 255 words cannot carry
+            chunk = min(len(stage_words), w + 255)
+            c1 = c2 = c3 = c4 = np.uint64(0)
+            for v in range(w, chunk):
+                x = stage_words[v]
+                c1 += ((x + add1) & HIGH) >> _B7
+                c2 += ((x + add2) & HIGH) >> _B7
+                c3 += ((x + add3) & HIGH) >> _B7
+                c4 += ((x + add4) & HIGH) >> _B7
+            ge[1] += byte_total(c1)
+            ge[2] += byte_total(c2)
+            ge[3] += byte_total(c3)
+            ge[4] += byte_total(c4)
+            w = chunk
+        first = 8 * len(stage_words)
+    for i in range(first, n):
+        s = stage[i, 0]
+        for r in range(1, n_ret):
+            s = max(s, stage[i, r])
+        for k in range(1, 5):
+            ge[k] += s >= k
+    return ge
+
+
+@njit(cache=True)
+def _buyer_counts(orders, order_words, circle, targeted):
+    """[buyers, repeat buyers, buyers outside the ``targeted`` circles] (int64[3]); orders
+    summed over retailers. With one retailer, ``order_words`` (uint64 view of pairs of int32
+    orders) skips 16 consumers without orders at a time (buyers are rare)."""
+    n, n_ret = orders.shape
+    buyers = repeat = breakout = 0
+    if n_ret == 1:
+        col = orders.reshape(n)
+        w = 0
+        while w + 8 <= len(order_words):
+            any_order = np.uint64(0)
+            for v in range(w, w + 8):
+                any_order |= order_words[v]
+            if any_order:
+                for i in range(2 * w, 2 * w + 16):
+                    if col[i] > 0:
+                        buyers += 1
+                        repeat += col[i] >= 2
+                        breakout += not targeted[circle[i]]
+            w += 8
+        for i in range(2 * w, n):  # the last few consumers
+            if col[i] > 0:
+                buyers += 1
+                repeat += col[i] >= 2
+                breakout += not targeted[circle[i]]
+    else:
+        for i in range(n):
+            o = np.int64(0)
+            for r in range(n_ret):
+                o += orders[i, r]
+            if o > 0:
+                buyers += 1
+                repeat += o >= 2
+                breakout += not targeted[circle[i]]
+    return np.array([buyers, repeat, breakout], dtype=np.int64)
+
+
+@njit(cache=True)
+def _consumer_counts(stage, stage_words, orders, order_words, circle, targeted, member,
+                     referred, exposed):
+    """One pass over each consumer array; see :func:`consumer_counts` for the layout."""
+    n = stage.shape[0]
+    out = np.zeros(_N_COUNTS, dtype=np.int64)
+    ge = _stage_at_least(stage, stage_words)
+    out[_STAGE] = n - ge[1]
+    for k in range(1, 4):
+        out[_STAGE + k] = ge[k] - ge[k + 1]
+    out[_STAGE + 4] = ge[4]
+    out[_BUYERS:_BREAKOUT + 1] = _buyer_counts(orders, order_words, circle, targeted)
+    out[_MEMBERS] = count_set_bytes(member, 0, len(member))
+    out[_REFERRED] = count_set_bytes(referred, 0, len(referred))
+    out[_REACH] = count_set_bytes(exposed, 0, len(exposed))
+    return out
+
+
+def _bytes(a: np.ndarray) -> np.ndarray:
+    """Every byte of a contiguous array of 1-byte items, in memory order (a uint8 view)."""
+    return a.reshape(-1, order="A").view(np.uint8)
+
+
+def consumer_counts(pop: Population, targeted: np.ndarray) -> np.ndarray:
+    """The consumer counts behind the KPIs, in one compiled pass (int64 array):
+
+    ``[0:5]`` consumers per furthest stage over all retailers (``np.bincount(
+    pop.overall_stage(), minlength=5)``; stage codes are 0–4), then buyers (orders summed over
+    retailers > 0), repeat buyers (≥ 2), breakout buyers (buyers whose circle is not
+    ``targeted``, a bool per circle), community memberships (``np.count_nonzero(pop.member)``,
+    consumer × retailer entries), referred memberships (likewise) and reach
+    (``np.count_nonzero(pop.ever_exposed)``).
+    """
+    stage_words = byte_words(pop.stage)[0]
+    orders = pop.orders.reshape(-1)
+    order_words = orders[: len(orders) - len(orders) % 2].view(np.uint64)
+    return _consumer_counts(pop.stage, stage_words, pop.orders, order_words, pop.circle,
+                            targeted, _bytes(pop.member), _bytes(pop.referred),
+                            _bytes(pop.ever_exposed))
+
+
+def compute_kpis(model: "SocialCommerceModel") -> dict[str, float]:
+    """The KPI snapshot of the model at the end of the current step."""
+    pop, book = model.population, model.metrics
+    targeted = model.targeted_circle_mask()
+    counts = consumer_counts(pop, targeted).tolist()  # one compiled pass over the consumers
+    stage_counts = counts[_STAGE:_STAGE + len(STAGES)]
+    buyers, repeat, breakout_buyers = counts[_BUYERS:_BREAKOUT + 1]
+    members, referred = counts[_MEMBERS], counts[_REFERRED]
+    spend_by_channel = model.spend_by_channel()
+    spend = float(sum(spend_by_channel.values()))
+    gmv = float(book.gmv.sum())
+    margin_gmv = float(book.profit.sum())
+    consumer_posts = model.consumer_post_count
+    platform_orders = book.orders_by_platform
+    total_orders = int(platform_orders.sum())
+    shares = platform_orders / total_orders if total_orders else np.zeros_like(platform_orders, float)
+    kpis: dict[str, float] = {
+        "reach": float(counts[_REACH]),
+        "exposures": float(book.exposures),
+        "engagements": float(book.engagements),
+        "engagement_rate": ratio(book.engagements, book.exposures),
+        "engaged": float(sum(stage_counts[INTERESTED:])),
+        "aware": float(sum(stage_counts[AWARE:])),
+        "interested": float(sum(stage_counts[INTERESTED:])),
+        "buyers": float(buyers),
+        "orders": float(book.orders),
+        "gmv": gmv,
+        "spend": spend,
+        "roas": ratio(gmv, spend),
+        "roi": ratio(margin_gmv - spend, spend),
+        "cac": ratio(spend, buyers),
+        "repurchase_rate": ratio(repeat, buyers),
+        "ugc_share": ratio(consumer_posts, len(model.posts)),
+        "negative_sentiment": book.negative_sentiment,
+        "platform_dependence": float(shares.max()) if total_orders else 0.0,
+        "platform_hhi": float((shares**2).sum()) if total_orders else 0.0,
+        "members": float(members),
+        "referred_members": float(referred),
+        "fission": ratio(referred, members - referred),
+        "cost_per_member": ratio(spend_by_channel.get("community", 0.0), members),
+        "engagement_rate_targeted": ratio(book.engagements_by_circle[targeted].sum(),
+                                          book.exposures_by_circle[targeted].sum()),
+        "profit": margin_gmv,
+        "breakout": ratio(breakout_buyers, buyers),
+        "daily_engagements": float(book.daily_engagements),
+        "daily_orders": float(book.daily_orders),
+        "daily_exposures": float(book.daily_exposures),
+    }
+    for i, name in enumerate(STAGES):
+        kpis[f"stage_{name}"] = float(stage_counts[i])
+    for ch, v in spend_by_channel.items():
+        kpis[f"spend_{ch}"] = float(v)
+    platform_counts = platform_orders.tolist()
+    for p in model.platforms:
+        kpis[f"orders_{p.name}"] = float(platform_counts[p.index])
+        kpis[f"organic_{p.name}"] = float(p.delivered_organic)
+    reach_counts = book.reach_counts.tolist()
+    for ch, count in zip(model.channels, reach_counts):
+        kpis[f"reach_{ch}"] = float(count)
+    kpis["reach_creators"] = float(reach_counts[-1])
+    if len(model.retailers) > 1:
+        total = book.orders_by_retailer.sum()
+        for ret in model.retailers:
+            kpis[f"{ret.name}_orders"] = float(book.orders_by_retailer[ret.index])
+            kpis[f"{ret.name}_gmv"] = float(book.gmv[ret.index])
+            kpis[f"{ret.name}_share"] = ratio(book.orders_by_retailer[ret.index], total)
+            kpis[f"{ret.name}_price"] = float(ret.price)
+    return kpis
+
+
+def read_kpi(model: "SocialCommerceModel", key: str) -> float:
+    """Reporter body: one KPI from the step's snapshot ``model.kpis``."""
+    return model.kpis[key]
+
+
+def model_reporters(names: list[str]) -> dict[str, Any]:
+    """DataCollector model reporters (picklable partials) reading the step's KPI snapshot."""
+    return {name: partial(read_kpi, key=name) for name in names}
+
+
+__all__ = ["KPI_DEFINITIONS", "MetricsBook", "compute_kpis", "consumer_counts",
+           "model_reporters", "ratio"]

@@ -1,0 +1,156 @@
+"""Running scenarios: one run, replications with common random numbers, summary statistics.
+
+Replication ``i`` of a scenario runs with seed ``run.seed + i``. Every scenario compared under
+the same base seed therefore sees the same worlds (graph, population, creators) and the same
+random streams: differences between scenarios are not drowned by noise (common random numbers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.config.scenario import Scenario
+
+
+@dataclass
+class RunResult:
+    """Outputs of one run.
+
+    ``summary``: final KPIs; ``timeseries``: one row per step (0..days) with a ``step`` column
+    and one column per KPI; ``attribution``: per channel spend, first- and last-touch orders.
+    """
+
+    seed: int
+    summary: dict[str, float]
+    timeseries: pd.DataFrame | None = None
+    attribution: pd.DataFrame | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def attribution_table(model) -> pd.DataFrame:
+    """Per channel: spend, exposures, first-touch and last-touch orders and GMV (yuan), summed
+    over retailers (an order's GMV is its retailer's price)."""
+    book = model.metrics
+    spend = model.spend_by_channel()
+    price = np.array([r.cfg.price for r in model.retailers], dtype=float)
+    if len(price) != book.first_touch_orders.shape[0]:  # reference modes: no retailers
+        price = np.zeros(book.first_touch_orders.shape[0])
+    return pd.DataFrame({
+        "channel": model.channels,
+        "spend": [spend.get(ch, 0.0) for ch in model.channels],
+        "exposures": book.exposures_by_channel,
+        "first_touch_orders": book.first_touch_orders.sum(axis=0),
+        "last_touch_orders": book.last_touch_orders.sum(axis=0),
+        "first_touch_gmv": price @ book.first_touch_orders,
+        "last_touch_gmv": price @ book.last_touch_orders,
+    })
+
+
+def run_single(
+    scenario: Scenario, seed: int | None = None, *, keep_timeseries: bool = True, graph=None,
+) -> RunResult:
+    """Build the model, run ``run.days`` steps and collect its outputs."""
+    from sim.engine.model import SocialCommerceModel
+
+    seed = int(scenario.run.seed if seed is None else seed)
+    model = SocialCommerceModel(scenario, seed=seed, graph=graph)
+    while model.running:
+        model.step()
+    ts = None
+    if keep_timeseries:
+        ts = model.datacollector.get_model_vars_dataframe()
+        ts.index.name = "step"
+        ts = ts.reset_index()
+    return RunResult(seed=seed, summary=dict(model.kpis), timeseries=ts,
+                     attribution=attribution_table(model))
+
+
+def replication_seeds(scenario: Scenario, reps: int | None = None, seed: int | None = None) -> list[int]:
+    """Seeds of the replications: base seed + i (plain Python ints)."""
+    base = scenario.run.seed if seed is None else seed
+    n = scenario.run.replications if reps is None else reps
+    return [int(base) + i for i in range(n)]
+
+
+def _run_job(args: tuple[Scenario, int, bool]) -> RunResult:
+    scenario, seed, keep = args
+    return run_single(scenario, seed, keep_timeseries=keep)
+
+
+def replicate(
+    scenario: Scenario, reps: int | None = None, seed: int | None = None, *, workers: int = 1,
+    keep_timeseries: bool = True, on_done: Callable[[RunResult], None] | None = None,
+) -> list[RunResult]:
+    """Run the replications of a scenario, serially or on ``workers`` local processes.
+
+    Results come back in seed order whatever the number of workers (identical to serial).
+    ``on_done`` is called as each run finishes (for progress bars).
+    """
+    seeds = replication_seeds(scenario, reps, seed)
+    jobs = [(scenario, s, keep_timeseries) for s in seeds]
+    return run_jobs(_run_job, jobs, workers=workers, on_done=on_done)
+
+
+def run_jobs(fn: Callable[[Any], RunResult], jobs: list[Any], *, workers: int = 1,
+             on_done: Callable[[RunResult], None] | None = None) -> list[RunResult]:
+    """Run ``fn`` over ``jobs`` in order (serial) or on a process pool; results in job order."""
+    if workers <= 1 or len(jobs) <= 1:
+        out = []
+        for job in jobs:
+            res = fn(job)
+            if on_done:
+                on_done(res)
+            out.append(res)
+        return out
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from sim.execution.executors import process_context
+
+    results: list[RunResult | None] = [None] * len(jobs)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
+        futures = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
+        for fut in as_completed(futures):
+            res = fut.result()
+            results[futures[fut]] = res
+            if on_done:
+                on_done(res)
+    return [r for r in results if r is not None]
+
+
+def mean_interval(values: Iterable[float], level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and a Student-t confidence interval (level 0–1); the interval is the mean for n=1."""
+    x = np.asarray(list(values), dtype=float)
+    m = float(x.mean())
+    if len(x) < 2 or float(x.std(ddof=1)) == 0.0:
+        return m, m, m
+    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
+    return m, m - half, m + half
+
+
+def summarize(results: list[RunResult], kpis: Iterable[str] | None = None) -> pd.DataFrame:
+    """Per KPI: mean, 95 % interval (lo, hi), sd and n over replications."""
+    names = list(kpis) if kpis is not None else list(results[0].summary)
+    rows = []
+    for k in names:
+        vals = [r.summary[k] for r in results]
+        m, lo, hi = mean_interval(vals)
+        rows.append({"kpi": k, "mean": m, "lo": lo, "hi": hi,
+                     "sd": float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0, "n": len(vals)})
+    return pd.DataFrame(rows)
+
+
+def timeseries_frame(results: list[RunResult]) -> pd.DataFrame:
+    """All replications' time series stacked, with a ``replication`` column first."""
+    frames = []
+    for i, r in enumerate(results):
+        if r.timeseries is None:
+            continue
+        ts = r.timeseries.copy()
+        ts.insert(0, "replication", i)
+        frames.append(ts)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -1,0 +1,249 @@
+"""Incrementally maintained daily state: social proof (atmosphere) and circle saturation.
+
+Both are functions of a boolean consumer × retailer mask that changes for a few rows a day
+(consumers who engaged or became aware yesterday). Recomputing them from scratch costs a sparse
+product over every tie (atmosphere) and a pass over every consumer (saturation) each day;
+here only the entries whose mask changed since the last update are visited, so a day costs
+O(changed entries × their degree) plus one compiled scan of the N·R byte codes (eight at a
+time, no N-sized temporaries). The values are exactly those of the full recomputation
+(:func:`sim.engine.diffusion.atmosphere` and the per-circle mean).
+
+The mask is given as codes and a threshold (``stage`` and ``INTERESTED``: the mask is
+``stage >= INTERESTED``) so that it is never built as an array; a boolean mask is the special
+case of threshold 1.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from collections.abc import Callable, Hashable
+
+import numpy as np
+from numba import njit
+from numba.cpython.unsafe.numbers import trailing_zeros
+
+from sim.kernels.csr import guide_table, searchsorted_right
+from sim.kernels.bytescan import HIGH, byte_words, threshold_add
+
+if TYPE_CHECKING:  # a graph is any object with CSR ``indptr``/``indices`` (duck-typed)
+    from sim.world.graph import SocialGraph
+
+_U1 = np.uint64(1)
+_B3 = np.uint64(3)
+_B7 = np.uint64(7)
+_BLOCK = 16  # words tested together (128 entries): days change few entries
+
+
+@njit(cache=True)
+def _flip_changed(v_words, v_tail, add, threshold, m_words, m_tail):
+    """Entries where ``code >= threshold`` differs from the 0/1 mask byte, and flip those bytes.
+
+    ``v_words``/``v_tail`` and ``m_words``/``m_tail`` are the :func:`sim.kernels.bytescan.byte_words`
+    views of the codes (0–127) and of the mask; ``add`` is ``threshold_add(threshold)``.
+    Returns (flat entry indices, ascending int64; +1 where the mask became set, −1 where it
+    was cleared, int8)."""
+    n_words = len(v_words)
+    # room for every entry (untouched pages cost nothing; no bounds checks in the loop)
+    entries = np.empty(8 * n_words + len(v_tail), dtype=np.int64)
+    delta = np.empty(len(entries), dtype=np.int8)
+    k = 0
+    for start in range(0, n_words, _BLOCK):
+        stop = min(start + _BLOCK, n_words)
+        any_diff = np.uint64(0)
+        for w in range(start, stop):  # branch-free (vectorised) test of the whole block
+            any_diff |= (v_words[w] + add) ^ (m_words[w] << _B7)
+        if any_diff & HIGH == 0:
+            continue
+        for w in range(start, stop):
+            now = (v_words[w] + add) & HIGH
+            diff = now ^ (m_words[w] << _B7)
+            if diff == 0:
+                continue
+            m_words[w] ^= diff >> _B7
+            while diff:
+                bit = trailing_zeros(diff)
+                entries[k] = 8 * w + np.int64(bit >> _B3)
+                delta[k] = 1 if (now >> bit) & _U1 else -1
+                k += 1
+                diff &= diff - _U1
+    for j in range(len(m_tail)):  # the last size % 8 entries, one byte each
+        set_now = v_tail[j] >= threshold
+        if set_now != (m_tail[j] != 0):
+            m_tail[j] = 1 if set_now else 0
+            entries[k] = 8 * n_words + j
+            delta[k] = 1 if set_now else -1
+            k += 1
+    return entries[:k].copy(), delta[:k].copy()
+
+
+class _MaskChanges:
+    """A tracked N×R boolean mask and the entries where a new mask ``values >= threshold``
+    differs from it (flipping them), for the trackers below.
+
+    ``values``: N×R bool mask (threshold 1) or byte codes in 0–127 (threshold in 0–128); any
+    other array is thresholded into a bool mask first. The word views of the last ``values``
+    (the same ``stage`` array every day) are kept between calls.
+    """
+
+    def __init__(self, shape: tuple[int, int]) -> None:
+        self.mask = np.zeros(shape, dtype=bool)
+        self._mask_views = byte_words(self.mask)
+        self._last: tuple | None = None  # (values, threshold, their views)
+
+    def __getstate__(self) -> dict:
+        return {"mask": self.mask}  # views do not survive copying: rebuilt from the arrays
+
+    def __setstate__(self, state: dict) -> None:
+        self.mask = state["mask"]
+        self._mask_views = byte_words(self.mask)
+        self._last = None
+
+    def flip(self, values: np.ndarray, threshold: int) -> tuple[np.ndarray, np.ndarray]:
+        """(flat entries that changed, ascending; +1 set / −1 cleared, int8)."""
+        if values.shape != self.mask.shape:
+            raise ValueError(f"mask shape {values.shape} differs from the tracked "
+                             f"{self.mask.shape}")
+        last = self._last
+        if last is not None and last[0] is values and last[1] == threshold:
+            views = last[2]
+        elif values.itemsize == 1 and values.flags.c_contiguous:
+            views = (*byte_words(values), threshold_add(threshold), threshold)
+            self._last = (values, threshold, views)
+        else:  # a snapshot, not cached
+            mask = np.ascontiguousarray(values >= threshold)
+            views = (*byte_words(mask), threshold_add(1), 1)
+        return _flip_changed(*views, *self._mask_views)
+
+
+@njit(cache=True)
+def _add_to_ties(entries, delta, n_cols, indptr, indices, counts):
+    """Add ``delta`` of each changed (row, column) entry to the counts (N×R int32) of the
+    row's ties."""
+    for e in range(len(entries)):
+        row = entries[e] // n_cols
+        col = entries[e] - row * n_cols
+        d = delta[e]
+        for p in range(indptr[row], indptr[row + 1]):
+            counts[indices[p], col] += d
+
+
+@njit(cache=True, error_model="numpy")
+def _divide_by_degree(counts, degree, share):
+    """``share[:] = counts / degree[:, None]`` (N×R int32 counts, N int32 degree ≥ 1, N×R
+    float64 share): one sequential pass, vectorised when R = 1."""
+    n, n_cols = counts.shape
+    if n_cols == 1:
+        c, s = counts.reshape(n), share.reshape(n)  # views (both C-contiguous)
+        for j in range(n):
+            s[j] = c[j] / degree[j]
+    else:
+        for j in range(n):
+            for col in range(n_cols):
+                share[j, col] = counts[j, col] / degree[j]
+
+
+@njit(cache=True)
+def _add_to_circles(entries, delta, n_cols, circle, sums):
+    """Add ``delta`` of each changed (row, column) entry to its circle's sum (C×R int64)."""
+    for e in range(len(entries)):
+        row = entries[e] // n_cols
+        col = entries[e] - row * n_cols
+        sums[circle[row], col] += delta[e]
+
+
+class NeighbourShare:
+    """Share of each consumer's ties whose mask is set (N×R float64, 0–1), kept up to date.
+
+    ``update(mask)`` returns the same values as ``adjacency @ mask / max(degree, 1)``.
+    """
+
+    def __init__(self, graph: SocialGraph, n_retailers: int) -> None:
+        self.graph = graph
+        n = graph.n
+        self.counts = np.zeros((n, n_retailers), dtype=np.int32)  # ties with the mask set
+        self._changes = _MaskChanges((n, n_retailers))
+        self.degree = np.maximum(graph.degree, 1).astype(np.int32)  # ties, ≥ 1
+        self.share = np.zeros((n, n_retailers), dtype=np.float64)
+
+    def update(self, values: np.ndarray, threshold: int = 1) -> np.ndarray:
+        """Bring the counts to the mask ``values >= threshold`` and return the N×R share.
+
+        ``values``: N×R bool mask (threshold 1) or byte codes in 0–127 (e.g. ``stage``, with
+        ``threshold`` in 0–128). The share is the tracker's own array, refreshed in place by
+        the next update (copy it to keep a day's values).
+        """
+        entries, delta = self._changes.flip(values, threshold)
+        if len(entries):
+            # random increments touch few bytes each; the share is then refreshed in one
+            # sequential pass (cheaper than refreshing it tie by tie at random)
+            _add_to_ties(entries, delta, self.counts.shape[1], self.graph.indptr,
+                         self.graph.indices, self.counts)
+            _divide_by_degree(self.counts, self.degree, self.share)
+        return self.share
+
+
+class CircleShare:
+    """Share of each circle's consumers whose mask is set (C×R float64, 0–1), kept up to date."""
+
+    def __init__(self, circle: np.ndarray, circles: int, n_retailers: int) -> None:
+        self.circle = circle
+        self.sizes = np.maximum(np.bincount(circle, minlength=circles), 1)[:, None]
+        self.sums = np.zeros((circles, n_retailers), dtype=np.int64)
+        self._changes = _MaskChanges((len(circle), n_retailers))
+
+    def update(self, values: np.ndarray, threshold: int = 1) -> np.ndarray:
+        """Bring the sums to the mask ``values >= threshold`` (as in
+        :meth:`NeighbourShare.update`) and return the C×R share (a new array)."""
+        entries, delta = self._changes.flip(values, threshold)
+        if len(entries):
+            _add_to_circles(entries, delta, self.sums.shape[1], self.circle, self.sums)
+        return self.sums / self.sizes
+
+
+class AttentionSampler:
+    """Draws consumers from a fixed pool with probability ∝ attention to a platform × activity.
+
+    Both weights are fixed for a run, so the cumulative weights of each pool are computed once
+    (the first time a pool is asked for) and every later draw costs O(count · log pool).
+    Draws are identical to :func:`sim.world.platforms.sample_by_attention` on the same pool.
+    """
+
+    def __init__(self, attention: np.ndarray, activity: np.ndarray) -> None:
+        self.attention = attention
+        self.activity = activity
+        self._cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._tables: dict[int, tuple[np.ndarray, float]] = {}  # id(cum) -> guide table
+
+    def pool(self, key: Hashable, platform: int,
+             members: Callable[[], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(pool, cumulative weights) on ``platform`` of the consumers ``members()`` returns,
+        cached under ``key`` (e.g. a circle id, or ``"everyone"``)."""
+        hit = self._cache.get((key, platform))
+        if hit is None:
+            members = members()
+            w = self.attention[members, platform] * self.activity[members]
+            hit = (members, np.cumsum(w, dtype=np.float64))
+            self._cache[(key, platform)] = hit
+        return hit
+
+    def draw(self, pool: np.ndarray, cum: np.ndarray, count: int,
+             rng: np.random.Generator) -> np.ndarray:
+        """``count`` draws with replacement from ``pool`` given its cumulative weights (a pair
+        returned by :meth:`pool`)."""
+        if count <= 0 or len(pool) == 0:
+            return np.empty(0, dtype=np.int64)
+        if cum[-1] <= 0:
+            return pool[rng.integers(0, len(pool), size=count)].astype(np.int64)
+        targets = rng.random(count) * cum[-1]
+        if count >= 1000:  # O(1) guided searches; a guide table is built once per pool
+            table = self._tables.get(id(cum))
+            if table is None:
+                table = self._tables[id(cum)] = guide_table(cum)
+            picks = searchsorted_right(cum, targets, table)
+        else:
+            picks = np.searchsorted(cum, targets, side="right")
+        return pool[np.minimum(picks, len(pool) - 1)].astype(np.int64)
+
+
+__all__ = ["AttentionSampler", "CircleShare", "NeighbourShare"]

@@ -1,0 +1,330 @@
+"""Parameter sweeps: a sweep file -> a design -> many runs -> Parquet chunks, resumable.
+
+::
+
+    run_sweep("scenarios/sweeps/example_sweep.toml", "out/sw", workers=None, scheduler=None)
+    query("out/sw", 'SELECT "behaviour.s0", avg(gmv) FROM runs GROUP BY 1')
+
+Runs are numbered ``run_id = point * replications + replication``; a run's seed comes from
+(sweep seed, run_id) only (:func:`sim.sweeps.tasks.run_seed`), so results do not depend on the
+backend, the chunking or on resuming. Sweep files: :mod:`sim.sweeps.spec`; output layout:
+:mod:`sim.sweeps.store`; backends: :mod:`sim.execution.executors`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import tomllib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sim.execution.executors import auto_chunk_size, chunked, make_executor
+from sim.sweeps.spec import (
+    OVERRIDE_ERRORS,
+    Design,
+    Parameter,
+    Sweep,
+    SweepError,
+    generate_design,
+    load_sweep,
+    run_specs,
+    validate_sweep,
+)
+from sim.sweeps.store import (
+    RUNS_DIR,
+    chunk_ids,
+    clean_partial,
+    done_run_ids,
+    query,
+    read_manifest,
+    write_chunk,
+    write_manifest,
+)
+from sim.sweeps.tasks import ChunkTask, RunFn, engine_run, run_chunk
+
+__all__ = [
+    "Design",
+    "Parameter",
+    "Sweep",
+    "SweepError",
+    "SweepResult",
+    "generate_design",
+    "iter_runs",
+    "load_sweep",
+    "query",
+    "run_specs",
+    "run_sweep",
+    "sweep_status",
+    "validate_sweep",
+]
+
+MANIFEST_FORMAT = "socsim-sweep/1"
+
+
+# --------------------------------------------------------------------------- execution
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What :func:`run_sweep` did."""
+
+    out_dir: Path
+    total_runs: int
+    already_done: int
+    ran: int
+    chunks: int
+    seconds: float
+    backend: str
+
+
+def _jsonable(obj: Any) -> Any:
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    return obj
+
+
+def _load_base(sweep: Sweep, run_fn: RunFn | None, base_loader: Callable[[Path], Any] | None) -> Any:
+    """Load the base scenario in the driving process and apply ``set``."""
+    path = sweep.base_path
+    src = sweep.source or "sweep"
+    if not path.is_file():
+        raise SweepError(f"{src}: base: scenario file {path} not found (resolved relative to the sweep file)")
+    fixed = sweep.fixed_overrides
+    if base_loader is None and run_fn is not None:  # custom run function: the raw TOML dict
+        base = tomllib.loads(path.read_text())
+        for key, value in fixed.items():
+            node = base
+            *parents, last = key.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[last] = value
+        return base
+    if base_loader is not None:
+        base = base_loader(path)
+    else:
+        from sim.config.scenario import load_scenario
+
+        base = load_scenario(path)
+    if fixed:
+        try:
+            base = base.with_overrides(fixed)
+        except OVERRIDE_ERRORS as exc:
+            raise SweepError(f"{src}: set: rejected by the scenario: {exc}") from None
+    validate_sweep(sweep, base)
+    return base
+
+
+def _validate_points(sweep: Sweep, base: Any, points: list[list[Any]]) -> None:
+    """Apply every design point to the scenario before running (joint constraints)."""
+    for i, pt in enumerate(points):
+        params = dict(zip(sweep.names, pt, strict=True))
+        try:
+            base.with_overrides(params)
+        except OVERRIDE_ERRORS as exc:
+            src = sweep.source or "sweep"
+            raise SweepError(f"{src}: design point {i} {params} rejected by the scenario: {exc}") from None
+
+
+def _manifest(sweep: Sweep, base: Any, design: Design) -> dict[str, Any]:
+    return {
+        "format": MANIFEST_FORMAT,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "sweep_file": str(sweep.source) if sweep.source else None,
+        "sweep": sweep.model_dump(mode="json"),
+        "base": {"path": str(sweep.base_path), "scenario": _jsonable(base)},
+        "design": sweep.design,
+        "parameters": [p.model_dump(mode="json") | {"type": p.arrow_type} for p in sweep.parameters],
+        "problem": design.problem,
+        "samples": design.samples.tolist(),
+        "points": design.points,
+        "total_points": design.n_points,
+        "replications": sweep.replications,
+        "total_runs": design.n_points * sweep.replications,
+        "seed": sweep.seed,
+        "kpis": sweep.kpis,
+        "timeseries": sweep.timeseries,
+        "run_id": "point * replications + replication",
+        "run_seed": "SeedSequence([seed, run_id]).generate_state(1, uint64)[0] >> 1",
+    }
+
+
+def _check_same(old: dict[str, Any], new: dict[str, Any], out: Path) -> None:
+    def norm(v: Any) -> Any:
+        return json.loads(json.dumps(v, default=str))
+
+    diffs = []
+    if norm(new["sweep"]) != old.get("sweep"):
+        diffs.append("the sweep definition")
+    if norm(new["base"]["scenario"]) != old.get("base", {}).get("scenario"):
+        diffs.append("the base scenario")
+    if diffs:
+        raise SweepError(
+            f"{out}: cannot resume: {' and '.join(diffs)} differ from the manifest written when this "
+            "sweep started; restore the original files or start a new output directory"
+        )
+
+
+def _prepare_out(out: Path, resume: bool) -> bool:
+    """Returns True if there is a sweep to resume in ``out``."""
+    entries = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
+    if not entries:
+        return False
+    if not resume:
+        raise SweepError(
+            f"output directory {out} is not empty ({', '.join(entries[:4])}{', ...' if len(entries) > 4 else ''}); "
+            "resume it (resume=True / --resume) or choose an empty directory"
+        )
+    if "manifest.json" not in entries:
+        raise SweepError(f"cannot resume: {out} is not empty but has no manifest.json (not a sweep output directory)")
+    return True
+
+
+def _progress(enabled: bool, total: int, done: int, label: str) -> Any:
+    from contextlib import nullcontext
+
+    if not enabled:
+        return nullcontext(None)
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.1f} runs/s" if speed else "-- runs/s", style="progress.data.speed")
+
+    prog = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs"),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+    prog.add_task(label, total=total, completed=done)
+    return prog
+
+
+def run_sweep(
+    sweep: str | Path | Sweep,
+    out_dir: str | Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    *,
+    chunk_size: int | None = None,
+    run_fn: RunFn | None = None,
+    base_loader: Callable[[Path], Any] | None = None,
+) -> SweepResult:
+    """Run (or resume) a sweep, writing ``out_dir/manifest.json`` and one Parquet file per chunk.
+
+    Args:
+        sweep: sweep file path or a :class:`Sweep`.
+        out_dir: output directory; must be empty/missing unless ``resume``.
+        workers, scheduler: backend, see :func:`sim.execution.executors.make_executor`.
+        resume: continue a sweep in ``out_dir``: only run_ids missing from ``runs/`` are run.
+        progress: show a rich progress bar (stderr).
+        chunk_size: runs per task (default: ~8 tasks per worker, at most 64 runs).
+        run_fn: picklable top-level ``f(base, params, seed, keep_timeseries)``; default runs the
+            engine (``Scenario.with_overrides`` + ``sim.execution.runner.run_single``). With a custom
+            ``run_fn`` the base file is passed as a raw TOML dict unless ``base_loader`` is given.
+        base_loader: ``f(path) -> base`` to load the base scenario in the driving process.
+    """
+    sw = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
+    out = Path(out_dir)
+    resuming = _prepare_out(out, resume)
+    base = _load_base(sw, run_fn, base_loader)
+    design = generate_design(sw)
+    if run_fn is None or base_loader is not None:
+        _validate_points(sw, base, design.points)
+    manifest = _manifest(sw, base, design)
+    if resuming:
+        old = read_manifest(out)
+        _check_same(old, manifest, out)
+        points = old["points"]
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / RUNS_DIR).mkdir(exist_ok=True)
+        write_manifest(out, manifest)
+        points = design.points
+
+    clean_partial(out)
+    specs = run_specs(sw.names, points, sw.replications, sw.seed)
+    done = done_run_ids(out)
+    _check_done(done, len(specs), out)
+    done_set = set(done)
+    todo = [s for s in specs if s.run_id not in done_set]
+    param_types = {p.name: p.arrow_type for p in sw.parameters}
+    kpis = tuple(sw.kpis) if sw.kpis else None
+    fn = run_fn or engine_run
+    t0 = time.perf_counter()
+    n_chunks = 0
+    backend = "none"
+    if todo:
+        with make_executor(workers, scheduler) as ex:
+            backend = ex.describe()
+            size = chunk_size or auto_chunk_size(len(todo), ex.workers)
+            first = max(chunk_ids(out / RUNS_DIR), default=-1) + 1
+            tasks = [
+                ChunkTask(first + i, base, runs, fn, kpis, sw.timeseries)
+                for i, runs in enumerate(chunked(todo, size))
+            ]
+            label = f"sweep {sw.name or out.name} [{backend}]"
+            with _progress(progress, len(specs), len(done_set), label) as prog:
+                for res in ex.map_chunks(run_chunk, tasks):
+                    write_chunk(out, res.chunk_id, res.rows, param_types, res.timeseries)
+                    n_chunks += 1
+                    if prog is not None:
+                        prog.advance(prog.task_ids[0], len(res.rows))
+    return SweepResult(out, len(specs), len(done_set), len(todo), n_chunks, time.perf_counter() - t0, backend)
+
+
+def _check_done(done: list[int], total: int, out: Path) -> None:
+    dups = sorted(k for k, c in Counter(done).items() if c > 1)
+    if dups:
+        raise SweepError(f"{out}: run_ids {dups[:10]} appear in more than one chunk file; the output is corrupt")
+    bad = sorted(r for r in done if not 0 <= r < total)
+    if bad:
+        raise SweepError(f"{out}: run_ids {bad[:10]} are outside this sweep's 0..{total - 1}")
+
+
+def sweep_status(out_dir: str | Path) -> dict[str, Any]:
+    """Progress of a sweep directory: total runs, done, missing run_ids, duplicated run_ids."""
+    out = Path(out_dir)
+    manifest = read_manifest(out)
+    done = done_run_ids(out)
+    counts = Counter(done)
+    total = int(manifest["total_runs"])
+    missing = sorted(set(range(total)) - set(counts))
+    return {
+        "total_runs": total,
+        "done": len(counts),
+        "missing": missing,
+        "duplicates": sorted(k for k, c in counts.items() if c > 1),
+        "complete": not missing,
+    }
+
+
+def iter_runs(out_dir: str | Path) -> Iterator[Any]:
+    """Yield each runs chunk as a pandas DataFrame (for streaming very large sweeps)."""
+    import pyarrow.parquet as pq
+
+    for _, p in sorted(chunk_ids(Path(out_dir) / RUNS_DIR).items()):
+        yield pq.read_table(p).to_pandas()

@@ -1,0 +1,125 @@
+"""Vectorised consumer state: one row per consumer, one column per retailer where needed.
+
+Funnel stages (per consumer and retailer, ``stage[i, r]``):
+
+====  ============  ==============================================
+code  name          meaning
+====  ============  ==============================================
+0     unaware       never exposed to the retailer's content
+1     aware         exposed at least once
+2     interested    engaged (liked, commented, shared) at least once
+3     customer      bought once
+4     loyal         bought two or more times
+====  ============  ==============================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.config.scenario import PopulationSection
+
+STAGES = ("unaware", "aware", "interested", "customer", "loyal")
+UNAWARE, AWARE, INTERESTED, CUSTOMER, LOYAL = range(5)
+NO_CHANNEL = -1
+
+
+def _beta(rng: np.random.Generator, mean: float, conc: float, n: int) -> np.ndarray:
+    """Beta draws with the given mean (0–1) and concentration a + b; degenerate means allowed."""
+    if mean <= 0.0 or mean >= 1.0:
+        return np.full(n, mean, dtype=np.float32)
+    return rng.beta(mean * conc, (1.0 - mean) * conc, size=n).astype(np.float32)
+
+
+def zipf_shares(count: int, exponent: float) -> np.ndarray:
+    """Shares ∝ 1 / rank^exponent for ``count`` ranks."""
+    w = 1.0 / np.arange(1, count + 1) ** exponent
+    return w / w.sum()
+
+
+@dataclass
+class Population:
+    """Structure of arrays for N consumers and R retailers. Units are in the field comments."""
+
+    segment: np.ndarray  # int8 segment code; names in segment_names
+    segment_names: list[str]
+    circle: np.ndarray  # int32 primary interest circle 0..C-1
+    need: np.ndarray  # float32 category need 0–1
+    susceptibility: np.ndarray  # float32 0–1, scales social proof
+    activity: np.ndarray  # float32 probability of a session per day
+    attention: np.ndarray  # float32 N×P, shares of attention per platform (rows sum to 1)
+    price_sensitivity: np.ndarray  # float32 0–1
+    n_retailers: int
+    stage: np.ndarray = field(init=False)  # int8 N×R funnel stage
+    orders: np.ndarray = field(init=False)  # int32 N×R orders placed
+    member: np.ndarray = field(init=False)  # bool N×R community member
+    negative: np.ndarray = field(init=False)  # bool N×R holds a negative opinion
+    churned: np.ndarray = field(init=False)  # bool N×R stopped buying
+    source_trust: np.ndarray = field(init=False)  # float32 N×R cred×trust of last engagement
+    last_platform: np.ndarray = field(init=False)  # int8 N×R platform of last touch
+    first_touch: np.ndarray = field(init=False)  # int8 N×R channel code, -1 none
+    last_touch: np.ndarray = field(init=False)  # int8 N×R channel code, -1 none
+    last_click: np.ndarray = field(init=False)  # int8 N×R channel of the last engagement, -1 none
+    fatigue: np.ndarray = field(init=False)  # float32 recent similar exposures (decays daily)
+    exposures: np.ndarray = field(init=False)  # int32 exposures received
+    brand_exposures: np.ndarray = field(init=False)  # int32 N×R exposures to each retailer
+    referred: np.ndarray = field(init=False)  # bool N×R joined the community through a referral
+    ever_exposed: np.ndarray = field(init=False)  # bool reached at least once
+
+    def __post_init__(self) -> None:
+        n, r = len(self.circle), self.n_retailers
+        self.stage = np.zeros((n, r), dtype=np.int8)
+        self.orders = np.zeros((n, r), dtype=np.int32)
+        self.member = np.zeros((n, r), dtype=bool)
+        self.negative = np.zeros((n, r), dtype=bool)
+        self.churned = np.zeros((n, r), dtype=bool)
+        self.source_trust = np.zeros((n, r), dtype=np.float32)
+        self.last_platform = np.zeros((n, r), dtype=np.int8)
+        self.first_touch = np.full((n, r), NO_CHANNEL, dtype=np.int8)
+        self.last_touch = np.full((n, r), NO_CHANNEL, dtype=np.int8)
+        self.last_click = np.full((n, r), NO_CHANNEL, dtype=np.int8)
+        self.fatigue = np.zeros(n, dtype=np.float32)
+        self.exposures = np.zeros(n, dtype=np.int32)
+        self.brand_exposures = np.zeros((n, r), dtype=np.int32)
+        self.referred = np.zeros((n, r), dtype=bool)
+        self.ever_exposed = np.zeros(n, dtype=bool)
+
+    @property
+    def n(self) -> int:
+        return len(self.circle)
+
+    def circle_sizes(self, circles: int) -> np.ndarray:
+        return np.bincount(self.circle, minlength=circles)
+
+    def overall_stage(self) -> np.ndarray:
+        """Each consumer's furthest stage over all retailers (int8, length N)."""
+        return self.stage[:, 0] if self.stage.shape[1] == 1 else self.stage.max(axis=1)
+
+    def nbytes(self) -> int:
+        return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
+
+
+def build_population(
+    cfg: PopulationSection, n: int, n_platforms: int, platform_weights: np.ndarray,
+    n_retailers: int, rng: np.random.Generator,
+) -> Population:
+    """Draw N consumers' attributes from the scenario's population section."""
+    names = list(cfg.segments)
+    seg_p = np.array([cfg.segments[s] for s in names], dtype=float)
+    segment = rng.choice(len(names), size=n, p=seg_p / seg_p.sum()).astype(np.int8)
+    circle = rng.choice(cfg.circles, size=n, p=zipf_shares(cfg.circles, cfg.circle_zipf))
+    alpha = cfg.platform_concentration * platform_weights / platform_weights.sum() * n_platforms
+    attention = rng.dirichlet(alpha, size=n).astype(np.float32)
+    return Population(
+        segment=segment,
+        segment_names=names,
+        circle=circle.astype(np.int32),
+        need=_beta(rng, cfg.need_mean, cfg.concentration, n),
+        susceptibility=_beta(rng, cfg.susceptibility_mean, cfg.concentration, n),
+        activity=_beta(rng, cfg.activity_mean, cfg.concentration, n),
+        attention=attention,
+        price_sensitivity=_beta(rng, cfg.price_sensitivity_mean, cfg.concentration, n),
+        n_retailers=n_retailers,
+    )
