@@ -20,7 +20,7 @@ from sim.viz.workshop import (
     Levers, WorkshopModel, WorkshopSettings, campaign_scenarios, koc_tier, lever_overrides,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 JPEG_MAGIC = b"\xff\xd8\xff"
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = str(ROOT / "scenarios" / "baseline.toml")
 SMALL = ["--set", "run.consumers=1000", "--set", "run.days=15"]
 runner = CliRunner()

@@ -29,7 +29,7 @@ from sim.config.scenario import (
     load_scenario,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def same(a: np.ndarray, b: np.ndarray) -> bool:

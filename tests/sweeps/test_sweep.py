@@ -29,7 +29,7 @@ from sim.sweeps.driver import (
 from sim.sweeps.store import chunk_ids
 from sim.sweeps.tasks import run_seed
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TOY = sweep_toys.toy_run
 
 

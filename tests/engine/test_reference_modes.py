@@ -22,7 +22,7 @@ from scipy.optimize import brentq
 from sim.execution.runner import run_single
 from sim.config.scenario import load_scenario
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def bass_closed(t: np.ndarray, p: float, q: float) -> np.ndarray:

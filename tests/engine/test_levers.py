@@ -20,7 +20,7 @@ from sim.engine.funnel import category_choice
 from sim.execution.runner import run_single
 from sim.config.scenario import ScenarioError, load_scenario
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SEEDS = (1, 2, 3)
 
 

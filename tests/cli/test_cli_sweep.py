@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.sweeps.driver import query, sweep_status
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = (ROOT / "scenarios" / "baseline.toml").as_posix()
 runner = CliRunner()
 
