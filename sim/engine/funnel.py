@@ -1,4 +1,4 @@
-"""Purchase, repurchase, churn and community membership (DESIGN.md §5, steps 4–5).
+"""Purchase and repurchase hazards and the daily purchase draw (DESIGN.md §5, step 5).
 
 First purchase, per interested consumer with a session today:
 
@@ -26,7 +26,7 @@ import numpy as np
 from numba import njit
 from numba.cpython.unsafe.numbers import trailing_zeros
 
-from sim.kernels.bytescan import HIGH, byte_words, count_high_bits, entries_at_least, threshold_add
+from sim.kernels.bytescan import HIGH, byte_words, count_high_bits, threshold_add
 from sim.world.population import CUSTOMER, INTERESTED, LOYAL, Population
 from sim.config.scenario import BehaviourSection, RetailerSection
 
@@ -454,25 +454,3 @@ def tally_orders(pop: Population, purchases: Purchases, by_platform: np.ndarray,
     rows = np.asarray(purchases.buyers, dtype=np.int64)
     _tally_orders(rows, purchases.retailer, pop.last_platform, pop.first_touch, pop.last_touch,
                   pop.last_click, by_platform, by_first_touch, by_last_touch, by_last_click)
-
-
-@njit(cache=True)
-def _apply_churn(entries, n_cols, member, churned, u, hazard, member_hazard):
-    """Set ``churned`` for the active flat entries whose draw ``u`` is below their hazard
-    (``member_hazard`` for community members)."""
-    for k in range(len(entries)):
-        i = entries[k] // n_cols
-        r = entries[k] - i * n_cols
-        if u[k] < (member_hazard if member[i, r] else hazard):
-            churned[i, r] = True
-
-
-def churn(pop: Population, beh: BehaviourSection, rng: np.random.Generator) -> None:
-    """Customers stop buying with ``churn_hazard`` a day (members churn at half the rate).
-
-    One draw per active (customer, retailer) entry in row-major order, none for the rest.
-    """
-    active = entries_at_least(pop.stage, CUSTOMER, unless=pop.churned)  # flat, ascending
-    u = rng.random(len(active))
-    _apply_churn(active, pop.stage.shape[1], pop.member, pop.churned, u,
-                 float(beh.churn_hazard), float(beh.churn_hazard * 0.5))
