@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.engine import churn as churn_mod
 from sim.engine import funnel
 from sim.engine.diffusion import atmosphere
 from sim.world.graph import circle_graph
@@ -159,9 +160,9 @@ def test_consumer_counts_equal_numpy_passes(n, n_ret):
 
 def reference_compute_kpis(model) -> dict[str, float]:
     """compute_kpis as it was written with numpy passes (the definitions are unchanged)."""
-    from sim.engine.metrics import ratio
+    from sim.engine.metrics import ratio, targeted_circle_mask
 
-    pop, book = model.population, model.metrics
+    pop, book, ledger = model.population, model.metrics, model.ledger
     overall = pop.overall_stage()
     stage_counts = np.bincount(overall, minlength=len(STAGES))
     orders_each = pop.orders[:, 0] if pop.orders.shape[1] == 1 else pop.orders.sum(axis=1)
@@ -172,12 +173,12 @@ def reference_compute_kpis(model) -> dict[str, float]:
     referred = np.count_nonzero(pop.referred)
     spend_by_channel = model.spend_by_channel()
     spend = float(sum(spend_by_channel.values()))
-    gmv = float(book.gmv.sum())
-    margin_gmv = float(book.profit.sum())
-    platform_orders = book.orders_by_platform
+    gmv = float(ledger.gmv.sum())
+    margin_gmv = float(ledger.profit.sum())
+    platform_orders = ledger.orders_by_platform
     total_orders = int(platform_orders.sum())
     shares = platform_orders / total_orders if total_orders else np.zeros_like(platform_orders, float)
-    targeted = model.targeted_circle_mask()
+    targeted = targeted_circle_mask(model.ctx)
     breakout_buyers = np.count_nonzero(~targeted[pop.circle[buyers_mask]])
     kpis = {
         "reach": float(np.count_nonzero(pop.ever_exposed)),
@@ -188,14 +189,14 @@ def reference_compute_kpis(model) -> dict[str, float]:
         "aware": float(stage_counts[AWARE:].sum()),
         "interested": float(stage_counts[INTERESTED:].sum()),
         "buyers": float(buyers),
-        "orders": float(book.orders),
+        "orders": float(ledger.orders),
         "gmv": gmv,
         "spend": spend,
         "roas": ratio(gmv, spend),
         "roi": ratio(margin_gmv - spend, spend),
         "cac": ratio(spend, buyers),
         "repurchase_rate": ratio(repeat, buyers),
-        "ugc_share": ratio(model.consumer_post_count, len(model.posts)),
+        "ugc_share": ratio(book.consumer_posts, len(model.posts)),
         "negative_sentiment": book.negative_sentiment,
         "platform_dependence": float(shares.max()) if total_orders else 0.0,
         "platform_hhi": float((shares**2).sum()) if total_orders else 0.0,
@@ -208,7 +209,7 @@ def reference_compute_kpis(model) -> dict[str, float]:
         "profit": margin_gmv,
         "breakout": ratio(breakout_buyers, buyers),
         "daily_engagements": float(book.daily_engagements),
-        "daily_orders": float(book.daily_orders),
+        "daily_orders": float(ledger.daily_orders),
         "daily_exposures": float(book.daily_exposures),
     }
     for i, name in enumerate(STAGES):
@@ -218,18 +219,18 @@ def reference_compute_kpis(model) -> dict[str, float]:
     for p in model.platforms:
         kpis[f"orders_{p.name}"] = float(platform_orders[p.index])
         kpis[f"organic_{p.name}"] = float(p.delivered_organic)
-    reached_by = getattr(model, "reached_by", None)
+    reached_by = book.reached_by
     if reached_by is not None:
         counts = [np.count_nonzero(reached_by[:, c]) for c in range(reached_by.shape[1])]
         for ch, count in zip(model.channels, counts):
             kpis[f"reach_{ch}"] = float(count)
-        kpis["reach_creators"] = float(np.count_nonzero(model.reached_by_creator))
+        kpis["reach_creators"] = float(np.count_nonzero(book.reached_by_creator))
     if len(model.retailers) > 1:
-        total = book.orders_by_retailer.sum()
+        total = ledger.orders_by_retailer.sum()
         for ret in model.retailers:
-            kpis[f"{ret.name}_orders"] = float(book.orders_by_retailer[ret.index])
-            kpis[f"{ret.name}_gmv"] = float(book.gmv[ret.index])
-            kpis[f"{ret.name}_share"] = ratio(book.orders_by_retailer[ret.index], total)
+            kpis[f"{ret.name}_orders"] = float(ledger.orders_by_retailer[ret.index])
+            kpis[f"{ret.name}_gmv"] = float(ledger.gmv[ret.index])
+            kpis[f"{ret.name}_share"] = ratio(ledger.orders_by_retailer[ret.index], total)
             kpis[f"{ret.name}_price"] = float(ret.price)
     return kpis
 
@@ -241,7 +242,7 @@ def test_compute_kpis_equals_numpy_definitions_every_day(path):
     model = SocialCommerceModel(scn, seed=4)
     while model.running:
         model.step()
-        got, expected = compute_kpis(model), reference_compute_kpis(model)
+        got, expected = compute_kpis(model.ctx), reference_compute_kpis(model)
         assert list(got) == list(expected)
         assert got == expected
 
@@ -425,7 +426,7 @@ def test_churn_equals_numpy_and_uses_the_same_random_numbers(n, n_ret):
     beh = BehaviourSection(churn_hazard=0.3)
     a, b = np.random.default_rng(9), np.random.default_rng(9)
     for _ in range(3):
-        funnel.churn(pop, beh, a)
+        churn_mod.churn(pop, beh, a)
         reference_churn(ref, beh, b)
         assert same(pop.churned, ref.churned)
     assert a.random() == b.random()
@@ -440,7 +441,7 @@ def test_model_days_equal_with_reference_bookkeeping(monkeypatch):
     while fast.running:
         fast.step()
     monkeypatch.setattr(funnel, "decide_purchases", reference_decide_purchases)
-    monkeypatch.setattr(funnel, "churn", reference_churn)
+    monkeypatch.setattr(churn_mod, "churn", reference_churn)
     ref = SocialCommerceModel(scn, seed=11)
     while ref.running:
         ref.step()
