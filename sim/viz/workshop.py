@@ -246,9 +246,7 @@ class WorkshopModel(SocialCommerceModel):
     def _rebuild_graph(self) -> None:
         """(Re)build the ties from the world's fixed graph seed and the current config."""
         rng = np.random.default_rng(self.graph_seed)
-        self.graph = build_graph(self.config.graph, self.population.circle, rng)
-        self.adjacency = self.graph.adjacency() if self.graph is not None else None
-        self.degree = self.graph.degree if self.graph is not None else None
+        self.use_graph(build_graph(self.config.graph, self.population.circle, rng))
 
     def set_levers(self, levers: Levers) -> list[str]:
         """Apply new lever positions from the next day on; returns what changed (text).
