@@ -293,6 +293,9 @@ class RetailerSection(_Section):
         "line; when the line cannot pay, buyers post at the ordinary ugc_prob"
     )
     coupon_value: NonNegative = Field(10.0, description="yuan discount per coupon redemption")
+    reallocation_days: int = Field(
+        7, ge=1, le=365, description="adaptive policy: days between budget reviews (a week)"
+    )
     reallocation_share: Share = Field(
         0.2, description="adaptive policy: share of every other judged line moved each week to "
         "the channel with the best last-click orders per yuan (with the reserve)"

@@ -156,7 +156,7 @@ def circle_graph(
         b_lo = np.where(inside, starts[c], 0)
         b_hi = np.where(inside, starts[c + 1], n)
         b = _weighted_pick(cum, b_lo, b_hi, rng)  # partner ∝ w, inside the circle or anywhere
-        strong = rng.random(count) < np.where(inside, cfg.strong_share, cfg.strong_share / 3)
+        strong = rng.random(count) < np.where(inside, cfg.strong_share, cfg.strong_share / cfg.strong_outside_divisor)
         return order[a], order[b], strong
 
     u, v, strong = draw(m)

@@ -162,7 +162,8 @@ class Retailer(mesa.Agent):
         if not self.in_campaign(day):
             self.community_open = False
             return
-        if self.cfg.policy == "adaptive" and day > self.cfg.start_day and (day - self.cfg.start_day) % 7 == 0:
+        if (self.cfg.policy == "adaptive" and day > self.cfg.start_day
+                and (day - self.cfg.start_day) % self.cfg.reallocation_days == 0):
             self._reallocate(day)
         for tier, all_creators in ctx.creators_by_tier.items():
             if tier in self.lines and all_creators:
