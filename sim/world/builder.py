@@ -21,10 +21,10 @@ name, order, ``count``, ``followers_share`` and ``circle_focus``. Nothing else: 
 behaviour coefficients, retailers, shocks, other platform and tier keys, ``run.days`` and
 ``reference`` can change between runs that share a world.
 
-Reuse (:func:`cached_world`): worlds live in a least-recently-used cache of
-``SOCSIM_WORLD_CACHE`` entries per process (default 4; 0 switches reuse off), and a world of
-more than ``SOCSIM_WORLD_CACHE_CONSUMERS`` consumers (default 2,000,000) is not kept. The
-arrays a world holds are read-only, so a run cannot change the next run's world by accident;
+Reuse (:func:`cached_world`): worlds live in a least-recently-used cache of at most
+``SOCSIM_WORLD_CACHE`` worlds per process (default 4; 0 switches reuse off) holding at most
+``SOCSIM_WORLD_CACHE_MB`` megabytes of arrays together (default 1024; a larger world is used
+but not kept). The arrays a world holds are read-only, so a run cannot change the next run's world by accident;
 each run gets fresh dynamic arrays (:meth:`World.population`).
 """
 
@@ -215,11 +215,12 @@ def world_key(config: Scenario, seed: int) -> tuple:
 class WorldCache:
     """A least-recently-used cache of worlds (see the module docstring for its bounds)."""
 
-    def __init__(self, size: int | None = None, max_consumers: int | None = None) -> None:
+    def __init__(self, size: int | None = None, max_mb: float | None = None) -> None:
         self.size = int(os.environ.get("SOCSIM_WORLD_CACHE", 4)) if size is None else size
-        self.max_consumers = (int(os.environ.get("SOCSIM_WORLD_CACHE_CONSUMERS", 2_000_000))
-                              if max_consumers is None else max_consumers)
+        mb = float(os.environ.get("SOCSIM_WORLD_CACHE_MB", 1024)) if max_mb is None else max_mb
+        self.max_bytes = int(mb * 2**20)
         self._worlds: OrderedDict[tuple, World] = OrderedDict()
+        self._bytes: dict[tuple, int] = {}
         self.builds = 0  # worlds built through this cache (for tests and benchmarks)
 
     def get(self, config: Scenario, seed: int) -> World:
@@ -234,14 +235,21 @@ class WorldCache:
             return world
         world = build_world(config, seed)
         self.builds += 1
-        if world.n <= self.max_consumers:
-            self._worlds[key] = world
-            while len(self._worlds) > self.size:
-                self._worlds.popitem(last=False)
+        size = world.nbytes()
+        if size <= self.max_bytes:
+            self._worlds[key], self._bytes[key] = world, size
+            while len(self._worlds) > self.size or self.nbytes() > self.max_bytes:
+                old, _ = self._worlds.popitem(last=False)
+                del self._bytes[old]
         return world
+
+    def nbytes(self) -> int:
+        """Bytes of arrays held by the cached worlds."""
+        return sum(self._bytes.values())
 
     def clear(self) -> None:
         self._worlds.clear()
+        self._bytes.clear()
 
     def __len__(self) -> int:
         return len(self._worlds)

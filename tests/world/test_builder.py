@@ -105,9 +105,13 @@ def test_cache_is_bounded_and_least_recently_used():
     assert cache.get(scn, 1) is w1
     cache.get(scn, 2)
     assert cache.builds == 4
-    small = WorldCache(size=2, max_consumers=100)
-    small.get(scn, 1)
+    small = WorldCache(size=2, max_mb=0.01)
+    assert small.get(scn, 1).nbytes() > 0.01 * 2**20
     assert len(small) == 0  # too big to keep
+    two = WorldCache(size=4, max_mb=2.5 * cache.get(scn, 1).nbytes() / 2**20)
+    for seed in (1, 2, 3):
+        two.get(scn, seed)
+    assert len(two) == 2 and two.nbytes() <= two.max_bytes  # bounded by memory
 
 
 def test_an_edge_list_is_read_once_for_many_replications(tmp_path, monkeypatch):
