@@ -1,4 +1,4 @@
-"""Purchase and repurchase hazards and the daily purchase draw (DESIGN.md §5, step 5).
+"""Purchase and repurchase hazards and the daily purchase draw (docs/model.md, step 5).
 
 First purchase, per interested consumer with a session today:
 
