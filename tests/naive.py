@@ -82,3 +82,32 @@ def deliver_creator_by_creator(creators, pop, rng, trust: float):
                           np.full(len(consumers), trust, np.float32),
                           np.repeat(np.array([c.channel for c, _, _ in organic], np.int8), counts))
     return exposures, organic
+
+
+def first_purchase_probability(pop, rows, r, cfg, beh, atm, coupon, conversion,
+                                         price=None):
+    """The first-purchase hazard of :func:`sim.engine.funnel.first_purchase_probability` as one
+    numpy expression."""
+    price = cfg.price if price is None else price
+    logit = (
+        beh.c0
+        + beh.c_need * pop.need[rows]
+        + beh.c_trust * pop.source_trust[rows, r]
+        + beh.c_proof * atm[rows, r] * pop.susceptibility[rows]
+        - beh.c_price * pop.price_sensitivity[rows] * (price / beh.reference_price)
+        + beh.c_coupon * coupon
+    )
+    p = 1.0 / (1.0 + np.exp(-logit)) * conversion[pop.last_platform[rows, r]]
+    p = p * (1.0 - beh.negative_block * pop.negative[rows, r])
+    return np.clip(p, 0.0, 1.0)
+
+
+def repurchase_probability(pop, rows, r, beh, member_multiplier, discount=0.0):
+    """The repurchase hazard of :func:`sim.engine.funnel.repurchase_probability` as one numpy
+    expression."""
+    mult = np.where(pop.member[rows, r], member_multiplier, 1.0)
+    if discount:
+        mult = mult * np.exp(beh.deal_response * pop.price_sensitivity[rows]
+                             * discount / beh.reference_price)
+    p = beh.repurchase_hazard * mult * (1.0 - beh.negative_block * pop.negative[rows, r])
+    return np.clip(p, 0.0, 1.0)

@@ -287,7 +287,14 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
         kpis[f"stage_{name}"] = float(stage_counts[i])
     for ch, v in spend_by_channel.items():
         kpis[f"spend_{ch}"] = float(v)
-    platform_counts = platform_orders.tolist()
+    _breakdowns(ctx, kpis)
+    return kpis
+
+
+def _breakdowns(ctx: "Context", kpis: dict[str, float]) -> None:
+    """The per-platform, per-channel reach and per-retailer KPIs, added to ``kpis``."""
+    book, ledger = ctx.metrics, ctx.ledger
+    platform_counts = ledger.orders_by_platform.tolist()
     for p in ctx.platforms:
         kpis[f"orders_{p.name}"] = float(platform_counts[p.index])
         kpis[f"organic_{p.name}"] = float(p.delivered_organic)
@@ -302,7 +309,6 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
             kpis[f"{ret.name}_gmv"] = float(ledger.gmv[ret.index])
             kpis[f"{ret.name}_share"] = ratio(ledger.orders_by_retailer[ret.index], total)
             kpis[f"{ret.name}_price"] = float(ret.price)
-    return kpis
 
 
 def targeted_circle_mask(ctx: "Context") -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import naive
 import numpy as np
 import pytest
 
@@ -248,31 +249,6 @@ def test_compute_kpis_equals_numpy_definitions_every_day(path):
 
 
 # ------------------------------------------------------------------ purchase hazards
-def reference_first_purchase_probability(pop, rows, r, cfg, beh, atm, coupon, conversion,
-                                         price=None):
-    price = cfg.price if price is None else price
-    logit = (
-        beh.c0
-        + beh.c_need * pop.need[rows]
-        + beh.c_trust * pop.source_trust[rows, r]
-        + beh.c_proof * atm[rows, r] * pop.susceptibility[rows]
-        - beh.c_price * pop.price_sensitivity[rows] * (price / beh.reference_price)
-        + beh.c_coupon * coupon
-    )
-    p = 1.0 / (1.0 + np.exp(-logit)) * conversion[pop.last_platform[rows, r]]
-    p = p * (1.0 - beh.negative_block * pop.negative[rows, r])
-    return np.clip(p, 0.0, 1.0)
-
-
-def reference_repurchase_probability(pop, rows, r, beh, member_multiplier, discount=0.0):
-    mult = np.where(pop.member[rows, r], member_multiplier, 1.0)
-    if discount:
-        mult = mult * np.exp(beh.deal_response * pop.price_sensitivity[rows]
-                             * discount / beh.reference_price)
-    p = beh.repurchase_hazard * mult * (1.0 - beh.negative_block * pop.negative[rows, r])
-    return np.clip(p, 0.0, 1.0)
-
-
 @pytest.mark.parametrize("n_ret", [1, 2])
 def test_purchase_hazards_equal_numpy_within_float_rounding(n_ret):
     """The compiled hazards equal the numpy expressions (float32 rounding of the logit's
@@ -295,14 +271,14 @@ def test_purchase_hazards_equal_numpy_within_float_rounding(n_ret):
                     cfg = RetailerSection(price=85.0)
                     got = funnel.first_purchase_probability(pop, rows, r, cfg, beh, atm,
                                                             coupon, conversion, price)
-                    expected = reference_first_purchase_probability(
+                    expected = naive.first_purchase_probability(
                         pop, rows, r, cfg, beh, atm, coupon, conversion, price)
                     assert got.dtype == np.float64
                     np.testing.assert_allclose(got, expected, rtol=2e-6, atol=1e-12)
         for multiplier, discount in ((1.0, 0.0), (2.5, 0.0), (1.5, 12.0), (np.float32(2), 3)):
             for r in range(n_ret):
                 got = funnel.repurchase_probability(pop, rows, r, beh, multiplier, discount)
-                expected = reference_repurchase_probability(pop, rows, r, beh, multiplier,
+                expected = naive.repurchase_probability(pop, rows, r, beh, multiplier,
                                                             discount)
                 np.testing.assert_allclose(got, expected, rtol=2e-6, atol=1e-12)
     empty = np.empty(0, dtype=np.int64)
@@ -325,9 +301,9 @@ def reference_decide_purchases(pop, retailers, beh, atm, coupons, conversion, rn
         first_rows = session_rows[stage == INTERESTED]
         repeat_rows = session_rows[(stage >= CUSTOMER) & ~pop.churned[session_rows, r]]
         price = cfg.price if prices is None else float(prices[r])
-        p_first = reference_first_purchase_probability(pop, first_rows, r, cfg, beh, atm,
+        p_first = naive.first_purchase_probability(pop, first_rows, r, cfg, beh, atm,
                                                        coupons[r], conversion, price)
-        p_rep = reference_repurchase_probability(pop, repeat_rows, r, beh,
+        p_rep = naive.repurchase_probability(pop, repeat_rows, r, beh,
                                                  cfg.community.repurchase_multiplier,
                                                  max(0.0, cfg.price - price))
         first = np.zeros(len(first_rows) + len(repeat_rows), dtype=bool)
