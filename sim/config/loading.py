@@ -228,6 +228,23 @@ def load_scenario(
     return validate_scenario(data, source=str(path))
 
 
+def load_with_notes(
+    path: str | Path, overrides: Mapping[str, Any] | Sequence[str] = ()
+) -> tuple[Scenario, list[str]]:
+    """:func:`load_scenario`, returning its deprecation notes as text instead of warning (for
+    the command line, which prints them as notes); other warnings pass through."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ScenarioDeprecationWarning)
+        scenario = load_scenario(path, overrides)
+    notes = []
+    for w in caught:
+        if issubclass(w.category, ScenarioDeprecationWarning):
+            notes.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return scenario, notes
+
+
 def scenario_dict(scenario: Scenario, mode: str = "python") -> dict[str, Any]:
     """The scenario in file form: every value (defaults included), retailers as keyed tables,
     unset optional values left out. ``mode="json"`` gives only TOML/JSON types."""
@@ -252,5 +269,6 @@ def to_toml(scenario: Scenario) -> str:
 
 
 __all__ = ["KEYED_ARRAYS", "ScenarioDeprecationWarning", "apply_overrides", "load_scenario",
+           "load_with_notes",
            "merge", "parse_overrides", "read_scenario_dict", "scenario_dict", "to_toml",
            "with_overrides"]
