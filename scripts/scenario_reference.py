@@ -24,8 +24,8 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("[graph]", GraphSection),
     ("[platforms.NAME]", PlatformSection),
     ("[influencers.TIER]", TierSection),
-    ("[[retailers]]", RetailerSection),
-    ("[retailers.community]", CommunitySection),
+    ("[retailers.NAME]", RetailerSection),
+    ("[retailers.NAME.community]", CommunitySection),
     ("[[shocks]]", ShockSection),
     ("[behaviour]", BehaviourSection),
     ("[reference]", ReferenceSection),
@@ -74,8 +74,8 @@ def render() -> str:
     for title, model in SECTIONS:
         lines += [f"**{title}**", "", "| key | default | allowed | meaning |", "|---|---|---|---|"]
         for name, field in model.model_fields.items():
-            if name == "community" and model is RetailerSection:
-                continue
+            if model is RetailerSection and name in ("community", "name"):
+                continue  # a sub-table; the name is the table's key
             ann = str(field.annotation)
             allowed = bounds(field)
             if "Literal" in ann:
