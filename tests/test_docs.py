@@ -9,9 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_reference_script():
-    spec = importlib.util.spec_from_file_location("scenario_reference",
-                                                  ROOT / "scripts" / "scenario_reference.py")
+def load_reference_script(name: str = "scenario_reference"):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -22,6 +21,13 @@ def test_scenario_reference_is_current():
     text = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
     assert ref.inject(text) == text, (
         "docs/scenarios.md's reference is stale: run `python scripts/scenario_reference.py --write`")
+
+
+def test_kpi_table_is_current():
+    ref = load_reference_script("kpi_reference")
+    text = (ROOT / "docs" / "kpis.md").read_text(encoding="utf-8")
+    assert ref.inject(text) == text, (
+        "docs/kpis.md's KPI table is stale: run `python scripts/kpi_reference.py --write`")
 
 
 def test_readme_quick_start_has_two_commands_that_exist():
