@@ -3,7 +3,7 @@
 One definition read by the metrics (:func:`sim.engine.metrics.compute_kpis` computes exactly
 :func:`kpi_names`), the comparison (direction, money and ratio formatting), the HTML report,
 the command line, the workshop page and the generated KPI table in ``docs/kpis.md``
-(``python scripts/kpi_reference.py --write``).
+(``python scripts/scenario_reference.py --write``).
 
 Two sorts of KPI:
 
