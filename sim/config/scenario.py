@@ -7,6 +7,9 @@ naming the file, the field, the value and what is allowed.
 Money amounts (budgets, fees, ad prices, coupon values) are yuan for a market of
 ``run.reference_consumers`` consumers; they are scaled linearly to ``run.consumers`` when the
 world is built, so ratios such as ROI, ROAS and CAC do not depend on the simulated population.
+
+Longer than ~400 lines on purpose: it is the one table of every documented scenario key (the
+reference in docs/scenarios.md is generated from it); reading files lives in loading.py.
 """
 
 from __future__ import annotations
