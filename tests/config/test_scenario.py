@@ -93,10 +93,12 @@ def test_bad_toml_is_reported(tmp_path):
 def test_retailers_are_keyed_tables_kept_in_file_order():
     from sim.config.scenario import validate_scenario
 
-    scn = validate_scenario({"retailers": {"zeta": {"budget": 1.0}, "alpha": {"price": 9.0}}})
+    ads = {"ads": 1.0}
+    scn = validate_scenario({"retailers": {"zeta": {"budget": 1.0, "allocation": ads},
+                                           "alpha": {"price": 9.0, "allocation": ads}}})
     assert [r.name for r in scn.retailers] == ["zeta", "alpha"]  # file order, not sorted
     assert scn.retailers[0].budget == 1.0 and scn.retailers[1].price == 9.0
-    assert validate_scenario({"retailers": [{"name": "zeta", "budget": 1.0}]}).retailers[0].name \
-        == "zeta"  # the list form (Python callers) still validates
+    listed = validate_scenario({"retailers": [{"name": "zeta", "allocation": ads}]})
+    assert listed.retailers[0].name == "zeta"  # the list form (Python callers) still validates
     with pytest.raises(ScenarioError, match=r"retailers\.zeta\.price: .*\(got -1\)"):
-        validate_scenario({"retailers": {"zeta": {"price": -1}}})
+        validate_scenario({"retailers": {"zeta": {"price": -1, "allocation": ads}}})
