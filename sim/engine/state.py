@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config.scenario import NON_TIER_CHANNELS, BehaviourSection, Scenario
+from sim.config.channels import channel_names, paid_channel_names
+from sim.config.scenario import BehaviourSection, Scenario
 from sim.engine.diffusion import atmosphere
 from sim.engine.ledger import Ledger
 from sim.engine.metrics import MetricsBook
@@ -35,20 +36,17 @@ if TYPE_CHECKING:
     from sim.engine.agents import Influencer, Retailer
     from sim.world.builder import World
 
-ORGANIC_CHANNELS = ("wom", "ugc")
-"""Channels of consumers' own content: word of mouth (shares) and buyers' posts."""
-
-
 @dataclass(frozen=True)
 class Channels:
-    """The run's channels, in channel-code order: creator tiers, ads, community, coupons, then
-    the organic channels. ``spend`` lists the channels money is booked on."""
+    """The run's channels in channel-code order (:mod:`sim.config.channels`): creator tiers,
+    ads, community, coupons, then the organic channels. ``spend`` lists the channels money is
+    booked on."""
 
     tiers: tuple[str, ...]
 
     @property
     def names(self) -> list[str]:
-        return [*self.tiers, "ads", "community", "coupons", *ORGANIC_CHANNELS]
+        return channel_names(self.tiers)
 
     @property
     def code(self) -> dict[str, int]:
@@ -56,7 +54,7 @@ class Channels:
 
     @property
     def spend(self) -> list[str]:
-        return [*self.tiers, *NON_TIER_CHANNELS]
+        return paid_channel_names(self.tiers)
 
 
 @dataclass
@@ -186,4 +184,4 @@ class Context:
                                  negative, author, self.state.day, homogeneity, framed, reused)
 
 
-__all__ = ["Channels", "Context", "DayState", "ORGANIC_CHANNELS", "SocialProof"]
+__all__ = ["Channels", "Context", "DayState", "SocialProof"]
