@@ -297,7 +297,7 @@ class RetailerSection(_Section):
         7, ge=1, le=365, description="adaptive policy: days between budget reviews (a week)"
     )
     reallocation_share: Share = Field(
-        0.2, description="adaptive policy: share of every other judged line moved each week to "
+        0.2, description="adaptive policy: share of every other judged line moved at each review to "
         "the channel with the best last-click orders per yuan (with the reserve)"
     )
     policy: Literal["static", "adaptive"] = Field(
