@@ -73,7 +73,8 @@ class SocialCommerceModel(mesa.Model):
         super().__init__(rng=seed)
         self.seed = seed
         if world is None:
-            world = build_world(config, seed, graph) if graph is not None else cached_world(config, seed)
+            world = (build_world(config, seed, graph) if graph is not None
+                     else cached_world(config, seed))
         _, _, _, dyn_rng = self.rng.spawn(4)
         full = config.run.mode == "full"
         n_ret = max(1, len(config.retailers)) if full else 1

@@ -24,8 +24,8 @@ behaviour coefficients, retailers, shocks, other platform and tier keys, ``run.d
 Reuse (:func:`cached_world`): worlds live in a least-recently-used cache of at most
 ``SOCSIM_WORLD_CACHE`` worlds per process (default 4; 0 switches reuse off) holding at most
 ``SOCSIM_WORLD_CACHE_MB`` megabytes of arrays together (default 1024; a larger world is used
-but not kept). The arrays a world holds are read-only, so a run cannot change the next run's world by accident;
-each run gets fresh dynamic arrays (:meth:`World.population`).
+but not kept). The arrays a world holds are read-only, so a run cannot change the next
+run's world by accident; each run gets fresh dynamic arrays (:meth:`World.population`).
 """
 
 from __future__ import annotations

@@ -60,7 +60,8 @@ def test_arms_of_a_compare_share_one_world_and_keep_their_results(monkeypatch):
             SocialCommerceModel(scn, seed=3, world=world))
     seeds = []
     build = builder.build_world
-    monkeypatch.setattr(builder, "build_world", lambda c, s, g=None: seeds.append(s) or build(c, s, g))
+    monkeypatch.setattr(builder, "build_world",
+                        lambda c, s, g=None: seeds.append(s) or build(c, s, g))
     result = compare([base, other], reps=1, seed=3)
     assert seeds.count(3) == 1  # one world for both arms
     for scn in (base, other):
