@@ -259,19 +259,23 @@ def decide_purchases(
     pop: Population, retailers: list[RetailerSection], beh: BehaviourSection,
     atmosphere: np.ndarray, coupons: list[bool], conversion: np.ndarray,
     rng: np.random.Generator, prices: list[float] | None = None,
+    extra_sessions: np.ndarray | None = None,
 ) -> list[Purchases]:
     """Draw today's orders for every retailer, at most one order per consumer.
 
     One retailer: an independent trial per candidate with its hazard. Several: one category
     purchase occasion per consumer (probability max_r h_r) assigned to retailer r with
     probability h_r / Σ h (:func:`category_choice`). ``prices`` are today's prices per
-    retailer, yuan (default: the list prices).
+    retailer, yuan (default: the list prices). ``extra_sessions``: consumers who visit a
+    product page today whatever their activity draw (clicks, :mod:`sim.engine.platform_funnel`).
 
     Random numbers: one session draw per consumer open to purchase (ascending rows), then one
     draw per candidate (retailer by retailer: first-order candidates, then repeat candidates)
     with one retailer, or the draws of :func:`category_choice` with several.
     """
     session_rows = purchase_sessions(pop, rng)
+    if extra_sessions is not None and len(extra_sessions):  # product-page visits (clicks)
+        session_rows = np.union1d(session_rows, extra_sessions)
     cands = [_candidates(pop, session_rows, r, cfg, beh, atmosphere, coupons[r], conversion,
                          cfg.price if prices is None else float(prices[r]))
              for r, cfg in enumerate(retailers)]

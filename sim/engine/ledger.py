@@ -25,7 +25,7 @@ class Ledger:
     Attributes (cumulative from day 1 unless named daily/week):
         spent: per retailer, yuan per spend channel.
         week_spend: per retailer, yuan per spend channel since the last weekly review.
-        orders, daily_orders: orders over all retailers.
+        orders, daily_orders: orders over all retailers; units: units in them.
         orders_by_retailer: int64 R.
         gmv, profit: float64 R, yuan (Σ price; Σ price − unit cost).
         orders_by_platform: int64 per platform of the buyer's last touch.
@@ -42,6 +42,7 @@ class Ledger:
         self.week_spend = [{ch: 0.0 for ch in spend_channels} for _ in range(n_retailers)]
         self.orders = 0
         self.daily_orders = 0
+        self.units = 0
         self.orders_by_retailer = np.zeros(n_retailers, dtype=np.int64)
         self.gmv = np.zeros(n_retailers)
         self.profit = np.zeros(n_retailers)
@@ -68,13 +69,17 @@ class Ledger:
         return sum(self.spent[retailer].values())
 
     # ----------------------------------------------------------------- orders
-    def book_orders(self, retailer: int, count: int, price: float, unit_cost: float) -> None:
-        """Book ``count`` orders of ``retailer`` at ``price`` yuan each (unit cost ``unit_cost``)."""
+    def book_orders(self, retailer: int, count: int, price: float, unit_cost: float,
+                    units: int | None = None) -> None:
+        """Book ``count`` orders of ``retailer`` holding ``units`` units in all (default one
+        each) at ``price`` yuan per unit (unit cost ``unit_cost``)."""
+        units = count if units is None else units
         self.orders += count
         self.daily_orders += count
+        self.units += units
         self.orders_by_retailer[retailer] += count
-        self.gmv[retailer] += count * price
-        self.profit[retailer] += count * (price - unit_cost)
+        self.gmv[retailer] += units * price
+        self.profit[retailer] += units * (price - unit_cost)
 
     def book_adoptions(self, count: int) -> None:
         """Book ``count`` first orders without a retailer (the Bass reference mode)."""
