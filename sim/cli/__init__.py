@@ -56,6 +56,8 @@ def load_or_fail(path: Path, overrides: list[str] | None = None):
 
 def fmt(value: float) -> str:
     """Readable number: thousands separators for big values, 3 significant digits for small."""
+    if value != value:
+        return "undefined"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     if value == int(value):
@@ -245,6 +247,10 @@ def compare(
         help="seeds used for incremental attribution in the report (default: min(reps, 5); "
         "0 skips it; costs one run per paid channel and seed)")] = None,
     set_: SetOption = None,
+    equalize: Annotated[Optional[str], typer.Option(
+        help="'budget': rescale every plan's budget to the first plan's before comparing")] = None,
+    xlsx: Annotated[Optional[Path], typer.Option(
+        help="also write a workbook (Verdict, KPIs, Attribution, Time series, Inputs)")] = None,
 ) -> None:
     """Compare scenarios on paired replications: KPI table, P(beats first), verdict, report."""
     import time
@@ -258,6 +264,8 @@ def compare(
         fail(f"--reps: a comparison needs at least 2 replications (got {reps})")
     if workers < 1:
         fail(f"--workers: must be at least 1 (got {workers})")
+    if equalize not in (None, "budget"):
+        fail(f"--equalize: unknown value {equalize!r}; allowed: budget")
     loaded = [load_or_fail(p, set_) for p in scenarios]
     known = common_kpis(loaded)
     if metric not in known:
@@ -284,7 +292,7 @@ def compare(
             bar.update(task, rate=f"{bar.tasks[0].completed / elapsed:.2f} runs/s")
 
         cmp = run_compare(loaded, reps, seed, metric, workers, done, names=names,
-                          attribution_reps=attribution_reps)
+                          attribution_reps=attribution_reps, equalize=equalize)
     elapsed = time.perf_counter() - start
     scn = loaded[0]
     print_comparison_table(cmp, title=(
@@ -301,6 +309,10 @@ def compare(
         cmp.to_csv(out / "comparison.csv")
         write_report(cmp, out / "report.html")
         console.print(f"wrote {out / 'comparison.csv'} and {out / 'report.html'}")
+    if xlsx is not None:
+        from sim.io.workbook import comparison_workbook
+
+        console.print(f"wrote {comparison_workbook(cmp, xlsx)}")
 
 
 def print_comparison_table(cmp, title: str) -> None:
