@@ -6,8 +6,9 @@ distributions per scenario; the funnel over time (mean and 95 % band); spend and
 orders by platform (platform dependence); attribution (first touch, last touch, incremental)
 with the ratio of last-touch credit to incremental orders per channel; method notes.
 
-Money is yuan in the simulated market (scenario budgets are written for
-``run.reference_consumers`` consumers and scaled by ``run.consumers / reference_consumers``).
+Money totals are yuan of the budgets as written (for ``run.reference_consumers`` consumers; the
+model's internal scaling by ``run.consumers / reference_consumers`` is undone, see
+:mod:`sim.analysis.fairness`); orders, buyers and reach count the simulated consumers.
 Figures are drawn on :class:`matplotlib.figure.Figure` objects (no pyplot global state), so the
 module is safe to use from threads and without a display.
 """
