@@ -95,7 +95,10 @@ def _explore_chunk(chunk):
     out = []
     for i, scn, seed in chunk:
         res = run_single(scn, seed)
-        ts = res.timeseries[["step", *[c for c in TS_COLUMNS if c in res.timeseries]]]
+        ts = res.timeseries[["step", *[c for c in TS_COLUMNS if c in res.timeseries]]].copy()
+        for col in ("gmv", "spend"):  # money totals in the budget's units, like the KPIs
+            if col in ts:
+                ts[col] = ts[col] / scn.money_scale
         out.append((i, user_summary(res.summary, scn.money_scale), ts))
     return out
 

@@ -149,21 +149,16 @@ class ScenarioEvaluator:
 
 
 # --------------------------------------------------------------------------- the study
-def make_sampler(objectives: Sequence[Objective], seed: int, n_trials: int,
-                 constrained: bool):
-    """TPE for one objective, NSGA-II for several (with constraints when there are any)."""
+def make_sampler(objectives: Sequence[Objective], seed: int, n_trials: int):
+    """TPE for one objective, NSGA-II for several; both read the constraint values each trial
+    records with ``Trial.set_constraint``."""
     import optuna
 
-    cons = _constraints_of if constrained else None
     if len(objectives) == 1:
-        return optuna.samplers.TPESampler(seed=seed, constraints_func=cons,
+        return optuna.samplers.TPESampler(seed=seed,
                                           n_startup_trials=min(10, max(2, n_trials // 5)))
-    return optuna.samplers.NSGAIISampler(seed=seed, constraints_func=cons,
+    return optuna.samplers.NSGAIISampler(seed=seed,
                                          population_size=max(8, min(50, n_trials // 5)))
-
-
-def _constraints_of(trial) -> list[float]:
-    return list(trial.user_attrs.get("constraints", []))
 
 
 def run_study(evaluate: Callable[[dict[str, float]], list[dict[str, float]]],
@@ -184,7 +179,7 @@ def run_study(evaluate: Callable[[dict[str, float]], list[dict[str, float]]],
     study = optuna.create_study(
         storage=storage, study_name=study_name, load_if_exists=resume,
         directions=[o.direction for o in objectives],
-        sampler=make_sampler(objectives, seed, n_trials, bool(constraints)))
+        sampler=make_sampler(objectives, seed, n_trials))
     if not study.trials:
         study.set_user_attr("objectives", [o.name for o in objectives])
         if start_params:
@@ -197,8 +192,10 @@ def run_study(evaluate: Callable[[dict[str, float]], list[dict[str, float]]],
         trial.set_user_attr("point", point)
         trial.set_user_attr("kpis", {k: (v if math.isfinite(v) else None)
                                      for k, v in means.items()})
-        trial.set_user_attr("constraints", [c.violation(means.get(c.kpi, math.nan))
-                                            for c in constraints])
+        violations = [c.violation(means.get(c.kpi, math.nan)) for c in constraints]
+        trial.set_user_attr("constraints", violations)
+        for c, v in zip(constraints, violations):
+            trial.set_constraint(c.name, v if math.isfinite(v) else 1e300)
         scores = [o.score([r.get(o.kpi, math.nan) for r in runs]) for o in objectives]
         return scores[0] if len(scores) == 1 else scores
 

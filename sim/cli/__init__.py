@@ -578,6 +578,13 @@ def viz(
     raise typer.Exit(code)
 
 
+from sim.cli.explore import explore as _explore  # noqa: E402 (commands in their own modules)
+from sim.cli.optimize import optimize as _optimize  # noqa: E402
+
+app.command("optimize")(_optimize)
+app.command("explore")(_explore)
+
+
 def main() -> None:  # pragma: no cover - entry point
     app()
 

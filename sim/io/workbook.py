@@ -83,7 +83,8 @@ def write_workbook(path: str | Path, sheets: Mapping[str, pd.DataFrame],
                     "number": book.add_format({"num_format": "#,##0.##"})}
             for name, frame in sheets.items():
                 frame.to_excel(writer, sheet_name=name, index=False)
-                _format_sheet(writer.sheets[name], frame, fmts, name in long_kpi_sheets)
+                _format_sheet(writer.sheets[name], frame, fmts,
+                              name in long_kpi_sheets and "kpi" in frame.columns)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -98,7 +99,7 @@ def _format_sheet(ws, frame: pd.DataFrame, fmts: dict, long: bool) -> None:
             if frame[col].dtype == object else max(12, len(str(col)) + 2)
         numeric = frame[col].dtype.kind in "if"
         ws.set_column(j, j, width, fmts[kind_of(str(col))] if numeric and not long else None)
-    if long and "kpi" in frame.columns:
+    if long:
         for i, kpi in enumerate(frame["kpi"].tolist(), start=1):
             ws.set_row(i, None, fmts[kind_of(str(kpi))])
     ws.freeze_panes(1, 0)
@@ -126,19 +127,26 @@ def mean_timeseries(runs_by_plan: Mapping[str, list], scales: Mapping[str, float
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"plan": []})
 
 
+def attribution_frame(attribution: Mapping[str, Any] | None,
+                      scales: Mapping[str, float]) -> pd.DataFrame:
+    """Sheet Attribution: per plan and channel, spend and first/last-touch/incremental orders
+    and GMV (money in the budget's units, like the KPIs)."""
+    if not attribution:
+        return pd.DataFrame({"scenario": []})
+    parts = []
+    for n, a in attribution.items():
+        t = a.table.copy()
+        for col in ("spend", "incremental_gmv", "incremental_gmv_lo", "incremental_gmv_hi"):
+            t[col] = t[col] / scales[n]
+        parts.append(t.assign(scenario=n)[["scenario", *a.table.columns]])
+    return pd.concat(parts, ignore_index=True)
+
+
 def comparison_workbook(cmp: "Comparison", path: str | Path) -> Path:
     """The ``compare`` workbook: Verdict, KPIs (exactly ``comparison.csv``), Attribution (per
     plan and channel), Time series and Inputs."""
-    attr = pd.DataFrame({"scenario": []})
     scales = {n: s.money_scale for n, s in zip(cmp.names, cmp.scenarios)}
-    if cmp.attribution:
-        parts = []
-        for n, a in cmp.attribution.items():
-            t = a.table.copy()
-            for col in ("spend", "incremental_gmv", "incremental_gmv_lo", "incremental_gmv_hi"):
-                t[col] = t[col] / scales[n]  # the budget's units, like the KPIs
-            parts.append(t.assign(scenario=n)[["scenario", *a.table.columns]])
-        attr = pd.concat(parts, ignore_index=True)
+    attr = attribution_frame(cmp.attribution, scales)
     sheets = {
         "Verdict": verdict_frame(cmp.verdict_lines()),
         "KPIs": cmp.table[COLUMNS],
@@ -149,5 +157,5 @@ def comparison_workbook(cmp: "Comparison", path: str | Path) -> Path:
     return write_workbook(path, sheets)
 
 
-__all__ = ["SHEET_ORDER", "comparison_workbook", "flatten", "inputs_frame", "kind_of",
+__all__ = ["SHEET_ORDER", "attribution_frame", "comparison_workbook", "flatten", "inputs_frame", "kind_of",
            "mean_timeseries", "verdict_frame", "write_workbook"]
