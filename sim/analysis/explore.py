@@ -197,10 +197,10 @@ def robustness(ex: Exploration) -> pd.DataFrame:
 def prim_box(x: pd.DataFrame, y: np.ndarray, bounds: dict[str, tuple[float, float]]) -> dict:
     """PRIM's box for the cases ``y`` (bool per row of ``x``): restricted keys with their
     limits (unrestricted sides take the uncertainty's bound), coverage and density."""
-    from ema_workbench.analysis import prim
-
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # optional-backend notices on import, peeling notes
+        from ema_workbench.analysis import prim
+
         logging.getLogger("EMA").setLevel(logging.ERROR)
         box = prim.Prim(x.reset_index(drop=True), np.asarray(y, dtype=bool)).find_box()
     traj = box.peeling_trajectory

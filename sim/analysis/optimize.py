@@ -253,7 +253,8 @@ def importance(study) -> pd.Series:
 
     try:
         imp = optuna.importance.get_param_importances(
-            study, target=(lambda t: t.values[0]) if len(study.directions) > 1 else None)
+            study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0),
+            target=(lambda t: t.values[0]) if len(study.directions) > 1 else None)
     except (RuntimeError, ValueError, ZeroDivisionError):
         return pd.Series(dtype=float)
     return pd.Series(imp, dtype=float).rename(lambda k: k.removeprefix("w:"))
