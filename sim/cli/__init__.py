@@ -343,7 +343,8 @@ def print_comparison_table(cmp, title: str) -> None:
                 label if j == 0 else "", name, fmt(r["mean"]), f"{fmt(r['lo'])} – {fmt(r['hi'])}",
                 "—" if is_ref else f"{'+' if r['diff'] >= 0 else ''}{fmt(r['diff'])}",
                 "—" if is_ref else f"{fmt(r['diff_lo'])} – {fmt(r['diff_hi'])}",
-                "—" if is_ref or neutral else f"{r['p_superior']:.0%}",
+                "—" if is_ref or neutral or r["p_superior"] != r["p_superior"]
+                else f"{r['p_superior']:.0%}",
                 style=bold,
             )
     # a file or pipe gets the whole table rather than rich's 80-column default
