@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from sim.analysis.comparison import LOWER_IS_BETTER
 from sim.analysis.fairness import user_summary
+from sim.config.kpis import lower_is_better
 from sim.config.scenario import Scenario, ScenarioError
 
 TS_COLUMNS = ("aware", "interested", "buyers", "orders", "gmv", "spend")
@@ -118,7 +118,7 @@ class Exploration:
 
     @property
     def lower_is_better(self) -> bool:
-        return self.metric in LOWER_IS_BETTER
+        return lower_is_better(self.metric)
 
     def future_means(self) -> pd.DataFrame:
         """Mean metric per future (rows) and plan (columns), over the replications."""

@@ -16,7 +16,7 @@ at different prices or margins, or when a ratio has no denominator. This module 
 * **Net profit.** ``net_profit = profit − spend`` (gross margin minus marketing spend, yuan) is
   added to every run: the amount a plan adds to the bottom line, the basis of incremental ROI.
 * **Bounded intervals.** The 95 % interval of a KPI's mean is the Student-t interval when it
-  stays within the KPI's range (shares 0–1, counts and money ≥ 0, ROI ≥ −1); otherwise the
+  stays within the KPI's range (registry bounds: shares 0–1, counts and money ≥ 0); otherwise the
   bootstrap percentile interval (2,000 resamples, fixed seed), which never leaves the range of
   the data. Both hold run-to-run (replication) uncertainty only.
 """
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import stats
 
+from sim.config.kpis import lookup
 from sim.execution.runner import mean_interval
 
 if TYPE_CHECKING:
@@ -49,34 +50,29 @@ DENOMINATORS: dict[str, Callable[[Mapping[str, float]], float]] = {
 }
 """Ratio KPI -> its denominator in a run's summary; the ratio is undefined when it is 0."""
 
-SHARES = frozenset({"engagement_rate", "repurchase_rate", "ugc_share", "negative_sentiment",
-                    "platform_dependence", "platform_hhi", "breakout", "engagement_rate_targeted"})
-"""KPIs that are shares of a whole (range 0–1)."""
-
-UNBOUNDED = frozenset({"net_profit"})
-"""KPIs that can take any sign."""
-
-MONEY_TOTALS = frozenset({"gmv", "spend", "profit", "net_profit"})
-"""Money totals (plus every ``spend_<channel>`` and ``<retailer>_gmv``): scaled to the budget's
-market. Per-unit amounts (CAC, cost per member, price) are not."""
+DERIVED = ("net_profit",)
+"""KPIs the comparison adds to every run (not reported by the model, not in the registry)."""
 
 BOOTSTRAP_RESAMPLES = 2000
 
 
 def is_money_total(kpi: str) -> bool:
-    """True for an amount of yuan that grows with the market (GMV, spend, profit)."""
-    return kpi in MONEY_TOTALS or kpi.startswith("spend_") or kpi.endswith("_gmv")
+    """True for an amount of yuan that grows with the market (GMV, spend, profit, spend per
+    channel, GMV per retailer: registry kind ``money`` in unit ``yuan``); per-unit amounts
+    (CAC, cost per member, price) are not."""
+    if kpi == "net_profit":
+        return True
+    info = lookup(kpi)
+    return info is not None and info.is_money and info.unit == "yuan"
 
 
 def kpi_bounds(kpi: str) -> tuple[float, float]:
-    """The range a KPI can take: shares 0–1, ROI ≥ −1, net profit any, everything else ≥ 0."""
-    if kpi in UNBOUNDED:
+    """The range a KPI can take (the registry's bounds: shares 0–1, counts and money ≥ 0, ROI
+    and profit any sign); net profit any sign; an unknown name is unbounded."""
+    info = lookup(kpi)
+    if kpi in DERIVED or info is None:
         return -math.inf, math.inf
-    if kpi == "roi":
-        return -1.0, math.inf
-    if kpi in SHARES or kpi.endswith(("_rate", "_share")):
-        return 0.0, 1.0
-    return 0.0, math.inf
+    return info.bounds
 
 
 def is_undefined(summary: Mapping[str, float], kpi: str) -> bool:

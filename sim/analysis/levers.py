@@ -95,6 +95,8 @@ def current_value(scenario: Scenario, key: str) -> Any:
     for part in key.split("."):
         if isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
+        elif isinstance(node, list) and any(x.get("name") == part for x in node):
+            node = next(x for x in node if x.get("name") == part)  # a retailer by its name
         elif isinstance(node, dict) and part in node:
             node = node[part]
         else:

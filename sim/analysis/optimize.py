@@ -8,7 +8,7 @@ only by their plan (common random numbers), so the search compares plans, not lu
 * One objective: Optuna's TPE sampler (seeded). Two or more: NSGA-II, and the Pareto front of
   the feasible trials is reported.
 * Objectives: any KPI's mean over the K runs (direction from
-  :data:`sim.analysis.comparison.LOWER_IS_BETTER`, e.g. ``roi``, ``net_profit``, ``cac``), or
+  the KPI registry, :mod:`sim.config.kpis`, e.g. ``roi``, ``net_profit``, ``cac``), or
   ``p_<kpi>_above:X`` = share of the K runs with KPI ≥ X (``p_roi_above:0``). A KPI undefined
   in a run (ROI with no spend) fails the trial: an undefined ratio never wins.
 * Constraints ``KPI<=X`` / ``KPI>=X`` on the mean over the K runs, given to the sampler as
@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.comparison import LOWER_IS_BETTER
 from sim.analysis.fairness import user_summary
 from sim.analysis.levers import Lever, suggest
+from sim.config.kpis import lower_is_better
 from sim.config.scenario import Scenario, ScenarioError
 
 FRESH_SEED_OFFSET = 100_000
@@ -56,7 +56,7 @@ class Objective:
 
     @property
     def direction(self) -> str:
-        lower = self.threshold is None and self.kpi in LOWER_IS_BETTER
+        lower = self.threshold is None and lower_is_better(self.kpi)
         return "minimize" if lower else "maximize"
 
     def score(self, values: Sequence[float]) -> float:

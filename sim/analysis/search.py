@@ -24,7 +24,8 @@ from sim.analysis.optimize import (FRESH_SEED_OFFSET, Constraint, Objective, Sce
                                    best_trials, check_kpis, importance, parse_constraint,
                                    parse_objective, run_study, trials_frame)
 from sim.analysis.uncertainty import check_keys, draw_overrides, read_uncertainty
-from sim.config.scenario import ScenarioError, _parse_overrides, load_scenario
+from sim.config.loading import load_scenario, parse_overrides
+from sim.config.scenario import ScenarioError
 
 
 @dataclass
@@ -124,27 +125,24 @@ def optimize_scenario(
 
 def write_best_toml(path: Path, scenario_path: Path, overrides: dict[str, Any],
                     set_overrides: Sequence[str], name: str) -> Path:
-    """Write the best plan as a scenario that ``extends`` the input (relative path); the
-    ``--set`` overrides of the search are written too, so the file reproduces the plan."""
+    """Write the best plan as a scenario that ``extends`` the input (relative path) and holds
+    only what differs: the plan's keys and the search's ``--set`` overrides (``extends``
+    merges sections and keyed retailers key by key; a share map such as ``allocation`` replaces
+    the input's whole). A retailer addressed by position is written under its name."""
     import tomli_w
 
-    from sim.config.scenario import apply_overrides, read_scenario_dict
-
-    merged = {**_parse_overrides(list(set_overrides)), **overrides}
-    full = read_scenario_dict(scenario_path)
-    apply_overrides(full, merged)
+    base = load_scenario(scenario_path)
+    merged = {**parse_overrides(list(set_overrides)), **overrides}
     doc: dict[str, Any] = {"extends": os.path.relpath(scenario_path.resolve(),
                                                       path.parent.resolve()), "name": name}
-    for key in merged:
-        top = key.split(".")[0]
-        if top == "retailers":  # lists are replaced whole by extends: write them whole
-            doc["retailers"] = full["retailers"]
-        else:
-            node, src = doc, full
-            parts = key.split(".")
-            for part in parts[:-1]:
-                node, src = node.setdefault(part, {}), src[part]
-            node[parts[-1]] = src[parts[-1]]
+    for key, value in merged.items():
+        parts = key.split(".")
+        if parts[0] == "retailers" and len(parts) > 1 and parts[1].isdigit():
+            parts[1] = base.retailers[int(parts[1])].name
+        node = doc
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text("# Best plan found by socsim optimize; extends the input scenario.\n"
                    + tomli_w.dumps(doc), encoding="utf-8")

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from sim.analysis.comparison import COLUMNS, is_money, is_ratio
+from sim.analysis.comparison import COLUMNS
+from sim.config.kpis import is_money, is_ratio
 from sim.analysis.fairness import is_money_total
 
 if TYPE_CHECKING:

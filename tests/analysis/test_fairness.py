@@ -9,7 +9,7 @@ import pytest
 
 from sim.analysis.comparison import compare
 from sim.analysis.fairness import (bounded_interval, equalize_budgets, is_undefined,
-                                   user_summary)
+                                   kpi_bounds, user_summary)
 from sim.config.scenario import load_scenario
 
 SMALL = {"run.consumers": 2000, "run.days": 30}
@@ -59,10 +59,11 @@ def test_different_budgets_are_named_and_incremental_profit_reported(plans):
     # money in the units of the budget written: spend is close to the 2,000,000 yuan budget
     spend = cmp.values("spend")[cmp.reference].mean()
     assert 0.5 * 2e6 < spend <= 2e6
-    # no interval of a non-negative KPI below 0
-    t = cmp.table
-    nonneg = t[~t.kpi.isin(["roi", "net_profit"])]
-    assert (nonneg["lo"].dropna() >= 0).all()
+    # no interval leaves its KPI's range: nothing non-negative goes below 0, no share above 1
+    t = cmp.table.dropna(subset=["lo"])
+    bounds = t["kpi"].map(kpi_bounds)
+    assert (t["lo"] >= bounds.str[0]).all() and (t["hi"] <= bounds.str[1]).all()
+    assert (t.loc[t.kpi.isin(["negative_sentiment", "members", "orders", "gmv"]), "lo"] >= 0).all()
 
 
 def test_equalize_budget_rescales_to_the_reference(plans):

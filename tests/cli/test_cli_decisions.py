@@ -41,7 +41,7 @@ def test_explore_bad_input_exits_2(tmp_path, baseline_path, args, message):
 def test_compare_equalize_budget_on_the_command_line(tmp_path, baseline_path):
     cheap = tmp_path / "cheap.toml"
     cheap.write_text(f'extends = "{baseline_path}"\nname = "cheap"\n'
-                     '[[retailers]]\nname = "brand"\nbudget = 5000.0\nmargin = 0.45\n')
+                     '[retailers.brand]\nbudget = 5000.0\n')
     files = [str(baseline_path), str(cheap)]
     plain = CliRunner().invoke(app, ["compare", *files, "--reps", "2", *SETS])
     assert plain.exit_code == 0, plain.output
