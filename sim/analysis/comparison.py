@@ -241,8 +241,11 @@ class Comparison:
                 return f"Keep {ref}: every alternative does worse on {label} ({n} paired runs)."
             if all(o == "identical" for o in others):
                 return f"All scenarios give identical {label} in every run."
-            return (f"No alternative beats {ref} on {label}: {ref} has the highest mean, and no "
-                    f"alternative's difference is clearly positive ({n} paired runs).")
+            undefined = [o for o, x in zip(self.names[1:], others) if x == "undefined"]
+            tail = (f"; {', '.join(undefined)}: {label} undefined (no denominator)"
+                    if undefined else "")
+            return (f"No alternative beats {ref} on {label}: {ref} has the best mean, and no "
+                    f"alternative's difference is clearly better ({n} paired runs){tail}.")
         p = self.paired(ref, best, kpi)
         if p.outcome != "better":
             return (f"{best} has the best mean {label}, but its lead over {ref} is not "

@@ -341,9 +341,11 @@ def print_comparison_table(cmp, title: str) -> None:
             is_ref = name == ref
             neutral = kpi_info(kpi).direction == "neither"
             t.add_row(
-                label if j == 0 else "", name, fmt(r["mean"]), f"{fmt(r['lo'])} – {fmt(r['hi'])}",
+                label if j == 0 else "", name, fmt(r["mean"]),
+                "—" if r["lo"] != r["lo"] else f"{fmt(r['lo'])} – {fmt(r['hi'])}",
                 "—" if is_ref else f"{'+' if r['diff'] >= 0 else ''}{fmt(r['diff'])}",
-                "—" if is_ref else f"{fmt(r['diff_lo'])} – {fmt(r['diff_hi'])}",
+                "—" if is_ref or r["diff_lo"] != r["diff_lo"]
+                else f"{fmt(r['diff_lo'])} – {fmt(r['diff_hi'])}",
                 "—" if is_ref or neutral or r["p_superior"] != r["p_superior"]
                 else f"{r['p_superior']:.0%}",
                 style=bold,
