@@ -60,8 +60,15 @@ def test_optimize_small_run_writes_its_files(tmp_path, baseline_path):
     res = CliRunner().invoke(app, ["optimize", str(baseline_path.parent / "kol_pyramid.toml"),
                                    "--vary", "tiers", "--objective", "roi", "--objective", "gmv",
                                    "--trials", "6", "--reps", "1", "--fresh-reps", "2",
-                                   "--out", str(out), *SETS])
+                                   "--out", str(out), "--xlsx", str(tmp_path / "o.xlsx"), *SETS])
     assert res.exit_code == 0, res.output
     for name in ("best.toml", "trials.parquet", "report.html", "study.db"):
         assert (out / name).is_file()
     assert "Pareto front" in (out / "report.html").read_text()
+    pytest.importorskip("openpyxl")
+    import pandas as pd
+
+    book = pd.read_excel(tmp_path / "o.xlsx", sheet_name=None)
+    assert list(book)[:5] == ["Verdict", "KPIs", "Attribution", "Time series", "Inputs"]
+    trials = pd.read_parquet(out / "trials.parquet")
+    pd.testing.assert_frame_equal(book["Trials"], trials, check_dtype=False, rtol=1e-12)
