@@ -16,7 +16,10 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping, Sequence
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
+                      model_validator)
+
+from sim.config.strict import check_names, check_no_coercion, check_nesting, read_toml
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -34,7 +37,13 @@ class ScenarioError(ValueError):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # NaN and ±inf are refused; booleans and quoted numbers are never taken as numbers
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_numbers(cls, value: Any, info: Any) -> Any:
+        return check_no_coercion(value, cls.model_fields[info.field_name].annotation)
 
 
 class RunSection(_Section):
@@ -534,10 +543,7 @@ def read_scenario_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[s
     if resolved in _seen:
         chain = " -> ".join(str(p) for p in (*_seen, resolved))
         raise ScenarioError(f"{path}: extends forms a cycle: {chain}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path, ScenarioError)
     graph = data.get("graph")
     if isinstance(graph, dict) and isinstance(graph.get("path"), str):
         graph["path"] = str((path.parent / graph["path"]).resolve())
@@ -546,15 +552,31 @@ def read_scenario_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[s
         return data
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: extends: expected a file name, got {parent!r}")
-    base = read_scenario_dict(path.parent / parent, (*_seen, resolved))
+    base_path = path.parent / parent
+    if not base_path.is_file():
+        raise ScenarioError(f"{path}: extends: base scenario {parent!r} not found "
+                            f"(looked for {base_path})")
+    base = read_scenario_dict(base_path, (*_seen, resolved))
     base.pop("name", None)
     base.pop("question", None)
     return _deep_merge(base, data)
 
 
-def _format_error(exc: ValidationError, data: Mapping[str, Any], source: str) -> str:
+def _blame(loc: tuple[Any, ...], source: str, overrides: Mapping[str, Any] | None) -> str:
+    """``--set KEY=VALUE`` if an override set this location (or a table around it), else
+    ``source``."""
+    dotted = ".".join(str(p) for p in loc)
+    for key, value in (overrides or {}).items():
+        if dotted == key or dotted.startswith(key + ".") or key.startswith(dotted + ".") and loc:
+            return f"--set {key}={value!r} (applied to {source})"
+    return source
+
+
+def _format_error(exc: ValidationError, data: Mapping[str, Any], source: str,
+                  overrides: Mapping[str, Any] | None = None) -> str:
     lines = []
     for err in exc.errors():
+        src = _blame(tuple(err["loc"]), source, overrides)
         loc = ".".join(
             f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]
         ).replace(".[", "[")
@@ -564,22 +586,31 @@ def _format_error(exc: ValidationError, data: Mapping[str, Any], source: str) ->
             msg = "unknown key (check spelling; see the scenario reference in README.md)"
         got = err.get("input")
         shown = "" if err["type"] in ("missing",) or isinstance(got, dict) else f" (got {got!r})"
-        lines.append(f"{source}: {where}{msg}{shown}")
+        lines.append(f"{src}: {where}{msg}{shown}")
     return "\n".join(lines)
 
 
-def validate_scenario(data: Mapping[str, Any], source: str = "scenario") -> Scenario:
-    """Validate a dict into a :class:`Scenario`, raising :class:`ScenarioError` on failure."""
+def validate_scenario(data: Mapping[str, Any], source: str = "scenario",
+                      overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Validate a dict into a :class:`Scenario`, raising :class:`ScenarioError` on failure.
+
+    An error in a key set by ``overrides`` (``--set``) names that ``--set``, not ``source``.
+    """
     try:
-        return Scenario.model_validate(data)
+        check_nesting(data, source)
+        scn = Scenario.model_validate(data)
+        check_names(scn)
+        return scn
     except ValidationError as exc:
-        raise ScenarioError(_format_error(exc, data, source)) from None
+        raise ScenarioError(_format_error(exc, data, source, overrides)) from None
+    except ValueError as exc:  # names, nesting
+        raise ScenarioError(f"{source}: {exc}") from None
 
 
 def _parse_value(text: str) -> Any:
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):  # not TOML (a bare word), or an absurd integer
         return text
 
 
@@ -630,6 +661,7 @@ def load_scenario(
 ) -> Scenario:
     """Load, merge (``extends``), override and validate a scenario file."""
     data = read_scenario_dict(path)
-    if overrides:
-        apply_overrides(data, _parse_overrides(overrides))
-    return validate_scenario(data, source=str(path))
+    parsed = _parse_overrides(overrides) if overrides else {}
+    if parsed:
+        apply_overrides(data, parsed)
+    return validate_scenario(data, source=str(path), overrides=parsed)
