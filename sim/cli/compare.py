@@ -40,7 +40,7 @@ def compare(
     if len(scenarios) < 2:
         fail(f"compare: give at least two scenario files (got {len(scenarios)})")
     if not 2 <= reps <= 100_000:
-        fail(f"--reps: a comparison needs 2..100,000 replications (got {reps})")
+        fail(f"--reps: a comparison needs at least 2 replications, at most 100,000 (got {reps})")
     if seed is not None and not 0 <= seed <= 2**63 - 1 - reps:
         fail(f"--seed: must be 0..{2**63 - 1 - reps:,} (got {seed})")
     check_workers(workers)

@@ -5,11 +5,11 @@ terms, per run:
 
 * consumers ``n`` and their ties (``n × mean_degree``): population arrays, CSR graph, trackers;
 * creators (Mesa agents) per tier;
-* the busiest day's exposures: paid impressions bought with the ads line at the cheapest CPM
-  (``budget × (1 − reserve) × ads share / CPM × 1000``, paced over the campaign days, all of it
-  possibly on the last day), creator posts (at most 16 per creator a day, or what the tier's
-  line pays) × followers × organic reach × lifetime × (1 + amplification), plus word of mouth
-  (up to ``n`` a day);
+* exposures, on the busiest day (memory) and over the run (time): paid impressions bought
+  with the ads line at the cheapest CPM (``budget × (1 − reserve) × ads share / CPM × 1000``,
+  paced over the campaign days, the busiest day taken as twice the average), creator posts
+  (at most 16 per creator a day, or what the tier's line pays) × followers × organic reach ×
+  lifetime × (1 + amplification), plus word of mouth (half an exposure per consumer-day);
 * time: a cost per consumer-day plus a cost per exposure.
 
 Coefficients were measured on the bundled baseline (2,000–200,000 consumers, CPM 0.01–60) on a
@@ -36,8 +36,10 @@ BYTES_PER_CONSUMER = 600.0
 BYTES_PER_TIE = 100.0  # both directions of the CSR, trust, strong flag, trackers
 BYTES_PER_CREATOR = 4000.0
 BYTES_PER_DAILY_EXPOSURE = 80.0
-SECONDS_PER_CONSUMER_DAY = 1e-6
-SECONDS_PER_EXPOSURE = 2.5e-7
+SECONDS_PER_CONSUMER_DAY = 4e-7
+SECONDS_PER_EXPOSURE = 2e-7
+ORGANIC_PER_CONSUMER_DAY = 0.5  # measured: about 0.2 word-of-mouth exposures per consumer-day
+PACING_PEAK = 2.0  # the ads line is paced over the campaign days; the busiest day up to twice
 SECONDS_PER_RUN = 0.2  # building the world
 MEMORY_SHARE = 0.8
 MAX_SECONDS = 4 * 3600.0
@@ -64,31 +66,35 @@ def _shares(allocation: dict[str, float], disabled: Sequence[str]) -> dict[str, 
     return {k: v / total for k, v in live.items()} if total > 0 else {}
 
 
-def _daily_exposures(scn: "Scenario", n: int) -> float:
-    """Upper-side exposures on the busiest day."""
+def _exposures(scn: "Scenario", n: int) -> tuple[float, float]:
+    """Upper-side exposures (busiest day, whole run)."""
     cheapest = min(p.ad_cpm for p in scn.platforms.values())
-    exposures = float(n)  # word of mouth and UGC: at most about one a consumer a day
+    organic = ORGANIC_PER_CONSUMER_DAY * n  # word of mouth and UGC
+    daily, total = organic, organic * scn.run.days
     if scn.run.mode != "full":
-        return exposures
+        return daily, total
     scale = n / scn.run.reference_consumers
     retailers = scn.retailers.values() if isinstance(scn.retailers, dict) else scn.retailers
     for r in retailers:
         shares = _shares(r.allocation, r.disabled_channels)
         spendable = r.budget * (1.0 - r.reserve_share)
-        days = max(1, (r.end_day or scn.run.days) - r.start_day + 1)
-        exposures += spendable * scale * shares.get("ads", 0.0) / cheapest * 1000.0
+        days = max(1, min(scn.run.days, (r.end_day or scn.run.days)) - r.start_day + 1)
+        ads = spendable * scale * shares.get("ads", 0.0) / cheapest * 1000.0
+        daily += PACING_PEAK * ads / days
+        total += ads
         for name, tier in scn.influencers.items():
             line = spendable * shares.get(name, 0.0) / days  # yuan a day (fees scale alike)
-            posts = POSTS_PER_CREATOR_DAY * tier.count
-            if tier.fee > 0:
-                posts = min(posts, line / tier.fee + 1)
             platform = scn.platforms.get(tier.platform)
             if platform is None or line <= 0:
                 continue
-            reach = tier.followers_share * n * platform.organic_reach
-            exposures += (posts * reach * platform.content_lifetime
-                          * (1.0 + platform.amplification_factor))
-    return exposures
+            posts = POSTS_PER_CREATOR_DAY * tier.count
+            if tier.fee > 0:
+                posts = min(posts, line / tier.fee + 1)
+            per_day = (posts * tier.followers_share * n * platform.organic_reach
+                       * platform.content_lifetime * (1.0 + platform.amplification_factor))
+            daily += per_day
+            total += per_day * days
+    return daily, total
 
 
 def estimate(scn: "Scenario") -> Estimate:
@@ -96,12 +102,11 @@ def estimate(scn: "Scenario") -> Estimate:
     n = scn.run.consumers
     ties = 0.0 if scn.graph.kind == "well_mixed" else n * scn.graph.mean_degree
     creators = sum(t.count for t in scn.influencers.values())
-    daily = _daily_exposures(scn, n)
+    daily, total = _exposures(scn, n)
     memory = (BASE_BYTES + BYTES_PER_CONSUMER * n + BYTES_PER_TIE * ties
               + BYTES_PER_CREATOR * creators + BYTES_PER_DAILY_EXPOSURE * daily)
-    total_exposures = daily * scn.run.days
     seconds = (SECONDS_PER_RUN + SECONDS_PER_CONSUMER_DAY * n * scn.run.days
-               + SECONDS_PER_EXPOSURE * (total_exposures + ties))
+               + SECONDS_PER_EXPOSURE * (total + ties))
     return Estimate(memory, seconds, daily)
 
 

@@ -137,7 +137,7 @@ def check_names(scn: "Scenario") -> None:
                                  "only letters, digits and _ (at most 40 characters)")
             if kind != "population.segments":
                 reserved = CHANNEL_WORDS | KPI_WORDS
-                if name.lower() in reserved:
+                if all(part in reserved for part in name.lower().split("_")):
                     raise ValueError(f"{kind}: name {name!r} is a reserved KPI or channel word "
                                      f"(it would make KPI names such as spend_{name} or "
                                      f"{name}_gmv ambiguous); choose another name")

@@ -108,11 +108,14 @@ def run_jobs(fn: Callable[[Any], RunResult], jobs: list[Any], *, workers: int = 
                 on_done(res)
             out.append(res)
         return out
+    import os
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from sim.execution.executors import process_context
+    from sim.execution.lifeline import follow_driver
 
     results: list[RunResult | None] = [None] * len(jobs)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=process_context(),
+                             initializer=follow_driver, initargs=(os.getpid(),)) as pool:
         futures = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
         for fut in as_completed(futures):
             res = fut.result()

@@ -14,6 +14,7 @@ backend, the chunking or on resuming. Sweep files: :mod:`sim.sweeps.spec`; outpu
 from __future__ import annotations
 
 import json
+import shutil
 import time
 import tomllib
 from collections import Counter
@@ -37,7 +38,7 @@ from sim.sweeps.spec import (
     run_specs,
     validate_sweep,
 )
-from sim.sweeps.lock import LOCK_FILE, SweepLock
+from sim.sweeps.lock import LOCK_FILE, SweepLock, SweepLocked
 from sim.sweeps.store import (
     RUNS_DIR,
     TS_DIR,
@@ -257,23 +258,31 @@ def run_sweep(
     """
     sw = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
     out = Path(out_dir)
-    with SweepLock(out):
-        return _run_locked(sw, out, workers, scheduler, resume, progress, chunk_size, run_fn,
-                           base_loader, preflight)
-
-
-def _run_locked(sw: Sweep, out: Path, workers: int | None, scheduler: str | None, resume: bool,
-                progress: bool, chunk_size: int | None, run_fn: RunFn | None,
-                base_loader: Callable[[Path], Any] | None,
-                preflight: Callable[[Any, int], None] | None) -> SweepResult:
-    resuming = _prepare_out(out, resume)
-    base = _load_base(sw, run_fn, base_loader)
+    base = _load_base(sw, run_fn, base_loader)  # every check that needs no folder comes first
     if preflight is not None:
         preflight(base, planned_runs(sw))
     design = generate_design(sw)
     if run_fn is None or base_loader is not None:
         _validate_points(sw, base, design.points)
     manifest = _manifest(sw, base, design)
+    created = not out.exists()
+    try:
+        with SweepLock(out):
+            return _run_locked(sw, out, base, manifest, workers, scheduler, resume, progress,
+                               chunk_size, run_fn)
+    except SweepLocked:  # the folder is another writer's: never touch it
+        raise
+    except SweepError:
+        if created and {p.name for p in out.iterdir()} <= {LOCK_FILE, RUNS_DIR} and not any(
+                (out / RUNS_DIR).iterdir() if (out / RUNS_DIR).is_dir() else ()):
+            shutil.rmtree(out, ignore_errors=True)  # refused before writing: leave no folder
+        raise
+
+
+def _run_locked(sw: Sweep, out: Path, base: Any, manifest: dict[str, Any], workers: int | None,
+                scheduler: str | None, resume: bool, progress: bool, chunk_size: int | None,
+                run_fn: RunFn | None) -> SweepResult:
+    resuming = _prepare_out(out, resume)
     if resuming:
         old = read_manifest(out)
         _check_same(old, manifest, out)
@@ -281,7 +290,7 @@ def _run_locked(sw: Sweep, out: Path, workers: int | None, scheduler: str | None
     else:
         (out / RUNS_DIR).mkdir(exist_ok=True)
         write_manifest(out, manifest)
-        points = design.points
+        points = manifest["points"]
 
     clean_partial(out)
     specs = run_specs(sw.names, points, sw.replications, sw.seed)
