@@ -1,6 +1,8 @@
 """``socsim viz``: serve the workshop page (``solara run`` as a child process).
 
-The child runs in its own process group; SIGTERM, SIGINT (Ctrl+C) and SIGHUP to ``socsim viz``
+Sessions of closed or disconnected browser tabs are closed after ``--session-timeout`` minutes
+(Solara's kernel cull timeout, 24 h by default, so each tab's model stayed in memory). The child
+runs in its own process group; SIGTERM, SIGINT (Ctrl+C) and SIGHUP to ``socsim viz``
 stop the whole group (terminate, then kill after a grace period), so no server is left
 listening on the port.
 """
@@ -30,6 +32,9 @@ def viz(
              "interface (anyone on the network can open the page)")] = "127.0.0.1",
     consumers: Annotated[int, typer.Option(
         help="consumers simulated per browser session (the page draws up to 2,000)")] = 3000,
+    session_timeout: Annotated[float, typer.Option(
+        help="minutes a closed or disconnected tab keeps its session (and its memory) before "
+        "it is closed; a tab that reconnects sooner continues where it was")] = 5.0,
 ) -> None:
     """Serve the workshop page: watch a cascade happen and change it live (Ctrl+C stops)."""
     import importlib.util
@@ -43,6 +48,8 @@ def viz(
              "the world live in the browser session)")
     if not 1 <= port <= 65_535:
         fail(f"--port: {port} is not a TCP port; allowed 1–65535")
+    if not 0.1 <= session_timeout <= 24 * 60:
+        fail(f"--session-timeout: {session_timeout} minutes is out of range; allowed 0.1–1440")
     scn = load_or_fail(path, [f"run.consumers={consumers}"])
     if scn.run.mode != "full":
         fail(f"{path}: run.mode: the workshop page needs a campaign scenario (mode 'full'), "
@@ -62,7 +69,9 @@ def viz(
              "`python -m sim.viz.assets` once on a machine that reaches the npm registry")
     app_file = Path(__file__).resolve().parents[1] / "viz" / "app.py"
     env = {**os.environ, "SOCSIM_VIZ_SCENARIO": str(path.resolve()),
-           "SOCSIM_VIZ_CONSUMERS": str(consumers), "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+           "SOCSIM_VIZ_CONSUMERS": str(consumers), "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+           # Solara keeps a disconnected session ("virtual kernel") for 24 h by default
+           "SOLARA_KERNEL_CULL_TIMEOUT": f"{session_timeout * 60:.0f}s"}
     cmd = [sys.executable, "-m", "solara", "run", str(app_file), "--host", host,
            "--port", str(port), "--production", "--no-open"]
     shown = f"[{host}]" if ":" in host else host
