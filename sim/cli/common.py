@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.config.formatting import fmt_number
+from sim.config.kpis import HEADLINE_KPIS
 
 if TYPE_CHECKING:
     from sim.config.scenario import Scenario
@@ -25,13 +26,6 @@ if TYPE_CHECKING:
 
 console = Console()
 err_console = Console(stderr=True)
-
-HEADLINE_KPIS = [
-    "reach", "exposures", "engagement_rate", "engaged", "buyers", "orders", "gmv", "spend",
-    "roas", "roi", "cac", "repurchase_rate", "ugc_share", "negative_sentiment",
-    "platform_dependence", "members", "breakout",
-]
-"""KPIs shown in the tables of ``run`` and ``compare``."""
 
 SetOption = Annotated[
     Optional[list[str]],
@@ -84,17 +78,21 @@ def print_table(t: Table, min_width: int = 120) -> None:
 
 
 def load_or_fail(path: Path, overrides: list[str] | None = None) -> "Scenario":
-    """Load a scenario (``extends``, ``--set``) and its edge list; every problem exits 2."""
-    from sim.config.scenario import ScenarioError, load_scenario
+    """Load a scenario file or bundled name (``extends``, ``--set``) and its edge list; every
+    problem exits 2. Deprecation notes and edge-list adjustments are printed to stderr."""
+    from sim.config.loading import load_with_notes
+    from sim.config.scenario import ScenarioError
     from sim.world.graph import EdgeListError, fit_to_edgelist
 
     try:
-        scn = load_scenario(path, overrides or [])
-        scn, notes = fit_to_edgelist(scn)
+        scn, notes = load_with_notes(path, overrides or [])
+        scn, changes = fit_to_edgelist(scn)
     except (ScenarioError, EdgeListError) as exc:
         fail(str(exc))
     for note in notes:
-        warn(note)
+        say(f"note: {note}", err=True)
+    for change in changes:
+        warn(change)
     return scn
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from sim.config.kpis import DIAGNOSTIC_PREFIXES, kpi_info, lower_is_better
 from sim.cli.common import (HEADLINE_KPIS, AllowLargeOption, ForceOption, SetOption,
                             begin_output, cell, check_workers, fail, finish_output, load_or_fail,
                             preflight_or_fail, print_table, say, table)
@@ -14,7 +15,7 @@ from sim.cli.common import (HEADLINE_KPIS, AllowLargeOption, ForceOption, SetOpt
 
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(
-        help="scenario TOML files (two or more); the first is the reference")],
+        help="scenario TOML files or bundled names (two or more); the first is the reference")],
     reps: Annotated[int, typer.Option(help="replications per scenario, same seeds for all")] = 10,
     out: Annotated[Optional[Path], typer.Option(
         help="write comparison.csv and report.html to this new (or empty) folder")] = None,
@@ -56,7 +57,7 @@ def compare(
     preflight_or_fail(loaded, runs=n_runs, workers=workers, allow_large=allow_large)
     known = common_kpis(loaded)
     if metric not in known:
-        shown = [k for k in known if not k.startswith(("stage_", "organic_", "daily_"))]
+        shown = [k for k in known if not k.startswith(DIAGNOSTIC_PREFIXES)]
         fail(f"--metric: unknown KPI {metric!r}; allowed: {', '.join(shown)}")
     names = [s.name or p.stem for s, p in zip(loaded, scenarios)]
     if len(set(names)) < len(names):
@@ -94,8 +95,6 @@ def compare(
 def print_comparison_table(cmp, title: str) -> None:
     """Per headline KPI and scenario: mean, 95% interval, difference to the first scenario with
     its interval, and P(beats first) (lower is better for CAC, sentiment, dependence)."""
-    from sim.analysis.comparison import LOWER_IS_BETTER
-
     kpis = [k for k in HEADLINE_KPIS if k in set(cmp.table.kpi)]
     if cmp.metric not in kpis:
         kpis.append(cmp.metric)
@@ -109,11 +108,11 @@ def print_comparison_table(cmp, title: str) -> None:
     rows = cmp.table.set_index(["kpi", "scenario"])
     for kpi in kpis:
         t.add_section()
-        label = kpi + (" ↓" if kpi in LOWER_IS_BETTER else "")
+        label = kpi + (" ↓" if lower_is_better(kpi) else "")
         for j, name in enumerate(cmp.names):
             r = rows.loc[(kpi, name)]
             is_ref = name == ref
-            neutral = kpi in ("spend", "exposures")
+            neutral = kpi_info(kpi).direction == "neither"
             t.add_row(*map(cell, [
                 label if j == 0 else "", name, r["mean"], f"{cell(r['lo'])} – {cell(r['hi'])}",
                 "—" if is_ref else f"{'+' if r['diff'] >= 0 else ''}{cell(r['diff'])}",

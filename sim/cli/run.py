@@ -16,7 +16,7 @@ SEED_MAX = 2**63 - 1
 
 
 def run(
-    scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
+    scenario: Annotated[Path, typer.Argument(help="scenario TOML file or bundled name")],
     out: Annotated[Optional[Path], typer.Option(
         help="write timeseries.parquet and summary.json to this new (or empty) folder")] = None,
     seed: Annotated[Optional[int], typer.Option(help="base seed (default: run.seed)")] = None,

@@ -10,7 +10,9 @@ import typer
 
 from sim.cli.common import cell, fail, print_table, table
 
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+from sim.config.bundled import bundled_dir
+
+SCENARIO_DIR = bundled_dir()
 
 
 def scenario_question(path: Path) -> str:

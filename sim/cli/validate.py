@@ -11,7 +11,7 @@ from sim.cli.common import SetOption, load_or_fail, say
 
 
 def validate(
-    scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
+    scenario: Annotated[Path, typer.Argument(help="scenario TOML file or bundled name")],
     set_: SetOption = None,
 ) -> None:
     """Check a scenario file without running it (exit 0 if valid, 2 with a message if not)."""

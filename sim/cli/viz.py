@@ -40,9 +40,10 @@ def viz(
     import importlib.util
     import os
 
+    from sim.config.bundled import resolve_scenario
     from sim.viz.workshop import DEFAULT_SCENARIO
 
-    path = scenario if scenario is not None else DEFAULT_SCENARIO
+    path = resolve_scenario(scenario) if scenario is not None else DEFAULT_SCENARIO
     if not 100 <= consumers <= 20_000:
         fail(f"--consumers: {consumers} is out of range; allowed 100–20,000 (the page steps "
              "the world live in the browser session)")

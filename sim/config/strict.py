@@ -21,6 +21,9 @@ import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.config.channels import FIXED_CHANNELS
+from sim.config.kpis import CORE_KPIS, FAMILIES, STAGES
+
 if TYPE_CHECKING:
     from sim.config.scenario import Scenario
 
@@ -28,16 +31,14 @@ MAX_FILE_BYTES = 4_000_000
 MAX_DEPTH = 12
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 
-CHANNEL_WORDS = frozenset({"ads", "coupons", "community", "wom", "ugc"})
+CHANNEL_WORDS = frozenset(c.name for c in FIXED_CHANNELS)
 """Built-in budget and organic channels (a creator tier may not take one of these names)."""
-KPI_WORDS = frozenset({
-    "reach", "exposures", "engagements", "engagement", "rate", "engaged", "aware", "interested",
-    "buyers", "orders", "gmv", "spend", "roas", "roi", "cac", "repurchase", "ugc", "share",
-    "negative", "sentiment", "platform", "dependence", "hhi", "members", "referred", "fission",
-    "cost", "per", "member", "targeted", "profit", "creators", "breakout", "daily", "stage",
-    "organic", "price", "replication", "step", "run_id", "point", "seed",
-})
-"""Words KPI and result-column names are built from (tests check every KPI is covered)."""
+KPI_WORDS = frozenset(
+    {w for k in CORE_KPIS for w in k.split("_")}
+    | {w for f in FAMILIES for w in f.pattern.replace("{x}", "").split("_") if w}
+    | set(STAGES) | {"replication", "step", "run_id", "point", "seed"}
+)
+"""Words KPI and result-column names are built from (from the KPI registry)."""
 
 
 def read_toml(path: Path, error: type[Exception]) -> dict[str, Any]:

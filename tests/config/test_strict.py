@@ -85,21 +85,32 @@ def test_nesting_depth_is_bounded(baseline_path):
 @pytest.mark.parametrize("override, message", [
     ({"influencers.ads": {"count": 1}}, "reserved"),
     ({"platforms.gmv": {}}, "reserved"),
-    ({"retailers.0.name": "orders"}, "reserved"),
-    ({"retailers.0.name": "platform_hhi"}, "reserved"),
-    ({"retailers.0.name": "=cmd()"}, "must start with a letter"),
-    ({"retailers.0.name": "feed"}, "also used in platforms"),
 ])
 def test_names_that_would_make_kpis_ambiguous_are_refused(baseline_path, override, message):
     with pytest.raises(ScenarioError, match=message):
         load_scenario(baseline_path, override)
 
 
-def test_reserved_words_cover_every_kpi_and_channel():
-    """Every word of every KPI name is reserved, so no tier/platform/retailer can mimic one."""
-    from sim.engine.metrics import KPI_DEFINITIONS
-    from sim.engine.model import ORGANIC_CHANNELS
+def _with_retailer(tmp_path, baseline_path, name: str):
+    path = tmp_path / "two.toml"
+    path.write_text(f'extends = "{baseline_path.as_posix()}"\n[retailers."{name}"]\nprice = 70.0\n')
+    return path
 
-    words = {w for k in KPI_DEFINITIONS for w in k.split("_")}
-    assert words <= KPI_WORDS | CHANNEL_WORDS
-    assert set(ORGANIC_CHANNELS) | {"ads", "coupons", "community"} <= CHANNEL_WORDS
+
+@pytest.mark.parametrize("name, message", [
+    ("orders", "reserved"), ("platform_hhi", "reserved"), ("=cmd()", "must start with a letter"),
+    ("feed", "also used in platforms"), ("[/]", "must start with a letter")])
+def test_retailer_names_that_would_make_kpis_ambiguous(tmp_path, baseline_path, name, message):
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(_with_retailer(tmp_path, baseline_path, name))
+
+
+def test_reserved_words_cover_every_kpi_and_channel(tmp_path, baseline_path):
+    """Every word of every KPI name a run reports (apart from the scenario's own tier,
+    platform and retailer names) is reserved, so no name can mimic another KPI."""
+    from sim.config.kpis import kpi_names
+
+    scn = load_scenario(_with_retailer(tmp_path, baseline_path, "rival"))
+    own = set(scn.influencers) | set(scn.platforms) | {r.name for r in scn.retailers}
+    words = {w for k in kpi_names(scn) for w in k.split("_")} - own
+    assert len(scn.retailers) == 2 and words <= KPI_WORDS | CHANNEL_WORDS
