@@ -104,7 +104,9 @@ class GraphSection(_Section):
     trust_weak: Share = Field(0.35, description="mean trust of a weak tie")
     trust_spread: float = Field(0.1, ge=0.0, le=0.5, description="sd of trust around its mean")
     rewire: Share = Field(0.1, description="rewiring probability (watts_strogatz)")
-    path: Path | None = Field(None, description="edge-list file (edgelist): 'u v' per line")
+    path: Path | None = Field(
+        None, description="edge-list file (edgelist): 'u v' or 'u v weight' per line, whitespace "
+        "or comma separated, # and % comment lines; run.consumers becomes its node count")
 
     @model_validator(mode="after")
     def _edgelist_needs_path(self) -> "GraphSection":
