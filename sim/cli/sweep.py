@@ -95,10 +95,11 @@ def _preflight(workers: int | None, allow_large: bool):
     from sim.config.preflight import check_job
     from sim.sweeps.spec import SweepError
 
-    def check(base, runs: int) -> None:
-        if not hasattr(base, "run"):  # a custom base (not a Scenario): nothing to estimate
+    def check(scenarios: list, runs: int) -> None:
+        scenarios = [s for s in scenarios if hasattr(s, "run")]  # a custom base: no estimate
+        if not scenarios:
             return
-        problem, notes = check_job([base], runs=runs, workers=workers or os.cpu_count() or 1)
+        problem, notes = check_job(scenarios, runs=runs, workers=workers or os.cpu_count() or 1)
         if problem and not allow_large:
             raise SweepError(f"{problem}; reduce the design or add --allow-large")
         for note in notes:

@@ -126,6 +126,21 @@ def _load_base(sweep: Sweep, run_fn: RunFn | None, base_loader: Callable[[Path],
     return base
 
 
+def _extremes(sw: Sweep, base: Any, limit: int = 64) -> list[Any]:
+    """The base and, for a scenario base, the base at each parameter's range ends (or listed
+    values), one parameter at a time: what a pre-flight estimate should look at."""
+    out = [base]
+    if not hasattr(base, "with_overrides"):
+        return out
+    for p in sw.parameters:
+        for v in p.representative_values()[:limit]:
+            try:
+                out.append(base.with_overrides({p.name: v}))
+            except OVERRIDE_ERRORS:
+                pass  # reported by the design check that follows
+    return out
+
+
 def _validate_points(sweep: Sweep, base: Any, points: list[list[Any]]) -> None:
     """Apply every design point to the scenario before running (joint constraints)."""
     for i, pt in enumerate(points):
@@ -253,14 +268,15 @@ def run_sweep(
             engine (``Scenario.with_overrides`` + ``sim.execution.runner.run_single``). With a custom
             ``run_fn`` the base file is passed as a raw TOML dict unless ``base_loader`` is given.
         base_loader: ``f(path) -> base`` to load the base scenario in the driving process.
-        preflight: ``f(base, total_runs)`` called before the design is generated; raise (e.g.
-            :class:`SweepError`) to refuse a sweep that is too large for this machine.
+        preflight: ``f(scenarios, total_runs)`` called before the design is generated with the
+            base and the base at each parameter's range ends; raise (e.g. :class:`SweepError`)
+            to refuse a sweep that is too large for this machine.
     """
     sw = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
     out = Path(out_dir)
     base = _load_base(sw, run_fn, base_loader)  # every check that needs no folder comes first
     if preflight is not None:
-        preflight(base, planned_runs(sw))
+        preflight(_extremes(sw, base), planned_runs(sw))
     design = generate_design(sw)
     if run_fn is None or base_loader is not None:
         _validate_points(sw, base, design.points)

@@ -65,8 +65,11 @@ class SweepLock:
 
     def acquire(self) -> None:
         """Take the lock or raise :class:`SweepLocked` naming the holder."""
-        self.out.mkdir(parents=True, exist_ok=True)
-        fh = open(self.out / LOCK_FILE, "a+")  # never truncates another holder's text
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            fh = open(self.out / LOCK_FILE, "a+")  # never truncates another holder's text
+        except OSError as exc:
+            raise SweepError(f"--out: cannot write to {self.out} ({exc.strerror or exc})") from None
         if not _try_lock(fh):
             fh.close()
             who = holder(self.out) or "another process"

@@ -153,3 +153,43 @@ def test_refused_sweep_leaves_no_folder(tmp_path):
     out = tmp_path / "out"
     res = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out), "--workers", "1"])
     assert res.exit_code == 2 and not out.exists()
+
+
+def test_sweep_bombs_and_bad_out_exit_2_before_running(tmp_path):
+    base = (ROOT / "scenarios" / "baseline.toml").as_posix()
+    bomb = tmp_path / "bomb.toml"
+    bomb.write_text(REAL.format(base=base).replace(
+        'name = "behaviour.s0"\nvalues = [0.1, 0.2]',
+        'name = "platforms.feed.ad_cpm"\nvalues = [1e-300, 60.0]'))
+    res = CliRunner().invoke(app, ["sweep", str(bomb), "--out", str(tmp_path / "o"),
+                                   "--workers", "1"])
+    assert res.exit_code == 2 and "pre-flight estimate" in res.output
+    assert not (tmp_path / "o").exists()
+    real = tmp_path / "real.toml"
+    real.write_text(REAL.format(base=base))
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    res = CliRunner().invoke(app, ["sweep", str(real), "--out", str(blocker), "--workers", "1"])
+    assert res.exit_code == 2 and "cannot write" in res.output
+
+
+def test_sweep_on_a_full_disk_can_be_repaired_and_resumed(tmp_path):
+    """A real full disk (a small tmpfs; needs root and mount, skipped elsewhere)."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs",
+                                            str(mnt)], capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    path = _sweep(tmp_path, samples=200, timeseries=True)
+    try:
+        with pytest.raises(OSError):
+            run_sweep(path, mnt / "out", workers=1, progress=False, chunk_size=5, run_fn=TOY)
+        kept = sweep_status(mnt / "out")["done"]
+        moved = tmp_path / "moved"
+        shutil.copytree(mnt / "out", moved)  # the user frees space: here, moves the folder
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
+    repair_sweep(moved)
+    assert not list(moved.rglob("*.tmp"))
+    res = run_sweep(path, moved, workers=1, progress=False, resume=True, run_fn=TOY)
+    assert res.already_done == kept and sweep_status(moved)["complete"]
