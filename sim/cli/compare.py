@@ -38,13 +38,7 @@ def compare(
     from sim.analysis.comparison import compare as run_compare
     from sim.execution.progress import RunProgress
 
-    if len(scenarios) < 2:
-        fail(f"compare: give at least two scenario files (got {len(scenarios)})")
-    if not 2 <= reps <= 100_000:
-        fail(f"--reps: a comparison needs at least 2 replications, at most 100,000 (got {reps})")
-    if seed is not None and not 0 <= seed <= 2**63 - 1 - reps:
-        fail(f"--seed: must be 0..{2**63 - 1 - reps:,} (got {seed})")
-    check_workers(workers)
+    _check_options(len(scenarios), reps, seed, workers)
     loaded = [load_or_fail(p, set_) for p in scenarios]
     if attribution_reps is None:
         attribution_reps = min(reps, 5) if out is not None else 0
@@ -90,6 +84,17 @@ def compare(
     finally:  # the results are published even if printing fails
         if tx is not None:
             finish_output(tx)
+
+
+def _check_options(n_files: int, reps: int, seed: int | None, workers: int) -> None:
+    """Exit 2 on a bad number of files, replications, seed or workers."""
+    if n_files < 2:
+        fail(f"compare: give at least two scenario files (got {n_files})")
+    if not 2 <= reps <= 100_000:
+        fail(f"--reps: a comparison needs at least 2 replications, at most 100,000 (got {reps})")
+    if seed is not None and not 0 <= seed <= 2**63 - 1 - reps:
+        fail(f"--seed: must be 0..{2**63 - 1 - reps:,} (got {seed})")
+    check_workers(workers)
 
 
 def print_comparison_table(cmp, title: str) -> None:
