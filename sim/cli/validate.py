@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.common import SetOption, load_or_fail, say
+from sim.cli.common import SetOption, load_or_fail, say, warn
 
 
 def validate(
@@ -15,7 +15,7 @@ def validate(
     set_: SetOption = None,
 ) -> None:
     """Check a scenario file without running it (exit 0 if valid, 2 with a message if not)."""
-    from sim.config.preflight import estimate
+    from sim.config.preflight import check_job, estimate
 
     scn = load_or_fail(scenario, set_)
     tiers = ", ".join(f"{k}×{v.count}" for k, v in scn.influencers.items()) or "none"
@@ -24,3 +24,6 @@ def validate(
         f"creators {tiers}, retailers {len(scn.retailers)}")
     est = estimate(scn)
     say(f"estimate per run: {est.describe()}", style="dim")
+    problem, _ = check_job([scn], runs=scn.run.replications)
+    if problem:
+        warn(f"{problem}: `socsim run` will refuse it without --allow-large")

@@ -4,7 +4,8 @@
   undecodable bytes, nesting too deep for the parser and integers too long to convert are
   reported as errors naming the file, never as tracebacks.
 * :func:`check_no_coercion` - a number field takes a number: ``true`` or ``"3"`` is refused
-  (pydantic would read them as 1 and 3).
+  (pydantic would read them as 1 and 3), and a real-valued field at most :data:`MAX_MAGNITUDE`
+  in size (``budget = 1e308`` would overflow the impressions it buys).
 * :func:`check_nesting` - at most :data:`MAX_DEPTH` levels of tables/arrays.
 * :func:`check_names` - creator tiers, platforms, retailers and segments become parts of KPI
   and column names (``spend_<tier>``, ``orders_<platform>``, ``<retailer>_gmv``): they must be
@@ -14,6 +15,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 import types
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
     from sim.config.scenario import Scenario
 
 MAX_FILE_BYTES = 4_000_000
+MAX_MAGNITUDE = 1e12
+"""Largest absolute value of a real-valued (float) field: beyond any budget or coefficient."""
 MAX_DEPTH = 12
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 
@@ -107,12 +111,26 @@ def check_no_coercion(value: Any, annotation: Any) -> Any:
         items = list(value.values())
     else:
         return value
+    whole = _whole(annotation)
     for item in items:
         if isinstance(item, (bool, str)):
-            kind = "integer" if _whole(annotation) else "number"
+            kind = "integer" if whole else "number"
             raise ValueError(f"Input should be a valid {kind}; booleans and quoted numbers are "
                              "not taken as numbers")
+        if not whole and isinstance(item, (int, float)) and not _within(item):
+            raise ValueError(f"Input should be at most {MAX_MAGNITUDE:g} in size (no scenario "
+                             "quantity is larger; money is yuan)")
     return value
+
+
+def _within(number: int | float) -> bool:
+    """True if ``number`` is small enough (NaN and ±inf pass here: pydantic refuses them as
+    not finite)."""
+    try:
+        v = float(number)
+    except OverflowError:
+        return False
+    return abs(v) <= MAX_MAGNITUDE or not math.isfinite(v)
 
 
 def _whole(annotation: Any) -> bool:

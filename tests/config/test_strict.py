@@ -30,6 +30,12 @@ def test_nan_and_inf_are_refused(baseline_path, value):
         load_scenario(baseline_path, {"retailers.0.budget": value})
 
 
+@pytest.mark.parametrize("value", [1e308, 10**400, -1e13])
+def test_absurd_magnitudes_are_refused(baseline_path, value):
+    with pytest.raises(ScenarioError, match="at most 1e\\+12"):
+        load_scenario(baseline_path, {"behaviour.b0": value, "retailers.0.budget": value})
+
+
 def test_integers_and_floats_still_load(baseline_path):
     scn = load_scenario(baseline_path, {"retailers.0.budget": 5000, "run.days": 7})
     assert scn.retailers[0].budget == 5000.0 and scn.run.days == 7
