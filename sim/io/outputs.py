@@ -147,6 +147,9 @@ class OutputFolder:
         try:
             (self.path / MARKER).write_text(json.dumps(marker, indent=1))
             self._swap()
+        except OutputError as exc:  # --out changed while computing: keep the results aside
+            kept, self.path = self.path, None
+            raise OutputError(f"{exc}; the new results are kept in {kept}") from None
         except OSError as exc:
             self.abort()
             raise OutputError(f"--out: could not write {self.out} ({exc.strerror or exc}); "

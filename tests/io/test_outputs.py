@@ -6,6 +6,7 @@ import errno
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -146,3 +147,17 @@ def test_full_tmpfs(tmp_path):
         assert "space" in tx.failed["big.bin"].lower()
     finally:
         subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_out_taken_by_someone_else_meanwhile_keeps_results_aside(tmp_path):
+    out = tmp_path / "out"
+    tx = OutputFolder(out)
+    tx.begin()
+    tx.write("summary.json", lambda p: p.write_text("new"))
+    out.mkdir()
+    (out / "theirs.txt").write_text("theirs")  # another program wrote there while we computed
+    with pytest.raises(OutputError, match="kept in") as info:
+        tx.commit()
+    kept = Path(str(info.value).rsplit("kept in ", 1)[1])
+    assert (kept / "summary.json").read_text() == "new"
+    assert sorted(p.name for p in out.iterdir()) == ["theirs.txt"]
