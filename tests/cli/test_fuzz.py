@@ -37,6 +37,7 @@ SECONDS_PER_VALIDATE = 5.0
 SECONDS_PER_RUN = 20.0
 MAX_RSS_BYTES = 4e9
 COUNTS: Counter = Counter()
+pytestmark = pytest.mark.slow  # hundreds of CLI invocations / a forkserver start
 runner = CliRunner()
 SETTINGS = settings(max_examples=400, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))

@@ -8,6 +8,10 @@ import subprocess
 import sys
 import time
 
+import pytest
+
+pytestmark = pytest.mark.slow  # starts a forkserver that preloads the engine
+
 DRIVER = """
 import sys, time
 from sim.execution.executors import ProcessExecutor
