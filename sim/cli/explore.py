@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from sim.cli import SetOption, check_scheduler, console, fail, load_or_fail, progress_bar
+from sim.cli.common import (ForceOption, SetOption, begin_output, check_workers, fail,
+                            finish_output, load_or_fail, say)
+from sim.cli.sweep import check_scheduler
 
 
 def explore(
@@ -33,6 +33,7 @@ def explore(
     scheduler: Annotated[Optional[str], typer.Option(
         help="Dask scheduler tcp://HOST:PORT or 'local'")] = None,
     xlsx: Annotated[Optional[Path], typer.Option(help="also write a workbook")] = None,
+    force: ForceOption = False,
 ) -> None:
     """Stress-test plans across uncertain futures (XLRM): regret, robustness, PRIM boxes."""
     from sim.analysis.comparison import common_kpis
@@ -40,12 +41,12 @@ def explore(
                                       headline, parse_uncertain, robustness, sample_futures)
     from sim.config.scenario import ScenarioError
     from sim.execution.executors import ExecutorError, make_executor
+    from sim.execution.progress import RunProgress
 
     for opt, val in (("--futures", futures), ("--reps", reps)):
         if val < 1:
             fail(f"{opt}: must be at least 1 (got {val})")
-    if workers is not None and workers < 1:
-        fail(f"--workers: must be at least 1 (got {workers})")
+    check_workers(workers)
     check_scheduler(scheduler, workers)
     loaded = {}
     for p in plans:
@@ -64,35 +65,31 @@ def explore(
         executor = make_executor(workers=workers, scheduler=scheduler)
     except (ScenarioError, ExecutorError) as exc:
         fail(str(exc))
+    tx = begin_output(out, force, "explore")
     total = len(loaded) * futures * reps
-    with executor, progress_bar(total, "exploring") as bar:
-        task = bar.add_task(f"exploring on {executor.describe()}", total=total, rate="")
-        ex = run_explore(loaded, unc, table, reps, metric, target, executor,
-                         on_done=lambda: bar.advance(task))
+    try:
+        with executor, RunProgress(total, f"exploring on {executor.describe()}") as bar:
+            ex = run_explore(loaded, unc, table, reps, metric, target, executor, on_done=bar)
+    except BaseException:
+        tx.abort()
+        raise
     rob, disc = robustness(ex), discovery(ex)
     lines = [headline(ex, rob), *discovery_sentences(ex, disc)]
-    _write(out, ex, rob, disc, lines, xlsx)
+    _write(tx, ex, rob, disc, lines, xlsx)
 
 
-def _write(out: Path, ex, rob, disc, lines, xlsx) -> None:
+def _write(tx, ex, rob, disc, lines, xlsx) -> None:
     from sim.io.decision_report import explore_report, explore_sheets
 
-    out.mkdir(parents=True, exist_ok=True)
-    for name, write in (("outcomes.parquet", lambda f: ex.outcomes.to_parquet(f, index=False)),
-                        ("robustness.csv", lambda f: rob.to_csv(f, index=False)),
-                        ("discovery.csv", lambda f: disc.to_csv(f, index=False))):
-        fd, tmp = tempfile.mkstemp(dir=out, suffix=".tmp")
-        os.close(fd)
-        write(tmp)
-        os.replace(tmp, out / name)
-    explore_report(ex, rob, disc, lines, out / "report.html")
-    console.print("[bold]Verdict[/]")
+    tx.write("outcomes.parquet", lambda f: ex.outcomes.to_parquet(f, index=False))
+    tx.write("robustness.csv", lambda f: rob.to_csv(f, index=False))
+    tx.write("discovery.csv", lambda f: disc.to_csv(f, index=False))
+    tx.write("report.html", lambda f: explore_report(ex, rob, disc, lines, f))
+    say("Verdict", style="bold")
     for line in lines:
-        console.print(f"  {line}", highlight=False)
-    console.print(f"wrote {out}/outcomes.parquet, robustness.csv, discovery.csv, report.html",
-                  highlight=False)
+        say(f"  {line}")
+    finish_output(tx)
     if xlsx is not None:
         from sim.io.workbook import write_workbook
 
-        console.print(f"wrote {write_workbook(xlsx, explore_sheets(ex, rob, disc, lines))}",
-                      highlight=False)
+        say(f"wrote {write_workbook(xlsx, explore_sheets(ex, rob, disc, lines))}")

@@ -7,7 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from sim.cli import SetOption, check_scheduler, console, fail, progress_bar
+from sim.cli.common import SetOption, check_workers, fail, say
+from sim.cli.sweep import check_scheduler
 
 
 def optimize(
@@ -42,26 +43,25 @@ def optimize(
     from sim.analysis.search import optimize_scenario, write_best_toml
     from sim.config.scenario import ScenarioError
     from sim.execution.executors import ExecutorError, make_executor
+    from sim.execution.progress import RunProgress
 
     for opt, val, low in (("--trials", trials, 1), ("--reps", reps, 1),
                           ("--fresh-reps", fresh_reps, 0)):
         if val < low:
             fail(f"{opt}: must be at least {low} (got {val})")
-    if workers is not None and workers < 1:
-        fail(f"--workers: must be at least 1 (got {workers})")
+    check_workers(workers)
     check_scheduler(scheduler, workers)
     try:
         executor = make_executor(workers=workers, scheduler=scheduler)
     except ExecutorError as exc:
         fail(str(exc))
     try:
-        with executor, progress_bar(trials, "optimising") as bar:
-            task = bar.add_task("optimising", total=trials, rate="")
+        with executor, RunProgress(trials * reps, f"optimising on {executor.describe()}") as bar:
             res = optimize_scenario(
                 scenario, out, vary, objective or ["roi"], constraint or [], trials, reps,
                 uncertainty, set_ or [], executor, resume, fresh_reps, workers or 1,
                 attribution_reps=min(3, fresh_reps) if xlsx is not None else 0,
-                on_trial=lambda t: bar.advance(task))
+                on_trial=lambda t: bar.advance(reps))
     except ScenarioError as exc:
         fail(str(exc))
     _finish(res, scenario, out, set_ or [], xlsx, write_best_toml)
@@ -70,28 +70,29 @@ def optimize(
 def _finish(res, scenario: Path, out: Path, set_: list[str], xlsx, write_best_toml) -> None:
     from sim.io.decision_report import optimize_report, optimize_sheets
 
-    res.trials.to_parquet(out / "trials.parquet", index=False)
-    console.print(f"{len(res.trials)} trials ({res.runs} runs this session); study in "
-                  f"{out / 'study.db'}", highlight=False)
+    from sim.io.outputs import write_file_atomic
+
+    write_file_atomic(out / "trials.parquet", lambda p: res.trials.to_parquet(p, index=False))
+    say(f"{len(res.trials)} trials ({res.runs} runs this session); study in {out / 'study.db'}")
     for line in res.notes:
-        console.print(line, highlight=False)
+        say(line)
     if res.best_overrides:
         name = (res.validation.scenarios[0].name if res.validation else scenario.stem) or \
             scenario.stem
         best = write_best_toml(out / "best.toml", scenario, res.best_overrides, set_,
                                f"{name}_optimized")
-        console.print(f"best plan: {best}", highlight=False)
+        say(f"best plan: {best}")
         for k, v in res.best_overrides.items():
             shown = ", ".join(f"{a} {b:.3f}" for a, b in v.items()) if isinstance(v, dict) \
                 else f"{v:.4g}"
-            console.print(f"  {k}: {shown}", highlight=False)
+            say(f"  {k}: {shown}")
     if res.validation is not None:
-        console.print("[bold]Best plan vs input on fresh seeds[/]")
+        say("Best plan vs input on fresh seeds", style="bold")
         for line in res.validation.verdict_lines():
-            console.print(f"  {line}", highlight=False)
-    report = optimize_report(res, out / "report.html")
-    console.print(f"wrote {out / 'trials.parquet'} and {report}", highlight=False)
+            say(f"  {line}")
+    report = write_file_atomic(out / "report.html", lambda p: optimize_report(res, p))
+    say(f"wrote {out / 'trials.parquet'} and {report}")
     if xlsx is not None:
         from sim.io.workbook import write_workbook
 
-        console.print(f"wrote {write_workbook(xlsx, optimize_sheets(res))}", highlight=False)
+        say(f"wrote {write_workbook(xlsx, optimize_sheets(res))}")
