@@ -18,7 +18,8 @@ SEED_MAX = 2**63 - 1
 def run(
     scenario: Annotated[Path, typer.Argument(help="scenario TOML file or bundled name")],
     out: Annotated[Optional[Path], typer.Option(
-        help="write timeseries.parquet and summary.json to this new (or empty) folder")] = None,
+        help="write timeseries.parquet, summary.json and creators.csv to this new (or empty) "
+        "folder")] = None,
     seed: Annotated[Optional[int], typer.Option(help="base seed (default: run.seed)")] = None,
     reps: Annotated[Optional[int], typer.Option(help="replications (default: run.replications)")] = None,
     workers: Annotated[int, typer.Option(help="parallel processes for replications")] = 1,
@@ -79,7 +80,10 @@ def run(
 
 
 def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr) -> None:
-    """Write timeseries.parquet, summary.json (and attribution.csv) into the output folder."""
+    """Write timeseries.parquet, summary.json, creators.csv (full mode: one row per creator and
+    seed) and attribution.csv (with --attribution) into the output folder."""
+    import pandas as pd
+
     from sim.config.formatting import write_csv
     from sim.execution.runner import timeseries_frame
 
@@ -95,6 +99,10 @@ def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr) -> Non
     tx.write("summary.json", lambda p: p.write_text(json.dumps(summary, indent=2)))
     if attr is not None:
         tx.write("attribution.csv", lambda p: write_csv(attr.table, p))
+    creators = [r.creators.assign(seed=r.seed) for r in results
+                if r.creators is not None and len(r.creators)]
+    if creators:
+        tx.write("creators.csv", lambda p: write_csv(pd.concat(creators, ignore_index=True), p))
 
 
 def print_kpi_table(summary_table, title: str) -> None:
