@@ -505,6 +505,11 @@ class BehaviourSection(_Section):
         0.3, description="probability a searcher who did not click an ad opens the brand's "
         "notes and product page from the organic results"
     )
+    consideration_memory: float = Field(
+        0.0, ge=0.0, le=1000.0, description="brand memory (exposure-equivalents) a first order "
+        "needs per reference price of the product: needed = this × price / reference_price "
+        "(0 = off; sim/engine/consideration.py)"
+    )
     extra_units: float = Field(
         0.0, ge=0.0, le=20.0, description="mean extra units per order beyond the first, at list "
         "price without a coupon (× exp(deal_response · price_sensitivity · deal / "

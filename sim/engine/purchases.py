@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.engine import consumer_posts, funnel, order_value, platform_funnel
+from sim.engine import consideration, consumer_posts, funnel, order_value, platform_funnel
 
 if TYPE_CHECKING:
     from sim.engine.state import Context
@@ -33,7 +33,8 @@ def purchase_day(ctx: "Context", conversion) -> None:
     orders = funnel.decide_purchases(
         pop, [r.cfg for r in retailers], ctx.beh, ctx.state.atmosphere, coupons, conversion,
         ctx.rng, prices=[r.price for r in retailers],
-        extra_sessions=ctx.funnel.sessions_today(),
+        extra_sessions=ctx.funnel.sessions_today(), memory=ctx.awareness.memory,
+        memory_needed=consideration.memory_needed(ctx),
     )
     for pur in orders:
         r, rows = pur.retailer, pur.buyers

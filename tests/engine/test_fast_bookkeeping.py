@@ -317,9 +317,9 @@ def test_purchase_hazards_equal_numpy_within_float_rounding(n_ret):
 
 # ------------------------------------------------------------------ purchase draws
 def reference_decide_purchases(pop, retailers, beh, atm, coupons, conversion, rng, prices=None,
-                               extra_sessions=None):
+                               extra_sessions=None, memory=None, memory_needed=None):
     """decide_purchases as it was written with numpy passes (product-page visits from clicks
-    join the sessions)."""
+    join the sessions; first orders need the considered memory)."""
     n_ret = len(retailers)
     any_open = pop.stage >= INTERESTED
     any_open = any_open[:, 0] if any_open.shape[1] == 1 else any_open.any(axis=1)
@@ -331,6 +331,8 @@ def reference_decide_purchases(pop, retailers, beh, atm, coupons, conversion, rn
     for r, cfg in enumerate(retailers):
         stage = pop.stage[session_rows, r]
         first_rows = session_rows[stage == INTERESTED]
+        if memory is not None and memory_needed is not None and memory_needed[r] > 0:
+            first_rows = first_rows[memory[first_rows, r] >= memory_needed[r]]
         repeat_rows = session_rows[(stage >= CUSTOMER) & ~pop.churned[session_rows, r]]
         price = cfg.price if prices is None else float(prices[r])
         p_first = naive.first_purchase_probability(pop, first_rows, r, cfg, beh, atm,
