@@ -242,6 +242,7 @@ def plot(summary: pd.DataFrame, out: Path) -> None:
 def side_check(args: argparse.Namespace) -> int:
     """Extra budgets / products outside the shipped design; tables to runs/ only."""
     global PRODUCTS
+    RUNS.mkdir(exist_ok=True)
     budgets = ({f"{float(b):.3g}": float(b) for b in args.budgets.split(",")} if args.budgets
                else BUDGETS)
     if args.products:
