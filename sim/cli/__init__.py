@@ -25,11 +25,13 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
+from sim.config.retail import RETAIL_HEADLINE_KPIS
+
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 HEADLINE_KPIS = [
     "reach", "exposures", "engagement_rate", "engaged", "buyers", "orders", "gmv", "spend",
     "roas", "roi", "cac", "repurchase_rate", "ugc_share", "negative_sentiment",
-    "platform_dependence", "members", "breakout",
+    "platform_dependence", "members", "breakout", *RETAIL_HEADLINE_KPIS,
 ]
 
 SetOption = Annotated[
@@ -90,7 +92,7 @@ def run(
     """Run a scenario and print its KPIs (mean and 95% interval over replications)."""
     import time
 
-    from sim.execution.runner import replicate, summarize, timeseries_frame
+    from sim.execution.runner import replicate, retail_tables, summarize, timeseries_frame
 
     scn = load_or_fail(scenario, set_)
     n_reps = reps if reps is not None else scn.run.replications
@@ -132,6 +134,9 @@ def run(
         }
         (out / "summary.json").write_text(json.dumps(summary, indent=2))
         console.print(f"wrote {out / 'timeseries.parquet'} and {out / 'summary.json'}")
+        for name, frame in retail_tables(results).items():
+            frame.to_csv(out / f"{name}.csv", index=False)
+            console.print(f"wrote {out / (name + '.csv')}")
     if attribution:
         print_attribution_table(attr, title=f"attribution per channel ({n_reps} seed(s); "
                                 "incremental = orders lost when the channel is removed)")
@@ -167,8 +172,9 @@ def print_attribution_table(attr, title: str) -> None:
 
 def print_kpi_table(table, title: str) -> None:
     """Print the headline KPIs of a :func:`sim.execution.runner.summarize` table."""
-    show = table[table.kpi.isin(HEADLINE_KPIS)].set_index("kpi").reindex(
-        [k for k in HEADLINE_KPIS if k in set(table.kpi)])
+    names = HEADLINE_KPIS + [k for k in table.kpi if str(k).startswith("members_by_level_")]
+    show = table[table.kpi.isin(names)].set_index("kpi").reindex(
+        [k for k in names if k in set(table.kpi)])
     console.print(title, highlight=False)
     t = Table()
     t.add_column("KPI")

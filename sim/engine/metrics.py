@@ -294,6 +294,8 @@ def compute_kpis(model: "SocialCommerceModel") -> dict[str, float]:
     for ch, count in zip(model.channels, reach_counts):
         kpis[f"reach_{ch}"] = float(count)
     kpis["reach_creators"] = float(reach_counts[-1])
+    if getattr(model, "retail", None) is not None:
+        kpis |= model.retail.kpis()
     if len(model.retailers) > 1:
         total = book.orders_by_retailer.sum()
         for ret in model.retailers:

@@ -32,6 +32,8 @@ from sim.kernels.arrayops import sorted_unique
 from sim.kernels.incremental import AttentionSampler, CircleShare, NeighbourShare
 from sim.engine.organic import OrganicDelivery
 from sim.engine.metrics import MetricsBook, compute_kpis, model_reporters
+from sim.engine.retail import RetailSystems
+from sim.config.retail import RETAIL_CHANNELS
 from sim.world.platforms import Platform
 from sim.world.population import AWARE, CUSTOMER, INTERESTED, build_population
 from sim.engine.response import ResponsePass, ResponseResult
@@ -150,6 +152,13 @@ class SocialCommerceModel(mesa.Model):
         self.sampler = AttentionSampler(pop.attention, pop.activity)
         self._response = ResponsePass(pop, self.beh)
         self._organic: OrganicDelivery | None = None  # built on the first day
+        self.retail = RetailSystems(self) if full and RetailSystems.wanted(self) else None
+        if self.retail is not None:
+            self.spend_channels += [ch for ch in RETAIL_CHANNELS
+                                    if any(ch in r.lines for r in self.retailers)]
+            for r in self.retailers:
+                r.spent.update({ch: 0.0 for ch in RETAIL_CHANNELS})
+                r.week_spend.update({ch: 0.0 for ch in RETAIL_CHANNELS})
         self.kpis = compute_kpis(self)
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters(list(self.kpis)))
         self.datacollector.collect(self)
@@ -254,7 +263,7 @@ class SocialCommerceModel(mesa.Model):
         then reset. Exposures that were merely seen earn no credit here."""
         out = {}
         for ch, spent in week_spend.items():
-            if spent <= 0:
+            if spent <= 0 or (ch != "coupons" and ch not in self.channel_code):
                 continue
             orders = (self.week_coupon_orders[r] if ch == "coupons"
                       else self.week_last_touch[r, self.channel_code[ch]])
@@ -323,7 +332,11 @@ class SocialCommerceModel(mesa.Model):
         batches.append(community.community_day(self))
         self._respond_and_share(organic_exp, count_amplification=organic)
         self._respond_and_share(Exposures.concat(batches))
+        if self.retail is not None:
+            self.retail.before_purchases()
         self._purchases()
+        if self.retail is not None:
+            self.retail.after_purchases(day)
         funnel.churn(self.population, self.beh, self.dyn_rng)
         crisis.repair_opinions(self)
         self._watch_sentiment(day)
@@ -410,9 +423,14 @@ class SocialCommerceModel(mesa.Model):
     def _purchases(self) -> None:
         pop, rng, beh, book = self.population, self.dyn_rng, self.beh, self.metrics
         coupons = [r.coupon_available() for r in self.retailers]
+        # members keep the community's repurchase boost only while the retailer runs (pays
+        # for) the community
+        multipliers = [r.cfg.community.repurchase_multiplier if self.community_active[r.index]
+                       else 1.0 for r in self.retailers]
         orders = funnel.decide_purchases(
             pop, [r.cfg for r in self.retailers], beh, self.atm, coupons, self.conversion, rng,
-            prices=[r.price for r in self.retailers],
+            prices=[r.price for r in self.retailers], multipliers=multipliers,
+            boosts=None if self.retail is None else self.retail.repurchase_boosts(),
         )
         for pur in orders:
             r, rows = pur.retailer, pur.buyers

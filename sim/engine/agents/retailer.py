@@ -141,7 +141,9 @@ class Retailer(mesa.Agent):
         self._update_price(day)
         self._crisis_response(day)
         if not self.in_campaign(day):
-            model.community_active[self.index] = False
+            model.community_active[self.index] = (
+                "community" in self.lines and self.cfg.start_day <= day <= self.community_end
+                and self._run_community())
             return
         if self.cfg.policy == "adaptive" and day > self.cfg.start_day and (day - self.cfg.start_day) % 7 == 0:
             self._reallocate(day)
@@ -159,12 +161,21 @@ class Retailer(mesa.Agent):
                     model.buy_impressions(self, platform, impressions)
             self.allowance["ads"] = allowance - paid
         if "community" in self.lines:
-            # admins' cost per group; groups = members / group_size (fractional, so that the
-            # cost per member does not depend on the simulated population)
-            members = int(model.population.member[:, self.index].sum())
-            cost = members / self.cfg.community.group_size * self.cfg.community.cost_per_group_day
-            active = self.lines["community"] > 0 and self.book("community", cost)
-            model.community_active[self.index] = active
+            model.community_active[self.index] = (day <= self.community_end
+                                                  and self._run_community())
+
+    @property
+    def community_end(self) -> int:
+        """Last day the community runs: ``community.end_day``, else the campaign's end."""
+        return self.cfg.community.end_day or self.end_day
+
+    def _run_community(self) -> bool:
+        """Pay today's community cost; True if the community runs today."""
+        # admins' cost per group; groups = members / group_size (fractional, so that the
+        # cost per member does not depend on the simulated population)
+        members = int(self.model.population.member[:, self.index].sum())
+        cost = members / self.cfg.community.group_size * self.cfg.community.cost_per_group_day
+        return self.lines["community"] > 0 and self.book("community", cost)
 
     def _commission(self, tier: str, creators: list, day: int) -> None:
         """Commission today's posts of one tier.
