@@ -43,7 +43,8 @@ COLUMNS = ["scenario", "kpi", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", 
 """Columns of the tidy comparison table (and of ``comparison.csv``)."""
 
 LOWER_IS_BETTER = frozenset({"cac", "negative_sentiment", "platform_dependence", "platform_hhi",
-                             "cost_per_member"})
+                             "cost_per_member", "distributor_churn", "channel_conflict",
+                             "churn_risk_share"})
 """KPIs where a lower value is better: for them a scenario "beats" another when it is lower."""
 
 KPI_LABELS = {
@@ -58,7 +59,8 @@ RATIO_KPIS = frozenset({"roi", "roas", "engagement_rate", "repurchase_rate", "ug
                         "negative_sentiment", "platform_dependence", "platform_hhi", "breakout",
                         "fission"})
 """Ratios and shares: verdicts state their differences in absolute terms only."""
-MONEY_KPIS = frozenset({"gmv", "spend", "cac", "profit", "cost_per_member"})
+MONEY_KPIS = frozenset({"gmv", "spend", "cac", "profit", "cost_per_member", "commissions",
+                        "ltv"})
 """KPIs measured in yuan (plus every ``spend_<channel>`` and ``<retailer>_gmv``)."""
 
 

@@ -105,18 +105,18 @@ class DistributorSection(_Section):
 
     drive_days: int = Field(90, ge=0, le=3650, description="recruitment drive: days 1..this")
     direct_per_day: NonNegative = Field(
-        20.0, le=1e6, description="distributors recruited directly a day, per reference market "
+        100.0, le=1e6, description="distributors recruited directly a day, per reference market "
         "(from buyers and members; scaled to run.consumers)")
-    direct_cost: NonNegative = Field(200.0, description="yuan per direct recruit (onboarding, "
+    direct_cost: NonNegative = Field(50.0, description="yuan per direct recruit (onboarding, "
                                      "starter kit)")
     referral_prob: Share = Field(
         0.02, description="daily probability an active distributor recruits one of its ties "
         "who is a buyer or member (F40: referral recruiting)")
-    referral_reward: NonNegative = Field(50.0, description="yuan cash rebate per referred "
+    referral_reward: NonNegative = Field(30.0, description="yuan cash rebate per referred "
                                          "distributor (F40)")
     team_bonus: NonNegative = Field(200.0, description="yuan once a distributor has referred "
                                     "3 distributors (F40: team perks)")
-    circle_reach: int = Field(30, ge=0, le=100_000,
+    circle_reach: int = Field(150, ge=0, le=100_000,
                               description="consumers of its circle a post reaches besides its ties")
     activity: Share = Field(0.3, description="daily probability a distributor posts")
     activity_elasticity: float = Field(
@@ -127,7 +127,7 @@ class DistributorSection(_Section):
     sell_prob: Share = Field(0.05, description="probability a reached consumer with a session "
                              "buys, × need × tie trust")
     tiers: list[tuple[NonNegative, Share]] = Field(
-        default_factory=lambda: [(0.0, 0.10), (2000.0, 0.12), (5000.0, 0.15)],
+        default_factory=lambda: [(0.0, 0.10), (600.0, 0.13), (1500.0, 0.16)],
         description="rebate steps: [last 30 days' sales in yuan, commission rate], ascending")
     min_earnings: NonNegative = Field(
         100.0, description="yuan of earnings over 30 days below which a distributor may quit")
@@ -158,7 +158,7 @@ class MembershipSection(_Section):
     level_names: list[str] = Field(default_factory=lambda: ["ordinary", "silver", "gold"],
                                    min_length=1, description="level names, lowest first")
     level_thresholds: list[NonNegative] = Field(
-        default_factory=lambda: [0.0, 300.0, 1000.0],
+        default_factory=lambda: [0.0, 250.0, 700.0],
         description="growth value (yuan spent + action points) to reach each level")
     level_boost: list[Annotated[float, Field(ge=0.0, le=10.0)]] = Field(
         default_factory=lambda: [1.0, 1.15, 1.35],
@@ -187,14 +187,14 @@ class MembershipSection(_Section):
     exclusive_cost: NonNegative = Field(2.0, description="yuan per high-value member per "
                                         "segmentation period")
     winback: bool = Field(True, description="send win-back coupons to churn-risk members")
-    winback_value: NonNegative = Field(10.0, description="yuan per win-back coupon redeemed")
+    winback_value: NonNegative = Field(5.0, description="yuan per win-back coupon redeemed")
     winback_return_prob: Share = Field(
         0.25, description="probability a churn-risk member who stopped buying comes back on a "
         "win-back coupon")
     winback_boost: float = Field(2.0, ge=1.0, le=20.0, description="repurchase hazard × while "
                                  "a win-back coupon is valid")
     winback_days: int = Field(30, ge=1, le=365, description="days a win-back coupon is valid")
-    cost_per_member_month: NonNegative = Field(0.5, description="yuan per member per 30 days "
+    cost_per_member_month: NonNegative = Field(0.1, description="yuan per member per 30 days "
                                                "(CRM system, member service)")
     end_day: int | None = Field(None, ge=1, description="last day the programme runs "
                                 "(default: run.days)")

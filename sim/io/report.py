@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from scipy import stats
 
+from sim.config.retail import RETAIL_HEADLINE_KPIS
 from sim.analysis.attribution import classify
 from sim.analysis.comparison import LOWER_IS_BETTER, fmt_signed, fmt_value, is_money, kpi_label
 
@@ -36,7 +37,8 @@ if TYPE_CHECKING:
     from sim.analysis.comparison import Comparison
 
 KEY_KPIS = ["roi", "roas", "gmv", "orders", "buyers", "reach", "spend", "cac",
-            "repurchase_rate", "members", "platform_dependence", "negative_sentiment", "breakout"]
+            "repurchase_rate", "members", "platform_dependence", "negative_sentiment", "breakout",
+            *RETAIL_HEADLINE_KPIS]
 """KPIs in the report's key-number table (the verdict metric is put first)."""
 
 DISTRIBUTION_KPIS = ["roi", "gmv", "orders", "reach"]
