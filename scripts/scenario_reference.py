@@ -14,6 +14,8 @@ from typing import get_args
 
 from pydantic import BaseModel
 
+from sim.config.retail import DistributorSection, MembershipSection, O2OSection, StoreSection
+
 from sim.config.scenario import (BehaviourSection, CommunitySection, GraphSection, PlatformSection,
                           PopulationSection, ReferenceSection, RetailerSection, RunSection,
                           ShockSection, TierSection)
@@ -26,6 +28,10 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("[influencers.TIER]", TierSection),
     ("[[retailers]]", RetailerSection),
     ("[retailers.community]", CommunitySection),
+    ("[retailers.stores.NAME]", StoreSection),
+    ("[retailers.o2o]", O2OSection),
+    ("[retailers.distributors]", DistributorSection),
+    ("[retailers.membership]", MembershipSection),
     ("[[shocks]]", ShockSection),
     ("[behaviour]", BehaviourSection),
     ("[reference]", ReferenceSection),
@@ -74,7 +80,8 @@ def render() -> str:
     for title, model in SECTIONS:
         lines += [f"**{title}**", "", "| key | default | allowed | meaning |", "|---|---|---|---|"]
         for name, field in model.model_fields.items():
-            if name == "community" and model is RetailerSection:
+            if name in ("community", "stores", "o2o", "distributors", "membership") \
+                    and model is RetailerSection:
                 continue
             ann = str(field.annotation)
             allowed = bounds(field)
