@@ -29,6 +29,38 @@ RETAIL_HEADLINE_KPIS = (
 """Headline KPIs of the retail systems, shown by ``run``/``compare`` when a scenario has them
 (with the ``members_by_level_<level>`` counts)."""
 
+RETAIL_KPI_DEFINITIONS: dict[str, str] = {
+    "online_gmv": "GMV of the online funnel's orders, yuan",
+    "member_revenue_share": "GMV bought by community or store-community members / GMV",
+    "store_visits": "store visits served (each store at most its capacity a day)",
+    "store_walkins": "store visits without an offer",
+    "offers_received": "store offers received by store-community members",
+    "redemptions": "offers redeemed in store",
+    "redemption_rate": "redemptions / offers received",
+    "store_orders": "orders in stores",
+    "store_gmv": "GMV of store orders, yuan",
+    "store_members": "members of the stores' communities",
+    "distributors": "active distributors",
+    "distributors_recruited": "distributors recruited",
+    "distributors_quit": "distributors who quit",
+    "distributor_churn": "distributors who quit / distributors recruited",
+    "distributor_gmv": "GMV sold by distributors, yuan",
+    "distributor_gmv_share": "distributor GMV / GMV",
+    "commissions": "commissions due to distributors (outside the budget), yuan",
+    "channel_conflict": "distributor orders sold below list price / distributor orders",
+    "points_issued": "membership points issued",
+    "points_redeemed": "membership points redeemed",
+    "programme_members": "members in the membership programme",
+    "high_value_members": "members in the high-value segment",
+    "churn_risk_members": "members in the churn-risk segment",
+    "churn_risk_share": "churn-risk members / members",
+    "winback_sent": "win-back coupons sent",
+    "winback_rate": "win-back coupons used (an order while valid) / sent",
+    "churned_among_risk": "members ever churn-risk who are churned / members ever churn-risk",
+    "ltv": "discounted gross margin of members' orders / members ever, yuan",
+}
+"""Definitions of the retail KPIs (plus ``members_by_level_<level>``: members per level)."""
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
