@@ -20,48 +20,6 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 RETAIL_CHANNELS = ("stores", "distributors", "membership")
 """Budget lines of the retail systems (allowed in ``allocation`` besides the usual channels)."""
 
-RETAIL_HEADLINE_KPIS = (
-    "online_gmv", "store_gmv", "member_revenue_share", "store_visits", "redemptions",
-    "redemption_rate", "distributors", "distributor_gmv", "distributor_gmv_share",
-    "commissions", "distributor_churn", "channel_conflict", "points_issued", "points_redeemed",
-    "ltv", "churn_risk_share", "winback_rate",
-)
-"""Headline KPIs of the retail systems, shown by ``run``/``compare`` when a scenario has them
-(with the ``members_by_level_<level>`` counts)."""
-
-RETAIL_KPI_DEFINITIONS: dict[str, str] = {
-    "online_gmv": "GMV of the online funnel's orders, yuan",
-    "member_revenue_share": "GMV bought by community or store-community members / GMV",
-    "store_visits": "store visits served (each store at most its capacity a day)",
-    "store_walkins": "store visits without an offer",
-    "offers_received": "store offers received by store-community members",
-    "redemptions": "offers redeemed in store",
-    "redemption_rate": "redemptions / offers received",
-    "store_orders": "orders in stores",
-    "store_gmv": "GMV of store orders, yuan",
-    "store_members": "members of the stores' communities",
-    "distributors": "active distributors",
-    "distributors_recruited": "distributors recruited",
-    "distributors_quit": "distributors who quit",
-    "distributor_churn": "distributors who quit / distributors recruited",
-    "distributor_gmv": "GMV sold by distributors, yuan",
-    "distributor_gmv_share": "distributor GMV / GMV",
-    "commissions": "commissions due to distributors (outside the budget), yuan",
-    "channel_conflict": "distributor orders sold below list price / distributor orders",
-    "points_issued": "membership points issued",
-    "points_redeemed": "membership points redeemed",
-    "programme_members": "members in the membership programme",
-    "high_value_members": "members in the high-value segment",
-    "churn_risk_members": "members in the churn-risk segment",
-    "churn_risk_share": "churn-risk members / members",
-    "winback_sent": "win-back coupons sent",
-    "winback_rate": "win-back coupons used (an order while valid) / sent",
-    "churned_among_risk": "members ever churn-risk who are churned / members ever churn-risk",
-    "ltv": "discounted gross margin of members' orders / members ever, yuan",
-}
-"""Definitions of the retail KPIs (plus ``members_by_level_<level>``: members per level)."""
-
-
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -243,3 +201,27 @@ class MembershipSection(_Section):
         if self.level_thresholds != sorted(self.level_thresholds):
             raise ValueError(f"level_thresholds must ascend (got {self.level_thresholds})")
         return self
+
+
+RetailShape = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+"""(retail systems present, membership level names, retail budget lines in an allocation)."""
+
+NO_RETAIL: RetailShape = ((), (), ())
+
+
+def retail_shape(retailers) -> RetailShape:
+    """Which retail KPIs a world with these retailer sections reports: the systems present
+    (``stores``, ``distributors``, ``membership``), the membership level names (in retailer
+    order, without repeats) and the retail budget lines some allocation names (each gets a
+    ``spend_<line>`` KPI). :data:`NO_RETAIL` when no retailer has a retail section."""
+    retailers = list(retailers)
+    present = {"stores": any(r.stores for r in retailers),
+               "distributors": any(r.distributors is not None for r in retailers),
+               "membership": any(r.membership is not None for r in retailers)}
+    systems = tuple(k for k, v in present.items() if v)
+    if not systems:
+        return NO_RETAIL
+    levels = tuple(dict.fromkeys(name for r in retailers if r.membership is not None
+                                 for name in r.membership.level_names))
+    lines = tuple(ch for ch in RETAIL_CHANNELS if any(ch in r.allocation for r in retailers))
+    return systems, levels, lines

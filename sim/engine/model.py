@@ -33,13 +33,12 @@ from sim.kernels.incremental import AttentionSampler, CircleShare, NeighbourShar
 from sim.engine.organic import OrganicDelivery
 from sim.engine.metrics import MetricsBook, compute_kpis, model_reporters
 from sim.engine.retail import RetailSystems
-from sim.config.retail import RETAIL_CHANNELS
+from sim.config.retail import NO_RETAIL, RETAIL_CHANNELS, retail_shape
 from sim.world.platforms import Platform
 from sim.world.population import AWARE, CUSTOMER, INTERESTED, build_population
 from sim.engine.response import ResponsePass, ResponseResult
-from sim.config.scenario import NON_TIER_CHANNELS, Scenario, ScenarioError, ShockSection
-
-ORGANIC_CHANNELS = ("wom", "ugc")
+from sim.config.channels import channel_names, paid_channel_names
+from sim.config.scenario import Scenario, ScenarioError, ShockSection
 
 
 class SocialCommerceModel(mesa.Model):
@@ -108,9 +107,9 @@ class SocialCommerceModel(mesa.Model):
         )
 
         tiers = list(config.influencers) if full else []
-        self.channels = tiers + ["ads", "community", "coupons", *ORGANIC_CHANNELS]
+        self.channels = channel_names(tiers)  # model order: sim.config.channels
         self.channel_code = {ch: i for i, ch in enumerate(self.channels)}
-        self.spend_channels = tiers + list(NON_TIER_CHANNELS)
+        self.spend_channels = paid_channel_names(tiers)
         self.posts = PostLog()
         self.consumer_post_count = 0
         self.metrics = MetricsBook(self.channels, len(self.platforms), n_ret,
@@ -153,6 +152,7 @@ class SocialCommerceModel(mesa.Model):
         self._response = ResponsePass(pop, self.beh)
         self._organic: OrganicDelivery | None = None  # built on the first day
         self.retail = RetailSystems(self) if full and RetailSystems.wanted(self) else None
+        self.retail_shape = retail_shape(config.retailers) if self.retail else NO_RETAIL
         if self.retail is not None:
             self.spend_channels += [ch for ch in RETAIL_CHANNELS
                                     if any(ch in r.lines for r in self.retailers)]
