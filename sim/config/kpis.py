@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from sim.config.channels import channel_label, channel_names, paid_channel_names
-from sim.config.retail import NO_RETAIL, RetailShape, retail_shape
+from sim.config.retail import NO_RETAIL, RETAIL_KPI_SPECS, RetailShape, retail_shape
 
 if TYPE_CHECKING:
     from sim.config.scenario import Scenario
@@ -216,70 +216,7 @@ FAMILIES: tuple[Family, ...] = (
 
 
 _RETAIL: dict[str, list[Kpi]] = {
-    "any": [
-        _k("online_gmv", "online GMV", "yuan", "higher", "money",
-           "GMV of the online funnel's orders, yuan"),
-        _k("member_revenue_share", "member revenue share", "", "higher", "share",
-           "GMV bought by community or store-community members / GMV"),
-    ],
-    "stores": [
-        _k("store_visits", "store visits", "visits", "higher", "count",
-           "store visits served (each store at most its capacity a day)"),
-        _k("store_walkins", "store walk-ins", "visits", "higher", "count",
-           "store visits without an offer"),
-        _k("offers_received", "offers received", "offers", "neither", "count",
-           "store offers received by store-community members"),
-        _k("redemptions", "redemptions", "redemptions", "higher", "count",
-           "store offers redeemed in store"),
-        _k("redemption_rate", "redemption rate", "", "higher", "share",
-           "redemptions / offers received", "redemptions / offers received"),
-        _k("store_orders", "store orders", "orders", "higher", "count", "orders in stores"),
-        _k("store_gmv", "store GMV", "yuan", "higher", "money", "GMV of store orders, yuan"),
-        _k("store_members", "store-community members", "members", "higher", "count",
-           "members of the stores' communities"),
-    ],
-    "distributors": [
-        _k("distributors", "active distributors", "distributors", "higher", "count",
-           "distributors active now"),
-        _k("distributors_recruited", "distributors recruited", "distributors", "higher",
-           "count", "distributors recruited"),
-        _k("distributors_quit", "distributors who quit", "distributors", "lower", "count",
-           "distributors who quit"),
-        _k("distributor_gmv", "distributor GMV", "yuan", "higher", "money",
-           "GMV sold by distributors, yuan"),
-        _k("commissions", "commissions", "yuan", "neither", "money",
-           "commissions due to distributors (outside the budget), yuan"),
-        _k("distributor_churn", "distributor churn", "", "lower", "share",
-           "distributors who quit / distributors recruited"),
-        _k("distributor_gmv_share", "distributor GMV share", "", "neither", "share",
-           "distributor GMV / GMV"),
-        _k("channel_conflict", "channel conflict", "", "lower", "share",
-           "distributor orders sold below list price / distributor orders"),
-    ],
-    "membership": [
-        _k("points_issued", "points issued", "points", "neither", "count",
-           "membership points issued"),
-        _k("points_redeemed", "points redeemed", "points", "neither", "count",
-           "membership points redeemed"),
-        _k("programme_members", "programme members", "members", "higher", "count",
-           "members in the membership programme"),
-        _k("churn_risk_members", "churn-risk members", "members", "lower", "count",
-           "members in the churn-risk segment (latest segmentation)"),
-        _k("high_value_members", "high-value members", "members", "higher", "count",
-           "members in the high-value segment (latest segmentation)"),
-        _k("winback_sent", "win-back coupons sent", "coupons", "neither", "count",
-           "win-back coupons sent"),
-        _k("churned_among_risk", "churned among churn-risk members", "", "lower", "share",
-           "members ever churn-risk who are churned / members ever churn-risk"),
-        _k("ltv", "LTV", "yuan per member", "higher", "money",
-           "discounted gross margin of members' orders / members the programme ever had, yuan",
-           "discounted member margin / members"),
-        _k("churn_risk_share", "churn-risk share", "", "lower", "share",
-           "churn-risk members / programme members"),
-        _k("winback_rate", "win-back rate", "", "higher", "share",
-           "win-back coupons used (an order while valid) / coupons sent"),
-    ],
-}
+    system: [_k(*spec) for spec in specs] for system, specs in RETAIL_KPI_SPECS.items()}
 """Retail KPIs, reported when some retailer has stores, distributors or a membership
 programme (``any``), and per system present (docs/retail.md)."""
 

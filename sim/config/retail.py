@@ -20,6 +20,76 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 RETAIL_CHANNELS = ("stores", "distributors", "membership")
 """Budget lines of the retail systems (allowed in ``allocation`` besides the usual channels)."""
 
+RETAIL_KPI_SPECS: dict[str, list[tuple[str, ...]]] = {
+    "any": [
+        ("online_gmv", "online GMV", "yuan", "higher", "money",
+         "GMV of the online funnel's orders, yuan"),
+        ("member_revenue_share", "member revenue share", "", "higher", "share",
+         "GMV bought by community or store-community members / GMV"),
+    ],
+    "stores": [
+        ("store_visits", "store visits", "visits", "higher", "count",
+         "store visits served (each store at most its capacity a day)"),
+        ("store_walkins", "store walk-ins", "visits", "higher", "count",
+         "store visits without an offer"),
+        ("offers_received", "offers received", "offers", "neither", "count",
+         "store offers received by store-community members"),
+        ("redemptions", "redemptions", "redemptions", "higher", "count",
+         "store offers redeemed in store"),
+        ("redemption_rate", "redemption rate", "", "higher", "share",
+         "redemptions / offers received", "redemptions / offers received"),
+        ("store_orders", "store orders", "orders", "higher", "count", "orders in stores"),
+        ("store_gmv", "store GMV", "yuan", "higher", "money", "GMV of store orders, yuan"),
+        ("store_members", "store-community members", "members", "higher", "count",
+         "members of the stores' communities"),
+    ],
+    "distributors": [
+        ("distributors", "active distributors", "distributors", "higher", "count",
+         "distributors active now"),
+        ("distributors_recruited", "distributors recruited", "distributors", "higher",
+         "count", "distributors recruited"),
+        ("distributors_quit", "distributors who quit", "distributors", "lower", "count",
+         "distributors who quit"),
+        ("distributor_gmv", "distributor GMV", "yuan", "higher", "money",
+         "GMV sold by distributors, yuan"),
+        ("commissions", "commissions", "yuan", "neither", "money",
+         "commissions due to distributors (outside the budget), yuan"),
+        ("distributor_churn", "distributor churn", "", "lower", "share",
+         "distributors who quit / distributors recruited"),
+        ("distributor_gmv_share", "distributor GMV share", "", "neither", "share",
+         "distributor GMV / GMV"),
+        ("channel_conflict", "channel conflict", "", "lower", "share",
+         "distributor orders sold below list price / distributor orders"),
+    ],
+    "membership": [
+        ("points_issued", "points issued", "points", "neither", "count",
+         "membership points issued"),
+        ("points_redeemed", "points redeemed", "points", "neither", "count",
+         "membership points redeemed"),
+        ("programme_members", "programme members", "members", "higher", "count",
+         "members in the membership programme"),
+        ("churn_risk_members", "churn-risk members", "members", "lower", "count",
+         "members in the churn-risk segment (latest segmentation)"),
+        ("high_value_members", "high-value members", "members", "higher", "count",
+         "members in the high-value segment (latest segmentation)"),
+        ("winback_sent", "win-back coupons sent", "coupons", "neither", "count",
+         "win-back coupons sent"),
+        ("churned_among_risk", "churned among churn-risk members", "", "lower", "share",
+         "members ever churn-risk who are churned / members ever churn-risk"),
+        ("ltv", "LTV", "yuan per member", "higher", "money",
+         "discounted gross margin of members' orders / members the programme ever had, yuan",
+         "discounted member margin / members"),
+        ("churn_risk_share", "churn-risk share", "", "lower", "share",
+         "churn-risk members / programme members"),
+        ("winback_rate", "win-back rate", "", "higher", "share",
+         "win-back coupons used (an order while valid) / coupons sent"),
+    ],
+}
+"""The retail KPIs' registry entries (:mod:`sim.config.kpis` builds them): per system, tuples
+(name, label, unit, better direction, kind, definition[, formula]); ``any``: reported whenever
+some retailer has a retail section."""
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
