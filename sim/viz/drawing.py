@@ -4,7 +4,7 @@ Both draw from precomputed positions (:class:`sim.viz.workshop.NetworkView`) and
 DataCollector series; nothing here lays out a graph. Each painter keeps one figure per session
 and only updates its artists per frame. The network painter renders its static layer (discs,
 ties, legend) once and blits the moving parts (stage colours, today's engagements and shares,
-posting creators, circle shares) on top, so a frame costs tens of milliseconds at 2,000 dots.
+posting creators, circle shares, stores and distributors) on top, so a frame costs tens of milliseconds at 2,000 dots.
 Figures use the object API (``matplotlib.figure.Figure`` with an Agg canvas, no pyplot state),
 so concurrent sessions do not interfere. Frames are JPEG bytes.
 """
@@ -36,6 +36,8 @@ SPREAD_COLOR = "#ff2a8a"  # ties content travelled along today
 NEGATIVE_COLOR = "#b10026"
 CREATOR_FACE = "#ffd92f"  # creators who posted today
 IDLE_FACE, IDLE_EDGE = "#f4f4f4", "#b0b0b0"  # creators who did not
+STORE_FACE = "#31a354"  # an open store (closed ones are IDLE_FACE)
+DISTRIBUTOR_EDGE = "#6a3d9a"  # ring around an active distributor's dot
 TIER_MARKERS = ("*", "D", "^", "p", "s")
 TIER_SIZES = (420.0, 85.0, 40.0, 22.0, 18.0)
 FONT = 14
@@ -128,14 +130,48 @@ class NetworkPainter:
         }
         self.title = self.fig.text(0.5, 0.985, "", ha="center", va="top", fontsize=FONT + 3,
                                    weight="bold")
+        self._retail_artists(model)
         self.moving = [self.nodes, self.shared, self.shared_neg, self.rings, self.negative,
-                       *(art for _, art in self.creator_sets), *self.labels.values(), self.title]
+                       *(art for _, art in self.creator_sets), *self.labels.values(), self.title,
+                       self.distributor_art, self.store_art, *self.store_labels]
         for art in self.moving:
             art.set_animated(True)
         self._legend(model)
         self._stage_rgba = to_rgba_array(STAGE_COLORS)
         self._creator_on = to_rgba_array([CREATOR_FACE, "#333333"])
         self._creator_off = to_rgba_array([IDLE_FACE, IDLE_EDGE])
+
+    def _retail_artists(self, model: "WorkshopModel") -> None:
+        """Stores (squares at the top of their neighbourhood's disc, labelled with today's
+        visits; grey until they open) and active distributors (purple diamonds around their
+        dot), when the scenario has them."""
+        lay, ax = self.model.view.layout, self.ax
+        retail = getattr(model, "retail", None)
+        self.stores = [st for net in (retail.stores.values() if retail else []) for st in net.stores]
+        self.layers = list(retail.distributors.values()) if retail else []
+        xy = np.array([lay.centers[st.cfg.circles[0]] + (0.0, lay.radii[st.cfg.circles[0]] + 0.9)
+                       for st in self.stores]).reshape(-1, 2)
+        self.store_art = ax.scatter(xy[:, 0], xy[:, 1], s=170, marker="s", facecolors=STORE_FACE,
+                                    edgecolors="black", linewidths=1.2, zorder=7)
+        self.store_labels = [ax.text(x, y + 1.2, "", ha="center", va="bottom", fontsize=FONT - 4,
+                                     color="black", zorder=7) for x, y in xy]
+        self.distributor_art = ax.scatter([], [], s=60, marker="D", facecolors="none",
+                                          edgecolors=DISTRIBUTOR_EDGE, linewidths=1.4, zorder=5)
+
+    def _retail_frame(self) -> None:
+        """Today's state of the stores and distributors (see :meth:`_retail_artists`)."""
+        view, day = self.model.view, self.model.day
+        if self.stores:
+            is_open = np.array([st.is_open(max(day, 1)) for st in self.stores])
+            self.store_art.set_facecolors(np.where(is_open[:, None], to_rgba_array(STORE_FACE),
+                                                   to_rgba_array(IDLE_FACE)))
+            for st, text in zip(self.stores, self.store_labels):
+                text.set_text(f"{st.name} · {st.visits_today} visit{'' if st.visits_today == 1 else 's'}"
+                              if st.is_open(day)
+                              else f"{st.name} · opens day {st.cfg.opening_day}")
+        rows = [layer.row[: layer.n][layer.active[: layer.n]] for layer in self.layers]
+        slots = view.slot[np.concatenate(rows)] if rows else np.zeros(0, dtype=np.int64)
+        self.distributor_art.set_offsets(view.layout.xy[slots[slots >= 0]].reshape(-1, 2))
 
     def _legend(self, model: "WorkshopModel") -> None:
         fig = self.fig
@@ -149,7 +185,12 @@ class NetworkPainter:
                     markeredgecolor="black", label="engaged today"),
              Line2D([], [], color=SPREAD_COLOR, lw=2, label="shared today"),
              Line2D([], [], color=NEGATIVE_COLOR, lw=0, marker="x", markersize=8,
-                    label="negative opinion")],
+                    label="negative opinion"),
+             *([Line2D([], [], marker="s", ls="", markersize=9, markerfacecolor=STORE_FACE,
+                       markeredgecolor="black", label="store")] if self.stores else []),
+             *([Line2D([], [], marker="D", ls="", markersize=7, markerfacecolor="none",
+                       markeredgecolor=DISTRIBUTOR_EDGE, label="distributor")]
+               if self.layers else [])],
             [Line2D([], [], marker=TIER_MARKERS[min(k, 4)], ls="",
                     markersize=np.sqrt(TIER_SIZES[min(k, 4)]) * 0.8, markerfacecolor=CREATOR_FACE,
                     markeredgecolor="#333333", label=f"{tier} ×{len(model.influencers_by_tier[tier])}")
@@ -197,6 +238,7 @@ class NetworkPainter:
         for c, text in self.labels.items():
             text.set_text(f"C{c + 1} · {engaged[c] / sizes[c]:.0%}")
         self.title.set_text(f"Day {model.day}: {len(view.shown):,} of {pop.n:,} consumers shown")
+        self._retail_frame()
         self.canvas.restore_region(self._background)
         for art in self.moving:
             self.fig.draw_artist(art)
