@@ -63,3 +63,28 @@ def test_bad_retail_input_exits_2_naming_the_field(scenario, setting, expected):
     res = runner.invoke(app, ["validate", scenario, "--set", setting])
     assert res.exit_code == 2, res.output
     assert expected in res.output and "Traceback" not in res.output
+
+
+def test_sweep_over_a_retail_lever(tmp_path):
+    spec = tmp_path / "o2o.toml"
+    spec.write_text(f"""name = "o2o"
+base = "{Path(PILOT).as_posix()}"
+design = "grid"
+replications = 1
+seed = 5
+kpis = ["redemption_rate", "store_gmv", "gmv"]
+[set]
+"run.consumers" = 1500
+"run.days" = 20
+[[parameters]]
+name = "retailers.brand.o2o.redemption_quality"
+values = [0.2, 1.0]
+""", encoding="utf-8")
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["sweep", str(spec), "--out", str(out), "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["query", str(out), 'SELECT count(*) AS n, min(store_gmv) AS s '
+                              'FROM runs', "--csv", str(tmp_path / "q.csv")])
+    assert res.exit_code == 0, res.output
+    row = pd.read_csv(tmp_path / "q.csv").iloc[0]
+    assert row.n == 2 and row.s > 0
