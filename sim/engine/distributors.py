@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import mesa
 import numpy as np
 
 from sim.engine.agents.distributor import Distributor
@@ -35,7 +36,7 @@ from sim.world.population import CUSTOMER
 
 if TYPE_CHECKING:
     from sim.engine.agents import Retailer
-    from sim.engine.model import SocialCommerceModel
+    from sim.engine.state import Context
 
 WINDOW = 30
 """Days of the rolling sales and earnings windows (rebate steps, activity, churn)."""
@@ -44,9 +45,10 @@ WINDOW = 30
 class DistributorLayer:
     """The distributors of one retailer, as arrays over recruitment slots."""
 
-    def __init__(self, model: "SocialCommerceModel", ret: "Retailer",
+    def __init__(self, ctx: "Context", model: mesa.Model, ret: "Retailer",
                  rng: np.random.Generator) -> None:
-        self.model, self.ret, self.rng = model, ret, rng
+        """``model`` only registers the :class:`Distributor` agents (views)."""
+        self.model, self.ctx, self.ret, self.rng = model, ctx, ret, rng
         self.cfg = cfg = ret.cfg.distributors
         cap = cfg.max_distributors
         self.n = 0
@@ -56,7 +58,7 @@ class DistributorLayer:
         self.referrals = np.zeros(cap, dtype=np.int32)
         self.sales_hist = np.zeros((WINDOW, cap))
         self.earn_hist = np.zeros((WINDOW, cap))
-        self.is_distributor = np.zeros(model.population.n, dtype=bool)
+        self.is_distributor = np.zeros(self.ctx.population.n, dtype=bool)
         steps = np.array([t[0] for t in cfg.tiers])
         self._steps, self._rates = steps, np.array([t[1] for t in cfg.tiers])
         self.quit = 0
@@ -87,7 +89,7 @@ class DistributorLayer:
             self.quit += int(np.count_nonzero(leave))
 
     def _candidates(self) -> np.ndarray:
-        pop, r = self.model.population, self.ret.index
+        pop, r = self.ctx.population, self.ret.index
         ok = ((pop.stage[:, r] >= CUSTOMER) | pop.member[:, r]) & ~self.is_distributor
         return ok
 
@@ -112,14 +114,14 @@ class DistributorLayer:
         self.n += k
 
     def _recruit_direct(self) -> None:
-        k = int(self.rng.poisson(self.cfg.direct_per_day * self.model.money_scale))
+        k = int(self.rng.poisson(self.cfg.direct_per_day * self.ctx.money_scale))
         pool = np.flatnonzero(self._candidates())
         k = self._pay(min(k, len(pool), len(self.row) - self.n), self.cfg.direct_cost)
         if k:
             self._add(self.rng.choice(pool, size=k, replace=False))
 
     def _recruit_referral(self) -> None:
-        g = self.model.graph
+        g = self.ctx.graph
         act = np.flatnonzero(self.active[: self.n])
         if g is None or len(act) == 0 or self.cfg.referral_prob <= 0:
             return
@@ -141,7 +143,7 @@ class DistributorLayer:
 
     def _reach(self, posters: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(reached consumers, poster slot of each, trust of each) of today's posts."""
-        model, g = self.model, self.model.graph
+        ctx, g = self.ctx, self.ctx.graph
         rows = self.row[posters]
         parts_c, parts_s, parts_t = [], [], []
         if g is not None:
@@ -153,18 +155,19 @@ class DistributorLayer:
             parts_t.append(g.trust[start + offset].astype(float))
         k = self.cfg.circle_reach
         if k:
-            circle = model.population.circle[rows]
-            lo, hi = model._circle_starts[circle], model._circle_starts[circle + 1]
+            circle = ctx.population.circle[rows]
+            starts, order = ctx.world.circle_starts, ctx.world.circle_order
+            lo, hi = starts[circle], starts[circle + 1]
             pos = lo[:, None] + (self.rng.random((len(rows), k)) * (hi - lo)[:, None]).astype(np.int64)
-            parts_c.append(model._circle_order[pos.ravel()].astype(np.int64))
+            parts_c.append(order[pos.ravel()].astype(np.int64))
             parts_s.append(np.repeat(posters, k))
-            parts_t.append(np.full(len(rows) * k, model.config.graph.trust_weak))
+            parts_t.append(np.full(len(rows) * k, ctx.config.graph.trust_weak))
         return np.concatenate(parts_c), np.concatenate(parts_s), np.concatenate(parts_t)
 
     def _sell(self, slot: int) -> None:
         from sim.engine.retail import book_orders
 
-        cfg, pop, r, beh = self.cfg, self.model.population, self.ret.index, self.model.beh
+        cfg, pop, r, beh = self.cfg, self.ctx.population, self.ret.index, self.ctx.beh
         act = np.flatnonzero(self.active[: self.n])
         if len(act) == 0:
             return
@@ -178,7 +181,7 @@ class DistributorLayer:
         cut = self.cut[by]
         p = (cfg.sell_prob * pop.need[who] * trust * (1.0 + cfg.price_elasticity * cut)
              * (1.0 - beh.negative_block * pop.negative[who, r]) * pop.activity[who])
-        buy = (self.rng.random(len(who)) < p) & ~self.model.retail.bought_today[r][who]
+        buy = (self.rng.random(len(who)) < p) & ~self.ctx.retail.bought_today[r][who]
         buy &= ~self.is_distributor[who] | (self.row[by] != who)
         order = self.rng.permutation(np.flatnonzero(buy))
         _, first = np.unique(who[order], return_index=True)
@@ -186,10 +189,10 @@ class DistributorLayer:
         buyers, sellers = who[sale], by[sale]
         price = self.ret.price * (1.0 - self.cut[sellers])
         commission = self.rates()[sellers] * price
-        book_orders(self.model, r, buyers, price, "distributor", commission)
+        book_orders(self.ctx, r, buyers, price, "distributor", commission)
         np.add.at(self.sales_hist[slot], sellers, price)
         np.add.at(self.earn_hist[slot], sellers, commission)
-        book = self.model.retail.book
+        book = self.ctx.retail.book
         book.commissions += float(commission.sum())
         book.below_list += int(np.count_nonzero(self.cut[sellers] > 0))
 

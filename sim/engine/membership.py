@@ -36,7 +36,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from sim.engine.agents import Retailer
-    from sim.engine.model import SocialCommerceModel
+    from sim.engine.state import Context
 
 NONE, HIGH, POTENTIAL, RISK = 0, 1, 2, 3
 """Value segment codes (NONE: not a member)."""
@@ -45,12 +45,11 @@ NONE, HIGH, POTENTIAL, RISK = 0, 1, 2, 3
 class Programme:
     """The membership programme of one retailer (consumer state as arrays)."""
 
-    def __init__(self, model: "SocialCommerceModel", ret: "Retailer",
-                 rng: np.random.Generator) -> None:
-        self.model, self.ret, self.rng = model, ret, rng
+    def __init__(self, ctx: "Context", ret: "Retailer", rng: np.random.Generator) -> None:
+        self.ctx, self.ret, self.rng = ctx, ret, rng
         self.cfg = cfg = ret.cfg.membership
-        n = model.population.n
-        self.end_day = cfg.end_day or model.days
+        n = self.ctx.population.n
+        self.end_day = cfg.end_day or self.ctx.config.run.days
         self.running = True
         self.points = np.zeros(n)
         self.growth = np.zeros(n)
@@ -72,8 +71,8 @@ class Programme:
     def _members(self, rows: np.ndarray | None = None) -> np.ndarray:
         from sim.engine.retail import is_member
 
-        rows = np.arange(self.model.population.n) if rows is None else rows
-        return is_member(self.model, self.ret.index, rows)
+        rows = np.arange(self.ctx.population.n) if rows is None else rows
+        return is_member(self.ctx, self.ret.index, rows)
 
     def active(self, day: int) -> bool:
         return self.running and day <= self.end_day
@@ -92,7 +91,7 @@ class Programme:
 
     def spend_today(self, rows: np.ndarray, price: float | np.ndarray) -> None:
         """Book today's orders of consumers ``rows`` at ``price`` yuan (scalar or per order)."""
-        day = self.model.day
+        day = self.ctx.day
         if not self.active(day) or len(rows) == 0:
             return
         prices = np.broadcast_to(np.asarray(price, dtype=float), (len(rows),))
@@ -121,7 +120,7 @@ class Programme:
         """Costs, check-ins, levels, redemptions and (periodically) segments and treatments."""
         if not self.active(day):
             return
-        cfg, rng, pop = self.cfg, self.rng, self.model.population
+        cfg, rng, pop = self.cfg, self.rng, self.ctx.population
         members = self._members()
         self.ever_member |= members
         if day % 30 == 0:
@@ -155,7 +154,7 @@ class Programme:
 
     def _segment(self, rows: np.ndarray, day: int) -> None:
         """Recompute value segments of members ``rows`` and apply the treatments."""
-        cfg, pop, r = self.cfg, self.model.population, self.ret.index
+        cfg, pop, r = self.cfg, self.ctx.population, self.ret.index
         self.segment[:] = NONE
         risk = (self.last_order[rows] >= 0) & (day - self.last_order[rows] > cfg.churn_risk_days)
         self.segment[rows] = np.where(risk, RISK, POTENTIAL)
@@ -188,7 +187,7 @@ class Programme:
             "churn_risk_members": int(np.count_nonzero(members & (self.segment == RISK))),
             "high_value_members": int(np.count_nonzero(members & (self.segment == HIGH))),
             "winback_sent": self.winback_sent,
-            "churned_among_risk": float(np.count_nonzero(self.ever_risk & self.model.population.churned[:, r]))
+            "churned_among_risk": float(np.count_nonzero(self.ever_risk & self.ctx.population.churned[:, r]))
             / max(1, int(np.count_nonzero(self.ever_risk))),
             "_won_back": self.won_back,
             "_members_ever": int(np.count_nonzero(self.ever_member)),

@@ -1,7 +1,7 @@
 """The retail systems' hook in the daily step, their order book and their KPIs (docs/retail.md).
 
 A scenario whose retailers have ``stores``, ``distributors`` or ``membership`` gets a
-:class:`RetailSystems` object; the model calls it at three points of the day:
+:class:`RetailSystems` object (``ctx.retail``); the day calls it at three points:
 
 1. :meth:`RetailSystems.repurchase_boosts` before the online purchases: per retailer, a
    per-consumer multiplier on the repurchase hazard (member levels, rewards, treatments);
@@ -10,7 +10,7 @@ A scenario whose retailers have ``stores``, ``distributors`` or ``membership`` g
    then runs the stores' funnel, the distributors and the membership programme, in that order.
 
 Orders sold in stores and by distributors are booked by :func:`book_orders`: on the consumers
-(order counts, funnel stage), in the model's metrics (orders, GMV, gross profit) and in the
+(order counts, funnel stage), in the ledger (orders, GMV, gross profit) and in the
 retail counters (per sales channel, and the part bought by members). A scenario without these
 sections never builds this object, so its results are unchanged.
 """
@@ -20,13 +20,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import mesa
 import numpy as np
 
+from sim.config.retail import retail_shape
 from sim.engine.funnel import Purchases, record_orders
 from sim.engine.metrics import ratio
 
 if TYPE_CHECKING:
-    from sim.engine.model import SocialCommerceModel
+    from sim.engine.state import Context
 
 SALES_CHANNELS = ("online", "store", "distributor")
 
@@ -42,17 +44,17 @@ class RetailBook:
     below_list: int = 0  # distributor orders sold below list price
 
 
-def is_member(model: "SocialCommerceModel", r: int, rows: np.ndarray) -> np.ndarray:
+def is_member(ctx: "Context", r: int, rows: np.ndarray) -> np.ndarray:
     """Whether consumers ``rows`` are members of retailer ``r``: of its online community or of
     one of its stores' communities."""
-    member = model.population.member[rows, r].copy()
-    retail = model.retail
+    member = ctx.population.member[rows, r].copy()
+    retail = ctx.retail
     if retail is not None and r in retail.stores:
         member |= retail.stores[r].store_of[rows] >= 0
     return member
 
 
-def book_orders(model: "SocialCommerceModel", r: int, rows: np.ndarray,
+def book_orders(ctx: "Context", r: int, rows: np.ndarray,
                 price: float | np.ndarray, channel: str, cost: float | np.ndarray = 0.0) -> None:
     """Book one order per consumer ``rows`` (distinct) of retailer ``r`` at ``price`` yuan (a
     scalar or one per order) sold through ``channel`` ('store' or 'distributor'); ``cost`` is
@@ -60,20 +62,16 @@ def book_orders(model: "SocialCommerceModel", r: int, rows: np.ndarray,
     commission), deducted from gross profit."""
     if len(rows) == 0:
         return
-    ret, book, retail = model.retailers[r], model.metrics, model.retail
-    record_orders(model.population, Purchases(r, rows, np.ones(len(rows), bool),
-                                              np.zeros(len(rows), bool)))
+    ret, retail = ctx.retailers[r], ctx.retail
+    record_orders(ctx.population, Purchases(r, rows, np.ones(len(rows), bool),
+                                            np.zeros(len(rows), bool)))
     n = len(rows)
     prices = np.broadcast_to(np.asarray(price, dtype=float), (n,))
     total = float(prices.sum())
-    book.orders += n
-    book.daily_orders += n
-    book.orders_by_retailer[r] += n
-    book.gmv[r] += total
-    book.profit[r] += total - n * ret.unit_cost - float(np.sum(np.broadcast_to(cost, (n,))))
+    ctx.ledger.book_priced_orders(r, prices, ret.unit_cost, cost)
     retail.book.gmv[channel] += total
     retail.book.orders[channel] += n
-    retail.book.member_gmv += float(prices[is_member(model, r, rows)].sum())
+    retail.book.member_gmv += float(prices[is_member(ctx, r, rows)].sum())
     retail.bought_today[r][rows] = True
     if retail.membership.get(r) is not None:
         retail.membership[r].spend_today(rows, prices)
@@ -82,58 +80,56 @@ def book_orders(model: "SocialCommerceModel", r: int, rows: np.ndarray,
 class RetailSystems:
     """Stores, distributors and membership of every retailer that has them."""
 
-    def __init__(self, model: "SocialCommerceModel") -> None:
+    def __init__(self, ctx: "Context", model: mesa.Model) -> None:
+        """``model`` registers the store and distributor agents and seeds the retail random
+        streams (spawned from ``model.rng``: independent of the other streams)."""
         from sim.engine.distributors import DistributorLayer
         from sim.engine.membership import Programme
         from sim.engine.stores import StoreNetwork
 
-        self.model = model
+        self.ctx = ctx
         self.book = RetailBook()
-        n, n_ret = model.population.n, len(model.retailers)
+        self.shape = retail_shape(ctx.config.retailers)
+        n, n_ret = ctx.population.n, len(ctx.retailers)
         store_rng, dist_rng, member_rng = model.rng.spawn(3)
         self._before = np.zeros((n, n_ret), dtype=np.int32)
         self.bought_today = [np.zeros(n, dtype=bool) for _ in range(n_ret)]
         self.stores: dict[int, StoreNetwork] = {}
         self.distributors: dict[int, DistributorLayer] = {}
         self.membership: dict[int, Programme] = {}
-        for ret in model.retailers:
+        for ret in ctx.retailers:
             cfg, r = ret.cfg, ret.index
             if cfg.stores:
-                self.stores[r] = StoreNetwork(model, ret, store_rng)
+                self.stores[r] = StoreNetwork(ctx, model, ret, store_rng)
             if cfg.distributors is not None:
-                self.distributors[r] = DistributorLayer(model, ret, dist_rng)
+                self.distributors[r] = DistributorLayer(ctx, model, ret, dist_rng)
             if cfg.membership is not None:
-                self.membership[r] = Programme(model, ret, member_rng)
+                self.membership[r] = Programme(ctx, ret, member_rng)
 
-    @staticmethod
-    def wanted(model: "SocialCommerceModel") -> bool:
-        """True if some retailer has stores, distributors or a membership programme."""
-        return any(r.cfg.stores or r.cfg.distributors is not None
-                   or r.cfg.membership is not None for r in model.retailers)
 
     # ------------------------------------------------------------------ hooks
     def repurchase_boosts(self) -> list[np.ndarray | None]:
         """Per retailer, the per-consumer repurchase-hazard multiplier of its membership
         programme today (None: no programme, or it has ended)."""
-        day = self.model.day
+        day = self.ctx.day
         return [self.membership[r].boost(day) if r in self.membership else None
-                for r in range(len(self.model.retailers))]
+                for r in range(len(self.ctx.retailers))]
 
     def before_purchases(self) -> None:
-        np.copyto(self._before, self.model.population.orders)
+        np.copyto(self._before, self.ctx.population.orders)
         for flags in self.bought_today:
             flags[:] = False
 
     def after_purchases(self, day: int) -> None:
         """Book today's online orders, then run stores, distributors and membership."""
-        model = self.model
-        for ret in model.retailers:
+        ctx = self.ctx
+        for ret in ctx.retailers:
             r = ret.index
-            rows = np.flatnonzero(model.population.orders[:, r] > self._before[:, r])
+            rows = np.flatnonzero(ctx.population.orders[:, r] > self._before[:, r])
             self.bought_today[r][rows] = True
             self.book.gmv["online"] += len(rows) * ret.price
             self.book.orders["online"] += len(rows)
-            self.book.member_gmv += int(np.count_nonzero(is_member(model, r, rows))) * ret.price
+            self.book.member_gmv += int(np.count_nonzero(is_member(ctx, r, rows))) * ret.price
             if r in self.membership:
                 self.membership[r].spend_today(rows, ret.price)
         for net in self.stores.values():

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import mesa
 import numpy as np
 
 from sim.engine.agents.store import Store
@@ -36,25 +37,26 @@ from sim.world.population import INTERESTED
 
 if TYPE_CHECKING:
     from sim.engine.agents import Retailer
-    from sim.engine.model import SocialCommerceModel
+    from sim.engine.state import Context
 
 
 class StoreNetwork:
     """The stores of one retailer and their communities (``store_of``: the store community
     index of each consumer, −1 for none)."""
 
-    def __init__(self, model: "SocialCommerceModel", ret: "Retailer",
+    def __init__(self, ctx: "Context", model: mesa.Model, ret: "Retailer",
                  rng: np.random.Generator) -> None:
-        self.model, self.ret, self.rng = model, ret, rng
+        """``model`` only registers the :class:`Store` agents."""
+        self.ctx, self.ret, self.rng = ctx, ret, rng
         self.cfg = ret.cfg.o2o
-        pop = model.population
+        pop = self.ctx.population
         self.store_of = np.full(pop.n, -1, dtype=np.int16)
         self.stores: list[Store] = []
         for s, (name, cfg) in enumerate(ret.cfg.stores.items()):
             near = np.isin(pop.circle, cfg.circles)
             km = np.where(near, rng.exponential(self.cfg.near_km, pop.n),
                           rng.gamma(4.0, self.cfg.far_km / 4.0, pop.n)).astype(np.float32)
-            self.stores.append(Store(model, ret.index, s, name, cfg, km, model.money_scale))
+            self.stores.append(Store(model, ret.index, s, name, cfg, km, self.ctx.money_scale))
         self.km = np.stack([st.km for st in self.stores])  # stores × consumers
         self.offers = self.redemptions = 0
 
@@ -64,7 +66,7 @@ class StoreNetwork:
         open_ = [st for st in self.stores if st.is_open(day)]
         if not open_:
             return
-        pop, rng = self.model.population, self.rng
+        pop, rng = self.ctx.population, self.rng
         session = rng.random(pop.n) < pop.activity
         posts = [self._community_work(st) for st in open_]
         self._lead_joins(open_)
@@ -78,7 +80,7 @@ class StoreNetwork:
     def _community_work(self, st: Store) -> int:
         """Book today's staff hours; the number of posts delivered (0 when unpaid)."""
         cfg = self.cfg
-        cost = st.cfg.staff_hours * cfg.staff_wage * self.model.money_scale
+        cost = st.cfg.staff_hours * cfg.staff_wage * self.ctx.money_scale
         if st.cfg.staff_hours <= 0 or not self.ret.book("stores", cost):
             return 0
         st.staff_cost += cost
@@ -90,7 +92,7 @@ class StoreNetwork:
 
     def _lead_joins(self, open_: list[Store]) -> None:
         """Engaged consumers of a store's circles join its community online."""
-        pop, r = self.model.population, self.ret.index
+        pop, r = self.ctx.population, self.ret.index
         for st in open_:
             cand = np.flatnonzero(np.isin(pop.circle, st.cfg.circles)
                                   & (pop.stage[:, r] >= INTERESTED) & (self.store_of < 0))
@@ -160,7 +162,7 @@ class StoreNetwork:
         self.redemptions += len(redeem)
         st.orders += int(np.count_nonzero(buy))
         st.gmv += float(np.count_nonzero(buy)) * cfg.ticket
-        book_orders(self.model, self.ret.index, rows[buy], cfg.ticket, "store")
+        book_orders(self.ctx, self.ret.index, rows[buy], cfg.ticket, "store")
         joiners = rows[(self.store_of[rows] < 0) & (u[:, 2] < cfg.join_prob)]
         self.store_of[joiners] = st.index
 

@@ -8,15 +8,10 @@ membership of its community) lives in arrays; the daily funnel is drawn by
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 import numpy as np
 
 from sim.config.retail import StoreSection
-
-if TYPE_CHECKING:
-    from sim.engine.model import SocialCommerceModel
 
 
 class Store(mesa.Agent):
@@ -29,7 +24,7 @@ class Store(mesa.Agent):
             counters (gmv in yuan); ``visits_today`` is today's visits (≤ capacity).
     """
 
-    def __init__(self, model: "SocialCommerceModel", retailer: int, index: int, name: str,
+    def __init__(self, model: mesa.Model, retailer: int, index: int, name: str,
                  cfg: StoreSection, km: np.ndarray, scale: float) -> None:
         super().__init__(model)
         self.retailer = retailer
