@@ -67,3 +67,17 @@ def test_programme_beats_no_programme_on_repurchase():
     off = small("membership_tiers", days=120, **{"retailers.0.membership.end_day": 1})
     a, b = paired_means(off, on, "repurchase_rate", seeds=(1, 2, 3))
     assert b > a
+
+
+def test_membership_boost_multiplies_the_repurchase_hazard(small_baseline):
+    import numpy as np
+
+    from sim.engine.model import SocialCommerceModel
+
+    model = SocialCommerceModel(small_baseline, seed=3)
+    pop, beh = model.population, small_baseline.behaviour
+    rows = np.arange(0, pop.n, 7)
+    boost = np.random.default_rng(0).uniform(1.0, 3.0, pop.n).astype(np.float32)
+    plain = funnel.repurchase_probability(pop, rows, 0, beh, 2.5)
+    boosted = funnel.repurchase_probability(pop, rows, 0, beh, 2.5, boost=boost)
+    assert np.allclose(boosted, np.clip(plain * boost[rows], 0, 1), rtol=1e-6)
