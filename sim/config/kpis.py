@@ -358,6 +358,7 @@ DIAGNOSTIC_PREFIXES = ("stage_", "organic_", "daily_")
 """KPIs that are diagnostics rather than outcomes (left out of "allowed metric" lists)."""
 
 
-__all__ = ["RETAIL_HEADLINE_KPIS", "RETAIL_KPIS", "LEVEL_FAMILY", "CORE_KPIS", "DIAGNOSTIC_PREFIXES", "Direction", "FAMILIES", "Family", "HEADLINE_KPIS",
+__all__ = ["CORE_KPIS", "DIAGNOSTIC_PREFIXES", "Direction", "FAMILIES", "Family", "HEADLINE_KPIS",
+           "LEVEL_FAMILY", "RETAIL_HEADLINE_KPIS", "RETAIL_KPIS",
            "KEY_KPIS", "Kind", "Kpi", "LOWER_IS_BETTER", "STAGES", "is_money", "is_ratio",
            "kpi_info", "kpi_label", "kpi_names", "kpi_names_for", "kpis", "kpis_for", "lookup", "lower_is_better"]

@@ -79,7 +79,8 @@ class DistributorLayer:
             self._recruit_referral()
         self._sell(slot)
         if day % 7 == 0 and self.cfg.price_discipline > 0:
-            caught = (self.cut[: self.n] > 0) & (self.rng.random(self.n) < self.cfg.price_discipline)
+            check = self.rng.random(self.n) < self.cfg.price_discipline
+            caught = (self.cut[: self.n] > 0) & check
             self.cut[: self.n][caught] = 0.0
         if day % WINDOW == 0:
             earned = self.earn_hist[:, : self.n].sum(axis=0)
@@ -158,7 +159,8 @@ class DistributorLayer:
             circle = ctx.population.circle[rows]
             starts, order = ctx.world.circle_starts, ctx.world.circle_order
             lo, hi = starts[circle], starts[circle + 1]
-            pos = lo[:, None] + (self.rng.random((len(rows), k)) * (hi - lo)[:, None]).astype(np.int64)
+            u = self.rng.random((len(rows), k))
+            pos = lo[:, None] + (u * (hi - lo)[:, None]).astype(np.int64)
             parts_c.append(order[pos.ravel()].astype(np.int64))
             parts_s.append(np.repeat(posters, k))
             parts_t.append(np.full(len(rows) * k, ctx.config.graph.trust_weak))

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine.metrics import ratio
+
 if TYPE_CHECKING:
     from sim.engine.agents import Retailer
     from sim.engine.state import Context
@@ -162,7 +164,8 @@ class Programme:
         k = int(round(cfg.high_value_share * len(others)))
         if k:
             top = others[np.argsort(-self.spend[others], kind="stable")[:k]]
-            paid = min(k, int(self.ret.lines.get("membership", 0.0) // max(cfg.exclusive_cost, 1e-9)))
+            line = self.ret.lines.get("membership", 0.0)
+            paid = min(k, int(line // max(cfg.exclusive_cost, 1e-9)))
             self.ret.book("membership", paid * cfg.exclusive_cost)
             self.segment[top[:paid]] = HIGH
         self.spend[:] = 0.0
@@ -173,7 +176,8 @@ class Programme:
             self.winback_until[send] = day + cfg.winback_days
             self.winback_open[send] = True
             self.winback_sent += len(send)
-            back = send[pop.churned[send, r] & (self.rng.random(len(send)) < cfg.winback_return_prob)]
+            returns = self.rng.random(len(send)) < cfg.winback_return_prob
+            back = send[pop.churned[send, r] & returns]
             pop.churned[back, r] = False
 
     # ------------------------------------------------------------------ outputs
@@ -187,8 +191,9 @@ class Programme:
             "churn_risk_members": int(np.count_nonzero(members & (self.segment == RISK))),
             "high_value_members": int(np.count_nonzero(members & (self.segment == HIGH))),
             "winback_sent": self.winback_sent,
-            "churned_among_risk": float(np.count_nonzero(self.ever_risk & self.ctx.population.churned[:, r]))
-            / max(1, int(np.count_nonzero(self.ever_risk))),
+            "churned_among_risk": ratio(
+                np.count_nonzero(self.ever_risk & self.ctx.population.churned[:, r]),
+                np.count_nonzero(self.ever_risk)),
             "_won_back": self.won_back,
             "_members_ever": int(np.count_nonzero(self.ever_member)),
             "_discounted_margin": self.discounted_margin,

@@ -4,7 +4,8 @@ Both draw from precomputed positions (:class:`sim.viz.workshop.NetworkView`) and
 DataCollector series; nothing here lays out a graph. Each painter keeps one figure per session
 and only updates its artists per frame. The network painter renders its static layer (discs,
 ties, legend) once and blits the moving parts (stage colours, today's engagements and shares,
-posting creators, circle shares, stores and distributors) on top, so a frame costs tens of milliseconds at 2,000 dots.
+posting creators, circle shares, stores and distributors) on top, so a frame costs tens of
+milliseconds at 2,000 dots.
 Figures use the object API (``matplotlib.figure.Figure`` with an Agg canvas, no pyplot state),
 so concurrent sessions do not interfere. Frames are JPEG bytes.
 """
@@ -147,7 +148,8 @@ class NetworkPainter:
         dot), when the scenario has them."""
         lay, ax = self.model.view.layout, self.ax
         retail = getattr(model, "retail", None)
-        self.stores = [st for net in (retail.stores.values() if retail else []) for st in net.stores]
+        networks = retail.stores.values() if retail else []
+        self.stores = [st for net in networks for st in net.stores]
         self.layers = list(retail.distributors.values()) if retail else []
         xy = np.array([lay.centers[st.cfg.circles[0]] + (0.0, lay.radii[st.cfg.circles[0]] + 0.9)
                        for st in self.stores]).reshape(-1, 2)
