@@ -229,6 +229,9 @@ class MembershipSection(_Section):
     checkin_points: NonNegative = Field(5.0, description="points per check-in")
     review_prob: Share = Field(0.2, description="probability a member reviews an order")
     review_points: NonNegative = Field(20.0, description="points per review")
+    referral_points: NonNegative = Field(
+        50.0, description="points per member who joined through a referral, credited to one of "
+        "the new member's ties who is a member (the inviter is not recorded)")
     yuan_per_point: NonNegative = Field(0.01, description="cost of a redeemed point, yuan "
                                         "(100 points = 1 yuan)")
     redeem_threshold: NonNegative = Field(500.0, description="points needed to redeem a reward")

@@ -5,8 +5,9 @@ members and its stores' communities' members) from day 1 through ``end_day`` (de
 whole run, which may be longer than the campaign). Every day while it runs (docs/retail.md):
 
 * **Points.** Members earn ``points_per_yuan`` per yuan of every order (online, store,
-  distributor), ``review_points`` for a review (``review_prob`` per order) and
-  ``checkin_points`` for a check-in (``checkin_prob`` a day with a session). A member holding
+  distributor), ``review_points`` for a review (``review_prob`` per order),
+  ``checkin_points`` for a check-in (``checkin_prob`` a day with a session) and
+  ``referral_points`` per referred new member (credited to a member tie of the new member). A member holding
   ``redeem_threshold`` points or more redeems them all with ``redeem_prob`` a day at
   ``yuan_per_point`` each (booked on the ``membership`` line); the reward lifts its repurchase
   hazard × ``reward_boost`` for ``reward_days``.
@@ -64,6 +65,7 @@ class Programme:
         self.winback_open = np.zeros(n, dtype=bool)  # coupon sent, not used yet
         self.ever_member = np.zeros(n, dtype=bool)
         self.ever_risk = np.zeros(n, dtype=bool)
+        self._referred_seen = np.zeros(n, dtype=bool)
         self._boost = np.array(cfg.level_boost, dtype=np.float32)
         self._thresholds = np.array(cfg.level_thresholds)
         self.points_issued = self.points_redeemed = 0.0
@@ -136,10 +138,29 @@ class Programme:
         self.points[checkin] += cfg.checkin_points
         self.growth[checkin] += cfg.checkin_points
         self.points_issued += len(checkin) * cfg.checkin_points
+        self._referral_points(members)
         self.level[rows] = np.searchsorted(self._thresholds, self.growth[rows], side="right") - 1
         self._redeem(rows, day)
         if day % cfg.segment_every == 0:
             self._segment(rows, day)
+
+    def _referral_points(self, members: np.ndarray) -> None:
+        """``referral_points`` for each member who joined through a referral since yesterday,
+        credited to one of its ties who is a member (the community does not record who invited
+        whom, so a random member tie stands for the inviter)."""
+        referred = self.ctx.population.referred[:, self.ret.index]
+        new = np.flatnonzero(referred & ~self._referred_seen)
+        self._referred_seen |= referred
+        g = self.ctx.graph
+        if self.cfg.referral_points <= 0 or len(new) == 0 or g is None:
+            return
+        new = new[g.degree[new] > 0]
+        pick = g.indptr[new] + (self.rng.random(len(new)) * g.degree[new]).astype(np.int64)
+        inviter = g.indices[pick].astype(np.int64)
+        inviter = inviter[members[inviter]]
+        np.add.at(self.points, inviter, self.cfg.referral_points)
+        np.add.at(self.growth, inviter, self.cfg.referral_points)
+        self.points_issued += len(inviter) * self.cfg.referral_points
 
     def _redeem(self, rows: np.ndarray, day: int) -> None:
         cfg = self.cfg

@@ -81,3 +81,13 @@ def test_membership_boost_multiplies_the_repurchase_hazard(small_baseline):
     plain = funnel.repurchase_probability(pop, rows, 0, beh, 2.5)
     boosted = funnel.repurchase_probability(pop, rows, 0, beh, 2.5, boost=boost)
     assert np.allclose(boosted, np.clip(plain * boost[rows], 0, 1), rtol=1e-6)
+
+
+def test_referrals_earn_points():
+    kw = {"retailers.0.community.referral_prob": 0.05}
+    none = small("membership_tiers", days=40, **kw,
+                 **{"retailers.0.membership.referral_points": 0.0})
+    many = small("membership_tiers", days=40, **kw,
+                 **{"retailers.0.membership.referral_points": 500.0})
+    a, b = paired_means(none, many, "points_issued", seeds=(1, 2))
+    assert b > a
