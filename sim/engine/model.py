@@ -16,6 +16,7 @@ machinery: they switch off retailers and creators and replace the response rule.
 
 from __future__ import annotations
 
+import copy
 import math
 
 import mesa
@@ -35,6 +36,7 @@ from sim.engine.metrics import MetricsBook, compute_kpis, model_reporters
 from sim.world.platforms import Platform
 from sim.world.population import AWARE, CUSTOMER, INTERESTED, build_population
 from sim.engine.response import ResponsePass, ResponseResult
+from sim.engine.revision import revise
 from sim.config.scenario import NON_TIER_CHANNELS, Scenario, ScenarioError, ShockSection
 
 ORGANIC_CHANNELS = ("wom", "ugc")
@@ -66,6 +68,9 @@ class SocialCommerceModel(mesa.Model):
         self.days = config.run.days
         self.beh = config.behaviour
         graph_rng, pop_rng, self.agent_rng, self.dyn_rng = self.rng.spawn(4)
+        # the graph stream's start, so that revised ties are drawn from the same numbers
+        self._graph_rng_state = copy.deepcopy(graph_rng.bit_generator.state)
+        self._given_graph = graph is not None
 
         n = config.run.consumers
         if isinstance(graph, nx.Graph):
@@ -213,6 +218,28 @@ class SocialCommerceModel(mesa.Model):
                                 f"(got factor={factor!r}, end_day={end_day!r})") from None
         self.platform_by_name[platform].shocks.append(shock)
 
+    def revise(self, config: Scenario) -> None:
+        """Follow the revised scenario ``config`` from the next day on (see :mod:`sim.engine.revision`)."""
+        revise(self, config)
+
+    def rebuild_ties(self) -> None:
+        """Re-draw the graph for ``self.config.graph`` from the world's own graph stream.
+
+        The draws are those the constructor used, so a revision of trust alone keeps every
+        tie, and a rewiring keeps the consumers and their circles. The social-proof tracker
+        is rebuilt on the new ties (its first update recomputes every share).
+        """
+        if self._given_graph:
+            raise ScenarioError("graph: the ties of a graph given to the model cannot be revised")
+        state = copy.deepcopy(self._graph_rng_state)
+        rng = np.random.Generator(getattr(np.random, state["bit_generator"])())
+        rng.bit_generator.state = state
+        self.graph = build_graph(self.config.graph, self.population.circle, rng)
+        self.adjacency = self.graph.adjacency() if self.graph is not None else None
+        self.degree = self.graph.degree if self.graph is not None else None
+        n_ret = self.population.stage.shape[1]
+        self._atm_tracker = NeighbourShare(self.graph, n_ret) if self.graph is not None else None
+
     # ------------------------------------------------------------- agent API
     def publish_post(self, *, retailer: int, platform: int, channel: int, kind: int, circle: int,
                      credibility: float, b0: float, author: int, negative: bool = False,
@@ -334,7 +361,7 @@ class SocialCommerceModel(mesa.Model):
         u = self.dyn_rng.random(len(exp))
         book = self.metrics
         res = self._response.run(
-            exp, self.posts, u, atmosphere=self.atm, festival=self._festival_today(),
+            exp, self.posts, u, behaviour=self.beh, atmosphere=self.atm, festival=self._festival_today(),
             damping=self.negative_damping, reached_by=self.reached_by,
             reached_by_creator=self.reached_by_creator, n_tiers=self.n_tiers,
             reach_counts=book.reach_counts,

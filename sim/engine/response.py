@@ -169,8 +169,13 @@ class ResponsePass:
     def run(self, exp: Exposures, posts: PostLog, u: np.ndarray, *, atmosphere: np.ndarray,
             festival: np.ndarray, damping: np.ndarray, reached_by: np.ndarray,
             reached_by_creator: np.ndarray, n_tiers: int, reach_counts: np.ndarray,
-            exposures_by_circle: np.ndarray, engagements_by_circle: np.ndarray) -> ResponseResult:
+            exposures_by_circle: np.ndarray, engagements_by_circle: np.ndarray,
+            behaviour: BehaviourSection | None = None) -> ResponseResult:
         """Book ``exp`` with uniforms ``u`` (one per exposure, 0–1).
+
+        ``behaviour`` gives the response coefficients for this batch (default: the section
+        given at construction); the model passes its live section, so a behaviour revised
+        mid-run (:meth:`sim.engine.model.SocialCommerceModel.revise`) acts from the next batch.
 
         ``atmosphere`` is the N×R engaged share of ties (0–1, float64), ``festival`` an R bool
         array (ritual day per retailer), ``damping`` the R multipliers on engagement with
@@ -182,12 +187,13 @@ class ResponsePass:
         self._stamp_value += 1
         i, post, channel = exp.consumer, exp.post, exp.channel
         trust = exp.trust.astype(np.float32, copy=False)
+        coef = self.coef if behaviour is None else behaviour_terms(behaviour)
         negative = posts["negative"]
         prob, retailer = _probabilities(
             i, post, trust, posts["retailer"], posts["kind"], posts["circle"],
             posts["credibility"], posts["b0"], negative, posts["reused"], pop.brand_exposures,
             pop.need, pop.susceptibility, pop.circle, pop.fatigue,
-            np.asarray(atmosphere, dtype=np.float64), festival, damping, self.coef, KIND_APPEAL)
+            np.asarray(atmosphere, dtype=np.float64), festival, damping, coef, KIND_APPEAL)
         _book_exposures(i, post, channel, retailer, posts["platform"], posts["homogeneity"],
                         pop.ever_exposed, pop.exposures, pop.brand_exposures, pop.stage,
                         pop.first_touch, pop.last_touch, pop.last_platform, pop.fatigue,
