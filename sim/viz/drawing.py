@@ -21,6 +21,7 @@ from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 from PIL import Image
 
 from sim.world.population import INTERESTED, STAGES
@@ -37,7 +38,12 @@ CREATOR_FACE = "#ffd92f"  # creators who posted today
 IDLE_FACE, IDLE_EDGE = "#f4f4f4", "#b0b0b0"  # creators who did not
 TIER_MARKERS = ("*", "D", "^", "p", "s")
 TIER_SIZES = (420.0, 85.0, 40.0, 22.0, 18.0)
-FONT = 14
+# font sizes in points; at 100 dpi and a frame shown at its own size (1280×800 page) one point
+# is 1.39 px: 13 pt titles are 18 px, 11 pt ticks 15 px, 10 pt legends 14 px
+TITLE_PT, TEXT_PT, SMALL_PT, LABEL_PT = 13, 11, 10, 9
+NETWORK_SIZE = (4.74, 5.4)  # inches at 100 dpi: half the page's main area at 1280×800
+CHARTS_SIZE = (4.74, 5.9)
+X_WINDOW = 30  # the charts' x-axis grows in windows of this many days
 FRAME_FORMAT = "jpeg"  # what render() returns (for the page's <img>)
 JPEG_QUALITY = 90
 
@@ -79,13 +85,13 @@ class NetworkPainter:
         size: figure width and height in inches (at 100 dpi).
     """
 
-    def __init__(self, model: "WorkshopModel", size: tuple[float, float] = (7.6, 7.8)) -> None:
+    def __init__(self, model: "WorkshopModel", size: tuple[float, float] = NETWORK_SIZE) -> None:
         self.model = model
         view = model.view
         lay = view.layout
         self.fig = Figure(figsize=size, dpi=100)
         self.canvas = FigureCanvasAgg(self.fig)
-        ax = self.ax = self.fig.add_axes((0.0, 0.16, 1.0, 0.76))
+        ax = self.ax = self.fig.add_axes((0.0, 0.17, 1.0, 0.74))
         ax.set_aspect("equal")
         ax.axis("off")
         xmin, xmax, ymin, ymax = lay.extent
@@ -121,11 +127,11 @@ class NetworkPainter:
             self.creator_sets.append((ids[sel], art))
         self.labels = {
             int(c): ax.text(lay.centers[c, 0], lay.centers[c, 1] - lay.radii[c] - 1.0, "",
-                            ha="center", va="top", fontsize=FONT - 4, color="#424242", zorder=6,
+                            ha="center", va="top", fontsize=LABEL_PT, color="#424242", zorder=6,
                             bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
             for c in np.flatnonzero(lay.radii > 0)
         }
-        self.title = self.fig.text(0.5, 0.985, "", ha="center", va="top", fontsize=FONT + 3,
+        self.title = self.fig.text(0.5, 0.985, "", ha="center", va="top", fontsize=TITLE_PT,
                                    weight="bold")
         self.moving = [self.nodes, self.shared, self.shared_neg, self.rings, self.negative,
                        *(art for _, art in self.creator_sets), *self.labels.values(), self.title]
@@ -139,7 +145,7 @@ class NetworkPainter:
     def _legend(self, model: "WorkshopModel") -> None:
         fig = self.fig
         fig.text(0.5, 0.945, "discs = interest circles, labelled with their % engaged",
-                 ha="center", va="top", fontsize=FONT - 1, color="#555555")
+                 ha="center", va="top", fontsize=SMALL_PT, color="#555555")
         dot = dict(marker="o", ls="", markersize=9, markeredgewidth=0)
         rows = [
             [Line2D([], [], markerfacecolor=col, label=name, **dot)
@@ -156,11 +162,11 @@ class NetworkPainter:
         ]
         if rows[2]:
             rows[2].append(Line2D([], [], marker="^", ls="", markersize=8, markerfacecolor=IDLE_FACE,
-                                  markeredgecolor=IDLE_EDGE, label="idle today"))
-        for handles, y in zip(rows, (0.125, 0.08, 0.035)):
+                                  markeredgecolor=IDLE_EDGE, label="idle"))
+        for handles, y, size in zip(rows, (0.125, 0.08, 0.035), (SMALL_PT, SMALL_PT, LABEL_PT)):
             if handles:
                 fig.legend(handles=handles, loc="center", bbox_to_anchor=(0.5, y), ncol=len(handles),
-                           frameon=False, fontsize=FONT - 1, handletextpad=0.3, columnspacing=1.1)
+                           frameon=False, fontsize=size, handletextpad=0.2, columnspacing=0.7)
 
     def _static(self) -> None:
         """(Re)draw the static layer when the ties changed, and keep it for blitting."""
@@ -211,27 +217,30 @@ class ChartsPainter:
 
     Money is shown at the scenario's reference market size (``run.reference_consumers``),
     like the budget lever. Dashed red lines mark algorithm changes, dotted grey lines lever
-    changes, the thin black line today. Axes, ticks and markers form a static layer that is
-    redrawn only when a y-limit must grow (limits grow in 1-2-5 steps, never shrink) or an
-    event is added; the series are blitted on top every frame.
+    changes, the thin black line today. The x-axis shows the first 30 days, then 60, ... (so
+    an early cascade is not squeezed into a corner). Axes, ticks and markers form a static
+    layer that is redrawn only when a limit must grow (y-limits grow in 1-2-5 steps, never
+    shrink) or an event is added; the series are blitted on top every frame.
     """
 
-    def __init__(self, model: "WorkshopModel", size: tuple[float, float] = (7.0, 7.8)) -> None:
+    def __init__(self, model: "WorkshopModel", size: tuple[float, float] = CHARTS_SIZE) -> None:
         self.model = model
         self.fig = Figure(figsize=size, dpi=100)
         self.canvas = FigureCanvasAgg(self.fig)
-        axes = self.fig.subplots(2, 2, gridspec_kw=dict(hspace=0.45, wspace=0.3, left=0.1,
-                                                        right=0.97, top=0.95, bottom=0.15))
+        axes = self.fig.subplots(2, 2, gridspec_kw=dict(hspace=0.42, wspace=0.45, left=0.12,
+                                                        right=0.97, top=0.95, bottom=0.16))
         self.axes = axes
-        titles = ("Funnel (consumers)", "New per day", "GMV & spend (¥k)*",
-                  "Negative sentiment (7-day)")
+        titles = ("Funnel", "New per day", "GMV, spend ¥k*", "Negative (7-day)")
         for ax, title in zip(axes.flat, titles):
-            ax.set_title(title, fontsize=FONT, loc="left")
-            ax.set_xlim(0, model.days)
-            ax.set_xlabel("day", fontsize=FONT - 2, labelpad=1)
-            ax.tick_params(labelsize=FONT - 3)
+            ax.set_title(title, fontsize=TITLE_PT - 1, loc="left", pad=4)
+            ax.tick_params(labelsize=TEXT_PT, pad=2)
+            ax.xaxis.set_major_locator(MaxNLocator(3, integer=True))
+            ax.yaxis.set_major_locator(MaxNLocator(4, steps=[1, 2, 5, 10]))
             ax.grid(alpha=0.3, lw=0.5)
+        for ax in axes[1]:
+            ax.set_xlabel("day", fontsize=SMALL_PT, labelpad=0)
         axes[0, 0].set_ylim(0, model.population.n)
+        axes[1, 1].yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         self.orders, = axes[0, 1].plot([], [], color=STAGE_COLORS[4], lw=1.8, label="orders")
         self.gmv, = axes[1, 0].plot([], [], color="#31a354", lw=2.2, label="GMV")
         self.spend, = axes[1, 0].plot([], [], color="#636363", lw=2.2, label="spend")
@@ -241,29 +250,36 @@ class ChartsPainter:
         for art in self.lines:
             art.set_animated(True)
         axes[0, 1].legend(handles=[Line2D([], [], color=STAGE_COLORS[2], lw=6, label="engagements"),
-                                   self.orders], fontsize=FONT - 3, loc="upper right")
-        axes[1, 0].legend(fontsize=FONT - 3, loc="upper left")
+                                   self.orders], fontsize=SMALL_PT - 1, loc="upper right",
+                            handlelength=1.2, borderpad=0.2, labelspacing=0.2)
+        axes[1, 0].legend(fontsize=SMALL_PT - 1, loc="upper left", handlelength=1.2, borderpad=0.2,
+                          labelspacing=0.2)
         handles = [Line2D([], [], color=NEGATIVE_COLOR, ls="--", lw=1.4, label="algorithm change"),
                    Line2D([], [], color="#757575", ls=":", lw=1.4, label="lever moved"),
                    Line2D([], [], color="black", lw=0.8, alpha=0.5, label="today")]
-        self.fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.025), ncol=3,
-                        frameon=False, fontsize=FONT - 2)
+        self.fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.03), ncol=3,
+                        frameon=False, fontsize=SMALL_PT, handlelength=1.5, columnspacing=0.8)
         self.fig.text(0.5, 0.005, "* money per 1M consumers, like the budget lever", ha="center",
-                      va="bottom", fontsize=FONT - 4, color="#616161")
+                      va="bottom", fontsize=LABEL_PT, color="#616161")
         self._areas: list = []  # filled series, rebuilt each frame
-        self._limits: tuple[float, float, float] = (10.0, 10.0, 0.05)
+        self._limits: tuple[float, ...] = (0.0, 10.0, 10.0, 0.05)  # days shown, 3 y-limits
         self._revision = -1  # model.revision the event markers were drawn for
         self._event_lines: list = []
         self._background = None
 
-    def _static(self, limits: tuple[float, float, float]) -> None:
-        """Redraw axes and event markers if a limit grew or the events changed."""
+    def _static(self, limits: tuple[float, ...]) -> None:
+        """Redraw axes and event markers if a limit grew or the events changed.
+
+        ``limits``: the days shown (the x-limit, in windows of :data:`X_WINDOW` days, so the
+        first days of a cascade fill the chart) and the y-limits of three charts."""
         model = self.model
         limits = tuple(max(a, b) for a, b in zip(self._limits, limits))
         if (limits, model.revision) == (self._limits, self._revision) and self._background is not None:
             return
         self._limits, self._revision = limits, model.revision
-        for ax, top in zip((self.axes[0, 1], self.axes[1, 0], self.axes[1, 1]), limits):
+        for ax in self.axes.flat:
+            ax.set_xlim(0, limits[0])
+        for ax, top in zip((self.axes[0, 1], self.axes[1, 0], self.axes[1, 1]), limits[1:]):
             ax.set_ylim(0, top)
         for line in self._event_lines:
             line.remove()
@@ -285,7 +301,8 @@ class ChartsPainter:
         scale = model.money_scale * 1000.0
         gmv, spend = _series(model, "gmv") / scale, _series(model, "spend") / scale
         neg = _series(model, "negative_sentiment")
-        self._static((nice_ceiling(eng.max(initial=0)),
+        days_shown = min(model.days, X_WINDOW * (model.day // X_WINDOW + 1))
+        self._static((days_shown, nice_ceiling(eng.max(initial=0)),
                       nice_ceiling(max(gmv.max(initial=0), spend.max(initial=0))),
                       nice_ceiling(neg.max(initial=0), floor=0.05)))
         for art in self._areas:

@@ -161,7 +161,7 @@ def test_workshop_page_runs_a_cascade(
     page.locator(".ws-scenario .v-input__slot").click()  # another bundled campaign: a new world
     page.get_by_role("option", name="kol_koc_swarm").click()
     expect(page.locator(".ws-day")).to_have_text(re.compile(r"^0 / \d+$"))
-    expect(page.get_by_text("KOC (nano) share of creator budget")).to_be_visible()
+    expect(page.get_by_text("KOC (nano) share")).to_be_visible()
     step(page, 1)
 
     assert page_errors == []
