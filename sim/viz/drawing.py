@@ -108,10 +108,10 @@ class NetworkPainter:
         # moving parts (animated: left out of the static layer, blitted per frame)
         empty = np.empty((0, 2))
         self.nodes = ax.scatter(lay.xy[:, 0], lay.xy[:, 1], s=15, linewidths=0, zorder=2)
-        self.shared = LineCollection([], colors=SPREAD_COLOR, linewidths=1.3, alpha=0.9, zorder=3)
-        self.shared_neg = LineCollection([], colors=NEGATIVE_COLOR, linewidths=1.5, alpha=0.9, zorder=3)
-        ax.add_collection(self.shared, autolim=False)
-        ax.add_collection(self.shared_neg, autolim=False)
+        # today's spread ties: one polyline each, segments separated by NaN (a single path is
+        # built and stroked several times faster than a collection of thousands of segments)
+        self.shared, = ax.plot([], [], color=SPREAD_COLOR, lw=1.3, alpha=0.9, zorder=3)
+        self.shared_neg, = ax.plot([], [], color=NEGATIVE_COLOR, lw=1.5, alpha=0.9, zorder=3)
         self.rings = ax.scatter(empty[:, 0], empty[:, 1], s=46, facecolors="none",
                                 edgecolors="black", linewidths=1.1, zorder=4)
         self.negative = ax.scatter(empty[:, 0], empty[:, 1], s=22, marker="x", c=NEGATIVE_COLOR,
@@ -188,8 +188,8 @@ class NetworkPainter:
         stage = pop.overall_stage()
         self.nodes.set_facecolor(self._stage_rgba[stage[view.shown]])
         pos_seg, neg_seg = view.spread_segments()
-        self.shared.set_segments(pos_seg)
-        self.shared_neg.set_segments(neg_seg)
+        self.shared.set_data(*polyline(pos_seg))
+        self.shared_neg.set_data(*polyline(neg_seg))
         self.rings.set_offsets(lay.xy[model.spread.new_engaged[view.shown]])
         self.negative.set_offsets(lay.xy[pop.negative.any(axis=1)[view.shown]])
         active = active_creators(model)
@@ -206,6 +206,13 @@ class NetworkPainter:
         for art in self.moving:
             self.fig.draw_artist(art)
         return encode_frame(self.canvas)
+
+
+def polyline(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of (k, 2, 2) segments as one polyline with a NaN break after each segment."""
+    pts = np.full((len(segments), 3, 2), np.nan)
+    pts[:, :2] = segments
+    return pts[:, :, 0].ravel(), pts[:, :, 1].ravel()
 
 
 def _series(model: "WorkshopModel", key: str) -> np.ndarray:
