@@ -17,7 +17,7 @@ from sim.config.scenario import ScenarioError, load_scenario
 from sim.viz.drawing import ChartsPainter, NetworkPainter
 from sim.viz.layout import circle_layout, pack_discs, ring_positions, sunflower
 from sim.viz.workshop import (
-    Levers, WorkshopModel, WorkshopSettings, campaign_scenarios, koc_tier, lever_overrides,
+    PRESETS, Levers, WorkshopModel, WorkshopSettings, campaign_scenarios, koc_tier, lever_overrides,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -197,6 +197,25 @@ def test_spread_events_follow_ties():
     assert pairs > 0
     pos, neg = m.view.spread_segments()
     assert pos.shape[1:] == (2, 2) and neg.shape[1:] == (2, 2)
+
+
+def test_viral_cascade_preset_makes_the_spread_visible():
+    """The preset turns a trickle into a burst of engagements carried along drawn ties."""
+    runs = {}
+    for name in ("scenario", "Viral cascade"):
+        m = WorkshopModel(small(consumers=2000, shown=1000))
+        if name in PRESETS:
+            m.set_levers(replace(m.levers, **PRESETS[name]))
+        new, ties = [], []
+        for _ in range(15):
+            m.step()
+            new.append(int(m.spread.new_engaged.sum()))
+            ties.append(len(m.view.spread_segments()[0]))
+        runs[name] = (np.array(new), np.array(ties), m.kpis["stage_interested"] / m.population.n)
+    (base_new, base_ties, _), (viral_new, viral_ties, viral_share) = runs.values()
+    assert viral_new.max() >= 4 * base_new.max()
+    assert viral_ties.max() >= 10 * max(base_ties.max(), 1)
+    assert viral_share > 0.15  # a visible part of the dots turned engaged
 
 
 # ------------------------------------------------------------------------------ frames
