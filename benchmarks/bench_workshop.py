@@ -70,6 +70,23 @@ NEW_FRAME = """([day, src]) => {
         && i.complete && i.naturalWidth > 0; }"""
 
 
+def tree_cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by a process and its children (psutil)."""
+    try:
+        import psutil
+    except ImportError:
+        return None
+    root = psutil.Process(pid)
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            t = proc.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def day_shown(page) -> int:
     return int(page.locator(".ws-day").inner_text().split("/")[0])
 
@@ -92,12 +109,15 @@ def browser_latency(consumers: int, clicks: int, play_s: float) -> dict:
             page.get_by_role("button", name="Viral cascade").click()
             page.wait_for_function("() => document.querySelector('.ws-event') !== null")
             out = []
+            cpu0 = tree_cpu_s(proc.pid)
             for day in range(1, clicks + 1):
                 src = page.locator(".ws-network img").first.get_attribute("src")
                 t0 = time.perf_counter()
                 page.get_by_role("button", name="Step").click()
                 page.wait_for_function(NEW_FRAME, arg=[day, src], polling="raf")
                 out.append(time.perf_counter() - t0)
+            cpu1 = tree_cpu_s(proc.pid)
+            server_cpu = None if cpu0 is None else (cpu1 - cpu0) / clicks
             start_day, t0 = day_shown(page), time.perf_counter()
             page.get_by_role("button", name="▶").click()
             time.sleep(play_s)
@@ -105,7 +125,8 @@ def browser_latency(consumers: int, clicks: int, play_s: float) -> dict:
             elapsed = time.perf_counter() - t0
             page.get_by_role("button", name="❚❚").click()
             browser.close()
-        return {"clicks": len(out), **stats(out), "play_days": played,
+        return {"clicks": len(out), **stats(out), "server_cpu_ms_per_click": 1000 * server_cpu
+                if server_cpu is not None else None, "play_days": played,
                 "play_days_per_s": played / elapsed, "load_after": load()}
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -178,7 +199,8 @@ def main() -> None:
     if browser:
         print(f"  Step click → new day and frame on screen (Chromium, {browser['clicks']} clicks): "
               f"median {browser['median_ms']:.0f} ms, p90 {browser['p90_ms']:.0f} ms, "
-              f"max {browser['max_ms']:.0f} ms; Play {browser['play_days_per_s']:.1f} days/s "
+              f"max {browser['max_ms']:.0f} ms; server CPU "
+              f"{browser['server_cpu_ms_per_click'] or float('nan'):.0f} ms per click; Play {browser['play_days_per_s']:.1f} days/s "
               f"(load {browser['load_before']} → {browser['load_after']})")
     print(f"wrote {path}")
 

@@ -20,8 +20,9 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Circle
+from matplotlib.patches import Circle, Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.transforms import Bbox, IdentityTransform
 from PIL import Image
 
 from sim.world.population import INTERESTED, STAGES
@@ -278,25 +279,51 @@ class ChartsPainter:
         """Redraw axes and event markers if a limit grew or the events changed.
 
         ``limits``: the days shown (the x-limit, in windows of :data:`X_WINDOW` days, so the
-        first days of a cascade fill the chart) and the y-limits of three charts."""
+        first days of a cascade fill the chart) and the y-limits of three charts. A y-limit
+        that grew redraws only its own chart (a cascade grows them on many of its first
+        days); a new x-window or event redraws the figure."""
         model = self.model
         limits = tuple(max(a, b) for a, b in zip(self._limits, limits))
-        if (limits, model.revision) == (self._limits, self._revision) and self._background is not None:
+        full = (self._background is None or limits[0] != self._limits[0]
+                or model.revision != self._revision)
+        grown = [k for k in range(3) if limits[k + 1] != self._limits[k + 1]]
+        if not full and not grown:
             return
+        y_axes = (self.axes[0, 1], self.axes[1, 0], self.axes[1, 1])
+        renderer = self.canvas.get_renderer()
+        before = {k: y_axes[k].get_tightbbox(renderer) for k in grown} if not full else {}
         self._limits, self._revision = limits, model.revision
         for ax in self.axes.flat:
             ax.set_xlim(0, limits[0])
-        for ax, top in zip((self.axes[0, 1], self.axes[1, 0], self.axes[1, 1]), limits[1:]):
+        for ax, top in zip(y_axes, limits[1:]):
             ax.set_ylim(0, top)
+        if full:
+            self._events()
+            self.canvas.draw()
+        else:
+            self.canvas.restore_region(self._background)
+            for k, old in before.items():
+                self._redraw_axes(y_axes[k], Bbox.union([old, y_axes[k].get_tightbbox(renderer)]))
+        self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+
+    def _events(self) -> None:
+        """Vertical markers for every lever move and shock so far."""
         for line in self._event_lines:
             line.remove()
         self._event_lines = []
-        for day, kind, _ in model.events:
+        for day, kind, _ in self.model.events:
             style = dict(color=NEGATIVE_COLOR, ls="--", lw=1.4) if kind == "shock" else \
                 dict(color="#757575", ls=":", lw=1.4)
             self._event_lines += [ax.axvline(day + 0.5, **style) for ax in self.axes.flat]
-        self.canvas.draw()
-        self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+
+    def _redraw_axes(self, ax, box: Bbox) -> None:
+        """Paint ``box`` (display pixels: the chart with its ticks and title) white and draw
+        the chart's static parts into it again."""
+        blank = Rectangle((box.x0 - 2, box.y0 - 2), box.width + 4, box.height + 4,
+                          transform=IdentityTransform(), facecolor="white", edgecolor="none")
+        blank.set_figure(self.fig)
+        self.fig.draw_artist(blank)
+        self.fig.draw_artist(ax)
 
     def render(self) -> bytes:
         """A frame (JPEG bytes) of the model's series so far."""
