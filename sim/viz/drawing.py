@@ -132,10 +132,12 @@ class NetworkPainter:
                             bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
             for c in np.flatnonzero(lay.radii > 0)
         }
-        self.title = self.fig.text(0.5, 0.985, "", ha="center", va="top", fontsize=TITLE_PT,
+        shown, n = len(view.shown), model.population.n  # static: the day is on the status strip
+        self.title = self.fig.text(0.5, 0.985, f"{shown:,} of {n:,} consumers shown" if shown < n
+                                   else f"{n:,} consumers", ha="center", va="top", fontsize=TITLE_PT,
                                    weight="bold")
         self.moving = [self.nodes, self.shared, self.shared_neg, self.rings, self.negative,
-                       *(art for _, art in self.creator_sets), *self.labels.values(), self.title]
+                       *(art for _, art in self.creator_sets), *self.labels.values()]
         for art in self.moving:
             art.set_animated(True)
         self._legend(model)
@@ -202,7 +204,6 @@ class NetworkPainter:
         sizes = np.maximum(np.bincount(pop.circle, minlength=view.circles), 1)
         for c, text in self.labels.items():
             text.set_text(f"C{c + 1} · {engaged[c] / sizes[c]:.0%}")
-        self.title.set_text(f"Day {model.day}: {len(view.shown):,} of {pop.n:,} consumers shown")
         self.canvas.restore_region(self._background)
         for art in self.moving:
             self.fig.draw_artist(art)

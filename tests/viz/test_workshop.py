@@ -233,6 +233,29 @@ def test_painters_render_jpeg_frames():
     assert net.render()[:3] == JPEG_MAGIC
 
 
+def test_charts_redrawn_in_parts_equal_a_full_redraw():
+    """A cascade grows the y-limits on most of its first days; redrawing only the grown chart
+    must give the very pixels of a figure drawn from scratch."""
+    import io
+
+    from PIL import Image
+
+    m = WorkshopModel(small(levers=replace(Levers.from_scenario(small().base_scenario()),
+                                           **PRESETS["Viral cascade"])))
+    charts = ChartsPainter(m)
+    charts.render()
+    limits = []
+    for _ in range(8):
+        m.step()
+        frame = charts.render()
+        limits.append(charts._limits)
+    assert len(set(limits)) >= 4  # the limits did grow, several times
+    fresh = ChartsPainter(m)
+    fresh._limits = charts._limits
+    a, b = (np.asarray(Image.open(io.BytesIO(f)), dtype=int) for f in (frame, fresh.render()))
+    assert np.abs(a - b).max() <= 2  # JPEG of identical canvases: equal up to rounding
+
+
 def test_shown_sample_is_capped():
     m = WorkshopModel(small(consumers=1500, shown=500))
     assert len(m.view.shown) == 500 and len(np.unique(m.view.shown)) == 500
