@@ -20,7 +20,10 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Circle, Rectangle
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import Circle, PathPatch, Rectangle
+from matplotlib.path import Path
+from matplotlib.textpath import TextPath
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from matplotlib.transforms import Bbox, IdentityTransform
 from PIL import Image
@@ -127,18 +130,19 @@ class NetworkPainter:
                              s=TIER_SIZES[min(k, 4)], marker=TIER_MARKERS[min(k, 4)],
                              facecolors="white", edgecolors="#333333", linewidths=0.9, zorder=5)
             self.creator_sets.append((ids[sel], art))
-        self.labels = {
-            int(c): ax.text(lay.centers[c, 0], lay.centers[c, 1] - lay.radii[c] - 1.0, "",
-                            ha="center", va="top", fontsize=LABEL_PT, color="#424242", zorder=6,
-                            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
-            for c in np.flatnonzero(lay.radii > 0)
-        }
+        labelled = np.flatnonzero(lay.radii > 0)
+        anchors = np.column_stack([lay.centers[labelled, 0],
+                                   lay.centers[labelled, 1] - lay.radii[labelled] - 1.0])
+        self.labels = PathLabels(ax, anchors, LABEL_PT, "#424242", zorder=6)
+        self.labels.add_boxes([f"C{c + 1} · 100%" for c in labelled])
+        self._labelled = labelled
         shown, n = len(view.shown), model.population.n  # static: the day is on the status strip
         self.title = self.fig.text(0.5, 0.985, f"{shown:,} of {n:,} consumers shown" if shown < n
                                    else f"{n:,} consumers", ha="center", va="top", fontsize=TITLE_PT,
                                    weight="bold")
         self.moving = [self.nodes, self.shared, self.shared_neg, self.rings, self.negative,
-                       *(art for _, art in self.creator_sets), *self.labels.values()]
+                       *(art for _, art in self.creator_sets), self.labels.boxes,
+                       self.labels.patch]
         for art in self.moving:
             art.set_animated(True)
         self._legend(model)
@@ -203,12 +207,71 @@ class NetworkPainter:
             art.set_edgecolors(np.where(on, self._creator_on[1], self._creator_off[1]))
         engaged = np.bincount(pop.circle, weights=stage >= INTERESTED, minlength=view.circles)
         sizes = np.maximum(np.bincount(pop.circle, minlength=view.circles), 1)
-        for c, text in self.labels.items():
-            text.set_text(f"C{c + 1} · {engaged[c] / sizes[c]:.0%}")
+        self.labels.set_texts([f"C{c + 1} · {engaged[c] / sizes[c]:.0%}" for c in self._labelled])
         self.canvas.restore_region(self._background)
         for art in self.moving:
             self.fig.draw_artist(art)
         return encode_frame(self.canvas)
+
+
+class PathLabels:
+    """Short text labels drawn as one filled path, top-centred on anchors (data coordinates).
+
+    A frame redraws every circle's label; as twenty ``Text`` artists that cost more than the
+    2,000 dots (font lookup, layout and glyph rendering per artist). Here each distinct string
+    is turned into glyph outlines once (:class:`~matplotlib.textpath.TextPath`, cached) and a
+    frame draws all labels as a single path. ``add_boxes`` sets fixed white boxes, sized for
+    the widest text each label will show, drawn as one more path just behind them.
+    """
+
+    def __init__(self, ax, anchors: np.ndarray, size_pt: float, color: str, zorder: float) -> None:
+        self.ax = ax
+        self.anchors = np.asarray(anchors, dtype=float)
+        self.prop = FontProperties(size=size_pt)
+        self.scale = ax.figure.dpi / 72.0  # points -> display pixels
+        self._glyphs: dict[str, tuple[np.ndarray, np.ndarray, float, float]] = {}
+        self.patch = PathPatch(Path(np.zeros((1, 2))), transform=IdentityTransform(),
+                               facecolor=color, edgecolor="none", lw=0, zorder=zorder)
+        self.boxes = PathPatch(Path(np.zeros((1, 2))), transform=IdentityTransform(),
+                               facecolor="white", edgecolor="none", lw=0, alpha=0.75)
+        for art in (self.patch, self.boxes):
+            art.set_figure(ax.figure)
+            art.set_animated(True)
+
+    def _outline(self, text: str) -> tuple[np.ndarray, np.ndarray, float, float]:
+        """Glyph outline of ``text`` in display pixels from its own origin, width, top."""
+        if text not in self._glyphs:
+            tp = TextPath((0, 0), text, prop=self.prop)
+            verts = tp.vertices * self.scale
+            width = float(verts[:, 0].max()) if len(verts) else 0.0
+            top = float(verts[:, 1].max()) if len(verts) else 0.0
+            self._glyphs[text] = (verts, tp.codes, width, top)
+        return self._glyphs[text]
+
+    def _origins(self) -> np.ndarray:
+        return self.ax.transData.transform(self.anchors)
+
+    def add_boxes(self, widest: list[str], pad: float = 2.0) -> None:
+        """White boxes (75 % opaque, one path drawn just before the labels) behind each
+        label's widest text, so labels stay legible over the day's spread ties."""
+        rects = []
+        for (x, y), text in zip(self._origins(), widest):
+            _, _, width, top = self._outline(text)
+            x0, x1 = x - width / 2 - pad, x + width / 2 + pad
+            y0, y1 = y - 1.15 * top - pad, y - 0.15 * top + pad
+            rects.append(Path([(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], closed=True))
+        self.boxes.set_path(Path.make_compound_path(*rects) if rects else Path(np.zeros((1, 2))))
+
+    def set_texts(self, texts: list[str]) -> None:
+        """Show ``texts``, one per anchor, from the next draw."""
+        verts, codes = [], []
+        for (x, y), text in zip(self._origins(), texts):
+            v, c, width, top = self._outline(text)
+            if len(v):
+                verts.append(v + (x - width / 2, y - 1.15 * top))
+                codes.append(c)
+        if verts:
+            self.patch.set_path(Path(np.concatenate(verts), np.concatenate(codes)))
 
 
 def polyline(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
