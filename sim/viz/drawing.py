@@ -339,6 +339,7 @@ class ChartsPainter:
         self._revision = -1  # model.revision the event markers were drawn for
         self._event_lines: list = []
         self._background = None
+        self._regions: dict = {}  # chart -> its region of the figure, display pixels
 
     def _static(self, limits: tuple[float, ...]) -> None:
         """Redraw axes and event markers if a limit grew or the events changed.
@@ -355,8 +356,6 @@ class ChartsPainter:
         if not full and not grown:
             return
         y_axes = (self.axes[0, 1], self.axes[1, 0], self.axes[1, 1])
-        renderer = self.canvas.get_renderer()
-        before = {k: y_axes[k].get_tightbbox(renderer) for k in grown} if not full else {}
         self._limits, self._revision = limits, model.revision
         for ax in self.axes.flat:
             ax.set_xlim(0, limits[0])
@@ -365,11 +364,31 @@ class ChartsPainter:
         if full:
             self._events()
             self.canvas.draw()
+            self._regions = self._chart_regions()
         else:
             self.canvas.restore_region(self._background)
-            for k, old in before.items():
-                self._redraw_axes(y_axes[k], Bbox.union([old, y_axes[k].get_tightbbox(renderer)]))
+            for k in grown:
+                self._redraw_axes(y_axes[k], self._regions[y_axes[k]])
         self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+
+    def _chart_regions(self) -> dict:
+        """Each chart's share of the figure (display pixels): its axes with the ticks, title
+        and labels around it, up to the boundary with the neighbouring charts, and down to
+        just under its own labels in the bottom row (the figure legend stays outside)."""
+        renderer = self.canvas.get_renderer()
+        pos = {ax: ax.get_window_extent(renderer) for ax in self.axes.flat}
+        width, height = self.fig.bbox.width, self.fig.bbox.height
+        # just right of the left charts' last x tick label: the right charts' y tick labels
+        # ("100%") reach further left than half-way
+        mid_x = pos[self.axes[0, 0]].x1 + 0.03 * width
+        mid_y = (pos[self.axes[0, 0]].y0 + pos[self.axes[1, 0]].y1) / 2
+        out = {}
+        for (i, j), ax in np.ndenumerate(self.axes):
+            x0, x1 = (0.0, mid_x) if j == 0 else (mid_x, width)
+            y0 = mid_y if i == 0 else ax.get_tightbbox(renderer).y0 - 1
+            y1 = height if i == 0 else mid_y
+            out[ax] = Bbox([[x0, y0], [x1, y1]])
+        return out
 
     def _events(self) -> None:
         """Vertical markers for every lever move and shock so far."""
@@ -384,7 +403,7 @@ class ChartsPainter:
     def _redraw_axes(self, ax, box: Bbox) -> None:
         """Paint ``box`` (display pixels: the chart with its ticks and title) white and draw
         the chart's static parts into it again."""
-        blank = Rectangle((box.x0 - 2, box.y0 - 2), box.width + 4, box.height + 4,
+        blank = Rectangle((box.x0, box.y0), box.width, box.height,
                           transform=IdentityTransform(), facecolor="white", edgecolor="none")
         blank.set_figure(self.fig)
         self.fig.draw_artist(blank)

@@ -245,7 +245,7 @@ def test_charts_redrawn_in_parts_equal_a_full_redraw():
     charts = ChartsPainter(m)
     charts.render()
     limits = []
-    for _ in range(8):
+    for _ in range(12):  # through the day the negative share's ticks widen to "100%"
         m.step()
         frame = charts.render()
         limits.append(charts._limits)
