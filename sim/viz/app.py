@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -76,6 +77,16 @@ def session_started() -> Callable[[], None]:
 
 
 solara.lab.on_kernel_start(session_started)
+
+
+class SessionWorld(WorkshopModel):
+    """A participant's world (Reset makes another of the same class); when it is garbage
+    collected, "workshop world freed" is logged, so a test can check that a closed tab's
+    world does not outlive its session."""
+
+    def __init__(self, settings: WorkshopSettings | None = None, seed: int | None = None) -> None:
+        super().__init__(settings=settings, seed=seed)
+        weakref.finalize(self, print, "workshop world freed", flush=True)
 
 
 # ------------------------------------------------------------------------------ pieces
@@ -170,7 +181,7 @@ def LeverPanel(model: solara.Reactive[WorkshopModel], settings: WorkshopSettings
         old = settings.scenario, settings.levers
         settings.scenario, settings.levers = scenarios[label], None
         try:
-            model.value = WorkshopModel(settings=settings, seed=model.value.seed)
+            model.value = SessionWorld(settings=settings, seed=model.value.seed)
             set_error("")
         except (ScenarioError, ValueError) as exc:
             settings.scenario, settings.levers = old
@@ -260,7 +271,7 @@ CSS = """
 def Page() -> None:
     """One workshop per browser session: its own settings and model."""
     settings = solara.use_memo(initial_settings, [])
-    first = solara.use_memo(lambda: WorkshopModel(settings=settings), [])
+    first = solara.use_memo(lambda: SessionWorld(settings=settings), [])
     model = solara.use_reactive(first)
     solara.Title("socsim · cascade workshop")
     solara.Style(CSS)
