@@ -21,7 +21,7 @@ from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.font_manager import FontProperties
-from matplotlib.patches import Circle, PathPatch, Rectangle
+from matplotlib.patches import Circle, PathPatch, Polygon, Rectangle
 from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 from matplotlib.ticker import MaxNLocator, PercentFormatter
@@ -48,6 +48,7 @@ TIER_SIZES = (420.0, 85.0, 40.0, 22.0, 18.0)
 TITLE_PT, TEXT_PT, SMALL_PT, LABEL_PT = 13, 11, 10, 9
 NETWORK_SIZE = (4.74, 5.4)  # inches at 100 dpi: half the page's main area at 1280×800
 CHARTS_SIZE = (4.74, 5.9)
+MAX_SPREAD_DRAWN = 1500  # spread ties drawn per frame (a sample beyond: the pink reads the same)
 X_WINDOW = 30  # the charts' x-axis grows in windows of this many days
 FRAME_FORMAT = "jpeg"  # what render() returns (for the page's <img>)
 JPEG_QUALITY = 90
@@ -195,7 +196,8 @@ class NetworkPainter:
         self._static()
         stage = pop.overall_stage()
         self.nodes.set_facecolor(self._stage_rgba[stage[view.shown]])
-        pos_seg, neg_seg = view.spread_segments()
+        pos_seg, neg_seg = (thin(seg, MAX_SPREAD_DRAWN, (model.seed, model.day, k))
+                            for k, seg in enumerate(view.spread_segments()))
         self.shared.set_data(*polyline(pos_seg))
         self.shared_neg.set_data(*polyline(neg_seg))
         self.rings.set_offsets(lay.xy[model.spread.new_engaged[view.shown]])
@@ -274,6 +276,21 @@ class PathLabels:
             self.patch.set_path(Path(np.concatenate(verts), np.concatenate(codes)))
 
 
+def band(x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Vertices of the region between two curves over ``x`` (a closed polygon)."""
+    if len(x) == 0:
+        return np.zeros((1, 2))
+    return np.concatenate([np.column_stack([x, upper]), np.column_stack([x[::-1], lower[::-1]])])
+
+
+def thin(segments: np.ndarray, most: int, key: tuple[int, ...]) -> np.ndarray:
+    """At most ``most`` of ``segments``: a uniform sample, the same for the same ``key``."""
+    if len(segments) <= most:
+        return segments
+    pick = np.random.default_rng(key).choice(len(segments), most, replace=False)
+    return segments[np.sort(pick)]
+
+
 def polyline(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """x and y of (k, 2, 2) segments as one polyline with a NaN break after each segment."""
     pts = np.full((len(segments), 3, 2), np.nan)
@@ -334,7 +351,15 @@ class ChartsPainter:
                         frameon=False, fontsize=SMALL_PT, handlelength=1.5, columnspacing=0.8)
         self.fig.text(0.5, 0.005, "* money per 1M consumers, like the budget lever", ha="center",
                       va="bottom", fontsize=LABEL_PT, color="#616161")
-        self._areas: list = []  # filled series, rebuilt each frame
+        # filled series: the funnel's stacked bands (loyal first) and the engagements bars
+        self._areas = [Polygon(np.zeros((1, 2)), closed=True, facecolor=color, lw=0)
+                       for color in STAGE_COLORS[::-1]]
+        for area in self._areas:
+            axes[0, 0].add_patch(area)
+        self._areas.append(axes[0, 1].add_patch(
+            Polygon(np.zeros((1, 2)), closed=True, facecolor=STAGE_COLORS[2], lw=0)))
+        for area in self._areas:
+            area.set_animated(True)
         self._limits: tuple[float, ...] = (0.0, 10.0, 10.0, 0.05)  # days shown, 3 y-limits
         self._revision = -1  # model.revision the event markers were drawn for
         self._event_lines: list = []
@@ -423,13 +448,13 @@ class ChartsPainter:
         self._static((days_shown, nice_ceiling(eng.max(initial=0)),
                       nice_ceiling(max(gmv.max(initial=0), spend.max(initial=0))),
                       nice_ceiling(neg.max(initial=0), floor=0.05)))
-        for art in self._areas:
-            art.remove()
-        self._areas = list(axes[0, 0].stackplot(t, stages[::-1], colors=STAGE_COLORS[::-1],
-                                                linewidth=0))
-        self._areas.append(axes[0, 1].fill_between(t, eng, step="mid", color=STAGE_COLORS[2], lw=0))
-        for art in self._areas:
-            art.set_animated(True)
+        tops = np.cumsum(stages[::-1], axis=0)  # loyal at the bottom, unaware on top
+        for k, area in enumerate(self._areas[:-1]):
+            area.set_xy(band(t, tops[k - 1] if k else np.zeros(len(t)), tops[k]))
+        # a bar per day, as fill_between(step="mid"): day i spans i − ½ … i + ½ (clipped)
+        edges = np.concatenate([t[:1], t[:-1] + 0.5, t[-1:]])
+        step_x = np.repeat(edges, 2)[1:-1]
+        self._areas[-1].set_xy(band(step_x, np.zeros(len(step_x)), np.repeat(eng, 2)))
         self.orders.set_data(t, _series(model, "daily_orders"))
         self.gmv.set_data(t, gmv)
         self.spend.set_data(t, spend)
