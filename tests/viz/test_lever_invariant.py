@@ -173,3 +173,16 @@ def test_revision_refuses_what_cannot_change_mid_run(base):
         m.revise(base.with_overrides({"population.circles": 7}))
     with pytest.raises(ScenarioError, match=r"retailers\.0\.price: cannot be revised"):
         m.revise(base.with_overrides({"retailers.0.price": 10.0}))
+
+
+def test_budget_lever_keeps_switched_off_channels_off(base):
+    """A revised budget is re-split over the allocation; channels the scenario switched off
+    stay off (the same run as a scenario with that budget from the start)."""
+    off = base.with_overrides({"retailers.0.disabled_channels": ["ads"]})
+    budget = 0.5 * off.retailers[0].budget
+    revised = SocialCommerceModel(off, seed=SEED)
+    revised.revise(off.with_overrides({"retailers.0.budget": budget}))
+    fresh = SocialCommerceModel(off.with_overrides({"retailers.0.budget": budget}), seed=SEED)
+    a, b = series(run(revised, DAYS)), series(run(fresh, DAYS))
+    assert_same_run(a, b)
+    assert a["spend_ads"].max() == 0.0
