@@ -1,19 +1,20 @@
 """A scenario revised mid-run: the model follows new parameter values from the next day on.
 
-This is how the workshop page's levers act (:mod:`sim.viz.workshop`), and the one entry point
-for any other mid-run change of parameters. Revising a run at day ``d`` gives the run a
+:meth:`sim.engine.model.SocialCommerceModel.revise` is how the workshop page's levers act
+(:mod:`sim.viz.workshop`), and the one entry point for any other mid-run change of parameters;
+this module holds what it checks and re-plans. Revising a run at day ``d`` gives the run a
 scenario would give that has the new values from day ``d + 1`` (same seed, same world): every
-rule of the daily step reads the live ``model.config`` / ``model.beh`` each day, and what was
-derived from the old values when the world was built is derived again here:
+rule of the daily step reads the live ``model.config`` each day, and what was derived from
+the old values when the world was built is derived again here:
 
 ================  ===============================================================
 section           what the revision does
 ================  ===============================================================
 ``behaviour``     nothing to rebuild: responses, sharing, purchases, churn,
-                  community and crisis rules read ``model.beh`` every day
+                  community and crisis rules read ``model.config`` every day
 ``graph``         ties re-drawn from the world's own graph stream (the same draws
-                  as at build time, so trust alone keeps every tie) and the
-                  social-proof tracker rebuilt on them
+                  as at build time, :func:`sim.world.builder.draw_ties`, so trust
+                  alone keeps every tie) and social proof recomputed on them
 ``retailers``     budget and allocation re-planned (:meth:`Retailer.replan`:
                   what is already spent stays spent)
 ================  ===============================================================
@@ -25,12 +26,7 @@ itself or have their own mid-run entry point (``apply_reach_shock``); revising t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sim.config.scenario import RetailerSection, Scenario, ScenarioError
-
-if TYPE_CHECKING:
-    from sim.engine.model import SocialCommerceModel
 
 REVISABLE = ("behaviour", "graph", "retailers")
 """Scenario sections a run may revise mid-way."""
@@ -60,23 +56,8 @@ def check_revision(old: Scenario, new: Scenario) -> None:
                                     f"(only {', '.join(RETAILER_REVISABLE)})")
 
 
-def revise(model: "SocialCommerceModel", config: Scenario) -> None:
-    """Make ``model`` follow ``config`` from its next day on.
-
-    Raises:
-        ScenarioError: ``config`` changes a field that cannot change mid-run, or the ties of
-            a graph handed to the model.
-    """
-    old = model.config
-    check_revision(old, config)
-    model.config = config
-    model.beh = config.behaviour
-    if config.graph != old.graph:
-        try:
-            model.rebuild_ties()
-        except ScenarioError:
-            model.config, model.beh = old, old.behaviour
-            raise
-    for retailer, cfg in zip(model.retailers, retailer_sections(config)):
+def replan_retailers(retailers: list, config: Scenario, money_scale: float) -> None:
+    """Re-plan every retailer whose section ``config`` revises (budget, allocation)."""
+    for retailer, cfg in zip(retailers, retailer_sections(config)):
         if cfg != retailer.cfg:
-            retailer.replan(cfg, model.money_scale)
+            retailer.replan(cfg, money_scale)

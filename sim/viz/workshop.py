@@ -37,6 +37,7 @@ import numpy as np
 from sim.world.content import Exposures
 from sim.engine.diffusion import expand_rows
 from sim.engine.model import SocialCommerceModel
+from sim.world.platforms import shock_factor
 from sim.world.population import INTERESTED
 from sim.config.bundled import bundled_dir
 from sim.config.scenario import Scenario, ScenarioError, load_scenario
@@ -303,10 +304,7 @@ class WorkshopModel(SocialCommerceModel):
 
     def reach_factor(self, platform: str) -> float:
         """Product of ``platform``'s reach shocks active on the next day."""
-        day = self.day + 1
-        p = self.platform_by_name[platform]
-        return float(np.prod([s.factor for s in p.shocks
-                              if s.day <= day and (s.end_day is None or day <= s.end_day)]))
+        return shock_factor(self.platform_by_name[platform].shocks, self.day + 1)
 
     # ------------------------------------------------------------------ step
     def step(self) -> None:

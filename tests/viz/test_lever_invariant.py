@@ -151,8 +151,8 @@ def test_rewired_ties_carry_social_proof(settings):
     m = run(WorkshopModel(settings, seed=SEED), D)
     m.set_levers(replace(m.levers, mixing=0.9))
     run(m, 1)
-    m._start_of_day_state()  # tomorrow's social proof, from the incremental tracker
-    full = atmosphere(m.adjacency, m.population.stage >= INTERESTED, m.degree)
+    m._morning()  # tomorrow's social proof, from the incremental tracker
+    full = atmosphere(m.graph.adjacency(), m.population.stage >= INTERESTED, m.degree)
     assert np.allclose(m.atm, full)
 
 
