@@ -34,7 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from common import load, save, versions
-from sim.viz.drawing import ChartsPainter, NetworkPainter
+from sim.viz.charts import ChartsPainter
+from sim.viz.drawing import NetworkPainter
 from sim.viz.workshop import PRESETS, Levers, WorkshopModel, WorkshopSettings
 
 
@@ -133,6 +134,25 @@ def browser_latency(consumers: int, clicks: int, play_s: float) -> dict:
         proc.wait(timeout=20)
 
 
+def report(result: dict, shown: int, build_s: float, first_frame_s: float) -> None:
+    """Print the figures of one benchmark run."""
+    load_before, load_after = result["load_before"], result["load_after"]
+    browser = result["browser_step_click"]
+    print(f"{result['consumers']:,} consumers, {shown:,} drawn, {result['days']} days "
+          f"(load {load_before} → {load_after}); world built in {build_s:.2f} s, "
+          f"first frame {first_frame_s * 1000:.0f} ms")
+    for k, v in result["per_day"].items():
+        print(f"  {k:10s} median {v['median_ms']:6.0f} ms   p90 {v['p90_ms']:6.0f} ms   "
+              f"max {v['max_ms']:6.0f} ms")
+    if browser:
+        print(f"  Step click → new day and frame on screen (Chromium, {browser['clicks']} clicks): "
+              f"median {browser['median_ms']:.0f} ms, p90 {browser['p90_ms']:.0f} ms, "
+              f"max {browser['max_ms']:.0f} ms; server CPU "
+              f"{browser['server_cpu_ms_per_click'] or float('nan'):.0f} ms per click; "
+              f"Play {browser['play_days_per_s']:.1f} days/s "
+              f"(load {browser['load_before']} → {browser['load_after']})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--consumers", type=int, default=3000)
@@ -190,18 +210,7 @@ def main() -> None:
         "versions": versions("mesa", "matplotlib", "solara", "numpy"),
     }
     path = save("workshop", result)
-    print(f"{args.consumers:,} consumers, {len(model.view.shown):,} drawn, {args.days} days "
-          f"(load {load_before} → {load_after}); world built in {build_s:.2f} s, "
-          f"first frame {first_frame_s * 1000:.0f} ms")
-    for k, v in result["per_day"].items():
-        print(f"  {k:10s} median {v['median_ms']:6.0f} ms   p90 {v['p90_ms']:6.0f} ms   "
-              f"max {v['max_ms']:6.0f} ms")
-    if browser:
-        print(f"  Step click → new day and frame on screen (Chromium, {browser['clicks']} clicks): "
-              f"median {browser['median_ms']:.0f} ms, p90 {browser['p90_ms']:.0f} ms, "
-              f"max {browser['max_ms']:.0f} ms; server CPU "
-              f"{browser['server_cpu_ms_per_click'] or float('nan'):.0f} ms per click; Play {browser['play_days_per_s']:.1f} days/s "
-              f"(load {browser['load_before']} → {browser['load_after']})")
+    report(result, len(model.view.shown), build_s, first_frame_s)
     print(f"wrote {path}")
 
 

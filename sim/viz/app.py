@@ -34,7 +34,8 @@ from mesa.visualization.utils import force_update, update_counter
 
 from sim.config.kpis import kpi_label
 from sim.config.scenario import ScenarioError
-from sim.viz.drawing import FRAME_FORMAT, STAGE_COLORS, STAGE_LABELS, ChartsPainter, NetworkPainter
+from sim.viz.charts import ChartsPainter
+from sim.viz.drawing import FRAME_FORMAT, STAGE_COLORS, STAGE_LABELS, NetworkPainter
 from sim.viz.workshop import (
     DEFAULT_CONSUMERS, DEFAULT_SCENARIO, PRESETS, SHOCK_FACTOR, Levers, WorkshopModel,
     WorkshopSettings, campaign_scenarios, creator_tiers, fmt_lever, koc_tier,
@@ -158,6 +159,43 @@ LEVER_STEPS = {"trust": 0.05, "mixing": 0.05, "social_currency": 0.1, "fatigue":
                "sharing": 0.01, "koc_share": 0.05}
 
 
+def lever_sliders(m: WorkshopModel, move: Callable[[str, float, float], None]) -> None:
+    """One slider per lever the scenario has (inside the calling component's card).
+
+    ``move(name, value, step)`` gets every slider change.
+    """
+    lv: Levers = m.levers
+
+    def slider(name: str, label: str, lo: float, hi: float, step: float) -> None:
+        value = getattr(lv, name)
+        with solara.Div(classes=[f"ws-lever-{name}", "ws-lever"]):
+            solara.SliderFloat(f"{label}: {fmt_lever(name, value)}", value=value, min=lo,
+                               max=max(hi, value), step=step, thumb_label=False,
+                               on_value=lambda v: move(name, v, step))
+
+    slider("trust", "Trust ×", 0.25, 2.0, LEVER_STEPS["trust"])
+    slider("mixing", "Circle mixing", 0.0, 0.9, LEVER_STEPS["mixing"])
+    slider("social_currency", "Social currency", 0.0, 3.0, LEVER_STEPS["social_currency"])
+    slider("fatigue", "Fatigue", 0.0, 2.0, LEVER_STEPS["fatigue"])
+    slider("sharing", "Sharing propensity", 0.0, 1.0, LEVER_STEPS["sharing"])
+    koc = koc_tier(m.base)
+    if koc is not None and len(creator_tiers(m.base)) > 1:
+        slider("koc_share", f"KOC ({koc}) share", 0.0, 1.0, LEVER_STEPS["koc_share"])
+    if m.retailers:
+        top = max(6_000_000.0, 2 * lv.budget)
+        slider("budget", "Budget per 1M", 0.0, top, top / 60)
+
+
+def shock_button(m: WorkshopModel, shock: Callable[[], None]) -> None:
+    """The algorithm-change button and the main platform's current reach factor."""
+    platform = m.main_platform
+    solara.Button(f"Algorithm change: {platform} ×{SHOCK_FACTOR:g}",
+                  color="error", outlined=True, on_click=shock, block=True, small=True,
+                  classes=["ws-shock"], style={"margin-top": "4px"})
+    solara.Text(f"{platform} organic reach now ×{m.reach_factor(platform):.2f}",
+                classes=["ws-reach"], style={"font-size": "13px", "color": "#424242"})
+
+
 @solara.component
 def LeverPanel(model: solara.Reactive[WorkshopModel], settings: WorkshopSettings) -> None:
     """Presets, live levers, the algorithm-change button and the scenario picker.
@@ -210,14 +248,6 @@ def LeverPanel(model: solara.Reactive[WorkshopModel], settings: WorkshopSettings
         model.value.algorithm_change(SHOCK_FACTOR)
         changed()
 
-    def slider(name: str, label: str, lo: float, hi: float, step: float) -> None:
-        value = getattr(lv, name)
-        with solara.Div(classes=[f"ws-lever-{name}", "ws-lever"]):
-            solara.SliderFloat(f"{label}: {fmt_lever(name, value)}", value=value, min=lo,
-                               max=max(hi, value), step=step, thumb_label=False,
-                               on_value=lambda v: move(name, v, step))
-
-    lv: Levers = m.levers
     with solara.Card(margin=0, classes=["ws-levers"]):
         solara.Text("Levers (act from the next day)", style={"font-size": "16px", "font-weight": "600"})
         with solara.Row(gap="6px", style={"margin": "4px 0"}):
@@ -225,23 +255,8 @@ def LeverPanel(model: solara.Reactive[WorkshopModel], settings: WorkshopSettings
                 solara.Button(name, small=True, outlined=name not in PRESETS, color="primary",
                               on_click=lambda name=name: preset(name),
                               classes=[f"ws-preset-{name.split()[0].lower()}"])
-        slider("trust", "Trust ×", 0.25, 2.0, LEVER_STEPS["trust"])
-        slider("mixing", "Circle mixing", 0.0, 0.9, LEVER_STEPS["mixing"])
-        slider("social_currency", "Social currency", 0.0, 3.0, LEVER_STEPS["social_currency"])
-        slider("fatigue", "Fatigue", 0.0, 2.0, LEVER_STEPS["fatigue"])
-        slider("sharing", "Sharing propensity", 0.0, 1.0, LEVER_STEPS["sharing"])
-        koc = koc_tier(m.base)
-        if koc is not None and len(creator_tiers(m.base)) > 1:
-            slider("koc_share", f"KOC ({koc}) share", 0.0, 1.0, LEVER_STEPS["koc_share"])
-        if m.retailers:
-            top = max(6_000_000.0, 2 * lv.budget)
-            slider("budget", "Budget per 1M", 0.0, top, top / 60)
-        platform = m.main_platform
-        solara.Button(f"Algorithm change: {platform} ×{SHOCK_FACTOR:g}",
-                      color="error", outlined=True, on_click=shock, block=True, small=True,
-                      classes=["ws-shock"], style={"margin-top": "4px"})
-        solara.Text(f"{platform} organic reach now ×{m.reach_factor(platform):.2f}",
-                    classes=["ws-reach"], style={"font-size": "13px", "color": "#424242"})
+        lever_sliders(m, move)
+        shock_button(m, shock)
         with solara.Div(classes=["ws-scenario"], style={"margin-top": "14px"}):
             solara.Select("Scenario (restarts)", value=current, values=labels, on_value=pick,
                           dense=True)

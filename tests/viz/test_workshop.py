@@ -1,6 +1,7 @@
 """The workshop page's engine side: layout, levers, live changes, shocks, spread events, frames.
 
-The page itself is tested in a browser by ``tests/browser/test_workshop.py``.
+The page itself is tested in a browser by ``tests/browser/test_workshop_page.py``; the
+levers' invariant by ``tests/viz/test_lever_invariant.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.config.scenario import ScenarioError, load_scenario
-from sim.viz.drawing import ChartsPainter, NetworkPainter
+from sim.viz.charts import ChartsPainter
+from sim.viz.drawing import NetworkPainter
 from sim.viz.layout import circle_layout, pack_discs, ring_positions, sunflower
 from sim.viz.workshop import (
     PRESETS, Levers, WorkshopModel, WorkshopSettings, campaign_scenarios, koc_tier, lever_overrides,
