@@ -12,10 +12,11 @@ rest shows one day counter, the funnel numbers, the network and four charts. Res
 world from the chosen scenario, the session's seed and the lever positions; levers change the
 running world from the next day on.
 
-A closed browser tab leaves its session (about 20 MB with its world and figures) on the
-server until Solara culls it: this page sets Solara's ``kernel.cull_timeout`` to
-:data:`SESSION_TIMEOUT` unless ``SOLARA_KERNEL_CULL_TIMEOUT`` is set, and logs each session's
-start and end.
+A closed browser tab leaves its session (about 15–20 MB with its world and figures) on the
+server until Solara culls it. ``socsim viz --session-timeout`` sets the cull timeout through
+``SOLARA_KERNEL_CULL_TIMEOUT``; without it (``solara run``) this page sets Solara's
+``kernel.cull_timeout`` to :data:`SESSION_TIMEOUT` instead of Solara's 24 hours. Session starts
+and ends, and every world's release, are logged.
 """
 
 from __future__ import annotations
