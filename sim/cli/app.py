@@ -37,6 +37,8 @@ def command(name: str) -> None:
 
 command("analyze")
 command("compare")
+command("explore")
+command("optimize")
 command("query")
 command("run")
 command("scenarios")
