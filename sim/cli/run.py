@@ -81,11 +81,12 @@ def run(
 
 def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr) -> None:
     """Write timeseries.parquet, summary.json, creators.csv (full mode: one row per creator and
-    seed) and attribution.csv (with --attribution) into the output folder."""
+    seed), attribution.csv (with --attribution) and the per-store table stores.csv (when the
+    scenario has stores) into the output folder."""
     import pandas as pd
 
     from sim.config.formatting import write_csv
-    from sim.execution.runner import timeseries_frame
+    from sim.execution.runner import retail_tables, timeseries_frame
 
     n_reps = len(results)
     summary = {
@@ -103,6 +104,8 @@ def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr) -> Non
                 if r.creators is not None and len(r.creators)]
     if creators:
         tx.write("creators.csv", lambda p: write_csv(pd.concat(creators, ignore_index=True), p))
+    for name, frame in retail_tables(results).items():  # stores.csv: one row per store
+        tx.write(f"{name}.csv", lambda p, frame=frame: write_csv(frame, p))
 
 
 def print_kpi_table(summary_table, title: str) -> None:

@@ -16,8 +16,10 @@ One step is one day, in this order (:meth:`SocialCommerceModel._full_step`):
 7. **response** to everything else delivered today (yesterday's shares, ads, community);
    engaged negative posts **spill over** to other platforms (:mod:`sim.engine.crisis`); fresh
    engagers **share** with their ties for tomorrow (:mod:`sim.engine.sharing`);
-8. **search** after seeding (:mod:`sim.engine.search`); **purchases** booked in the ledger, buyers' posts and joins (:mod:`sim.engine.purchases`,
-   :mod:`sim.engine.consumer_posts`), **churn** (:mod:`sim.engine.churn`), crisis **repair**;
+8. **search** after seeding (:mod:`sim.engine.search`); **purchases** booked in the ledger,
+   buyers' posts and joins (:mod:`sim.engine.purchases`, :mod:`sim.engine.consumer_posts`); the
+   **retail systems** when the scenario has them: stores, distributors, membership
+   (:mod:`sim.engine.retail`); **churn** (:mod:`sim.engine.churn`), crisis **repair**;
 9. **evening**: retailers watch the sentiment index; KPIs are computed and collected.
 
 The reference modes (``bass``, ``independent_cascade``, ``threshold``) replace steps 1–9 by
@@ -25,8 +27,9 @@ their own rule (:mod:`sim.engine.reference`).
 
 The world comes from :mod:`sim.world.builder` (built once per process for runs that share it);
 the day state, the ledger and the metrics book are fresh for every model. Between steps a
-caller (the workshop) may replace ``config`` (coefficients are read from it every day) or the
-graph (:meth:`SocialCommerceModel.use_graph`).
+caller (the workshop) revises the scenario with :meth:`SocialCommerceModel.revise`
+(coefficients are read from ``config`` every day; ties are re-drawn, budgets re-planned) or
+replaces the graph (:meth:`SocialCommerceModel.use_graph`).
 """
 
 from __future__ import annotations
@@ -36,9 +39,10 @@ import networkx as nx
 import numpy as np
 from pydantic import ValidationError
 
+from sim.config.retail import NO_RETAIL, retail_shape
 from sim.config.scenario import BehaviourSection, Scenario, ScenarioError, ShockSection
 from sim.engine import (amplification, churn, community, creators, crisis, platform_funnel,
-                        purchases, response, search, sharing)
+                        purchases, response, revision, search, sharing)
 from sim.engine.awareness import AwarenessMemory
 from sim.engine.platform_funnel import FunnelBook
 from sim.engine.agents import Consumer, Influencer, Retailer
@@ -46,8 +50,9 @@ from sim.engine.ledger import Ledger
 from sim.engine.metrics import MetricsBook, compute_kpis, model_reporters
 from sim.engine.organic import OrganicDelivery
 from sim.engine.reference import ReferenceStep
+from sim.engine.retail import RetailSystems
 from sim.engine.state import Channels, Context, DayState, SocialProof
-from sim.world.builder import World, build_world, cached_world
+from sim.world.builder import World, build_world, cached_world, draw_ties
 from sim.world.content import Exposures
 from sim.world.graph import SocialGraph
 from sim.world.platforms import Platform
@@ -74,6 +79,7 @@ class SocialCommerceModel(mesa.Model):
         seed = int(config.run.seed if seed is None else seed)
         super().__init__(rng=seed)
         self.seed = seed
+        self._given_graph = graph is not None  # its ties cannot be re-drawn (revise)
         if world is None:
             world = (build_world(config, seed, graph) if graph is not None
                      else cached_world(config, seed))
@@ -83,6 +89,7 @@ class SocialCommerceModel(mesa.Model):
         n_ret = max(1, len(config.retailers)) if full else 1
         pop = world.population(n_ret)
         channels = Channels(tuple(config.influencers) if full else ())
+        shape = retail_shape(config.retailers) if full else NO_RETAIL
         platforms = [
             Platform(i, name, cfg, shocks=[s for s in config.shocks
                                            if s.kind == "reach" and s.platform == name])
@@ -93,7 +100,7 @@ class SocialCommerceModel(mesa.Model):
             config=config, world=world, population=pop, graph=world.graph, channels=channels,
             platforms=platforms, rng=dyn_rng, agent_rng=world.agent_rng(),
             state=DayState.start(pop.n, circles, n_ret),
-            ledger=Ledger(n_ret, channels.names, channels.spend, len(platforms)),
+            ledger=Ledger(n_ret, channels.names, channels.spend + list(shape[2]), len(platforms)),
             metrics=MetricsBook(channels.names, circles, pop.n, len(channels.tiers)),
             money_scale=pop.n / config.run.reference_consumers,
             response_pass=response.ResponsePass(pop),
@@ -102,6 +109,8 @@ class SocialCommerceModel(mesa.Model):
         )
         if full:
             self._create_agents()
+            if shape[0]:  # stores, distributors or membership (sim.engine.retail)
+                self.ctx.retail = RetailSystems(self.ctx, self)
         self.social_proof = SocialProof(world.graph, pop.circle, circles, n_ret, world.adjacency)
         self._organic: OrganicDelivery | None = None  # built on the first day
         self._reference = None if full else ReferenceStep(self.ctx)
@@ -164,7 +173,11 @@ class SocialCommerceModel(mesa.Model):
         self._engage(organic_exp, organic)
         self._engage(Exposures.concat(batches))
         search.search_day(ctx)
+        if ctx.retail is not None:
+            ctx.retail.before_purchases()
         purchases.purchase_day(ctx, self.conversion)
+        if ctx.retail is not None:
+            ctx.retail.after_purchases(ctx.day)
         churn.churn(ctx.population, ctx.beh, ctx.rng)
         crisis.repair_opinions(ctx)
         crisis.watch_sentiment(ctx)
@@ -224,6 +237,25 @@ class SocialCommerceModel(mesa.Model):
         """Use ``graph`` from the next day on (social proof is recomputed on it)."""
         self.ctx.graph = graph
         self.social_proof.use_graph(graph)
+
+    def revise(self, config: Scenario) -> None:
+        """Follow the revised scenario ``config`` from the next day on: the run then equals
+        one whose scenario had these values from that day (:mod:`sim.engine.revision`).
+
+        Raises:
+            ScenarioError: ``config`` changes a field that cannot change mid-run, or the
+                ties of a graph handed to the model.
+        """
+        old = self.config
+        revision.check_revision(old, config)
+        rewired = config.graph != old.graph
+        if rewired and self._given_graph:
+            raise ScenarioError("graph: the ties of a graph given to the model cannot be re-drawn")
+        ties = draw_ties(config, self.seed, self.population.circle) if rewired else None
+        self.config = config
+        if rewired:
+            self.use_graph(ties)  # same graph stream as the build; social proof recomputed
+        revision.replan_retailers(self.retailers, config, self.money_scale)
 
     def apply_reach_shock(self, platform: str, factor: float, end_day: int | None = None) -> None:
         """Scale ``platform``'s organic reach by ``factor`` (0–10) from the next step on.
@@ -305,6 +337,7 @@ class SocialCommerceModel(mesa.Model):
                                                  for p in self.ctx.platforms]))
     pending = property(lambda self: self.ctx.state.pending)
     community_active = property(lambda self: self.ctx.state.community_active)
+    retail = property(lambda self: self.ctx.retail)
     negative_damping = property(lambda self: self.ctx.state.negative_damping)
     atm = property(lambda self: self.ctx.state.atmosphere)
     saturation = property(lambda self: self.ctx.state.saturation)

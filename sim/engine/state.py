@@ -36,6 +36,7 @@ from sim.world.population import AWARE, INTERESTED, Population
 
 if TYPE_CHECKING:
     from sim.engine.agents import Influencer, Retailer
+    from sim.engine.retail import RetailSystems
     from sim.world.builder import World
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ class Context:
     creators_by_tier: dict[str, list[Influencer]] = field(default_factory=dict)
     funnel: FunnelBook | None = None
     awareness: AwarenessMemory | None = None
+    retail: RetailSystems | None = None  # stores, distributors, membership (sim.engine.retail)
 
     @property
     def beh(self) -> BehaviourSection:
