@@ -172,11 +172,20 @@ def summarize(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         wide = g.pivot(index="replication", columns="tier", values="incr_per_k")
         means = wide.mean().sort_values(ascending=False)
         best, second = means.index[0], means.index[1]
+        if means.iloc[0] <= 0:  # no tier sells: no best tier (a ratio without a denominator)
+            best_rows.append({"product": product, "need": need, "budget": budget,
+                              "best": "undefined", "best_incr_per_k": 0.0, "runner_up": "",
+                              "runner_up_incr_per_k": 0.0, "best_over_runner_up": float("nan"),
+                              "p_best_beats_runner_up": float("nan"),
+                              "best_over_head": float("nan"),
+                              "ranking": "undefined (no tier sells)"})
+            continue
         best_rows.append({
             "product": product, "need": need, "budget": budget, "best": best,
             "best_incr_per_k": means.iloc[0], "runner_up": second,
             "runner_up_incr_per_k": means.iloc[1],
-            "best_over_runner_up": means.iloc[0] / means.iloc[1] if means.iloc[1] > 0 else float("inf"),
+            "best_over_runner_up": (means.iloc[0] / means.iloc[1] if means.iloc[1] > 0
+                                    else float("inf")),
             "p_best_beats_runner_up": float((wide[best] > wide[second]).mean()),
             "best_over_head": means.iloc[0] / means["head"] if means["head"] > 0 else float("inf"),
             "ranking": " > ".join(means.index),

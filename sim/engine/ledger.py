@@ -43,6 +43,8 @@ class Ledger:
         self.orders = 0
         self.daily_orders = 0
         self.units = 0
+        # today's online orders per retailer: (buyer rows, yuan per order)
+        self.baskets: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.orders_by_retailer = np.zeros(n_retailers, dtype=np.int64)
         self.gmv = np.zeros(n_retailers)
         self.profit = np.zeros(n_retailers)
@@ -54,6 +56,7 @@ class Ledger:
 
     def start_day(self) -> None:
         self.daily_orders = 0
+        self.baskets = {}
 
     # ------------------------------------------------------------------ spend
     def book_spend(self, retailer: int, channel: str, amount: float) -> None:
@@ -93,6 +96,20 @@ class Ledger:
         self.gmv[retailer] += total
         self.profit[retailer] += (total - count * unit_cost
                                   - float(np.sum(np.broadcast_to(extra_cost, (count,)))))
+
+    def basket_values(self, retailer: int, rows: np.ndarray, price: float) -> np.ndarray:
+        """Yuan of today's online order of each of ``rows`` with ``retailer`` (``price`` for a
+        row without a recorded basket)."""
+        got = self.baskets.get(retailer)
+        out = np.full(len(rows), float(price))
+        if got is None or len(rows) == 0:
+            return out
+        brows, values = got
+        order = np.argsort(brows, kind="stable")
+        pos = np.clip(np.searchsorted(brows[order], rows), 0, len(brows) - 1)
+        hit = brows[order][pos] == rows
+        out[hit] = values[order][pos[hit]]
+        return out
 
     def book_adoptions(self, count: int) -> None:
         """Book ``count`` first orders without a retailer (the Bass reference mode)."""
