@@ -33,11 +33,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.execution.runner import RunResult, _run_job, mean_interval, replication_seeds, run_jobs
+from sim.execution.runner import (RunResult, _run_job, mean_interval, replication_jobs,
+                                  replication_seeds, run_jobs)
 from sim.config.scenario import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
     from sim.analysis.attribution import Attribution
+    from sim.execution.uncertainty import ParameterDraws
 
 COLUMNS = ["scenario", "kpi", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "p_superior"]
 """Columns of the tidy comparison table (and of ``comparison.csv``)."""
@@ -207,6 +209,7 @@ class Comparison:
             when it was requested.
         elapsed: wall time of all runs, seconds.
         notes: warnings about the comparison (e.g. scenarios of different sizes).
+        uncertainty: the parameter draws each replication made (``None``: seed noise only).
     """
 
     names: list[str]
@@ -218,6 +221,20 @@ class Comparison:
     attribution: dict[str, "Attribution"] | None = None
     elapsed: float = 0.0
     notes: list[str] = field(default_factory=list)
+    uncertainty: "ParameterDraws | None" = None
+
+    @property
+    def interval_source(self) -> str:
+        """What every interval and P(beats) holds: ``seeds only`` or ``seeds + parameters``."""
+        return "seeds only" if self.uncertainty is None else "seeds + parameters"
+
+    def uncertainty_note(self) -> str:
+        """One sentence naming the sources of uncertainty in the intervals."""
+        if self.uncertainty is None:
+            return ("Intervals and P(beats) hold seed noise only: the model's parameters are "
+                    "taken as known (add --uncertainty POSTERIOR to include what is not known "
+                    "about the market).")
+        return "Intervals and P(beats) hold " + self.uncertainty.describe() + "."
 
     @property
     def reference(self) -> str:
@@ -287,7 +304,7 @@ class Comparison:
                  + sep.join(f"{n} {fmt_value(m, kpi)}" for n, m in ranking) + "."]
         for name in self.names[1:]:
             lines.append(verdict_sentence(self.paired(self.reference, name, kpi)))
-        return lines + self.notes
+        return lines + [self.uncertainty_note()] + self.notes
 
     @property
     def verdict(self) -> str:
@@ -361,7 +378,7 @@ def compare(
     scenarios: Sequence[Scenario | str | Path], reps: int, seed: int | None = None,
     metric: str = "roi", workers: int = 1, on_done: Callable[[RunResult], None] | None = None,
     *, overrides: Sequence[str] | dict[str, Any] = (), names: Sequence[str] | None = None,
-    attribution_reps: int = 0,
+    attribution_reps: int = 0, uncertainty: "ParameterDraws | None" = None,
 ) -> Comparison:
     """Run every scenario with the same ``reps`` replication seeds and compare them.
 
@@ -378,6 +395,9 @@ def compare(
         attribution_reps: if > 0, also measure channel attribution (first touch, last touch
             and incremental orders by removing each channel) on the first that many seeds;
             costs one extra run per paid channel and seed.
+        uncertainty: parameter draws (:mod:`sim.execution.uncertainty`): replication ``i`` of
+            every scenario uses the same drawn parameter vector, so intervals and P(superior)
+            include parameter uncertainty.
 
     Raises:
         ScenarioError: a scenario file or override is invalid.
@@ -397,13 +417,13 @@ def compare(
     base_seed = loaded[0].run.seed if seed is None else seed
     seeds = replication_seeds(loaded[0], reps, base_seed)
 
-    jobs: list[tuple[Scenario, int, bool]] = [(s, sd, True) for s in loaded for sd in seeds]
+    jobs = [job for s in loaded for job in replication_jobs(s, seeds, True, uncertainty)]
     cf_index: list[tuple[int, str]] = []  # (scenario index, channel) per counterfactual block
     if attribution_reps:
         for i, s in enumerate(loaded):
             for ch in attribution_channels(s):
                 cf_index.append((i, ch))
-                jobs += counterfactual_jobs(s, ch, seeds[:attribution_reps])
+                jobs += counterfactual_jobs(s, ch, seeds[:attribution_reps], uncertainty)
     start = time.perf_counter()
     out = run_jobs(_run_job, jobs, workers=workers, on_done=on_done)
     elapsed = time.perf_counter() - start
@@ -424,7 +444,7 @@ def compare(
                                                              for n in unique)]
     table = comparison_table(unique, results, kpis)
     return Comparison(unique, loaded, seeds, metric, results, table, attribution, elapsed,
-                      _notes(loaded, unique))
+                      _notes(loaded, unique), uncertainty)
 
 
 __all__ = ["COLUMNS", "LOWER_IS_BETTER", "Comparison", "Paired", "common_kpis", "compare",

@@ -38,6 +38,29 @@ SetOption = Annotated[
 ]
 
 
+UncertaintyOption = Annotated[
+    Optional[Path],
+    typer.Option("--uncertainty", help="posterior.parquet of socsim calibrate (or a .toml table "
+                 "of [[prior]]): each replication draws one parameter vector, the same for "
+                 "every scenario, so intervals hold seed noise + parameter uncertainty"),
+]
+
+
+def load_uncertainty_or_fail(path: Path | None, scenarios: list):
+    """Read an --uncertainty file and check it against every scenario (exit 2 if bad)."""
+    if path is None:
+        return None
+    from sim.execution.uncertainty import UncertaintyError, load_uncertainty
+
+    try:
+        draws = load_uncertainty(path)
+        for scn in scenarios:
+            draws.check(scn)
+    except UncertaintyError as exc:
+        fail(str(exc))
+    return draws
+
+
 def fail(message: str, code: int = 2) -> None:
     """Print one error message and exit with ``code``."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
@@ -86,6 +109,7 @@ def run(
     attribution: Annotated[bool, typer.Option(
         "--attribution", help="also measure first-touch, last-touch and incremental orders per "
         "channel (re-runs each seed once per paid channel with that channel removed)")] = False,
+    uncertainty: UncertaintyOption = None,
 ) -> None:
     """Run a scenario and print its KPIs (mean and 95% interval over replications)."""
     import time
@@ -101,6 +125,8 @@ def run(
              "have no budget channels")
     from sim.analysis.attribution import measure_attribution, runs_needed
 
+    draws = load_uncertainty_or_fail(uncertainty, [scn])
+    source = "seeds only" if draws is None else "seeds + parameters"
     n_runs = runs_needed(scn, n_reps) if attribution else n_reps
     start = time.perf_counter()
     with progress_bar(n_runs, f"running {scenario.name}") as bar:
@@ -113,14 +139,19 @@ def run(
 
         if attribution:
             results, attr = measure_attribution(scn, n_reps, seed, workers=workers, on_done=done,
-                                                keep_timeseries=out is not None)
+                                                keep_timeseries=out is not None,
+                                                uncertainty=draws)
         else:
             results = replicate(scn, n_reps, seed, workers=workers,
-                                keep_timeseries=out is not None, on_done=done)
+                                keep_timeseries=out is not None, on_done=done,
+                                uncertainty=draws)
     elapsed = time.perf_counter() - start
     table = summarize(results)
     print_kpi_table(table, title=f"{scn.name or scenario.stem}: {scn.run.consumers:,} consumers, "
-                    f"{scn.run.days} days, {n_reps} replication(s), {elapsed:.1f} s")
+                    f"{scn.run.days} days, {n_reps} replication(s), {elapsed:.1f} s",
+                    source=source)
+    if draws is not None:
+        console.print(f"intervals hold {draws.describe()}", highlight=False, style="dim")
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         timeseries_frame(results).to_parquet(out / "timeseries.parquet", index=False)
@@ -129,7 +160,11 @@ def run(
             "replications": n_reps, "consumers": scn.run.consumers, "days": scn.run.days,
             "kpis": {row.kpi: ({"mean": row.mean, "lo": row.lo, "hi": row.hi} if n_reps > 1
                                else row.mean) for row in table.itertuples()},
+            "interval": {"level": 0.95, "holds": source,
+                         "uncertainty": None if draws is None else draws.to_json()},
         }
+        if draws is not None:
+            summary["parameters"] = [r.extra.get("params", {}) for r in results]
         (out / "summary.json").write_text(json.dumps(summary, indent=2))
         console.print(f"wrote {out / 'timeseries.parquet'} and {out / 'summary.json'}")
     if attribution:
@@ -165,7 +200,7 @@ def print_attribution_table(attr, title: str) -> None:
         console.print(f"  • {line}", highlight=False)
 
 
-def print_kpi_table(table, title: str) -> None:
+def print_kpi_table(table, title: str, source: str = "seeds only") -> None:
     """Print the headline KPIs of a :func:`sim.execution.runner.summarize` table."""
     show = table[table.kpi.isin(HEADLINE_KPIS)].set_index("kpi").reindex(
         [k for k in HEADLINE_KPIS if k in set(table.kpi)])
@@ -175,7 +210,7 @@ def print_kpi_table(table, title: str) -> None:
     t.add_column("mean", justify="right")
     multi = int(show["n"].iloc[0]) > 1
     if multi:
-        t.add_column("95% interval", justify="right")
+        t.add_column(f"95% interval ({source})", justify="right")
     for kpi, row in show.iterrows():
         cells = [kpi, fmt(row["mean"])]
         if multi:
@@ -245,6 +280,7 @@ def compare(
         help="seeds used for incremental attribution in the report (default: min(reps, 5); "
         "0 skips it; costs one run per paid channel and seed)")] = None,
     set_: SetOption = None,
+    uncertainty: UncertaintyOption = None,
 ) -> None:
     """Compare scenarios on paired replications: KPI table, P(beats first), verdict, report."""
     import time
@@ -259,6 +295,7 @@ def compare(
     if workers < 1:
         fail(f"--workers: must be at least 1 (got {workers})")
     loaded = [load_or_fail(p, set_) for p in scenarios]
+    draws = load_uncertainty_or_fail(uncertainty, loaded)
     known = common_kpis(loaded)
     if metric not in known:
         shown = [k for k in known if not k.startswith(("stage_", "organic_", "daily_"))]
@@ -284,7 +321,7 @@ def compare(
             bar.update(task, rate=f"{bar.tasks[0].completed / elapsed:.2f} runs/s")
 
         cmp = run_compare(loaded, reps, seed, metric, workers, done, names=names,
-                          attribution_reps=attribution_reps)
+                          attribution_reps=attribution_reps, uncertainty=draws)
     elapsed = time.perf_counter() - start
     scn = loaded[0]
     print_comparison_table(cmp, title=(
@@ -313,8 +350,8 @@ def print_comparison_table(cmp, title: str) -> None:
         kpis.append(cmp.metric)
     ref = cmp.reference
     t = Table(title=title, title_justify="left")
-    for col in ("KPI", "scenario", "mean", "95% interval", f"Δ vs {ref}", "Δ 95% interval",
-                f"P(beats {ref})"):
+    for col in ("KPI", "scenario", "mean", f"95% interval ({cmp.interval_source})",
+                f"Δ vs {ref}", "Δ 95% interval", f"P(beats {ref})"):
         text = col in ("KPI", "scenario")
         t.add_column(col, justify="left" if text else "right", no_wrap=not text,
                      min_width=12 if text else None)
@@ -374,6 +411,7 @@ def sweep(
         "--resume", help="finish a sweep in --out: run only the run_ids not yet written")] = False,
     chunk_size: Annotated[Optional[int], typer.Option(
         help="runs per task (default: about 8 tasks per worker, at most 64 runs)")] = None,
+    uncertainty: UncertaintyOption = None,
 ) -> None:
     """Run a parameter sweep (grid, latin_hypercube, sobol, morris), resumable, local or on Dask."""
     from sim.execution.executors import ExecutorError
@@ -386,9 +424,10 @@ def sweep(
     if chunk_size is not None and chunk_size < 1:
         fail(f"--chunk-size: must be at least 1 (got {chunk_size})")
     check_scheduler(scheduler, workers)
+    draws = load_uncertainty_or_fail(uncertainty, [])
     try:
         res = run_sweep(sweep_file, out, workers=workers, scheduler=scheduler, resume=resume,
-                        chunk_size=chunk_size)
+                        chunk_size=chunk_size, uncertainty=draws)
     except (ScenarioError, ExecutorError, FileNotFoundError) as exc:  # SweepError is a ScenarioError
         fail(str(exc))
     except RunFailed as exc:
@@ -405,6 +444,10 @@ def sweep(
         f"{res.ran} runs in {res.seconds:.1f} s ({rate:.2f} runs/s) on {res.backend}; "
         f"{res.already_done + res.ran}/{res.total_runs} runs done, {res.chunks} chunk file(s) "
         f"written to {out / 'runs'}", highlight=False)
+    if draws is not None:
+        console.print(f"replication r of every point drew the same parameter vector: "
+                      f"{draws.describe()}; the drawn values are columns of runs/",
+                      highlight=False)
 
 
 @app.command()
@@ -564,6 +607,9 @@ def viz(
     except KeyboardInterrupt:
         code = 0
     raise typer.Exit(code)
+
+
+from sim.cli import calibrate as _calibrate  # noqa: E402,F401  registers `socsim calibrate`
 
 
 def main() -> None:  # pragma: no cover - entry point
