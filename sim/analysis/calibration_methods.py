@@ -64,6 +64,43 @@ def _null_threshold(problem: Problem, ex, best: dict[str, float], seeds: list[in
     return float(np.quantile(d, INTERVAL)), float(np.median(d)), problem.distance(crn)
 
 
+def surface_interval(problem: Problem, x: np.ndarray, d: np.ndarray, threshold: float
+                     ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Projection of the region {distance ≤ threshold} of a quadratic fitted to distance²
+    over the trials (``x``: trials × keys, ``d``: their distances), in parameter units.
+
+    The fit uses the trials within 3 × threshold (at least twice as many as the quadratic's
+    coefficients); returns None if there are too few or the quadratic has no minimum (a key
+    the data do not identify: the trials' own span is used instead).
+    """
+    lo = np.array([p.low for p in problem.params])
+    span = np.array([p.high for p in problem.params]) - lo
+    u = (x - lo) / span
+    k = u.shape[1]
+    n_coef = 1 + k + k * (k + 1) // 2
+    order = np.argsort(d)
+    use = order[: max(int(np.sum(d <= 3 * threshold)), 2 * n_coef)]
+    if len(use) < 2 * n_coef:
+        return None
+    iu = np.triu_indices(k)
+    design = np.hstack([np.ones((len(use), 1)), u[use],
+                        (u[use][:, :, None] * u[use][:, None, :])[:, iu[0], iu[1]]])
+    coef, *_ = np.linalg.lstsq(design, d[use] ** 2, rcond=None)
+    a = np.zeros((k, k))
+    a[iu] = coef[1 + k:]
+    a = (a + a.T) / 2  # symmetric: u'Au = Σ_{i≤j} c_ij u_i u_j
+    b = coef[1:1 + k]
+    if np.any(np.linalg.eigvalsh(a) <= 0):
+        return None
+    centre = -0.5 * np.linalg.solve(a, b)
+    floor = coef[0] + b @ centre + centre @ a @ centre
+    room = threshold**2 - floor
+    if room <= 0:
+        return None
+    half = np.sqrt(room * np.diag(np.linalg.inv(a)))
+    return lo + np.clip(centre - half, 0, 1) * span, lo + np.clip(centre + half, 0, 1) * span
+
+
 def fit_optuna(problem: Problem, ex, out: Path, trials: int, reps: int, resume: bool,
                progress: Progress | None = None, checkpoint: Callable[[], None] | None = None,
                null_reps: int = NULL_REPS) -> tuple[dict[str, Any], pd.DataFrame]:
@@ -109,13 +146,22 @@ def fit_optuna(problem: Problem, ex, out: Path, trials: int, reps: int, resume: 
     post = pd.DataFrame({p.key: [t.params[p.key] for t in acc] for p in problem.params})
     post["distance"] = [t.value for t in acc]
     post["trial"] = [t.number for t in acc]
-    params = {p.key: {"best": best.params[p.key], "lo": float(post[p.key].min()),
-                      "hi": float(post[p.key].max()), "low": p.low, "high": p.high}
-              for p in problem.params}
+    xs = np.array([[t.params[p.key] for p in problem.params] for t in runs], dtype=float)
+    surface = surface_interval(problem, xs, np.array([t.value for t in runs]), threshold)
+    params = {}
+    for j, p in enumerate(problem.params):  # the accepted trials' span, widened by the surface
+        lo_j, hi_j = float(post[p.key].min()), float(post[p.key].max())
+        if surface is not None:
+            lo_j, hi_j = min(lo_j, float(surface[0][j])), max(hi_j, float(surface[1][j]))
+        params[p.key] = {"best": best.params[p.key], "lo": lo_j, "hi": hi_j,
+                         "low": p.low, "high": p.high}
     fit = {"method": "optuna", "params": params, "distance": float(best.value),
            "interval": INTERVAL, "interval_method": (
-               "Monte Carlo test inversion: trials whose distance is within the 90% quantile "
-               f"of {null_reps} fresh replications' distances at the best fit"),
+               "Monte Carlo test inversion: the parameters whose distance is within the 90% "
+               f"quantile of {null_reps} fresh replications' distances at the best fit — the "
+               "span of the accepted trials, widened to the region where a quadratic fitted "
+               "to the trials' squared distances is below the threshold"),
+           "surface": surface is not None,
            "threshold": threshold, "null_distance_median": q50, "misfit": bool(misfit),
            "trials": len(runs), "accepted": len(acc), "reps": reps}
     return fit, post.sort_values("distance").reset_index(drop=True)

@@ -45,6 +45,12 @@ def calibrate(
     from sim.execution.executors import ExecutorError
     from sim.io.calibration_report import write_calibration_report
 
+    import importlib.util
+
+    missing = [m for m in ("optuna", "pyabc", "tomli_w") if importlib.util.find_spec(m) is None]
+    if missing:
+        fail(f"calibrate needs {', '.join(missing)}: install socsim with its calibrate extra "
+             "(pip install -e '.[calibrate]', or `make install`)")
     if workers is not None and workers < 1:
         fail(f"--workers: must be at least 1 (got {workers})")
     check_scheduler(scheduler, workers)
