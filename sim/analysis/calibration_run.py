@@ -96,7 +96,7 @@ def _check_numbers(method: str, trials: int, reps: int, dims: int) -> None:
         raise CalibrationError(f"--method: {method!r} unknown; allowed: {', '.join(METHODS)}")
     if reps < 1:
         raise CalibrationError(f"--reps: must be at least 1 (got {reps})")
-    least = pilot_size(10**6, dims) if method == "optuna" else 40
+    least = max(10, 4 * dims) + 2 if method == "optuna" else 40
     if trials < least:
         raise CalibrationError(f"--trials: {method} needs at least {least} with {dims} fitted "
                                f"key(s) (got {trials})")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from sim.cli import SetOption, app, check_scheduler, console, err_console, fail
@@ -73,16 +74,17 @@ def calibrate(
         fail(str(exc))
     write_calibration_report(res, out / "report.html")
     f = res.fit
-    t = Table(title=f"{f['method']} fit of {scenario.name} to {observed.name}: distance "
+    t = Table(title=f"{f['method']} fit of {escape(scenario.name)} to {escape(observed.name)}: "
+              f"distance "
               f"{f['distance']:.3g}, {res.seconds:.0f} s on {res.backend}", title_justify="left")
     for col in ("key", "best", "90% interval", "search range"):
         t.add_column(col, justify="left" if col == "key" else "right")
     for key, v in f["params"].items():
-        t.add_row(key, f"{v['best']:.4g}", f"{v['lo']:.4g} – {v['hi']:.4g}",
+        t.add_row(escape(key), f"{v['best']:.4g}", f"{v['lo']:.4g} – {v['hi']:.4g}",
                   f"{v['low']:g} – {v['high']:g}")
     console.print(t)
     if f.get("misfit"):
         console.print("warning: the observed data lie farther from the best fit than 90% of "
                       "the model's own campaigns; see report.html", highlight=False)
-    console.print(f"wrote {out}/calibrated.toml, fit.json, posterior.parquet, "
+    console.print(f"wrote {escape(str(out))}/calibrated.toml, fit.json, posterior.parquet, "
                   "predictive.parquet and report.html", highlight=False)
