@@ -1,9 +1,9 @@
 """The scenario-file reference (Markdown) generated from the pydantic schema.
 
     python scripts/scenario_reference.py            # print it
-    python scripts/scenario_reference.py --write    # refresh it inside README.md
+    python scripts/scenario_reference.py --write    # refresh it inside docs/scenarios.md
 
-tests/test_docs.py checks that README.md holds the current reference.
+tests/test_docs.py checks that docs/scenarios.md holds the current reference.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def default(field) -> str:
 
 
 START, END = "<!-- scenario-reference:start -->", "<!-- scenario-reference:end -->"
-README = Path(__file__).resolve().parent.parent / "README.md"
+TARGET = Path(__file__).resolve().parent.parent / "docs" / "scenarios.md"
 
 
 def render() -> str:
@@ -86,7 +86,7 @@ def render() -> str:
 
 
 def inject(readme: str) -> str:
-    """README text with the reference between the markers replaced by the current one."""
+    """Document text with the reference between the markers replaced by the current one."""
     head, rest = readme.split(START, 1)
     _, tail = rest.split(END, 1)
     return f"{head}{START}\n{render()}\n{END}{tail}"
@@ -94,7 +94,7 @@ def inject(readme: str) -> str:
 
 def main() -> None:
     if "--write" in sys.argv:
-        README.write_text(inject(README.read_text(encoding="utf-8")), encoding="utf-8")
+        TARGET.write_text(inject(TARGET.read_text(encoding="utf-8")), encoding="utf-8")
     else:
         print(render())
 

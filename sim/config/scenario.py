@@ -48,7 +48,7 @@ class RunSection(_Section):
         1_000_000, ge=1, description="market size the money amounts in this file are written for"
     )
     mode: Literal["full", "bass", "independent_cascade", "threshold"] = Field(
-        "full", description="full model or a textbook reference mode (DESIGN.md §6)"
+        "full", description="full model or a textbook reference mode (docs/model.md)"
     )
 
 
@@ -141,7 +141,7 @@ class TierSection(_Section):
 class CommunitySection(_Section):
     """A retailer's private-domain community (WeChat-like groups).
 
-    Joining is driven by the join score J (0–1) of DESIGN.md / F16:
+    Joining is driven by the join score J (0–1) of docs/model.md / F16:
     J = j_awareness·awareness + j_content·content + j_authenticity·authenticity (weights in
     ``[behaviour]``), where awareness = min(1, brand exposures / awareness_exposures), content =
     the retailer's share of original scene/knowledge posts and authenticity = ``ugc_share``.
@@ -323,7 +323,7 @@ class ShockSection(_Section):
 
 
 class BehaviourSection(_Section):
-    """Coefficients of the response, sharing and purchase rules (DESIGN.md §5).
+    """Coefficients of the response, sharing and purchase rules (docs/model.md).
 
     Logit coefficients are dimensionless; terms they multiply are 0–1 unless stated.
     """

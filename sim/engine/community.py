@@ -1,4 +1,4 @@
-"""Private-domain communities: joining, community content, referrals and fission (DESIGN.md §4).
+"""Private-domain communities: joining, community content, referrals and fission (docs/strategies.md).
 
 A retailer with a funded ``community`` line runs WeChat-like groups on its community platform.
 Every step, for each retailer whose community is active (in campaign, line not empty):

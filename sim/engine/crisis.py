@@ -12,7 +12,7 @@
   ``crisis_repair`` (apology, compensation of ``crisis_repair_cost`` yuan, paid from the reserve —
   the emergency fund — and then from the coupons line; booked as coupon spend).
 
-The negative sentiment index of DESIGN.md §7 (negative exposures / all exposures over the last
+The negative sentiment index of docs/kpis.md (negative exposures / all exposures over the last
 7 days) is computed in :mod:`sim.engine.metrics` from every exposure, spill-over included.
 """
 

@@ -1,4 +1,4 @@
-"""The vectorised exposure → response → share kernel (DESIGN.md §5, step 4).
+"""The vectorised exposure → response → share kernel (docs/model.md, step 4).
 
 Every exposure is an independent Bernoulli trial; every share is an independent trial per tie.
 Nothing here loops over consumers in Python: work is proportional to exposures and to the ties

@@ -1,4 +1,4 @@
-"""Purchase, repurchase, churn and community membership (DESIGN.md §5, steps 4–5).
+"""Purchase, repurchase, churn and community membership (docs/model.md, steps 4–5).
 
 First purchase, per interested consumer with a session today:
 

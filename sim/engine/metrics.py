@@ -1,4 +1,4 @@
-"""KPI definitions (one place, DESIGN.md §7) and the DataCollector reporters.
+"""KPI definitions (one place, docs/kpis.md) and the DataCollector reporters.
 
 Every KPI is cumulative from day 1 unless its name says otherwise. Ratios whose denominator is
 zero are reported as 0 (never NaN) so that tables and invariants stay well defined.

@@ -1,4 +1,4 @@
-"""SocialCommerceModel: builds the world from a scenario and runs the daily step (DESIGN.md §5).
+"""SocialCommerceModel: builds the world from a scenario and runs the daily step (docs/model.md).
 
 One step is one day:
 

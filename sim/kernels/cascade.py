@@ -1,4 +1,4 @@
-"""Compiled independent-cascade kernel (the ``independent_cascade`` reference mode, DESIGN.md §6).
+"""Compiled independent-cascade kernel (the ``independent_cascade`` reference mode, docs/model.md).
 
 Each newly activated node gets one chance to activate each of its ties, independently with
 probability ``T`` (the transmissibility, 0–1). Two entry points share one compiled inner loop

@@ -14,8 +14,8 @@ Usage in a test module::
         assert solara_server.missing_assets() == []
 
 Tests marked ``browser`` are skipped when Debian's Chromium or Playwright is missing, so
-plain unit-test runs work without them. Recipe: /work/shared/reference/platform_notes.md,
-section "SolaraViz headless".
+plain unit-test runs work without them. `make test` installs both (.ci/install_browser.sh) and
+the page's offline assets (`python -m sim.viz.assets`).
 """
 
 from __future__ import annotations

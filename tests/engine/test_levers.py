@@ -1,4 +1,4 @@
-"""Every strategy lever moves its KPI in the direction the field reports (stylized_facts.md).
+"""Every strategy lever moves its KPI in the direction the field reports (docs/field_facts.md).
 
 Each test runs the bundled scenario files at a small population with a few fixed seeds, and
 compares two variants under the same seeds (common random numbers: same world, same streams),

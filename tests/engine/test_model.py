@@ -81,7 +81,7 @@ def test_mesa_idioms(small_baseline):
 
 
 def test_baseline_is_plausible(small_baseline):
-    """Directional priors from stylized_facts.md: engagement a few percent of exposures,
+    """Directional priors from docs/field_facts.md: engagement a few percent of exposures,
     ROAS of a few units, repurchase tens of percent, most of the market reached."""
     res = run_single(small_baseline.with_overrides({"run.days": 90, "run.consumers": 5000}), seed=1)
     k = res.summary

@@ -1,4 +1,4 @@
-"""Reference modes against textbook closed forms (DESIGN.md §6).
+"""Reference modes against textbook closed forms (docs/model.md).
 
 Bass: we compare the simulated adoption share with (a) the exact discrete-time recursion the
 model implements, F_{k+1} = F_k + (1 − F_k)(1 − exp(−(p + q F_k)·dt)), and (b) the continuous
