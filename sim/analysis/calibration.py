@@ -41,6 +41,7 @@ import pandas as pd
 
 from sim.analysis.observed import Observed, simulated_cells
 from sim.config.scenario import Scenario, ScenarioError, read_scenario_dict
+from sim.execution.uncertainty import scenario_value
 
 INTERVAL = 0.90
 """Coverage of the reported intervals."""
@@ -66,18 +67,6 @@ class FitParam:
         return int(round(x)) if self.integer else float(x)
 
 
-def _lookup(data: Any, key: str) -> Any:
-    node = data
-    for part in key.split("."):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            raise KeyError(key)
-    return node
-
-
 def parse_fit(items: list[str], scenario: Scenario) -> list[FitParam]:
     """Parse ``--fit KEY=LO:HI`` options and check them against the scenario."""
     if not items:
@@ -98,7 +87,7 @@ def parse_fit(items: list[str], scenario: Scenario) -> list[FitParam]:
         if not lo < hi:
             raise CalibrationError(f"--fit {item!r}: LO must be < HI (got {lo:g}, {hi:g})")
         try:
-            current = _lookup(data, key)
+            current = scenario_value(data, key)
         except KeyError:
             raise CalibrationError(f"--fit {item!r}: {key!r} is not a key of the scenario "
                                    "(dotted, e.g. behaviour.c0)") from None

@@ -38,6 +38,20 @@ class UncertaintyError(ScenarioError):
     """An uncertainty file is unusable; the message names the file, the field and the value."""
 
 
+def scenario_value(data: Any, key: str) -> Any:
+    """The value at dotted ``key`` (list items by index) of a scenario's ``model_dump``;
+    raises KeyError if there is none."""
+    node = data
+    for part in key.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            raise KeyError(key)
+    return node
+
+
 @dataclass(frozen=True)
 class ParameterDraws:
     """Where replication parameter vectors come from (see the module docstring).
@@ -86,15 +100,12 @@ class ParameterDraws:
         few draws validate against the scenario."""
         data = scenario.model_dump(mode="python")
         for key in self.keys:
-            node: Any = data
-            for part in key.split("."):
-                if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                    node = node[int(part)]
-                elif isinstance(node, dict) and part in node:
-                    node = node[part]
-                else:
-                    raise UncertaintyError(f"{label} {self.source}: {key!r} is not a key of "
-                                           "the scenario (dotted, e.g. behaviour.follower_trust)")
+            try:
+                node = scenario_value(data, key)
+            except KeyError:
+                raise UncertaintyError(f"{label} {self.source}: {key!r} is not a key of "
+                                       "the scenario (dotted, e.g. behaviour.follower_trust)"
+                                       ) from None
             if isinstance(node, bool) or not isinstance(node, (int, float)):
                 raise UncertaintyError(f"{label} {self.source}: {key!r} is not a number in "
                                        f"the scenario (got {node!r})")
@@ -200,5 +211,5 @@ def interval_label(draws: ParameterDraws | None) -> str:
     return SEED_ONLY if draws is None else SEEDS_AND_PARAMETERS
 
 
-__all__ = ["ParameterDraws", "SEEDS_AND_PARAMETERS", "SEED_ONLY", "UncertaintyError",
+__all__ = ["ParameterDraws", "scenario_value", "SEEDS_AND_PARAMETERS", "SEED_ONLY", "UncertaintyError",
            "interval_label", "load_uncertainty"]
