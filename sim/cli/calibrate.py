@@ -34,8 +34,8 @@ def calibrate(
     seed: Annotated[Optional[int], typer.Option(help="base seed (default: run.seed)")] = None,
     set_: SetOption = None,
     workers: Annotated[Optional[int], typer.Option(
-        help="parallel workers (1 = serial, the default; results depend only on the seed "
-        "for optuna)")] = 1,
+        help="parallel workers (1 = serial, the default); optuna asks one trial per worker at "
+        "a time, so its result depends on --seed and the number of workers")] = 1,
     scheduler: Annotated[Optional[str], typer.Option(
         help="Dask scheduler address tcp://HOST:PORT, or 'local'")] = None,
 ) -> None:
