@@ -49,7 +49,7 @@ def fig_bands(res: "CalibrationResult", held_out: pd.DataFrame | None = None) ->
         ax.set_xlabel("day")
     for ax in axes[n:]:
         ax.set_visible(False)
-    axes[0].legend(loc="upper left", frameon=False)
+    axes[0].legend(loc="best", frameon=True, framealpha=0.85)
     return fig
 
 
