@@ -61,8 +61,8 @@ def test_outputs_are_complete_and_consistent(fitted):
     assert fit["interval"] == 0.9 and set(fit["params"]) == set(BOX)
     post = pd.read_parquet(out / "posterior.parquet")
     assert set(BOX) <= set(post.columns) and len(post) == fit["accepted"] >= 1
-    for key in BOX:  # the interval spans the accepted trials, the best is one of them
-        assert post[key].min() == pytest.approx(fit["params"][key]["lo"])
+    for key in BOX:  # the interval covers the accepted trials and the best value
+        assert fit["params"][key]["lo"] <= post[key].min() <= post[key].max() <= fit["params"][key]["hi"]
         assert fit["params"][key]["lo"] <= fit["params"][key]["best"] <= fit["params"][key]["hi"]
     cal = tomllib.loads((out / "calibrated.toml").read_text())
     assert (out / cal["extends"]).resolve() == BASELINE.resolve()
