@@ -1,6 +1,7 @@
 """Calibration: does ``socsim calibrate`` recover known parameters, with honest intervals?
 
-One command (about 12 minutes on 2 shared cores; ``--quick`` about 2 minutes)::
+One command (37 minutes on 2 cores shared at load average 7–10, about a third of that on an
+idle machine; ``--quick`` is a 4-dataset smoke test)::
 
     python experiments/calibration/run.py [--quick] [--workers 1]
 
@@ -10,17 +11,18 @@ the fits use other seeds):
 
 1. **Recovery and coverage** — ``--datasets`` (20) synthetic campaigns (2,000 consumers, 30
    days; truth drawn uniformly from the inner part of the search box) fitted with optuna
-   (40 trials, 2 replications per trial) on reach, engagements, buyers and orders: error of the
+   (36 trials, 2 replications per trial) on reach, engagements, buyers and orders: error of the
    best value (share of the search range) and coverage of the 90 % intervals.
-2. **Identifiability** — the first 5 campaigns fitted on reach alone, and on reach + orders:
+2. **Identifiability** — the first 4 campaigns fitted on reach alone, and on reach + orders:
    interval width per key (share of the search range).
 3. **Held-out check** — a 90-day campaign fitted on days 1–45; share of days 46–90 whose
    observed value lies inside the fitted 90 % band (seed + parameter draws, 40 runs).
-4. **ABC** — one campaign fitted with ABC-SMC (pyabc, 600 simulations): recovery and coverage.
+4. **ABC** — one campaign fitted with ABC-SMC (pyabc, 400 simulations): recovery and coverage.
 5. **Wall time** — an 80-trial optuna calibration (5 replications per trial) at 10,000
    consumers, 90 days.
 
-Writes ``results.json`` and ``results.md`` next to this file (findings.md discusses them).
+Writes ``results.json``, ``results.md`` and ``held_out_report.html`` next to this file
+(findings.md discusses them).
 """
 
 from __future__ import annotations
