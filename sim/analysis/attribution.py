@@ -31,15 +31,11 @@ import pandas as pd
 
 from sim.execution.runner import (RunResult, _run_job, mean_interval, replication_jobs,
                                   replication_seeds, run_jobs)
-from sim.config.scenario import NON_TIER_CHANNELS, Scenario
+from sim.config.channels import paid_channel_names
+from sim.config.scenario import Scenario
 
 if TYPE_CHECKING:
     from sim.execution.uncertainty import ParameterDraws
-
-ORGANIC_CHANNELS = ("wom", "ugc")
-"""Channels without a budget line (consumers' word of mouth and own posts): not removable."""
-
-_MODEL_ORDER = ["ads", "community", "coupons"]  # order of the non-tier channels in the model
 
 TABLE_COLUMNS = [
     "channel", "kind", "spend", "first_touch_orders", "last_touch_orders", "incremental_orders",
@@ -54,7 +50,7 @@ means over seeds; ``*_lo``/``*_hi`` the 95 % interval of the incremental mean;
 
 def paid_channels(scenario: Scenario) -> list[str]:
     """Every budget channel of the scenario, in the model's channel order."""
-    return [*scenario.influencers, *sorted(NON_TIER_CHANNELS, key=_MODEL_ORDER.index)]
+    return paid_channel_names(scenario.influencers)
 
 
 def attribution_channels(scenario: Scenario) -> list[str]:
@@ -72,8 +68,8 @@ def without_channel(scenario: Scenario, channel: str) -> Scenario:
         raise ValueError(f"channel: unknown paid channel {channel!r}; "
                          f"allowed: {paid_channels(scenario)}")
     return scenario.with_overrides({
-        f"retailers.{i}.disabled_channels": sorted({*r.disabled_channels, channel})
-        for i, r in enumerate(scenario.retailers)
+        f"retailers.{r.name}.disabled_channels": sorted({*r.disabled_channels, channel})
+        for r in scenario.retailers
     })
 
 
@@ -109,13 +105,14 @@ class Attribution:
     per_seed: pd.DataFrame
     table: pd.DataFrame
     total_orders: float
+    tolerance: float = 1.5  # analysis.attribution_tolerance of the scenario
 
     def findings(self) -> list[str]:
         """Plain sentences: per channel whether last touch over- or under-credits it; the
         channels whose effect is not distinguishable from 0 are named together at the end."""
         out, uncertain = [], []
         for row in self.table.itertuples():
-            reading = classify(row)
+            reading = classify(row, self.tolerance)
             if reading.kind == "uncertain":
                 uncertain.append(row.channel)
             elif reading.sentence:
@@ -131,9 +128,10 @@ class Reading:
     """How last-touch credit compares with a channel's incremental orders.
 
     ``kind``: ``organic`` (no budget), ``unused`` (no money, no credit), ``over`` (last touch
-    credits more than 1.5× the incremental orders, or more than the upper end of their 95 %
-    interval when that includes 0), ``under`` (less than 1/1.5 of a clearly positive effect),
-    ``ok`` (within 1.5× either way), ``uncertain`` (the effect's interval includes 0 and the
+    credits more than ``tolerance`` × the incremental orders — ``analysis.attribution_tolerance``,
+    default 1.5 — or more than the upper end of their 95 % interval when that includes 0),
+    ``under`` (less than 1/tolerance of a clearly positive effect), ``ok`` (within tolerance
+    either way), ``uncertain`` (the effect's interval includes 0 and the
     credit is within it), ``hurts`` (removing the channel raises orders), ``unmeasured`` (its
     removal was not simulated).
     """
@@ -143,8 +141,10 @@ class Reading:
     sentence: str
 
 
-def classify(row) -> Reading:
-    """Read one row of :attr:`Attribution.table` (a namedtuple from ``itertuples``)."""
+def classify(row, tolerance: float = 1.5) -> Reading:
+    """Read one row of :attr:`Attribution.table` (a namedtuple from ``itertuples``);
+    ``tolerance`` (> 1) is how far last-touch credit may stray from the incremental orders
+    before it is called over- or under-credited."""
     ch, lt, inc = row.channel, row.last_touch_orders, row.incremental_orders
     if row.kind == "organic":
         what = "buyers' own posts" if ch == "ugc" else "consumers' word of mouth"
@@ -168,9 +168,9 @@ def classify(row) -> Reading:
                        f"incremental orders ({inc:+.0f}, {ci}) are not distinguishable from 0 "
                        f"with {row.n} seed(s).")
     ratio = lt / inc
-    if ratio > 1.5:
+    if ratio > tolerance:
         kind, word = "over", f"over-credited {ratio:.1f}×"
-    elif ratio < 1 / 1.5:
+    elif ratio < 1 / tolerance:
         kind, word = "under", f"under-credited (last touch sees {ratio:.0%} of its effect)"
     else:
         kind, word = "ok", f"about right ({ratio:.1f}×)"
@@ -220,7 +220,8 @@ def attribution_from_runs(scenario: Scenario, base: Sequence[RunResult],
     per_seed = pd.DataFrame(rows)
     table = _summarise(per_seed)
     total = float(np.mean([r.summary["orders"] for r in base]))
-    return Attribution(name or scenario.name, [r.seed for r in base], per_seed, table, total)
+    return Attribution(name or scenario.name, [r.seed for r in base], per_seed, table, total,
+                       scenario.analysis.attribution_tolerance)
 
 
 def _summarise(per_seed: pd.DataFrame) -> pd.DataFrame:

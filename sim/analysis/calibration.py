@@ -200,7 +200,7 @@ def atomic_write(path: Path, data: bytes | str) -> None:
 
 def calibrated_toml(source: Path, out_dir: Path, overrides: dict[str, Any]) -> str:
     """A scenario file that ``extends`` ``source`` with ``overrides`` (``--set`` and fitted
-    values) set. Keys inside a list (``retailers.0.price``) rewrite that whole list."""
+    values) set. Keys inside a list (``shocks.0.day``) rewrite that whole list."""
     import tomli_w
 
     from sim.config.scenario import apply_overrides
@@ -210,6 +210,9 @@ def calibrated_toml(source: Path, out_dir: Path, overrides: dict[str, Any]) -> s
     data: dict[str, Any] = {"extends": os.path.relpath(source.resolve(), out_dir.resolve())}
     for dotted, value in overrides.items():
         parts = dotted.split(".")
+        if parts[0] == "retailers" and len(parts) > 2 and parts[1].isdigit() \
+                and isinstance(merged.get("retailers"), dict):  # keyed tables: by name
+            parts[1] = list(merged["retailers"])[int(parts[1])]
         node: Any = merged
         through_list = False
         for part in parts[:-1]:

@@ -29,6 +29,7 @@ from sim.analysis.calibration import (CalibrationError, Problem, atomic_write, p
                                       simulate_cells, write_outputs)
 from sim.analysis.calibration_methods import fit_abc, fit_optuna, pilot_size
 from sim.analysis.observed import load_observed
+from sim.config.kpis import kpi_names
 from sim.config.scenario import load_scenario
 from sim.execution.executors import make_executor
 from sim.execution.uncertainty import ParameterDraws
@@ -139,8 +140,6 @@ def calibrate(scenario_path: str | Path, observed_path: str | Path, fit: Sequenc
     scenario_path, out = Path(scenario_path), Path(out)
     sets = parse_sets(overrides)
     scenario = load_scenario(scenario_path, sets)
-    from sim.analysis.comparison import kpi_names
-
     observed = load_observed(observed_path, kpi_names(scenario), scenario.run.days)
     if last_day is not None:
         observed = observed.until(last_day)

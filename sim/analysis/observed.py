@@ -30,16 +30,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.config.kpis import kpi_info
 from sim.config.scenario import ScenarioError
 
 LEVEL_PREFIXES = ("stage_", "organic_")
-LEVEL_SUFFIXES = ("_rate", "_share", "_price", "_hhi")
-LEVEL_KPIS = frozenset({"roas", "roi", "cac", "fission", "cost_per_member", "negative_sentiment",
-                        "platform_dependence", "platform_hhi", "engagement_rate",
-                        "engagement_rate_targeted", "repurchase_rate", "ugc_share"})
-"""KPIs that are a level of the day (ratios, shares, stage sizes), not cumulative counts."""
-SIGNED_KPIS = frozenset({"roi", "profit"})
-"""KPIs that may be negative."""
+LEVEL_MONEY = frozenset({"cac", "cost_per_member"})
+"""Amounts that are a level of the day (per buyer, per member), not summed from day 1."""
 
 
 class ObservedError(ScenarioError):
@@ -47,13 +43,21 @@ class ObservedError(ScenarioError):
 
 
 def kpi_kind(name: str) -> str:
-    """``"daily"`` (a count of the day), ``"level"`` (ratio, share, stage size) or
-    ``"cumulative"`` (counts and money summed from day 1, never decreasing)."""
+    """``"daily"`` (a count of the day), ``"level"`` (ratio, share, stage size, price: a value
+    of the day) or ``"cumulative"`` (counts and money summed from day 1, never decreasing),
+    from the KPI registry's kind (:mod:`sim.config.kpis`)."""
     if name.startswith("daily_"):
         return "daily"
-    if name in LEVEL_KPIS or name.startswith(LEVEL_PREFIXES) or name.endswith(LEVEL_SUFFIXES):
+    info = kpi_info(name)
+    if (info.kind in ("ratio", "share") or name in LEVEL_MONEY
+            or name.startswith(LEVEL_PREFIXES) or info.family == "{x}_price"):
         return "level"
     return "cumulative"
+
+
+def signed(name: str) -> bool:
+    """True if the KPI may be negative (its registry bounds start below 0: ROI, profit)."""
+    return kpi_info(name).bounds[0] < 0
 
 
 def allowed_columns(kpis: list[str]) -> list[str]:
@@ -136,7 +140,7 @@ def _column(raw: pd.DataFrame, col: str, src: str, days: np.ndarray) -> np.ndarr
             _fail(src, f"column {col!r}, row {_row(i)} (day {days[i]}): {text!r} is not a number")
         if not np.isfinite(values[i]):
             _fail(src, f"column {col!r}, row {_row(i)} (day {days[i]}): {text!r} is not finite")
-        if values[i] < 0 and col not in SIGNED_KPIS:
+        if values[i] < 0 and not signed(col.removeprefix("daily_")):
             _fail(src, f"column {col!r}, row {_row(i)} (day {days[i]}): {text} is negative; "
                   "counts and amounts cannot be")
     if kpi_kind(col) == "cumulative":
@@ -206,4 +210,4 @@ def simulated_cells(ts: pd.DataFrame, cells: list[tuple[str, int]]) -> np.ndarra
 
 
 __all__ = ["Observed", "ObservedError", "allowed_columns", "kpi_kind", "load_observed",
-           "simulated_cells"]
+           "signed", "simulated_cells"]

@@ -1,4 +1,4 @@
-"""Scenario files: the pydantic schema, TOML loading with ``extends`` and dotted overrides.
+"""Scenario files: the pydantic schema (reading, `extends` and overrides: sim.config.loading).
 
 A scenario is a TOML file validated against :class:`Scenario`. Unknown keys are refused, every
 number has a documented unit and range, and a bad file fails with one :class:`ScenarioError`
@@ -7,16 +7,22 @@ naming the file, the field, the value and what is allowed.
 Money amounts (budgets, fees, ad prices, coupon values) are yuan for a market of
 ``run.reference_consumers`` consumers; they are scaled linearly to ``run.consumers`` when the
 world is built, so ratios such as ROI, ROAS and CAC do not depend on the simulated population.
+
+Longer than ~400 lines on purpose: it is the one table of every documented scenario key (the
+reference in docs/scenarios.md is generated from it); reading files lives in loading.py.
 """
 
 from __future__ import annotations
 
-import copy
-import tomllib
 from pathlib import Path
+from functools import lru_cache
 from typing import Annotated, Any, Literal, Mapping, Sequence
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+import numpy as np
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError,
+                      field_validator, model_validator)
+
+from sim.config.channels import NON_TIER_CHANNELS
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -25,8 +31,47 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 CONTENT_KINDS = ("promo", "scene", "knowledge")
 """Kinds of commissioned content a retailer can order (see :mod:`sim.world.content`)."""
 
-NON_TIER_CHANNELS = ("ads", "coupons", "community")
-"""Budget channels besides the influencer tiers."""
+CONTENT_KIND_NAMES = ("promo", "scene", "knowledge", "ugc", "negative", "ad", "community")
+"""Every kind of post, in kind-code order (see :mod:`sim.world.content`)."""
+
+KIND_APPEAL = {"promo": 0.0, "scene": 0.2, "knowledge": 0.1, "ugc": 0.3, "negative": 0.0,
+               "ad": -0.8, "community": 0.2}
+"""Default logit shift of engagement per kind (authentic UGC engages more — F13)."""
+KIND_SOCIAL_CURRENCY = {"promo": 0.6, "scene": 1.0, "knowledge": 0.9, "ugc": 1.2,
+                        "negative": 1.0, "ad": 0.3, "community": 0.8}
+"""Default sharing multiplier per kind (rare, scene-like content is worth sharing — F8)."""
+KIND_HOMOGENEITY = {"promo": 1.0, "scene": 0.4, "knowledge": 0.5, "ugc": 0.3, "negative": 0.5,
+                    "ad": 1.0, "community": 0.6}
+"""Default fatigue added per exposure per kind (near-duplicate promo copy tires — F14)."""
+
+
+@lru_cache(maxsize=64)
+def _kind_array(items: tuple[tuple[str, float], ...]) -> np.ndarray:
+    values = dict(items)
+    out = np.array([values[k] for k in CONTENT_KIND_NAMES], dtype=np.float32)
+    out.flags.writeable = False
+    return out
+
+
+def kind_table(values: Mapping[str, float]) -> np.ndarray:
+    """A per-kind mapping as a read-only float32 array in kind-code order."""
+    return _kind_array(tuple(sorted(values.items())))
+
+
+def _kind_map(default: dict[str, float], lo: float, hi: float, what: str):
+    """A per-content-kind table of numbers (unknown kinds refused, missing kinds defaulted)."""
+
+    def check(value: Mapping[str, float]) -> dict[str, float]:
+        bad = sorted(set(value) - set(CONTENT_KIND_NAMES))
+        if bad:
+            raise ValueError(f"unknown content kind {bad[0]!r}; allowed: {list(CONTENT_KIND_NAMES)}")
+        for k, v in value.items():
+            if not lo <= v <= hi:
+                raise ValueError(f"{k}: {v} is outside {lo}–{hi}")
+        return {**default, **value}
+
+    return Annotated[dict[str, float], AfterValidator(check), Field(
+        default_factory=lambda: dict(default), description=what)]
 
 
 class ScenarioError(ValueError):
@@ -92,6 +137,10 @@ class GraphSection(_Section):
     )
     max_degree: int = Field(1000, ge=1, description="cap on expected degree (circles)")
     strong_share: Share = Field(0.25, description="share of within-circle ties that are strong")
+    strong_outside_divisor: float = Field(
+        3.0, ge=1.0, le=100.0, description="circles: ties outside a consumer's circle are strong "
+        "with probability strong_share / this (family and close friends mostly share a circle)"
+    )
     trust_strong: Share = Field(0.8, description="mean trust of a strong tie")
     trust_weak: Share = Field(0.35, description="mean trust of a weak tie")
     trust_spread: float = Field(0.1, ge=0.0, le=0.5, description="sd of trust around its mean")
@@ -244,6 +293,13 @@ class RetailerSection(_Section):
         "line; when the line cannot pay, buyers post at the ordinary ugc_prob"
     )
     coupon_value: NonNegative = Field(10.0, description="yuan discount per coupon redemption")
+    reallocation_days: int = Field(
+        7, ge=1, le=365, description="adaptive policy: days between budget reviews (a week)"
+    )
+    reallocation_share: Share = Field(
+        0.2, description="adaptive policy: share of every other judged line moved at each review to "
+        "the channel with the best last-click orders per yuan (with the reserve)"
+    )
     policy: Literal["static", "adaptive"] = Field(
         "static", description="static: lines fixed; adaptive: every 7 days move the reserve and "
         "a fifth of every other paid line to the channel with the most last-touch orders per "
@@ -310,6 +366,10 @@ class ShockSection(_Section):
         None, description="crisis, price: retailer concerned (default: the first)"
     )
     severity: Share = Field(0.01, description="crisis: share of consumers posting negatively")
+
+    def active(self, day: int) -> bool:
+        """Whether the shock is in force on ``day`` (from ``day`` through ``end_day``)."""
+        return self.day <= day and (self.end_day is None or day <= self.end_day)
 
     @model_validator(mode="after")
     def _check(self) -> "ShockSection":
@@ -390,6 +450,43 @@ class BehaviourSection(_Section):
         2.0, ge=0, le=20, description="customers' repurchase hazard × exp(this · price_sensitivity"
         " · (list price − price) / reference_price): stocking up on a price cut"
     )
+    kind_appeal: _kind_map(KIND_APPEAL, -20.0, 20.0,
+                           "engagement logit shift per content kind (F13: authentic UGC "
+                           "engages more, ads less)")
+    kind_social_currency: _kind_map(KIND_SOCIAL_CURRENCY, 0.0, 10.0,
+                                    "× sharing probability per content kind (F8)")
+    kind_homogeneity: _kind_map(KIND_HOMOGENEITY, 0.0, 20.0,
+                                "fatigue added per exposure per content kind (F14)")
+    brand_credibility: Share = Field(
+        0.7, description="credibility of brand-written community messages and invitations"
+    )
+    stranger_trust: Share = Field(
+        0.5, description="trust in a non-follower stranger's exposure (traffic-pool boost, "
+        "cross-platform spill-over) as a share of follower_trust"
+    )
+    sentiment_alarm: Share = Field(
+        0.2, description="negative sentiment index (7-day share of negative exposures) above "
+        "which every retailer notices a crisis (F34)"
+    )
+    member_churn: float = Field(
+        0.5, ge=0, le=10, description="community members' churn hazard as a multiple of "
+        "churn_hazard (members stay longer)"
+    )
+
+    @property
+    def appeal(self) -> np.ndarray:
+        """``kind_appeal`` as float32 per kind code."""
+        return kind_table(self.kind_appeal)
+
+    @property
+    def currency(self) -> np.ndarray:
+        """``kind_social_currency`` as float32 per kind code."""
+        return kind_table(self.kind_social_currency)
+
+    @property
+    def homogeneity(self) -> np.ndarray:
+        """``kind_homogeneity`` as float32 per kind code."""
+        return kind_table(self.kind_homogeneity)
 
 
 class ReferenceSection(_Section):
@@ -403,6 +500,15 @@ class ReferenceSection(_Section):
     transmissibility: Share = Field(0.2, description="independent_cascade: T per tie")
     seeds: int = Field(10, ge=1, description="cascade/threshold: initially engaged consumers")
     phi: Share = Field(0.18, description="threshold: engaged share of ties needed")
+
+
+class AnalysisSection(_Section):
+    """How results are read (not how the market behaves)."""
+
+    attribution_tolerance: float = Field(
+        1.5, gt=1.0, le=100.0, description="attribution reading: last-touch credit more than "
+        "this × a channel's incremental orders is over-credited, less than 1/this under-credited"
+    )
 
 
 class Scenario(_Section):
@@ -422,10 +528,31 @@ class Scenario(_Section):
         }
     )
     influencers: dict[str, TierSection] = Field(default_factory=dict)
-    retailers: list[RetailerSection] = Field(default_factory=list)
+    retailers: list[RetailerSection] = Field(
+        default_factory=list,
+        description="retailers in file order; files write keyed tables [retailers.NAME] "
+        "(the key is the name), see sim.config.loading",
+    )
     shocks: list[ShockSection] = Field(default_factory=list)
     behaviour: BehaviourSection = Field(default_factory=BehaviourSection)
     reference: ReferenceSection = Field(default_factory=ReferenceSection)
+    analysis: AnalysisSection = Field(default_factory=AnalysisSection)
+
+    @field_validator("retailers", mode="before")
+    @classmethod
+    def _keyed_retailers(cls, value: Any) -> Any:
+        """Keyed tables ``{name: {...}}`` (the file form) become the list, in key order."""
+        if not isinstance(value, Mapping):
+            return value
+        out = []
+        for name, table in value.items():
+            if isinstance(table, Mapping):
+                if table.get("name", name) != name:
+                    raise ValueError(f"retailers.{name}.name: {table['name']!r} differs from "
+                                     f"the table's key {name!r} (leave name out)")
+                table = {**table, "name": name}
+            out.append(table)
+        return out
 
     @model_validator(mode="after")
     def _cross_references(self) -> "Scenario":
@@ -442,43 +569,44 @@ class Scenario(_Section):
         names = [r.name for r in self.retailers]
         if len(set(names)) != len(names):
             raise ValueError(f"retailers: names must be unique, got {names}")
-        for i, r in enumerate(self.retailers):
+        for r in self.retailers:
+            at = f"retailers.{r.name}"
             bad = sorted(set(r.allocation) - channels)
             if bad:
                 raise ValueError(
-                    f"retailers[{i}].allocation: unknown channel {bad[0]!r}; "
+                    f"{at}.allocation: unknown channel {bad[0]!r}; "
                     f"allowed: {sorted(channels)}"
                 )
             bad = sorted(set(r.disabled_channels) - channels)
             if bad:
                 raise ValueError(
-                    f"retailers[{i}].disabled_channels: unknown channel {bad[0]!r}; "
+                    f"{at}.disabled_channels: unknown channel {bad[0]!r}; "
                     f"allowed: {sorted(channels)}"
                 )
             if r.ad_platform not in platforms:
                 raise ValueError(
-                    f"retailers[{i}].ad_platform: unknown platform {r.ad_platform!r}; "
+                    f"{at}.ad_platform: unknown platform {r.ad_platform!r}; "
                     f"allowed: {sorted(platforms)}"
                 )
             for key in ("ad_target_circles", "target_circles"):
                 bad_c = [c for c in getattr(r, key) if not 0 <= c < self.population.circles]
                 if bad_c:
                     raise ValueError(
-                        f"retailers[{i}].{key}: circle {bad_c[0]} out of range "
+                        f"{at}.{key}: circle {bad_c[0]} out of range "
                         f"0..{self.population.circles - 1}"
                     )
             bad = sorted(set(r.ad_split) - platforms)
             if bad:
                 raise ValueError(
-                    f"retailers[{i}].ad_split: unknown platform {bad[0]!r}; "
+                    f"{at}.ad_split: unknown platform {bad[0]!r}; "
                     f"allowed: {sorted(platforms)}"
                 )
             if r.ad_split and sum(r.ad_split.values()) <= 0:
-                raise ValueError(f"retailers[{i}].ad_split: needs at least one positive share")
+                raise ValueError(f"{at}.ad_split: needs at least one positive share")
             cp = r.community.platform
             if cp is not None and cp not in platforms:
                 raise ValueError(
-                    f"retailers[{i}].community.platform: unknown platform {cp!r}; "
+                    f"{at}.community.platform: unknown platform {cp!r}; "
                     f"allowed: {sorted(platforms)}"
                 )
         for i, s in enumerate(self.shocks):
@@ -492,7 +620,7 @@ class Scenario(_Section):
                     f"shocks[{i}].retailer: unknown retailer {s.retailer!r}; allowed: {names}"
                 )
         if self.run.mode == "full" and not self.retailers:
-            raise ValueError("mode 'full' needs at least one [[retailers]] entry")
+            raise ValueError("mode 'full' needs at least one retailer: a [retailers.NAME] table")
         return self
 
     # ------------------------------------------------------------------ helpers
@@ -506,62 +634,32 @@ class Scenario(_Section):
 
         ``overrides`` is a mapping ``{"behaviour.s0": 0.3}`` or a sequence of
         ``"dotted.key=value"`` strings (values parsed as TOML, else taken as strings).
-        List items are addressed by index: ``retailers.0.budget``.
+        Retailers are addressed by name or position (``retailers.brand.budget``,
+        ``retailers.0.budget``), list items by index (``shocks.0.day``).
         """
-        data = self.model_dump(mode="python", exclude_none=True)
-        apply_overrides(data, _parse_overrides(overrides))
-        return validate_scenario(data, source="--set")
+        from sim.config.loading import with_overrides
+
+        return with_overrides(self, overrides)
 
 
-# ---------------------------------------------------------------------- loading
-def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge ``extra`` into a copy of ``base``: tables merge, everything else replaces."""
-    out = copy.deepcopy(base)
-    for key, value in extra.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def read_scenario_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a TOML scenario into a plain dict, resolving ``extends`` (relative to the file)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: scenario file not found")
-    resolved = path.resolve()
-    if resolved in _seen:
-        chain = " -> ".join(str(p) for p in (*_seen, resolved))
-        raise ScenarioError(f"{path}: extends forms a cycle: {chain}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
-    graph = data.get("graph")
-    if isinstance(graph, dict) and isinstance(graph.get("path"), str):
-        graph["path"] = str((path.parent / graph["path"]).resolve())
-    parent = data.pop("extends", None)
-    if parent is None:
-        return data
-    if not isinstance(parent, str):
-        raise ScenarioError(f"{path}: extends: expected a file name, got {parent!r}")
-    base = read_scenario_dict(path.parent / parent, (*_seen, resolved))
-    base.pop("name", None)
-    base.pop("question", None)
-    return _deep_merge(base, data)
+# ---------------------------------------------------------------------- validation
+def _error_loc(loc: tuple[Any, ...], data: Mapping[str, Any]) -> str:
+    """``graph.mixing``, ``shocks[0].day``; a retailer by its key: ``retailers.brand.budget``."""
+    retailers = data.get("retailers")
+    if len(loc) > 1 and loc[0] == "retailers" and isinstance(loc[1], int) \
+            and isinstance(retailers, Mapping) and loc[1] < len(retailers):
+        loc = ("retailers", list(retailers)[loc[1]], *loc[2:])
+    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
 
 
 def _format_error(exc: ValidationError, data: Mapping[str, Any], source: str) -> str:
     lines = []
     for err in exc.errors():
-        loc = ".".join(
-            f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]
-        ).replace(".[", "[")
+        loc = _error_loc(err["loc"], data)
         msg = err["msg"].removeprefix("Value error, ")
         where = f"{loc}: " if loc else ""
         if err["type"] == "extra_forbidden":
-            msg = "unknown key (check spelling; see the scenario reference in README.md)"
+            msg = "unknown key (check spelling; see the scenario reference in docs/scenarios.md)"
         got = err.get("input")
         shown = "" if err["type"] in ("missing",) or isinstance(got, dict) else f" (got {got!r})"
         lines.append(f"{source}: {where}{msg}{shown}")
@@ -576,60 +674,8 @@ def validate_scenario(data: Mapping[str, Any], source: str = "scenario") -> Scen
         raise ScenarioError(_format_error(exc, data, source)) from None
 
 
-def _parse_value(text: str) -> Any:
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
-
-
-def _parse_overrides(overrides: Mapping[str, Any] | Sequence[str]) -> dict[str, Any]:
-    if isinstance(overrides, Mapping):
-        return dict(overrides)
-    parsed: dict[str, Any] = {}
-    for item in overrides:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ScenarioError(f"--set {item!r}: expected dotted.key=value")
-        parsed[key.strip()] = _parse_value(value.strip())
-    return parsed
-
-
-def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> None:
-    """Set dotted keys in a nested scenario dict in place (creating tables as needed)."""
-    for dotted, value in overrides.items():
-        parts = dotted.split(".")
-        node: Any = data
-        for i, part in enumerate(parts[:-1]):
-            if isinstance(node, list):
-                node = _list_item(node, part, dotted)
-            else:
-                node = node.setdefault(part, {})
-            if not isinstance(node, (dict, list)):
-                raise ScenarioError(f"--set {dotted}: {'.'.join(parts[: i + 1])} is not a table")
-        last = parts[-1]
-        if isinstance(node, list):
-            idx = _index(last, len(node), dotted)
-            node[idx] = value
-        else:
-            node[last] = value
-
-
-def _index(part: str, length: int, dotted: str) -> int:
-    if not part.isdigit() or int(part) >= length:
-        raise ScenarioError(f"--set {dotted}: {part!r} is not an index 0..{length - 1}")
-    return int(part)
-
-
-def _list_item(node: list[Any], part: str, dotted: str) -> Any:
-    return node[_index(part, len(node), dotted)]
-
-
-def load_scenario(
-    path: str | Path, overrides: Mapping[str, Any] | Sequence[str] = ()
-) -> Scenario:
-    """Load, merge (``extends``), override and validate a scenario file."""
-    data = read_scenario_dict(path)
-    if overrides:
-        apply_overrides(data, _parse_overrides(overrides))
-    return validate_scenario(data, source=str(path))
+# Reading files, merging and overrides live in sim.config.loading; these names stay importable
+# from here (sim.config's package import runs this module first, so the cycle is safe).
+from sim.config.loading import (  # noqa: E402
+    apply_overrides, load_scenario, read_scenario_dict,
+)

@@ -39,12 +39,15 @@ class UncertaintyError(ScenarioError):
 
 
 def scenario_value(data: Any, key: str) -> Any:
-    """The value at dotted ``key`` (list items by index) of a scenario's ``model_dump``;
-    raises KeyError if there is none."""
+    """The value at dotted ``key`` of a scenario's ``model_dump`` (list items by index, or
+    retailers by name: ``retailers.brand.price``); raises KeyError if there is none."""
     node = data
     for part in key.split("."):
         if isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
+        elif isinstance(node, list) and any(isinstance(x, dict) and x.get("name") == part
+                                            for x in node):  # retailers.brand.price
+            node = next(x for x in node if isinstance(x, dict) and x.get("name") == part)
         elif isinstance(node, dict) and part in node:
             node = node[part]
         else:

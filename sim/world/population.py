@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.config.kpis import STAGES
 from sim.config.scenario import PopulationSection
 
-STAGES = ("unaware", "aware", "interested", "customer", "loyal")
 UNAWARE, AWARE, INTERESTED, CUSTOMER, LOYAL = range(5)
 NO_CHANNEL = -1
 
@@ -89,9 +89,6 @@ class Population:
     @property
     def n(self) -> int:
         return len(self.circle)
-
-    def circle_sizes(self, circles: int) -> np.ndarray:
-        return np.bincount(self.circle, minlength=circles)
 
     def overall_stage(self) -> np.ndarray:
         """Each consumer's furthest stage over all retailers (int8, length N)."""
