@@ -114,3 +114,16 @@ def test_abc_posterior_covers_the_truth(tmp_path):
         p = res.fit["params"][key]
         assert p["lo"] <= TRUTH[key] <= p["hi"], (key, p)
         assert p["hi"] - p["lo"] < 0.8 * (hi - lo)
+
+
+def test_calibrated_toml_extends_the_input_and_sets_keys_by_name_or_position(tmp_path):
+    from sim.analysis.calibration import calibrated_toml
+
+    text = calibrated_toml(BASELINE, tmp_path, {"retailers.0.price": 90.0,
+                                                "behaviour.c0": -4.0, "run.days": 20})
+    (tmp_path / "calibrated.toml").write_text(text)
+    scn = load_scenario(tmp_path / "calibrated.toml")
+    base = load_scenario(BASELINE)
+    assert scn.retailers[0].price == 90.0 and scn.behaviour.c0 == -4.0 and scn.run.days == 20
+    assert scn.retailers[0].budget == base.retailers[0].budget  # the rest comes from the input
+    assert scn.behaviour.follower_trust == base.behaviour.follower_trust
