@@ -1,4 +1,9 @@
-"""``socsim calibrate``: fit scenario keys to a brand's own campaign data."""
+"""``socsim calibrate``: fit scenario keys to a brand's own campaign data.
+
+``--out`` is a calibration folder rather than a one-shot output: it holds the resumable study
+(``optuna.db`` / ``abc.db`` and ``calibration.json``), so running the same command again
+continues it. Every result file in it is written whole (temporary file, then rename).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,11 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from sim.cli import SetOption, app, check_scheduler, console, err_console, fail
+from sim.cli.common import SetOption, cell, check_workers, err_console, fail, print_table, say, table
+from sim.cli.sweep import check_scheduler
 
 
-@app.command()
 def calibrate(
     scenario: Annotated[Path, typer.Argument(help="scenario TOML file the fit starts from")],
     observed: Annotated[Path, typer.Option(
@@ -22,7 +25,7 @@ def calibrate(
         "--fit", help="key to fit and its search range: dotted.key=LO:HI (repeatable)")],
     out: Annotated[Path, typer.Option(
         help="folder for calibrated.toml, fit.json, posterior.parquet, report.html (and the "
-        "resumable study)")],
+        "resumable study: run the same command again to continue it)")],
     method: Annotated[str, typer.Option(
         help="optuna (TPE point fit + 90% acceptance set) or abc (pyabc ABC-SMC posterior)")
     ] = "optuna",
@@ -41,21 +44,42 @@ def calibrate(
 ) -> None:
     """Fit --fit keys to observed KPIs (optuna or ABC); write the calibrated scenario, 90%
     intervals, the posterior and a report."""
-    from sim.analysis.calibration_run import calibrate as run_calibration
-    from sim.config.scenario import ScenarioError
-    from sim.execution.executors import ExecutorError
-    from sim.io.calibration_report import write_calibration_report
-
     import importlib.util
 
     missing = [m for m in ("optuna", "pyabc", "tomli_w") if importlib.util.find_spec(m) is None]
     if missing:
         fail(f"calibrate needs {', '.join(missing)}: install socsim with its calibrate extra "
              "(pip install -e '.[calibrate]', or `make install`)")
-    if workers is not None and workers < 1:
-        fail(f"--workers: must be at least 1 (got {workers})")
+    check_workers(workers)
     check_scheduler(scheduler, workers)
+    res = _run(scenario, observed, fit, out, method, trials, reps, seed, set_, workers,
+               scheduler)
+    from sim.io.calibration_report import write_calibration_report
+
+    write_calibration_report(res, out / "report.html")
+    f = res.fit
+    t = table(f"{f['method']} fit of {scenario.name} to {observed.name}: distance "
+              f"{f['distance']:.3g}, {res.seconds:.0f} s on {res.backend}",
+              [("key", "left"), ("best", "right"), ("90% interval", "right"),
+               ("search range", "right")])
+    for key, v in f["params"].items():
+        t.add_row(cell(key), cell(f"{v['best']:.4g}"), cell(f"{v['lo']:.4g} – {v['hi']:.4g}"),
+                  cell(f"{v['low']:g} – {v['high']:g}"))
+    print_table(t, min_width=80)
+    if f.get("misfit"):
+        say("warning: the observed data lie farther from the best fit than 90% of the model's "
+            "own campaigns; see report.html", err=True)
+    say(f"wrote calibrated.toml, fit.json, posterior.parquet, predictive.parquet and "
+        f"report.html to {out}")
+
+
+def _run(scenario, observed, fit, out, method, trials, reps, seed, set_, workers, scheduler):
+    """Run the calibration behind a progress bar; bad input exits 2."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from sim.analysis.calibration_run import calibrate as run_calibration
+    from sim.config.scenario import ScenarioError
+    from sim.execution.executors import ExecutorError
 
     bar = Progress(TextColumn("calibrating"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("trials"), TimeElapsedColumn(), console=err_console,
@@ -67,24 +91,8 @@ def calibrate(
 
     try:
         with bar:
-            res = run_calibration(scenario, observed, fit or [], out, method=method,
-                                  trials=trials, reps=reps, seed=seed, overrides=set_ or [],
-                                  workers=workers, scheduler=scheduler, progress=progress)
+            return run_calibration(scenario, observed, fit or [], out, method=method,
+                                   trials=trials, reps=reps, seed=seed, overrides=set_ or [],
+                                   workers=workers, scheduler=scheduler, progress=progress)
     except (ScenarioError, ExecutorError) as exc:  # CalibrationError, ObservedError included
         fail(str(exc))
-    write_calibration_report(res, out / "report.html")
-    f = res.fit
-    t = Table(title=f"{f['method']} fit of {escape(scenario.name)} to {escape(observed.name)}: "
-              f"distance "
-              f"{f['distance']:.3g}, {res.seconds:.0f} s on {res.backend}", title_justify="left")
-    for col in ("key", "best", "90% interval", "search range"):
-        t.add_column(col, justify="left" if col == "key" else "right")
-    for key, v in f["params"].items():
-        t.add_row(escape(key), f"{v['best']:.4g}", f"{v['lo']:.4g} – {v['hi']:.4g}",
-                  f"{v['low']:g} – {v['high']:g}")
-    console.print(t)
-    if f.get("misfit"):
-        console.print("warning: the observed data lie farther from the best fit than 90% of "
-                      "the model's own campaigns; see report.html", highlight=False)
-    console.print(f"wrote {escape(str(out))}/calibrated.toml, fit.json, posterior.parquet, "
-                  "predictive.parquet and report.html", highlight=False)
