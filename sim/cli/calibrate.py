@@ -46,7 +46,7 @@ def calibrate(
     intervals, the posterior and a report."""
     import importlib.util
 
-    missing = [m for m in ("optuna", "pyabc", "tomli_w") if importlib.util.find_spec(m) is None]
+    missing = [m for m in ("optuna", "pyabc") if importlib.util.find_spec(m) is None]
     if missing:
         fail(f"calibrate needs {', '.join(missing)}: install socsim with its calibrate extra "
              "(pip install -e '.[calibrate]', or `make install`)")
