@@ -38,6 +38,8 @@ def command(name: str) -> None:
 command("analyze")
 command("calibrate")
 command("compare")
+command("explore")
+command("optimize")
 command("query")
 command("run")
 command("scenarios")

@@ -6,7 +6,12 @@ A :class:`ParameterDraws` holds what we do not know about the market as either
   one row per draw, one column per dotted scenario key, optional ``weight`` column), or
 * a **table of priors** (a TOML file of ``[[prior]]`` entries: ``key``, ``dist`` =
   ``"uniform"`` with ``low``/``high``, or ``"normal"`` with ``mean``/``sd`` and optional
-  ``low``/``high`` bounds it is clipped to).
+  ``low``/``high`` bounds it is clipped to; or the short form, one ``["dotted.key"]`` table
+  with ``lo``/``hi`` per key, uniform).
+
+Every command reads it here: ``run``, ``compare`` and ``sweep`` through
+:func:`sim.execution.runner.replication_jobs` and the sweep driver, ``optimize`` through
+:mod:`sim.analysis.uncertainty`.
 
 Replication ``i`` draws with its own generator ``SeedSequence([base_seed, 0x5eed, i])``, so the
 draw depends on (base seed, replication index) only: replication ``i`` of *every* scenario in a
@@ -139,8 +144,8 @@ def _posterior(path: Path) -> ParameterDraws:
         raise UncertaintyError(f"--uncertainty {src}: cannot read ({exc})") from None
     keys = [c for c in df.columns if c not in META_COLUMNS]
     if not keys or df.empty:
-        raise UncertaintyError(f"--uncertainty {src}: needs one row per draw and one column "
-                               "per dotted scenario key (got no parameter columns or no rows)")
+        raise UncertaintyError(f"--uncertainty {src}: no draws: needs one row per draw and one "
+                               "column per dotted scenario key")
     for k in keys:
         if not pd.api.types.is_numeric_dtype(df[k]) or not np.isfinite(df[k]).all():
             raise UncertaintyError(f"--uncertainty {src}: column {k!r} must hold finite numbers")
@@ -179,6 +184,16 @@ def _prior(entry: Any, i: int, src: str) -> tuple[str, dict[str, float | str]]:
     return entry["key"], p
 
 
+def _range_table(key: str, spec: dict, src: str) -> dict[str, Any]:
+    """A ``["dotted.key"]`` table with ``lo``/``hi`` (the short form) as a uniform prior."""
+    lo, hi = spec.get("lo"), spec.get("hi")
+    ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lo, hi))
+    if not ok or not lo < hi or set(spec) - {"lo", "hi"}:
+        raise UncertaintyError(f"--uncertainty {src}: {key}: needs numbers lo < hi "
+                               f"(got {spec!r})")
+    return {"key": key, "dist": "uniform", "low": lo, "high": hi}
+
+
 def _priors(path: Path) -> ParameterDraws:
     src = str(path)
     try:
@@ -186,9 +201,11 @@ def _priors(path: Path) -> ParameterDraws:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UncertaintyError(f"--uncertainty {src}: not valid TOML: {exc}") from None
     entries = data.get("prior")
+    if entries is None and data and all(isinstance(v, dict) for v in data.values()):
+        entries = [_range_table(key, spec, src) for key, spec in data.items()]
     if not isinstance(entries, list) or not entries:
         raise UncertaintyError(f"--uncertainty {src}: needs [[prior]] entries (key, dist, "
-                               "low/high or mean/sd)")
+                               "low/high or mean/sd) or [\"dotted.key\"] tables with lo, hi")
     priors = tuple(_prior(e, i, src) for i, e in enumerate(entries))
     keys = tuple(k for k, _ in priors)
     if len(set(keys)) != len(keys):
@@ -205,8 +222,8 @@ def load_uncertainty(path: str | Path) -> ParameterDraws:
         return _priors(path)
     if path.suffix in (".parquet", ".csv"):
         return _posterior(path)
-    raise UncertaintyError(f"--uncertainty {path}: expected a .parquet or .csv posterior, or "
-                           "a .toml table of priors")
+    raise UncertaintyError(f"--uncertainty {path}: expected .csv, .parquet or .toml (a "
+                           "posterior sample, or a table of priors)")
 
 
 def interval_label(draws: ParameterDraws | None) -> str:
