@@ -111,17 +111,17 @@ class ParameterDraws:
             try:
                 node = scenario_value(data, key)
             except KeyError:
-                raise UncertaintyError(f"{label} {self.source}: {key!r} is not a key of "
+                raise UncertaintyError(f"{label}: {self.source}: {key!r} is not a key of "
                                        "the scenario (dotted, e.g. behaviour.follower_trust)"
                                        ) from None
             if isinstance(node, bool) or not isinstance(node, (int, float)):
-                raise UncertaintyError(f"{label} {self.source}: {key!r} is not a number in "
+                raise UncertaintyError(f"{label}: {self.source}: {key!r} is not a number in "
                                        f"the scenario (got {node!r})")
         for i in range(3):
             try:
                 scenario.with_overrides(self.draw(0, i))
             except ScenarioError as exc:
-                raise UncertaintyError(f"{label} {self.source}: a draw is rejected by the "
+                raise UncertaintyError(f"{label}: {self.source}: a draw is rejected by the "
                                        f"scenario: {exc}") from None
 
     def describe(self) -> str:
@@ -141,23 +141,23 @@ def _posterior(path: Path) -> ParameterDraws:
     try:
         df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
     except Exception as exc:  # noqa: BLE001 - any reader failure is a bad file
-        raise UncertaintyError(f"--uncertainty {src}: cannot read ({exc})") from None
+        raise UncertaintyError(f"--uncertainty: {src}: cannot read ({exc})") from None
     keys = [c for c in df.columns if c not in META_COLUMNS]
     if not keys or df.empty:
-        raise UncertaintyError(f"--uncertainty {src}: no draws: needs one row per draw and one "
+        raise UncertaintyError(f"--uncertainty: {src}: no draws: needs one row per draw and one "
                                "column per dotted scenario key")
     for k in keys:
         if not pd.api.types.is_numeric_dtype(df[k]) or not np.isfinite(df[k]).all():
-            raise UncertaintyError(f"--uncertainty {src}: column {k!r} must hold finite numbers")
+            raise UncertaintyError(f"--uncertainty: {src}: column {k!r} must hold finite numbers")
     w = df["weight"].to_numpy(float) if "weight" in df else np.ones(len(df))
     if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
-        raise UncertaintyError(f"--uncertainty {src}: column 'weight' must be ≥ 0 with a "
+        raise UncertaintyError(f"--uncertainty: {src}: column 'weight' must be ≥ 0 with a "
                                "positive sum")
     return ParameterDraws(src, tuple(keys), df[keys].to_numpy(float), w / w.sum())
 
 
 def _prior(entry: Any, i: int, src: str) -> tuple[str, dict[str, float | str]]:
-    where = f"--uncertainty {src}: prior[{i}]"
+    where = f"--uncertainty: {src}: prior[{i}]"
     if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
         raise UncertaintyError(f"{where}: needs key = 'dotted.name'")
     dist = entry.get("dist", "uniform")
@@ -189,7 +189,7 @@ def _range_table(key: str, spec: dict, src: str) -> dict[str, Any]:
     lo, hi = spec.get("lo"), spec.get("hi")
     ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lo, hi))
     if not ok or not lo < hi or set(spec) - {"lo", "hi"}:
-        raise UncertaintyError(f"--uncertainty {src}: {key}: needs numbers lo < hi "
+        raise UncertaintyError(f"--uncertainty: {src}: {key}: needs numbers lo < hi "
                                f"(got {spec!r})")
     return {"key": key, "dist": "uniform", "low": lo, "high": hi}
 
@@ -199,17 +199,17 @@ def _priors(path: Path) -> ParameterDraws:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UncertaintyError(f"--uncertainty {src}: not valid TOML: {exc}") from None
+        raise UncertaintyError(f"--uncertainty: {src}: not valid TOML: {exc}") from None
     entries = data.get("prior")
     if entries is None and data and all(isinstance(v, dict) for v in data.values()):
         entries = [_range_table(key, spec, src) for key, spec in data.items()]
     if not isinstance(entries, list) or not entries:
-        raise UncertaintyError(f"--uncertainty {src}: needs [[prior]] entries (key, dist, "
+        raise UncertaintyError(f"--uncertainty: {src}: needs [[prior]] entries (key, dist, "
                                "low/high or mean/sd) or [\"dotted.key\"] tables with lo, hi")
     priors = tuple(_prior(e, i, src) for i, e in enumerate(entries))
     keys = tuple(k for k, _ in priors)
     if len(set(keys)) != len(keys):
-        raise UncertaintyError(f"--uncertainty {src}: a key appears twice")
+        raise UncertaintyError(f"--uncertainty: {src}: a key appears twice")
     return ParameterDraws(src, keys, priors=priors)
 
 
@@ -217,12 +217,12 @@ def load_uncertainty(path: str | Path) -> ParameterDraws:
     """Read a posterior (``.parquet``/``.csv``) or a table of priors (``.toml``)."""
     path = Path(path)
     if not path.is_file():
-        raise UncertaintyError(f"--uncertainty {path}: file not found")
+        raise UncertaintyError(f"--uncertainty: {path}: file not found")
     if path.suffix == ".toml":
         return _priors(path)
     if path.suffix in (".parquet", ".csv"):
         return _posterior(path)
-    raise UncertaintyError(f"--uncertainty {path}: expected .csv, .parquet or .toml (a "
+    raise UncertaintyError(f"--uncertainty: {path}: expected .csv, .parquet or .toml (a "
                            "posterior sample, or a table of priors)")
 
 
