@@ -15,7 +15,9 @@ from typing import get_args
 
 from pydantic import BaseModel
 
-from sim.config.kpis import CORE_KPIS, FAMILIES, INF, Kpi
+from sim.config.retail import DistributorSection, MembershipSection, O2OSection, StoreSection
+
+from sim.config.kpis import CORE_KPIS, FAMILIES, INF, LEVEL_FAMILY, RETAIL_KPIS, Kpi
 from sim.config.scenario import (BehaviourSection, CommunitySection, GraphSection, PlatformSection,
                           PopulationSection, ReferenceSection, RetailerSection, RunSection,
                           ShockSection, TierSection)
@@ -30,6 +32,10 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("[influencers.TIER]", TierSection),
     ("[retailers.NAME]", RetailerSection),
     ("[retailers.NAME.community]", CommunitySection),
+    ("[retailers.NAME.stores.STORE]", StoreSection),
+    ("[retailers.NAME.o2o]", O2OSection),
+    ("[retailers.NAME.distributors]", DistributorSection),
+    ("[retailers.NAME.membership]", MembershipSection),
     ("[[shocks]]", ShockSection),
     ("[behaviour]", BehaviourSection),
     ("[reference]", ReferenceSection),
@@ -74,7 +80,8 @@ def render() -> str:
     for title, model in SECTIONS:
         lines += [f"**{title}**", "", "| key | default | allowed | meaning |", "|---|---|---|---|"]
         for name, field in model.model_fields.items():
-            if model is RetailerSection and name in ("community", "name"):
+            if model is RetailerSection and name in ("community", "name", "stores", "o2o",
+                                                     "distributors", "membership"):
                 continue  # a sub-table; the name is the table's key
             ann = str(field.annotation)
             allowed = bounds(field)
@@ -87,7 +94,7 @@ def render() -> str:
 
 BETTER = {"higher": "↑ higher", "lower": "↓ lower", "neither": "—"}
 PLACEHOLDER = {"stage": "STAGE", "channel": "CHANNEL", "paid_channel": "CHANNEL",
-               "platform": "PLATFORM", "retailer": "RETAILER"}
+               "platform": "PLATFORM", "retailer": "RETAILER", "level": "LEVEL"}
 
 
 def _range(kpi: Kpi) -> str:
@@ -115,9 +122,16 @@ def render_kpis() -> str:
         kpi = fam.make(x)
         fams.append(_row(fam.pattern.format(x=x), kpi, fam.label.format(x=x, X=x),
                          fam.definition.format(x=x, X=x)))
+    retail = [_row(k.name, k, k.label, k.definition) for k in RETAIL_KPIS.values()]
+    lvl = LEVEL_FAMILY.make("LEVEL")
+    retail.append(_row(lvl.name, lvl, lvl.label, lvl.definition))
     return "\n".join(["**Core KPIs** (every run)", "", *head, *core, "",
                       "**Families** (one KPI per stage, channel, platform or retailer of the "
-                      "scenario)", "", *head, *fams])
+                      "scenario)", "", *head, *fams, "",
+                      "**Retail KPIs** (when a retailer has stores, distributors or a membership "
+                      "programme: the first two always, the others per system present, and "
+                      "`spend_stores` / `spend_distributors` / `spend_membership` per budget line; "
+                      "[retail.md](retail.md))", "", *head, *retail])
 
 
 DOCS = {

@@ -25,6 +25,9 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationEr
 from sim.config.channels import NON_TIER_CHANNELS
 from sim.config.strict import check_names, check_nesting, check_no_coercion
 
+from sim.config.retail import (RETAIL_CHANNELS, DistributorSection, MembershipSection,
+                               O2OSection, StoreSection)
+
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -241,6 +244,10 @@ class CommunitySection(_Section):
         None, description="platform the groups live on (a private-messaging platform); "
         "default: the first platform"
     )
+    end_day: int | None = Field(
+        None, ge=1, description="last day the community runs and is paid for (default: the "
+        "campaign's end_day); may run beyond the campaign (membership horizon)"
+    )
 
 
 class RetailerSection(_Section):
@@ -337,6 +344,14 @@ class RetailerSection(_Section):
         description="channels switched off: their line is 0, the other lines keep their yuan "
         "(no renormalisation); used for counterfactual (incremental) attribution",
     )
+    stores: dict[str, StoreSection] = Field(
+        default_factory=dict, description="physical stores (docs/retail.md); {} = none")
+    o2o: O2OSection = Field(default_factory=O2OSection,
+                            description="community-to-store funnel of the stores")
+    distributors: DistributorSection | None = Field(
+        None, description="distributor layer (docs/retail.md); absent = none")
+    membership: MembershipSection | None = Field(
+        None, description="member levels, points and segments (docs/retail.md); absent = none")
 
     @model_validator(mode="after")
     def _check(self) -> "RetailerSection":
@@ -574,7 +589,7 @@ class Scenario(_Section):
                     f"influencers.{tier}.platform: unknown platform {t.platform!r}; "
                     f"allowed: {sorted(platforms)}"
                 )
-        channels = set(self.influencers) | set(NON_TIER_CHANNELS)
+        channels = set(self.influencers) | set(NON_TIER_CHANNELS) | set(RETAIL_CHANNELS)
         names = [r.name for r in self.retailers]
         if len(set(names)) != len(names):
             raise ValueError(f"retailers: names must be unique, got {names}")
@@ -612,6 +627,13 @@ class Scenario(_Section):
                 )
             if r.ad_split and sum(r.ad_split.values()) <= 0:
                 raise ValueError(f"{at}.ad_split: needs at least one positive share")
+            bad_s = [(k, c) for k, st in r.stores.items() for c in st.circles
+                     if not 0 <= c < self.population.circles]
+            if bad_s:
+                raise ValueError(
+                    f"{at}.stores.{bad_s[0][0]}.circles: circle {bad_s[0][1]} out of "
+                    f"range 0..{self.population.circles - 1}"
+                )
             cp = r.community.platform
             if cp is not None and cp not in platforms:
                 raise ValueError(

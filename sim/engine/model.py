@@ -17,7 +17,9 @@ One step is one day, in this order (:meth:`SocialCommerceModel._full_step`):
    engaged negative posts **spill over** to other platforms (:mod:`sim.engine.crisis`); fresh
    engagers **share** with their ties for tomorrow (:mod:`sim.engine.sharing`);
 8. **purchases** booked in the ledger, buyers' posts and joins (:mod:`sim.engine.purchases`,
-   :mod:`sim.engine.consumer_posts`), **churn** (:mod:`sim.engine.churn`), crisis **repair**;
+   :mod:`sim.engine.consumer_posts`); the **retail systems** when the scenario has them: stores,
+   distributors, membership (:mod:`sim.engine.retail`); **churn** (:mod:`sim.engine.churn`),
+   crisis **repair**;
 9. **evening**: retailers watch the sentiment index; KPIs are computed and collected.
 
 The reference modes (``bass``, ``independent_cascade``, ``threshold``) replace steps 1–9 by
@@ -37,6 +39,7 @@ import networkx as nx
 import numpy as np
 from pydantic import ValidationError
 
+from sim.config.retail import NO_RETAIL, retail_shape
 from sim.config.scenario import BehaviourSection, Scenario, ScenarioError, ShockSection
 from sim.engine import (amplification, churn, community, crisis, purchases, response,
                         revision, sharing)
@@ -45,6 +48,7 @@ from sim.engine.ledger import Ledger
 from sim.engine.metrics import MetricsBook, compute_kpis, model_reporters
 from sim.engine.organic import OrganicDelivery
 from sim.engine.reference import ReferenceStep
+from sim.engine.retail import RetailSystems
 from sim.engine.state import Channels, Context, DayState, SocialProof
 from sim.world.builder import World, build_world, cached_world, draw_ties
 from sim.world.content import Exposures
@@ -82,6 +86,7 @@ class SocialCommerceModel(mesa.Model):
         n_ret = max(1, len(config.retailers)) if full else 1
         pop = world.population(n_ret)
         channels = Channels(tuple(config.influencers) if full else ())
+        shape = retail_shape(config.retailers) if full else NO_RETAIL
         platforms = [
             Platform(i, name, cfg, shocks=[s for s in config.shocks
                                            if s.kind == "reach" and s.platform == name])
@@ -92,13 +97,15 @@ class SocialCommerceModel(mesa.Model):
             config=config, world=world, population=pop, graph=world.graph, channels=channels,
             platforms=platforms, rng=dyn_rng, agent_rng=world.agent_rng(),
             state=DayState.start(pop.n, circles, n_ret),
-            ledger=Ledger(n_ret, channels.names, channels.spend, len(platforms)),
+            ledger=Ledger(n_ret, channels.names, channels.spend + list(shape[2]), len(platforms)),
             metrics=MetricsBook(channels.names, circles, pop.n, len(channels.tiers)),
             money_scale=pop.n / config.run.reference_consumers,
             response_pass=response.ResponsePass(pop),
         )
         if full:
             self._create_agents()
+            if shape[0]:  # stores, distributors or membership (sim.engine.retail)
+                self.ctx.retail = RetailSystems(self.ctx, self)
         self.social_proof = SocialProof(world.graph, pop.circle, circles, n_ret, world.adjacency)
         self._organic: OrganicDelivery | None = None  # built on the first day
         self._reference = None if full else ReferenceStep(self.ctx)
@@ -153,7 +160,11 @@ class SocialCommerceModel(mesa.Model):
         batches.append(community.community_day(ctx))
         self._engage(organic_exp, organic)
         self._engage(Exposures.concat(batches))
+        if ctx.retail is not None:
+            ctx.retail.before_purchases()
         purchases.purchase_day(ctx, self.conversion)
+        if ctx.retail is not None:
+            ctx.retail.after_purchases(ctx.day)
         churn.churn(ctx.population, ctx.beh, ctx.rng)
         crisis.repair_opinions(ctx)
         crisis.watch_sentiment(ctx)
@@ -302,6 +313,7 @@ class SocialCommerceModel(mesa.Model):
                                                  for p in self.ctx.platforms]))
     pending = property(lambda self: self.ctx.state.pending)
     community_active = property(lambda self: self.ctx.state.community_active)
+    retail = property(lambda self: self.ctx.retail)
     negative_damping = property(lambda self: self.ctx.state.negative_damping)
     atm = property(lambda self: self.ctx.state.atmosphere)
     saturation = property(lambda self: self.ctx.state.saturation)

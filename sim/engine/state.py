@@ -34,6 +34,7 @@ from sim.world.population import AWARE, INTERESTED, Population
 
 if TYPE_CHECKING:
     from sim.engine.agents import Influencer, Retailer
+    from sim.engine.retail import RetailSystems
     from sim.world.builder import World
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ class Context:
     posts: PostLog = field(default_factory=PostLog)
     retailers: list[Retailer] = field(default_factory=list)
     creators_by_tier: dict[str, list[Influencer]] = field(default_factory=dict)
+    retail: RetailSystems | None = None  # stores, distributors, membership (sim.engine.retail)
 
     @property
     def beh(self) -> BehaviourSection:

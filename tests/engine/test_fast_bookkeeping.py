@@ -288,8 +288,10 @@ def test_purchase_hazards_equal_numpy_within_float_rounding(n_ret):
 
 
 # ------------------------------------------------------------------ purchase draws
-def reference_decide_purchases(pop, retailers, beh, atm, coupons, conversion, rng, prices=None):
-    """decide_purchases as it was written with numpy passes."""
+def reference_decide_purchases(pop, retailers, beh, atm, coupons, conversion, rng, prices=None,
+                               multipliers=None, boosts=None):
+    """decide_purchases as it was written with numpy passes (no membership boosts)."""
+    assert boosts is None or all(b is None for b in boosts)
     n_ret = len(retailers)
     any_open = pop.stage >= INTERESTED
     any_open = any_open[:, 0] if any_open.shape[1] == 1 else any_open.any(axis=1)
@@ -304,7 +306,8 @@ def reference_decide_purchases(pop, retailers, beh, atm, coupons, conversion, rn
         p_first = naive.first_purchase_probability(pop, first_rows, r, cfg, beh, atm,
                                                        coupons[r], conversion, price)
         p_rep = naive.repurchase_probability(pop, repeat_rows, r, beh,
-                                                 cfg.community.repurchase_multiplier,
+                                                 cfg.community.repurchase_multiplier
+                                                 if multipliers is None else multipliers[r],
                                                  max(0.0, cfg.price - price))
         first = np.zeros(len(first_rows) + len(repeat_rows), dtype=bool)
         first[: len(first_rows)] = True
