@@ -21,6 +21,8 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_valid
                       model_validator)
 
 from sim.config.channels import NON_TIER_CHANNELS
+from sim.config.formats import (ROSTER_KEYS, AssistSection, GroupBuyingSection, LiveSeries,
+                                RosterSection)
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -273,6 +275,11 @@ class RetailerSection(_Section):
         description="channels switched off: their line is 0, the other lines keep their yuan "
         "(no renormalisation); used for counterfactual (incremental) attribution",
     )
+    live: list[LiveSeries] = Field(default_factory=list, description="live-stream selling "
+                                   "series ([[retailers.NAME.live]]); [] = none")
+    group_buying: GroupBuyingSection | None = Field(None, description="group buying; "
+                                                    "absent = off")
+    assist: AssistSection | None = Field(None, description="assist sharing; absent = off")
 
     @model_validator(mode="after")
     def _check(self) -> "RetailerSection":
@@ -423,6 +430,9 @@ class Scenario(_Section):
         }
     )
     influencers: dict[str, TierSection] = Field(default_factory=dict)
+    roster: RosterSection | None = Field(
+        None, description="real creators: file keys roster, roster_audience_share and book "
+        "of [influencers] (sim.config.roster)")
     retailers: list[RetailerSection] = Field(
         default_factory=list,
         description="retailers in file order; files write keyed tables [retailers.NAME] "
@@ -431,6 +441,20 @@ class Scenario(_Section):
     shocks: list[ShockSection] = Field(default_factory=list)
     behaviour: BehaviourSection = Field(default_factory=BehaviourSection)
     reference: ReferenceSection = Field(default_factory=ReferenceSection)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _roster_keys(cls, value: Any) -> Any:
+        """``[influencers] roster = ...`` (file form) becomes the ``roster`` section."""
+        inf = value.get("influencers") if isinstance(value, Mapping) else None
+        if not isinstance(inf, Mapping) or not set(ROSTER_KEYS) & set(inf):
+            return value
+        section = {field: inf[key] for key, field in ROSTER_KEYS.items() if key in inf}
+        if "path" not in section:
+            raise ValueError("influencers.roster: roster_audience_share and book need a "
+                             "roster = 'FILE.csv'")
+        tiers = {k: v for k, v in inf.items() if k not in ROSTER_KEYS}
+        return {**value, "influencers": tiers, "roster": section}
 
     @field_validator("retailers", mode="before")
     @classmethod
@@ -497,6 +521,7 @@ class Scenario(_Section):
                 )
             if r.ad_split and sum(r.ad_split.values()) <= 0:
                 raise ValueError(f"{at}.ad_split: needs at least one positive share")
+            _check_live(r.live, at, platforms)
             cp = r.community.platform
             if cp is not None and cp not in platforms:
                 raise ValueError(
@@ -534,6 +559,15 @@ class Scenario(_Section):
         from sim.config.loading import with_overrides
 
         return with_overrides(self, overrides)
+
+
+def _check_live(series: list[LiveSeries], at: str, platforms: set[str]) -> None:
+    """A self-broadcast's platform must exist (creator hosts are checked when the world is
+    built: a roster creator_id is only known then)."""
+    for i, s in enumerate(series):
+        if s.platform is not None and s.platform not in platforms:
+            raise ValueError(f"{at}.live[{i}].platform: unknown platform {s.platform!r}; "
+                             f"allowed: {sorted(platforms)}")
 
 
 # ---------------------------------------------------------------------- validation
