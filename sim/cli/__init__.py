@@ -6,6 +6,7 @@ Heavy modules (mesa, pandas, the model) are imported inside commands so that ``-
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import tomllib
@@ -571,6 +572,7 @@ def viz(
 from sim.cli.show import show  # noqa: E402  (one module per command)
 
 app.command()(show)
+app.add_typer(importlib.import_module("sim.cli.creators").app, name="creators")
 
 
 def main() -> None:  # pragma: no cover - entry point

@@ -36,11 +36,16 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.config.scenario import ScenarioError
+
+if TYPE_CHECKING:
+    from sim.config.scenario import Scenario
 
 REQUIRED = ("creator_id", "platform", "tier", "followers", "fee", "engagement_rate")
 OPTIONAL = ("circle", "real_fan_share", "content_quality")
@@ -211,5 +216,30 @@ def check_roster(roster: Roster, tiers: list[str], platforms: list[str], circles
                                   f"0..{circles - 1}")
 
 
+@lru_cache(maxsize=8)
+def _read_cached(path: str, mtime: float, size: int) -> Roster:
+    return read_roster(path)
+
+
+def scenario_roster(scenario: "Scenario") -> Roster | None:
+    """The roster of ``scenario`` (read once per file version, checked against the scenario's
+    tiers, platforms and circles, and its ``book`` ids), or None without one."""
+    section = scenario.roster
+    if section is None:
+        return None
+    path = Path(section.path)
+    if not path.is_file():
+        raise RosterError(f"influencers.roster: file not found: {path}")
+    st = path.stat()
+    roster = _read_cached(str(path), st.st_mtime, st.st_size)
+    check_roster(roster, list(scenario.influencers), list(scenario.platforms),
+                 scenario.population.circles)
+    ids = set(roster.ids())
+    bad = [b for b in section.book if b not in ids]
+    if bad:
+        raise RosterError(f"influencers.book: {bad[0]!r} is not a creator_id of {path}")
+    return roster
+
+
 __all__ = ["OPTIONAL", "REQUIRED", "Roster", "RosterCreator", "RosterError", "check_roster",
-           "read_roster"]
+           "read_roster", "scenario_roster"]

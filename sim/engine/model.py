@@ -23,7 +23,7 @@ import networkx as nx
 import numpy as np
 from pydantic import ValidationError
 
-from sim.engine import community, crisis, diffusion, funnel
+from sim.engine import bookings, community, crisis, diffusion, funnel
 from sim.engine.agents import Consumer, Influencer, Retailer
 from sim.kernels.cascade import cascade_generation
 from sim.world.content import HOMOGENEITY, KIND, Exposures, PostLog
@@ -36,7 +36,9 @@ from sim.world.platforms import Platform
 from sim.world.population import AWARE, CUSTOMER, INTERESTED, build_population
 from sim.engine.response import ResponsePass, ResponseResult
 from sim.config.channels import channel_names, paid_channel_names
+from sim.config.roster import scenario_roster
 from sim.config.scenario import Scenario, ScenarioError, ShockSection
+from sim.world.roster_seats import roster_seats
 
 
 class SocialCommerceModel(mesa.Model):
@@ -157,7 +159,11 @@ class SocialCommerceModel(mesa.Model):
     def _create_influencers(self) -> None:
         rng, n = self.agent_rng, self.population.n
         sizes = np.diff(self._circle_starts).astype(float)
+        roster = self._roster_creators()
         for tier, cfg in self.config.influencers.items():
+            if tier in roster:
+                self.influencers_by_tier[tier] = roster[tier]
+                continue
             creators = []
             platform = self.platform_by_name[cfg.platform]
             k = max(1, int(round(cfg.followers_share * n)))
@@ -173,6 +179,23 @@ class SocialCommerceModel(mesa.Model):
                     cfg.credibility, cfg.engagement, cfg.fee * self.money_scale,
                 ))
             self.influencers_by_tier[tier] = creators
+
+    def _roster_creators(self) -> dict[str, list[Influencer]]:
+        """Influencers of the tiers a roster fills (``[influencers] roster``), seated in the
+        world by :func:`sim.world.roster_seats.roster_seats`."""
+        roster = scenario_roster(self.config)
+        if roster is None:
+            return {}
+        cfg = self.config
+        seats = roster_seats(roster, cfg.roster.audience_share, self.population.n,
+                             cfg.run.reference_consumers,
+                             {t: c.circle_focus for t, c in cfg.influencers.items()},
+                             self._circle_order, self._circle_starts, self.agent_rng)
+        return {tier: [Influencer(
+            self, tier, self.channel_code[tier], self.platform_by_name[c.platform], home,
+            followers, cfg.influencers[tier].credibility if c.content_quality is None
+            else c.content_quality, c.engagement_rate, c.fee * self.money_scale, c.creator_id,
+        ) for c, home, followers in rows] for tier, rows in seats.items()}
 
     def circle_members(self, circle: int) -> np.ndarray:
         """Consumer rows in ``circle``."""
@@ -308,6 +331,7 @@ class SocialCommerceModel(mesa.Model):
         self._trigger_crises(day)
         if Retailer in self.agents_by_type:
             self.agents_by_type[Retailer].do("act")
+        bookings.book_named_creators(self, day)
         if Influencer in self.agents_by_type:
             self.agents_by_type[Influencer].do("publish")
         batches = self.pending + self.today

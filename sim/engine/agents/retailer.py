@@ -86,6 +86,15 @@ class Retailer(mesa.Agent):
         self.week_spend[channel] += amount
         return True
 
+    def book_contract(self, channel: str, amount: float) -> None:
+        """Book ``amount`` yuan of contracted spend on ``channel`` (a named creator's fee):
+        paid from the channel's line as far as it goes, the rest outside the lines."""
+        if amount <= 0:
+            return
+        self.lines[channel] = max(0.0, self.lines.get(channel, 0.0) - amount)
+        self.spent[channel] = self.spent.get(channel, 0.0) + amount
+        self.week_spend[channel] = self.week_spend.get(channel, 0.0) + amount
+
     def book_from_reserve(self, channel: str, amount: float) -> bool:
         """Pay ``amount`` yuan out of the reserve (the emergency fund, F35), booked as spend on
         ``channel``; False (nothing booked) if the reserve cannot cover it."""
