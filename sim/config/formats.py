@@ -102,7 +102,9 @@ class GroupBuyingSection(_Section):
                               "consumer who needs the product starts a group")
     invites: int = Field(5, ge=1, le=100, description="ties the initiator shares the group to")
     join_prob: Share = Field(0.12, description="probability an invited friend who trusts "
-                             "the initiator fully joins (× tie trust × need)")
+                             "the initiator fully joins (× tie trust × (0.5 + need))")
+    discount_lift: NonNegative = Field(3.0, description="× (1 + discount_lift·discount) on "
+                                       "joining: the deal is why friends join")
     start_day: int = Field(1, ge=1, description="first day groups can start")
 
 
@@ -133,4 +135,18 @@ class AssistSection(_Section):
         return self
 
 
-__all__ = ["AssistSection", "GroupBuyingSection", "LiveSeries", "ROSTER_KEYS", "RosterSection"]
+FORMATS = ("live", "group_buying", "assist")
+"""Commerce formats, in the order their KPIs are reported."""
+
+
+def scenario_formats(scenario) -> tuple[str, ...]:
+    """Formats a scenario uses (in :data:`FORMATS` order): ``live`` if a retailer has live
+    series, ``group_buying`` / ``assist`` if a retailer has that section; none outside the full
+    model (the reference modes have no retailers)."""
+    if scenario.run.mode != "full":
+        return ()
+    used = {f for r in scenario.retailers for f in FORMATS if getattr(r, f)}
+    return tuple(f for f in FORMATS if f in used)
+
+
+__all__ = ["FORMATS", "scenario_formats", "AssistSection", "GroupBuyingSection", "LiveSeries", "ROSTER_KEYS", "RosterSection"]
