@@ -9,6 +9,7 @@ request's open window. All vectorised over today's askers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -53,4 +54,74 @@ def ask_exposures(ctx: "Context", r: int, platform: int, friends: np.ndarray,
                      np.full(len(friends), ctx.code["wom"], np.int8))
 
 
-__all__ = ["ask_exposures", "ask_platform", "sample_ties"]
+OPEN, DONE, FAILED = 0, 1, 2
+"""Request status codes."""
+
+
+def _empty() -> np.ndarray:
+    return np.empty(0, np.int64)
+
+
+@dataclass
+class RequestBook:
+    """Open requests (groups, assist requests) of one retailer and their pending answers.
+
+    Arrays grow by concatenation; a consumer has at most one open request (``busy``).
+    """
+
+    n: int
+    initiator: np.ndarray = field(default_factory=_empty)
+    opened: np.ndarray = field(default_factory=_empty)
+    count: np.ndarray = field(default_factory=_empty)  # answers credited so far
+    status: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
+    answer_req: np.ndarray = field(default_factory=_empty)
+    answer_row: np.ndarray = field(default_factory=_empty)
+    answer_day: np.ndarray = field(default_factory=_empty)
+    busy: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.busy = np.zeros(self.n, dtype=bool)
+
+    def open(self, rows: np.ndarray, day: int) -> np.ndarray:
+        """One new request per row (opened ``day``); returns their ids."""
+        ids = np.arange(len(self.initiator), len(self.initiator) + len(rows))
+        self.initiator = np.concatenate([self.initiator, rows])
+        self.opened = np.concatenate([self.opened, np.full(len(rows), day)])
+        self.count = np.concatenate([self.count, np.zeros(len(rows), np.int64)])
+        self.status = np.concatenate([self.status, np.full(len(rows), OPEN, np.int8)])
+        self.busy[rows] = True
+        return ids
+
+    def add_answers(self, req: np.ndarray, rows: np.ndarray, days: np.ndarray) -> None:
+        """Friends ``rows`` will answer requests ``req`` on ``days``."""
+        self.answer_req = np.concatenate([self.answer_req, req])
+        self.answer_row = np.concatenate([self.answer_row, rows])
+        self.answer_day = np.concatenate([self.answer_day, days])
+
+    def due(self, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """Answers due ``day`` to still-open requests (removed from the pending list):
+        (request ids, friend rows). The caller credits those it accepts."""
+        now = self.answer_day == day
+        req, rows = self.answer_req[now], self.answer_row[now]
+        keep = ~now
+        self.answer_req, self.answer_row = self.answer_req[keep], self.answer_row[keep]
+        self.answer_day = self.answer_day[keep]
+        ok = self.status[req] == OPEN
+        return req[ok], rows[ok]
+
+    def credit(self, req: np.ndarray) -> None:
+        np.add.at(self.count, req, 1)
+
+    def close(self, day: int, target: int, window: int) -> tuple[np.ndarray, np.ndarray]:
+        """Requests with ``target`` answers succeed; those still short on the last day of
+        their ``window`` (days from opening) fail. Returns (succeeded ids, failed ids)."""
+        open_ = self.status == OPEN
+        done = np.flatnonzero(open_ & (self.count >= target))
+        failed = np.flatnonzero(open_ & (self.count < target) & (self.opened + window - 1 <= day))
+        self.status[done], self.status[failed] = DONE, FAILED
+        self.busy[self.initiator[done]] = False
+        self.busy[self.initiator[failed]] = False
+        return done, failed
+
+
+__all__ = ["DONE", "FAILED", "OPEN", "RequestBook", "ask_exposures", "ask_platform", "sample_ties"]

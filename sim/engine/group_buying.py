@@ -38,83 +38,11 @@ from sim.world.population import INTERESTED
 if TYPE_CHECKING:
     from sim.engine.state import Context
 
-OPEN, DONE, FAILED = 0, 1, 2
-
-
 def join_probability(need: np.ndarray, trust: np.ndarray, negative: np.ndarray,
                      cfg: GroupBuyingSection) -> np.ndarray:
     """Probability an invited friend joins (see the module docstring, step 2)."""
     p = cfg.join_prob * trust * (0.5 + need) * (1.0 + cfg.discount_lift * cfg.discount)
     return np.where(negative, 0.0, np.minimum(1.0, p))
-
-
-@dataclass
-class GroupBook:
-    """Groups and pending joins of one retailer (arrays grow by concatenation)."""
-
-    n: int
-    initiator: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    opened: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    joined: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    status: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
-    join_group: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    join_row: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    join_day: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    member_group: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    member_row: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    busy: np.ndarray = field(init=False)  # bool N: in an open group (initiator or joiner)
-
-    def __post_init__(self) -> None:
-        self.busy = np.zeros(self.n, dtype=bool)
-
-    def open_groups(self, rows: np.ndarray, day: int) -> np.ndarray:
-        """Open one group per row; returns the new group ids."""
-        ids = np.arange(len(self.initiator), len(self.initiator) + len(rows))
-        self.initiator = np.concatenate([self.initiator, rows])
-        self.opened = np.concatenate([self.opened, np.full(len(rows), day)])
-        self.joined = np.concatenate([self.joined, np.zeros(len(rows), np.int64)])
-        self.status = np.concatenate([self.status, np.full(len(rows), OPEN, np.int8)])
-        self.busy[rows] = True
-        return ids
-
-    def add_joins(self, groups: np.ndarray, rows: np.ndarray, days: np.ndarray) -> None:
-        self.join_group = np.concatenate([self.join_group, groups])
-        self.join_row = np.concatenate([self.join_row, rows])
-        self.join_day = np.concatenate([self.join_day, days])
-
-    def take_due_joins(self, day: int) -> None:
-        """Count today's joins into open groups (one open group per consumer)."""
-        due = self.join_day == day
-        g, rows = self.join_group[due], self.join_row[due]
-        keep = ~due
-        self.join_group, self.join_row = self.join_group[keep], self.join_row[keep]
-        self.join_day = self.join_day[keep]
-        ok = (self.status[g] == OPEN) & ~self.busy[rows]
-        g, rows = g[ok], rows[ok]
-        rows, first = np.unique(rows, return_index=True)  # one group per friend today
-        g = g[first]
-        self.busy[rows] = True
-        np.add.at(self.joined, g, 1)
-        self.member_group = np.concatenate([self.member_group, g])
-        self.member_row = np.concatenate([self.member_row, rows])
-
-    def close(self, day: int, size: int, deadline: int) -> tuple[np.ndarray, int, np.ndarray]:
-        """Complete groups with enough joiners and fail expired ones; returns (completed ids,
-        number failed, the completed groups' buyers: initiators and joiners)."""
-        open_ = self.status == OPEN
-        done = np.flatnonzero(open_ & (self.joined >= size - 1))
-        failed = np.flatnonzero(open_ & (self.joined < size - 1)
-                                & (self.opened + deadline - 1 <= day))
-        self.status[done], self.status[failed] = DONE, FAILED
-        closed = np.concatenate([done, failed])
-        in_closed = np.isin(self.member_group, closed)
-        buyers = np.concatenate([self.initiator[done],
-                                 self.member_row[np.isin(self.member_group, done)]])
-        self.busy[self.initiator[closed]] = False
-        self.busy[self.member_row[in_closed]] = False
-        self.member_group = self.member_group[~in_closed]
-        self.member_row = self.member_row[~in_closed]
-        return done, len(failed), buyers
 
 
 @dataclass
@@ -125,45 +53,79 @@ class GroupTally:
     orders: int = 0
 
 
+@dataclass
+class _Groups:
+    """One retailer's groups: the requests, and who joined which open group."""
+
+    book: asks.RequestBook
+    member_group: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    member_row: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    joined: np.ndarray = field(init=False)  # bool N: member of an open group
+
+    def __post_init__(self) -> None:
+        self.joined = np.zeros(self.book.n, dtype=bool)
+
+    def take_joins(self, day: int) -> None:
+        """Today's joins: one open group per friend, none for a friend already in one."""
+        g, rows = self.book.due(day)
+        ok = ~self.joined[rows] & ~self.book.busy[rows]
+        rows, first = np.unique(rows[ok], return_index=True)
+        g = g[ok][first]
+        self.joined[rows] = True
+        self.book.credit(g)
+        self.member_group = np.concatenate([self.member_group, g])
+        self.member_row = np.concatenate([self.member_row, rows])
+
+    def settle(self, done: np.ndarray, failed: np.ndarray) -> np.ndarray:
+        """Release the members of closed groups; returns the buyers of the completed ones."""
+        buyers = np.concatenate([self.book.initiator[done],
+                                 self.member_row[np.isin(self.member_group, done)]])
+        closed = np.isin(self.member_group, np.concatenate([done, failed]))
+        self.joined[self.member_row[closed]] = False
+        self.member_group, self.member_row = self.member_group[~closed], self.member_row[~closed]
+        return buyers
+
+
 class GroupDesk:
     """Group buying of every retailer that runs it, and the KPI tally."""
 
     def __init__(self, ctx: "Context") -> None:
-        self.books = {r.index: GroupBook(ctx.population.n) for r in ctx.retailers
-                      if r.cfg.group_buying is not None}
+        self.groups = {r.index: _Groups(asks.RequestBook(ctx.population.n))
+                       for r in ctx.retailers if r.cfg.group_buying is not None}
         self.tally = GroupTally()
 
     def day(self, ctx: "Context") -> None:
-        for r, book in self.books.items():
+        for r, groups in self.groups.items():
             ret = ctx.retailers[r]
             cfg = ret.cfg.group_buying
             if cfg is None or ctx.day < cfg.start_day or not ret.in_campaign(ctx.day):
                 continue
-            self._start(ctx, r, book, cfg)
-            book.take_due_joins(ctx.day)
-            done, failed, buyers = book.close(ctx.day, cfg.group_size, cfg.deadline_days)
-            self.tally.completed += len(done)
-            self.tally.failed += failed
+            self._start(ctx, r, groups, cfg)
+            groups.take_joins(ctx.day)
+            done, failed = groups.book.close(ctx.day, cfg.group_size - 1, cfg.deadline_days)
+            buyers = groups.settle(done, failed)
             book_format_orders(ctx, r, buyers, ret.price * (1.0 - cfg.discount))
-            self.tally.orders += len(buyers)
+            t = self.tally
+            t.completed, t.failed = t.completed + len(done), t.failed + len(failed)
+            t.orders += len(buyers)
 
-    def _start(self, ctx: "Context", r: int, book: GroupBook, cfg: GroupBuyingSection) -> None:
-        pop, rng = ctx.population, ctx.rng
+    def _start(self, ctx: "Context", r: int, groups: _Groups, cfg: GroupBuyingSection) -> None:
+        pop, rng, book = ctx.population, ctx.rng, groups.book
         p = cfg.start_prob * (0.5 + pop.need)
-        ok = (pop.stage[:, r] >= INTERESTED) & ~pop.negative[:, r] & ~book.busy
+        ok = (pop.stage[:, r] >= INTERESTED) & ~pop.negative[:, r] & ~book.busy & ~groups.joined
         rows = np.flatnonzero(ok & (rng.random(pop.n) < p))
         if len(rows) == 0 or ctx.graph is None:
             return
-        groups = book.open_groups(rows, ctx.day)
+        ids = book.open(rows, ctx.day)
         self.tally.started += len(rows)
         who, friends, trust = asks.sample_ties(ctx.graph, rows, cfg.invites, rng)
-        platform = asks.ask_platform(ctx, r)
-        res = response.respond(ctx, asks.ask_exposures(ctx, r, platform, friends, trust))
+        exp = asks.ask_exposures(ctx, r, asks.ask_platform(ctx, r), friends, trust)
+        res = response.respond(ctx, exp)
         sharing.queue_shares(ctx, res.sharers, res.shared)
         p_join = join_probability(pop.need[friends], trust, pop.negative[friends, r], cfg)
         joins = rng.random(len(friends)) < p_join
         days = ctx.day + rng.integers(0, cfg.deadline_days, size=len(friends))
-        book.add_joins(groups[who[joins]], friends[joins], days[joins])
+        book.add_answers(ids[who[joins]], friends[joins], days[joins])
 
 
 def group_kpis(desk: "GroupDesk | None") -> dict[str, float]:
@@ -175,4 +137,4 @@ def group_kpis(desk: "GroupDesk | None") -> dict[str, float]:
             "group_orders": t.orders}
 
 
-__all__ = ["GroupBook", "GroupDesk", "GroupTally", "group_kpis", "join_probability"]
+__all__ = ["GroupDesk", "GroupTally", "group_kpis", "join_probability"]
