@@ -15,7 +15,9 @@ from typing import get_args
 
 from pydantic import BaseModel
 
-from sim.config.kpis import CORE_KPIS, FAMILIES, INF, Kpi
+from sim.config.formats import (ROSTER_KEYS, AssistSection, GroupBuyingSection, LiveSeries,
+                                RosterSection)
+from sim.config.kpis import CORE_KPIS, FAMILIES, FORMAT_KPIS, INF, Kpi
 from sim.config.scenario import (BehaviourSection, CommunitySection, GraphSection, PlatformSection,
                           PopulationSection, ReferenceSection, RetailerSection, RunSection,
                           ShockSection, TierSection)
@@ -30,6 +32,10 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("[influencers.TIER]", TierSection),
     ("[retailers.NAME]", RetailerSection),
     ("[retailers.NAME.community]", CommunitySection),
+    ("[[retailers.NAME.live]]", LiveSeries),
+    ("[retailers.NAME.group_buying]", GroupBuyingSection),
+    ("[retailers.NAME.assist]", AssistSection),
+    ("[influencers] (roster keys)", RosterSection),
     ("[[shocks]]", ShockSection),
     ("[behaviour]", BehaviourSection),
     ("[reference]", ReferenceSection),
@@ -74,12 +80,15 @@ def render() -> str:
     for title, model in SECTIONS:
         lines += [f"**{title}**", "", "| key | default | allowed | meaning |", "|---|---|---|---|"]
         for name, field in model.model_fields.items():
-            if model is RetailerSection and name in ("community", "name"):
+            if model is RetailerSection and name in ("community", "name", "live",
+                                                     "group_buying", "assist"):
                 continue  # a sub-table; the name is the table's key
             ann = str(field.annotation)
             allowed = bounds(field)
             if "Literal" in ann:
                 allowed = ", ".join(str(a) for a in get_args(field.annotation))
+            if model is RosterSection:  # file keys of [influencers]
+                name = {v: k for k, v in ROSTER_KEYS.items()}[name]
             lines.append(f"| `{name}` | `{default(field)}` | {allowed} | {field.description or ''} |")
         lines.append("")
     return "\n".join(lines)
@@ -115,9 +124,13 @@ def render_kpis() -> str:
         kpi = fam.make(x)
         fams.append(_row(fam.pattern.format(x=x), kpi, fam.label.format(x=x, X=x),
                          fam.definition.format(x=x, X=x)))
+    formats = [_row(k.name, k, k.label, k.definition)
+               for group in FORMAT_KPIS.values() for k in group]
     return "\n".join(["**Core KPIs** (every run)", "", *head, *core, "",
                       "**Families** (one KPI per stage, channel, platform or retailer of the "
-                      "scenario)", "", *head, *fams])
+                      "scenario)", "", *head, *fams, "",
+                      "**Commerce formats** (only in scenarios that use the format: live "
+                      "sessions, group buying, assists; docs/formats.md)", "", *head, *formats])
 
 
 DOCS = {

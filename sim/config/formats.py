@@ -52,7 +52,8 @@ class RosterSection(_Section):
     book: list[str] = Field(
         default_factory=list,
         description="roster creator_ids booked by the first retailer for one post each on its "
-        "start_day (fee from the creator's tier line, else charged to it anyway); [] = none",
+        "start_day; each fee is contracted spend on the creator's tier (from its line as far "
+        "as it goes); [] = none",
     )
 
 

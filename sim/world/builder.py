@@ -17,7 +17,8 @@ is an edge list or given, whose node count sets it); whether ``run.mode`` is ``f
 the full model has creators); every ``[population]`` key; every ``[graph]`` key (an edge list
 by its path, size and modification time); the platforms' names, order and ``attention``
 (consumers' attention shares are drawn from them); and, in full mode, each influencer tier's
-name, order, ``count``, ``followers_share`` and ``circle_focus``. Nothing else: budgets,
+name, order, ``count``, ``followers_share`` and ``circle_focus``, and a roster's file version and
+``roster_audience_share`` (not ``book``: every booking of a pick shares one world). Nothing else: budgets,
 behaviour coefficients, retailers, shocks, other platform and tier keys, ``run.days`` and
 ``reference`` can change between runs that share a world.
 
