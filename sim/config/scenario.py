@@ -644,6 +644,7 @@ class Scenario(_Section):
                 raise ValueError(
                     f"shocks[{i}].retailer: unknown retailer {s.retailer!r}; allowed: {names}"
                 )
+        _check_roster_and_hosts(self)
         if self.run.mode == "full" and not self.retailers:
             raise ValueError("mode 'full' needs at least one retailer: a [retailers.NAME] table")
         return self
@@ -665,6 +666,23 @@ class Scenario(_Section):
         from sim.config.loading import with_overrides
 
         return with_overrides(self, overrides)
+
+
+def _check_roster_and_hosts(scn: "Scenario") -> None:
+    """The roster file against the scenario (row and column named), and every live host:
+    ``self``, a tier with creators, or a roster creator_id."""
+    from sim.config.roster import scenario_roster  # roster.py imports this module
+
+    roster = scenario_roster(scn) if scn.run.mode == "full" else None
+    ids = set(roster.ids()) if roster is not None else set()
+    filled = set(roster.tiers) if roster is not None else set()
+    tiers = sorted(t for t, c in scn.influencers.items() if c.count > 0 or t in filled)
+    for r in scn.retailers:
+        for i, s in enumerate(r.live):
+            if s.host != "self" and s.host not in tiers and s.host not in ids:
+                raise ValueError(f"retailers.{r.name}.live[{i}].host: {s.host!r} is neither "
+                                 f"'self', a tier with creators ({', '.join(tiers) or 'none'}) "
+                                 "nor a roster creator_id")
 
 
 def _check_live(series: list[LiveSeries], at: str, platforms: set[str]) -> None:

@@ -59,20 +59,26 @@ def test_bad_header_and_duplicates(tmp_path):
         read_roster(_write(tmp_path, ""))
 
 
-def test_roster_checked_against_the_scenario(tmp_path):
-    path = _write(tmp_path, "a,feed,mega,1000,10,0.02,,,\n")
-    scn = load_scenario("baseline", {"influencers.roster": str(path)})
-    with pytest.raises(RosterError, match="row 1, column tier: 'mega'"):
-        scenario_roster(scn)
-    path = _write(tmp_path, "a,tv,head,1000,10,0.02,,,\n")
-    with pytest.raises(RosterError, match="row 1, column platform: unknown platform 'tv'"):
-        scenario_roster(load_scenario("baseline", {"influencers.roster": str(path)}))
-    path = _write(tmp_path, "a,feed,head,1000,10,0.02,99,,\n")
-    with pytest.raises(RosterError, match="column circle: circle 99 out of range"):
-        scenario_roster(load_scenario("baseline", {"influencers.roster": str(path)}))
-    scn = load_scenario("baseline", {"influencers.roster": str(SAMPLE), "influencers.book": ["zz"]})
-    with pytest.raises(RosterError, match="influencers.book: 'zz'"):
-        scenario_roster(scn)
+def test_roster_checked_against_the_scenario_when_it_loads(tmp_path):
+    cases = [("a,feed,mega,1000,10,0.02,,,", "row 1, column tier: 'mega'"),
+             ("a,tv,head,1000,10,0.02,,,", "row 1, column platform: unknown platform 'tv'"),
+             ("a,feed,head,1000,10,0.02,99,,", "column circle: circle 99 out of range")]
+    for row, words in cases:
+        path = _write(tmp_path, row + "\n")
+        with pytest.raises(ScenarioError, match=words):
+            load_scenario("baseline", {"influencers.roster": str(path)})
+    with pytest.raises(ScenarioError, match="influencers.book: 'zz'"):
+        load_scenario("baseline", {"influencers.roster": str(SAMPLE), "influencers.book": ["zz"]})
+    scn = load_scenario("baseline", {"influencers.roster": str(SAMPLE)})
+    assert scenario_roster(scn).ids()[0] == "c01"
+
+
+def test_live_hosts_are_checked_when_the_scenario_loads():
+    with pytest.raises(ScenarioError, match=r"live\[0\].host: 'mega'"):
+        load_scenario("baseline", {"retailers.brand.live": [{"host": "mega"}]})
+    ok = load_scenario("baseline", {"influencers.roster": str(SAMPLE),
+                                    "retailers.brand.live": [{"host": "c07"}, {"host": "head"}]})
+    assert [s.host for s in ok.retailers[0].live] == ["c07", "head"]
 
 
 def test_roster_keys_round_trip_and_resolve_relative_to_the_file(tmp_path):

@@ -4,11 +4,8 @@ invariants of its counters every day."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
 from sim.config.formats import LiveSeries
 from sim.config.loading import load_scenario
-from sim.config.roster import RosterError
 from sim.engine.live import (buy_probability, is_session_day, peak_concurrent, pool_draw,
                              watch_times)
 from sim.engine.model import SocialCommerceModel
@@ -88,12 +85,9 @@ def test_limited_stock_caps_orders_and_invariants_hold_every_day():
     assert prev["live_sessions"] == 4 and prev["spend_live"] > 0
 
 
-def test_a_creator_hosts_and_an_unknown_host_is_refused():
+def test_a_creator_hosts_a_session():
     hosted = load_scenario("baseline", {**SMALL, "retailers.brand.live": [
         {"host": "head", "start_day": 2, "every_days": 0, "fee": 5000.0}]})
     summary = run_single(hosted, 1, keep_timeseries=False).summary
     assert summary["live_sessions"] == 1
     assert summary["spend_live"] >= 5000.0 * hosted.money_scale
-    bad = load_scenario("baseline", {**SMALL, "retailers.brand.live": [{"host": "mega"}]})
-    with pytest.raises(RosterError, match=r"live\[0\].host: 'mega'"):
-        SocialCommerceModel(bad, seed=1)
