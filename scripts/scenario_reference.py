@@ -15,8 +15,8 @@ from typing import get_args
 
 from pydantic import BaseModel
 
-from sim.config.formats import (ROSTER_KEYS, AssistSection, GroupBuyingSection, LiveSeries,
-                                RosterSection)
+from sim.config.formats import (ROSTER_KEYS, AssistSection, GamificationSection,
+                                GroupBuyingSection, LiveSeries, RosterSection)
 from sim.config.kpis import CORE_KPIS, FAMILIES, FORMAT_KPIS, INF, Kpi
 from sim.config.scenario import (BehaviourSection, CommunitySection, GraphSection, PlatformSection,
                           PopulationSection, ReferenceSection, RetailerSection, RunSection,
@@ -35,6 +35,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("[[retailers.NAME.live]]", LiveSeries),
     ("[retailers.NAME.group_buying]", GroupBuyingSection),
     ("[retailers.NAME.assist]", AssistSection),
+    ("[retailers.NAME.gamification]", GamificationSection),
     ("[influencers] (roster keys)", RosterSection),
     ("[[shocks]]", ShockSection),
     ("[behaviour]", BehaviourSection),
@@ -81,7 +82,7 @@ def render() -> str:
         lines += [f"**{title}**", "", "| key | default | allowed | meaning |", "|---|---|---|---|"]
         for name, field in model.model_fields.items():
             if model is RetailerSection and name in ("community", "name", "live",
-                                                     "group_buying", "assist"):
+                                                     "group_buying", "assist", "gamification"):
                 continue  # a sub-table; the name is the table's key
             ann = str(field.annotation)
             allowed = bounds(field)
@@ -130,7 +131,7 @@ def render_kpis() -> str:
                       "**Families** (one KPI per stage, channel, platform or retailer of the "
                       "scenario)", "", *head, *fams, "",
                       "**Commerce formats** (only in scenarios that use the format: live "
-                      "sessions, group buying, assists; docs/formats.md)", "", *head, *formats])
+                      "sessions, group buying, assists, gamification; docs/formats.md)", "", *head, *formats])
 
 
 DOCS = {

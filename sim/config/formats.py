@@ -136,7 +136,23 @@ class AssistSection(_Section):
         return self
 
 
-FORMATS = ("live", "group_buying", "assist")
+class GamificationSection(_Section):
+    """Check-ins, points and badges for customers and members (novelty wears off)."""
+
+    checkin_prob: Share = Field(0.3, description="daily probability that a customer or member "
+                                "checks in while the game is new (× activity)")
+    novelty_days: Annotated[float, Field(gt=0.0, le=3650.0)] = Field(
+        30.0, description="days over which the novelty decays by e (exponential)")
+    floor: Share = Field(0.25, description="share of the check-in probability that remains "
+                         "once the novelty has worn off")
+    retention_lift: Share = Field(0.3, description="churn hazard × (1 − retention_lift) on a "
+                                  "day a consumer checks in")
+    point_cost: NonNegative = Field(0.5, description="yuan of points and badges per check-in "
+                                    "(per event like coupon_value; booked on community)")
+    start_day: int = Field(1, ge=1, description="day the game starts")
+
+
+FORMATS = ("live", "group_buying", "assist", "gamification")
 """Commerce formats, in the order their KPIs are reported."""
 
 
@@ -150,4 +166,4 @@ def scenario_formats(scenario) -> tuple[str, ...]:
     return tuple(f for f in FORMATS if f in used)
 
 
-__all__ = ["FORMATS", "scenario_formats", "AssistSection", "GroupBuyingSection", "LiveSeries", "ROSTER_KEYS", "RosterSection"]
+__all__ = ["FORMATS", "scenario_formats", "AssistSection", "GamificationSection", "GroupBuyingSection", "LiveSeries", "ROSTER_KEYS", "RosterSection"]

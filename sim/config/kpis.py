@@ -193,6 +193,11 @@ FORMAT_KPIS: dict[str, list[Kpi]] = {
         _k("participation_rate", "assist participation rate", "", "higher", "share",
            "consumers who asked or helped / consumers"),
     ],
+    "gamification": [
+        _k("checkins", "check-ins", "check-ins", "neither", "count", "check-ins made"),
+        _k("checkin_rate", "check-in rate today", "", "higher", "share",
+           "consumers who checked in today / customers and members today (0 with none)"),
+    ],
 }
 """KPIs of the commerce formats, reported only by scenarios that use the format
 (:func:`sim.config.formats.scenario_formats`)."""

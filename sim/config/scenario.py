@@ -23,8 +23,8 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationEr
                       field_validator, model_validator)
 
 from sim.config.channels import NON_TIER_CHANNELS
-from sim.config.formats import (ROSTER_KEYS, AssistSection, GroupBuyingSection, LiveSeries,
-                                RosterSection)
+from sim.config.formats import (ROSTER_KEYS, AssistSection, GamificationSection,
+                                GroupBuyingSection, LiveSeries, RosterSection)
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -335,6 +335,8 @@ class RetailerSection(_Section):
     group_buying: GroupBuyingSection | None = Field(None, description="group buying; "
                                                     "absent = off")
     assist: AssistSection | None = Field(None, description="assist sharing; absent = off")
+    gamification: GamificationSection | None = Field(None, description="check-ins, points, "
+                                                     "badges; absent = off")
 
     @model_validator(mode="after")
     def _check(self) -> "RetailerSection":

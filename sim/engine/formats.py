@@ -3,7 +3,8 @@
 A *desk* holds one format's state for a run and has ``day(ctx)``, called after the day's
 purchases in the order of :data:`sim.config.formats.FORMATS`: live sessions
 (:mod:`sim.engine.live`), group buying (:mod:`sim.engine.group_buying`), assists
-(:mod:`sim.engine.assist`). A scenario without a format has no desk for it, draws nothing for
+(:mod:`sim.engine.assist`), gamification (:mod:`sim.engine.gamification`, whose check-ins also
+lower today's churn). A scenario without a format has no desk for it, draws nothing for
 it and reports none of its KPIs.
 """
 
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sim.config.formats import scenario_formats
 from sim.engine.agents import Influencer
 from sim.engine.assist import AssistDesk, assist_kpis
+from sim.engine.gamification import GamificationDesk, gamification_kpis
 from sim.engine.group_buying import GroupDesk, group_kpis
 from sim.engine.live import LiveDesk, live_kpis
 
@@ -42,7 +44,8 @@ def roster_influencer(model: "mesa.Model", seat: "CreatorSeat", cfg: "TierSectio
 def format_desks(ctx: "Context") -> dict[str, Any]:
     """A desk per format the scenario uses (after the creators exist: live hosts are
     creators)."""
-    make = {"live": LiveDesk.build, "group_buying": GroupDesk, "assist": AssistDesk}
+    make = {"live": LiveDesk.build, "group_buying": GroupDesk, "assist": AssistDesk,
+            "gamification": GamificationDesk}
     return {f: make[f](ctx) for f in scenario_formats(ctx.config)}
 
 
@@ -56,6 +59,8 @@ def format_kpis(ctx: "Context", gmv: float) -> dict[str, float]:
         out.update(group_kpis(desks["group_buying"]))
     if "assist" in desks:
         out.update(assist_kpis(desks["assist"], ctx.population.n))
+    if "gamification" in desks:
+        out.update(gamification_kpis(desks["gamification"]))
     return {k: float(v) for k, v in out.items()}
 
 

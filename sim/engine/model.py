@@ -38,8 +38,8 @@ from pydantic import ValidationError
 
 from sim.config.scenario import BehaviourSection, Scenario, ScenarioError, ShockSection
 from sim.config.formats import scenario_formats
-from sim.engine import (amplification, bookings, churn, community, crisis, purchases, response,
-                        sharing)
+from sim.engine import (amplification, bookings, churn, community, crisis, gamification,
+                        purchases, response, sharing)
 from sim.engine.formats import format_desks, roster_influencer
 from sim.engine.agents import Consumer, Influencer, Retailer
 from sim.engine.ledger import Ledger
@@ -159,7 +159,7 @@ class SocialCommerceModel(mesa.Model):
         purchases.purchase_day(ctx, self.conversion)
         for desk in ctx.formats.values():  # live sessions, group buying, assists
             desk.day(ctx)
-        churn.churn(ctx.population, ctx.beh, ctx.rng)
+        churn.churn(ctx.population, ctx.beh, ctx.rng, gamification.retention(ctx))
         crisis.repair_opinions(ctx)
         crisis.watch_sentiment(ctx)
 
