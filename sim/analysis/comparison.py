@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from sim.execution.runner import RunResult, _run_job, mean_interval, replication_seeds, run_jobs
+from sim.config.formatting import fmt_number, write_csv
 from sim.config.kpis import (DIAGNOSTIC_PREFIXES, LOWER_IS_BETTER, is_money, is_ratio,
                              kpi_label, kpi_names, lower_is_better)
 from sim.config.scenario import Scenario, ScenarioError, load_scenario
@@ -102,17 +103,13 @@ def paired_stats(a: np.ndarray, b: np.ndarray, kpi: str, name_a: str = "A",
 
 # --------------------------------------------------------------------------- formatting
 def fmt_value(x: float, kpi: str = "") -> str:
-    """A number for prose: thousands separators for big values, else 3 significant digits."""
-    if not np.isfinite(x):
-        return "n/a"
-    s = f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
-    return s + (" yuan" if kpi and is_money(kpi) else "")
+    """A number for prose (:func:`sim.config.formatting.fmt_number`), with ``yuan`` for money."""
+    return fmt_number(x, "yuan" if kpi and is_money(kpi) else "")
 
 
 def fmt_signed(x: float, kpi: str = "") -> str:
     """Like :func:`fmt_value` with an explicit sign (+0.21, -1,204 yuan)."""
-    s = fmt_value(abs(x), kpi)
-    return ("-" if x < 0 else "+") + s
+    return fmt_number(x, "yuan" if kpi and is_money(kpi) else "", signed=True)
 
 
 def _relative(p: Paired) -> str:
@@ -249,9 +246,10 @@ class Comparison:
         return " ".join(self.verdict_lines())
 
     def to_csv(self, path: str | Path) -> Path:
-        """Write :attr:`table` (exactly :data:`COLUMNS`) as CSV; returns the path."""
+        """Write :attr:`table` (exactly :data:`COLUMNS`) as CSV; returns the path. Names that
+        start with ``= + - @`` are written as text, never as spreadsheet formulas."""
         path = Path(path)
-        self.table[COLUMNS].to_csv(path, index=False)
+        write_csv(self.table[COLUMNS], path)
         return path
 
 

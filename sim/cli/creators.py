@@ -23,9 +23,10 @@ from typing import Annotated
 
 import typer
 
-from sim.cli import SetOption, console, fail, load_or_fail
+from sim.cli import SetOption, fail, load_or_fail, say
 
-app = typer.Typer(help="Creator rosters: choose whom to book.", no_args_is_help=True)
+creators = typer.Typer(help="Creator rosters: choose whom to book within a budget.",
+                       no_args_is_help=True)
 
 COLUMNS = ("rank", "creator_id", "tier", "platform", "followers", "fee", "marginal_gain",
            "gain_low", "gain_high")
@@ -77,7 +78,7 @@ def _check(value, result, roster, budget: float, fresh: list[int]) -> list[str]:
     return lines
 
 
-@app.command()
+@creators.command()
 def pick(
     roster: Annotated[Path, typer.Argument(help="roster CSV (docs/formats.md)")],
     scenario: Annotated[Path, typer.Option("--scenario", help="scenario file or bundled name")],
@@ -115,17 +116,15 @@ def pick(
     result = pick_creators(value, ros.fees(), budget, method)
     wall = time.perf_counter() - start
     _write_atomically(out, shortlist_csv(result, ros))
-    console.print(f"picked {len(result.picks)} of {len(ros.creators)} creators for "
-                  f"{result.spent:,.0f} of {budget:,.0f} yuan ({result.pass_name}); "
-                  f"{result.evaluations} sets, {value.runs} runs, {wall:.1f} s",
-                  markup=False, highlight=False)
+    say(f"picked {len(result.picks)} of {len(ros.creators)} creators for "
+        f"{result.spent:,.0f} of {budget:,.0f} yuan ({result.pass_name}); "
+        f"{result.evaluations} sets, {value.runs} runs, {wall:.1f} s")
     for p in result.picks:
         c = ros.creators[p.index]
-        console.print(f"  {c.creator_id} ({c.tier}, {c.followers:,} followers, fee "
-                      f"{c.fee:,.0f}): +{p.gain:.4g} {objective} [{p.low:.4g}, {p.high:.4g}]",
-                      markup=False, highlight=False)
+        say(f"  {c.creator_id} ({c.tier}, {c.followers:,} followers, fee {c.fee:,.0f}): "
+            f"+{p.gain:.4g} {objective} [{p.low:.4g}, {p.high:.4g}]")
     if check and result.picks:
         fresh = [scn.run.seed + 10_000 + i for i in range(reps)]
         for line in _check(value, result, ros, budget, fresh):
-            console.print(line, markup=False, highlight=False)
-    console.print(f"shortlist written to {out}", markup=False, highlight=False)
+            say(line)
+    say(f"shortlist written to {out}")

@@ -27,13 +27,14 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
-from scipy import stats
 
 from sim.analysis.attribution import classify
 from sim.analysis.comparison import fmt_signed, fmt_value
 from sim.config.channels import channel_label
 from sim.config.kpis import (KEY_KPIS, LOWER_IS_BETTER, is_money, kpi_info, kpi_label,
                              lower_is_better)
+from sim.config.formatting import PLAIN_TEXT_RC, fmt_number
+from sim.execution.runner import t_interval
 
 if TYPE_CHECKING:
     from sim.analysis.comparison import Comparison
@@ -47,9 +48,8 @@ METHOD_COLOURS = ["#9ecae1", "#3182bd", "#e6550d"]
 
 # --------------------------------------------------------------------------- helpers
 def _thousands(x: float, _pos: int | None = None) -> str:
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:g}"
+    """Axis tick label (see :func:`sim.config.formatting.fmt_number`)."""
+    return fmt_number(x)
 
 
 def _png(fig: Figure) -> str:
@@ -77,18 +77,8 @@ def channel_palette(channels: list[str]) -> dict[str, tuple]:
     return {c: colours[i % len(colours)] for i, c in enumerate(channels)}
 
 
-def _t_band(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean over rows and the 95 % t-interval of that mean, per column."""
-    m = arr.mean(axis=0)
-    n = arr.shape[0]
-    if n < 2:
-        return m, m, m
-    half = stats.t.ppf(0.975, n - 1) * arr.std(axis=0, ddof=1) / np.sqrt(n)
-    return m, m - half, m + half
-
-
 def _style() -> dict:
-    return {"axes.titlesize": 11, "axes.titleweight": "bold", "axes.labelsize": 9.5,
+    return {**PLAIN_TEXT_RC, "axes.titlesize": 11, "axes.titleweight": "bold", "axes.labelsize": 9.5,
             "xtick.labelsize": 9, "ytick.labelsize": 9, "legend.fontsize": 9,
             "axes.spines.top": False, "axes.spines.right": False}
 
@@ -159,7 +149,7 @@ def fig_funnel(cmp: "Comparison", pal: dict) -> Figure | None:
             if not runs or col not in runs[0]:
                 continue
             arr = np.stack([ts[col].to_numpy(float) for ts in runs])
-            m, lo, hi = _t_band(arr)
+            m, lo, hi = t_interval(arr)
             day = runs[0]["step"].to_numpy()
             ax.plot(day, m, color=pal[name], lw=2, label=name)
             ax.fill_between(day, lo, hi, color=pal[name], alpha=0.2, lw=0)
