@@ -43,6 +43,8 @@ def command(name: str) -> None:
 command("analyze")
 command("compare")
 command("creators")
+command("explore")
+command("optimize")
 command("query")
 command("run")
 command("scenarios")

@@ -29,6 +29,10 @@ def compare(
     set_: SetOption = None,
     force: ForceOption = False,
     allow_large: AllowLargeOption = False,
+    equalize: Annotated[Optional[str], typer.Option(
+        help="'budget': rescale every plan's budget to the first plan's before comparing")] = None,
+    xlsx: Annotated[Optional[Path], typer.Option(
+        help="also write a workbook (Verdict, KPIs, Attribution, Time series, Inputs)")] = None,
 ) -> None:
     """Compare scenarios on paired replications: KPI table, P(beats first), verdict, report."""
     import time
@@ -39,6 +43,8 @@ def compare(
     from sim.execution.progress import RunProgress
 
     _check_options(len(scenarios), reps, seed, workers)
+    if equalize not in (None, "budget"):
+        fail(f"--equalize: unknown value {equalize!r}; allowed: budget")
     loaded = [load_or_fail(p, set_) for p in scenarios]
     if attribution_reps is None:
         attribution_reps = min(reps, 5) if out is not None else 0
@@ -61,7 +67,7 @@ def compare(
     try:
         with RunProgress(n_runs, f"comparing {len(loaded)} scenarios") as bar:
             cmp = run_compare(loaded, reps, seed, metric, workers, bar, names=names,
-                              attribution_reps=attribution_reps)
+                              attribution_reps=attribution_reps, equalize=equalize)
     except BaseException:
         if tx is not None:
             tx.abort()
@@ -84,6 +90,11 @@ def compare(
     finally:  # the results are published even if printing fails
         if tx is not None:
             finish_output(tx)
+    if xlsx is not None:
+        from sim.io.outputs import write_file_atomic
+        from sim.io.workbook import comparison_workbook
+
+        say(f"wrote {write_file_atomic(xlsx, lambda p: comparison_workbook(cmp, p))}")
 
 
 def _check_options(n_files: int, reps: int, seed: int | None, workers: int) -> None:
@@ -119,10 +130,14 @@ def print_comparison_table(cmp, title: str) -> None:
             is_ref = name == ref
             neutral = kpi_info(kpi).direction == "neither"
             t.add_row(*map(cell, [
-                label if j == 0 else "", name, r["mean"], f"{cell(r['lo'])} – {cell(r['hi'])}",
+                label if j == 0 else "", name,
+                "undefined" if r["mean"] != r["mean"] else r["mean"],
+                "—" if r["lo"] != r["lo"] else f"{cell(r['lo'])} – {cell(r['hi'])}",
                 "—" if is_ref else f"{'+' if r['diff'] >= 0 else ''}{cell(r['diff'])}",
-                "—" if is_ref else f"{cell(r['diff_lo'])} – {cell(r['diff_hi'])}",
-                "—" if is_ref or neutral else f"{r['p_superior']:.0%}",
+                "—" if is_ref or r["diff_lo"] != r["diff_lo"]
+                else f"{cell(r['diff_lo'])} – {cell(r['diff_hi'])}",
+                "—" if is_ref or neutral or r["p_superior"] != r["p_superior"]
+                else f"{r['p_superior']:.0%}",
             ]), style="bold" if kpi == cmp.metric else "")
     print_table(t, min_width=140)
     say("↓ lower is better. Δ: paired difference (same seeds) to the first scenario.",
