@@ -7,7 +7,7 @@ One step is one day, in this order (:meth:`SocialCommerceModel._full_step`):
 2. **crises** scheduled today break out (:func:`sim.engine.crisis.trigger`);
 3. **retailers act**: commission creator posts, buy ads, run communities, respond to crises,
    re-allocate (:class:`sim.engine.agents.Retailer`); their community switches and crisis
-   damping enter the day state;
+   damping enter the day state; named roster creators are booked (:mod:`sim.engine.bookings`);
 4. **creators publish** (:class:`sim.engine.agents.Influencer`);
 5. **organic delivery** of every live creator post to followers (:mod:`sim.engine.organic`),
    **response** to it (:mod:`sim.engine.response`) and **amplification** of the posts that
@@ -17,7 +17,9 @@ One step is one day, in this order (:meth:`SocialCommerceModel._full_step`):
    engaged negative posts **spill over** to other platforms (:mod:`sim.engine.crisis`); fresh
    engagers **share** with their ties for tomorrow (:mod:`sim.engine.sharing`);
 8. **purchases** booked in the ledger, buyers' posts and joins (:mod:`sim.engine.purchases`,
-   :mod:`sim.engine.consumer_posts`), **churn** (:mod:`sim.engine.churn`), crisis **repair**;
+   :mod:`sim.engine.consumer_posts`); the **commerce formats** the scenario uses: live
+   sessions, group buying, assists, gamification check-ins (:mod:`sim.engine.formats`);
+   **churn** (:mod:`sim.engine.churn`, lowered on check-in days), crisis **repair**;
 9. **evening**: retailers watch the sentiment index; KPIs are computed and collected.
 
 The reference modes (``bass``, ``independent_cascade``, ``threshold``) replace steps 1–9 by
