@@ -1,6 +1,6 @@
 """Run every benchmark and write their tables into ``benchmarks/RESULTS.md``.
 
-    python benchmarks/run_all.py [--quick] [--only cascade,scaling,mesa,sweep] [--render-only]
+    python benchmarks/run_all.py [--quick] [--only cascade,scaling,mesa,sweep,workshop] [--render-only]
 
 Each benchmark runs in its own process, one after the other (never two at once: they would
 slow each other down), and leaves ``benchmarks/results/<name>.json``. The tables between the
@@ -27,6 +27,7 @@ BENCHES = {
     "scaling": "bench_scaling.py",
     "mesa": "bench_mesa.py",
     "sweep": "bench_sweep.py",
+    "workshop": "bench_workshop.py",
 }
 
 
@@ -128,10 +129,35 @@ def sweep_table(r: dict) -> list[str]:
     return out
 
 
+def workshop_table(r: dict) -> list[str]:
+    b, d = r.get("browser_step_click"), r["per_day"]
+    out = [f"### Workshop page latency ({r['machine']['date']}, `{r['command']}`)", "",
+           f"{r['consumers']:,} consumers per session, {r['shown']:,} drawn, the baseline with "
+           "the \"Viral cascade\" preset; headless Chromium at 1280×800. Versions: "
+           + ", ".join(f"{k} {v}" for k, v in r["versions"].items()) + ".", "",
+           "| measure | median ms | p90 ms | max ms | load |", "|---|---|---|---|---|"]
+    if b:
+        out.append(f"| Step click → new day and frame on screen ({b['clicks']} clicks; target "
+                   f"p90 ≤ 400) | {fmt(b['median_ms'], 0)} | {fmt(b['p90_ms'], 0)} | "
+                   f"{fmt(b['max_ms'], 0)} | {b['load_before']} → {b['load_after']} |")
+    for key, label in (("step", "one simulated day"), ("network", "network frame"),
+                       ("charts", "charts frame"), ("total", "day + both frames, wall"),
+                       ("total_cpu", "day + both frames, CPU")):
+        out.append(f"| {label} ({r['days']} days, in process) | {fmt(d[key]['median_ms'], 0)} | "
+                   f"{fmt(d[key]['p90_ms'], 0)} | {fmt(d[key]['max_ms'], 0)} | "
+                   f"{r['load_before']} → {r['load_after']} |")
+    if b:
+        cpu = b.get("server_cpu_ms_per_click")
+        out += ["", (f"Server CPU per Step click (the page's process, Solara included): "
+                     f"{fmt(cpu, 0)} ms. " if cpu else "")
+                + f"Play: {b['play_days_per_s']:.1f} days per second."]
+    return out
+
+
 def render() -> None:
     blocks = []
     for name, fn in (("cascade", cascade_table), ("scaling", scaling_table),
-                     ("mesa", mesa_table), ("sweep", sweep_table)):
+                     ("mesa", mesa_table), ("sweep", sweep_table), ("workshop", workshop_table)):
         r = read(name)
         if r is not None:
             blocks.append("\n".join(fn(r)))
