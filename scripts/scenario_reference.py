@@ -15,9 +15,11 @@ from typing import get_args
 
 from pydantic import BaseModel
 
+from sim.config.formats import (ROSTER_KEYS, AssistSection, GamificationSection,
+                                GroupBuyingSection, LiveSeries, RosterSection)
+from sim.config.kpis import (CORE_KPIS, FAMILIES, FORMAT_KPIS, INF, LEVEL_FAMILY, RETAIL_KPIS,
+                             Kpi)
 from sim.config.retail import DistributorSection, MembershipSection, O2OSection, StoreSection
-
-from sim.config.kpis import CORE_KPIS, FAMILIES, INF, LEVEL_FAMILY, RETAIL_KPIS, Kpi
 from sim.config.scenario import (BehaviourSection, CommunitySection, GraphSection, PlatformSection,
                           PopulationSection, ReferenceSection, RetailerSection, RunSection,
                           ShockSection, TierSection)
@@ -36,6 +38,11 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("[retailers.NAME.o2o]", O2OSection),
     ("[retailers.NAME.distributors]", DistributorSection),
     ("[retailers.NAME.membership]", MembershipSection),
+    ("[[retailers.NAME.live]]", LiveSeries),
+    ("[retailers.NAME.group_buying]", GroupBuyingSection),
+    ("[retailers.NAME.assist]", AssistSection),
+    ("[retailers.NAME.gamification]", GamificationSection),
+    ("[influencers] (roster keys)", RosterSection),
     ("[[shocks]]", ShockSection),
     ("[behaviour]", BehaviourSection),
     ("[reference]", ReferenceSection),
@@ -80,13 +87,16 @@ def render() -> str:
     for title, model in SECTIONS:
         lines += [f"**{title}**", "", "| key | default | allowed | meaning |", "|---|---|---|---|"]
         for name, field in model.model_fields.items():
-            if model is RetailerSection and name in ("community", "name", "stores", "o2o",
-                                                     "distributors", "membership"):
+            if model is RetailerSection and name in (
+                    "community", "name", "stores", "o2o", "distributors", "membership", "live",
+                    "group_buying", "assist", "gamification"):
                 continue  # a sub-table; the name is the table's key
             ann = str(field.annotation)
             allowed = bounds(field)
             if "Literal" in ann:
                 allowed = ", ".join(str(a) for a in get_args(field.annotation))
+            if model is RosterSection:  # file keys of [influencers]
+                name = {v: k for k, v in ROSTER_KEYS.items()}[name]
             lines.append(f"| `{name}` | `{default(field)}` | {allowed} | {field.description or ''} |")
         lines.append("")
     return "\n".join(lines)
@@ -125,13 +135,18 @@ def render_kpis() -> str:
     retail = [_row(k.name, k, k.label, k.definition) for k in RETAIL_KPIS.values()]
     lvl = LEVEL_FAMILY.make("LEVEL")
     retail.append(_row(lvl.name, lvl, lvl.label, lvl.definition))
+    formats = [_row(k.name, k, k.label, k.definition)
+               for group in FORMAT_KPIS.values() for k in group]
     return "\n".join(["**Core KPIs** (every run)", "", *head, *core, "",
                       "**Families** (one KPI per stage, channel, platform or retailer of the "
                       "scenario)", "", *head, *fams, "",
                       "**Retail KPIs** (when a retailer has stores, distributors or a membership "
                       "programme: the first two always, the others per system present, and "
                       "`spend_stores` / `spend_distributors` / `spend_membership` per budget line; "
-                      "[retail.md](retail.md))", "", *head, *retail])
+                      "[retail.md](retail.md))", "", *head, *retail, "",
+                      "**Commerce formats** (only in scenarios that use the format: live "
+                      "sessions, group buying, assists, gamification; [formats.md](formats.md))",
+                      "", *head, *formats])
 
 
 DOCS = {

@@ -23,6 +23,8 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationEr
                       field_validator, model_validator)
 
 from sim.config.channels import NON_TIER_CHANNELS
+from sim.config.formats import (ROSTER_KEYS, AssistSection, GamificationSection,
+                                GroupBuyingSection, LiveSeries, RosterSection)
 from sim.config.strict import check_names, check_nesting, check_no_coercion
 
 from sim.config.retail import (RETAIL_CHANNELS, DistributorSection, MembershipSection,
@@ -369,6 +371,13 @@ class RetailerSection(_Section):
         None, description="distributor layer (docs/retail.md); absent = none")
     membership: MembershipSection | None = Field(
         None, description="member levels, points and segments (docs/retail.md); absent = none")
+    live: list[LiveSeries] = Field(default_factory=list, description="live-stream selling "
+                                   "series ([[retailers.NAME.live]]); [] = none")
+    group_buying: GroupBuyingSection | None = Field(None, description="group buying; "
+                                                    "absent = off")
+    assist: AssistSection | None = Field(None, description="assist sharing; absent = off")
+    gamification: GamificationSection | None = Field(None, description="check-ins, points, "
+                                                     "badges; absent = off")
 
     @model_validator(mode="after")
     def _check(self) -> "RetailerSection":
@@ -622,6 +631,9 @@ class Scenario(_Section):
         }
     )
     influencers: dict[str, TierSection] = Field(default_factory=dict)
+    roster: RosterSection | None = Field(
+        None, description="real creators: file keys roster, roster_audience_share and book "
+        "of [influencers] (sim.config.roster)")
     retailers: list[RetailerSection] = Field(
         default_factory=list,
         description="retailers in file order; files write keyed tables [retailers.NAME] "
@@ -631,6 +643,20 @@ class Scenario(_Section):
     behaviour: BehaviourSection = Field(default_factory=BehaviourSection)
     reference: ReferenceSection = Field(default_factory=ReferenceSection)
     analysis: AnalysisSection = Field(default_factory=AnalysisSection)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _roster_keys(cls, value: Any) -> Any:
+        """``[influencers] roster = ...`` (file form) becomes the ``roster`` section."""
+        inf = value.get("influencers") if isinstance(value, Mapping) else None
+        if not isinstance(inf, Mapping) or not set(ROSTER_KEYS) & set(inf):
+            return value
+        section = {field: inf[key] for key, field in ROSTER_KEYS.items() if key in inf}
+        if "path" not in section:
+            raise ValueError("influencers.roster: roster_audience_share and book need a "
+                             "roster = 'FILE.csv'")
+        tiers = {k: v for k, v in inf.items() if k not in ROSTER_KEYS}
+        return {**value, "influencers": tiers, "roster": section}
 
     @field_validator("retailers", mode="before")
     @classmethod
@@ -709,6 +735,7 @@ class Scenario(_Section):
                     f"{at}.stores.{bad_s[0][0]}.circles: circle {bad_s[0][1]} out of "
                     f"range 0..{self.population.circles - 1}"
                 )
+            _check_live(r.live, at, platforms)
             cp = r.community.platform
             if cp is not None and cp not in platforms:
                 raise ValueError(
@@ -725,6 +752,7 @@ class Scenario(_Section):
                 raise ValueError(
                     f"shocks[{i}].retailer: unknown retailer {s.retailer!r}; allowed: {names}"
                 )
+        _check_roster_and_hosts(self)
         if self.run.mode == "full" and not self.retailers:
             raise ValueError("mode 'full' needs at least one retailer: a [retailers.NAME] table")
         return self
@@ -746,6 +774,32 @@ class Scenario(_Section):
         from sim.config.loading import with_overrides
 
         return with_overrides(self, overrides)
+
+
+def _check_roster_and_hosts(scn: "Scenario") -> None:
+    """The roster file against the scenario (row and column named), and every live host:
+    ``self``, a tier with creators, or a roster creator_id."""
+    from sim.config.roster import scenario_roster  # roster.py imports this module
+
+    roster = scenario_roster(scn) if scn.run.mode == "full" else None
+    ids = set(roster.ids()) if roster is not None else set()
+    filled = set(roster.tiers) if roster is not None else set()
+    tiers = sorted(t for t, c in scn.influencers.items() if c.count > 0 or t in filled)
+    for r in scn.retailers:
+        for i, s in enumerate(r.live):
+            if s.host != "self" and s.host not in tiers and s.host not in ids:
+                raise ValueError(f"retailers.{r.name}.live[{i}].host: {s.host!r} is neither "
+                                 f"'self', a tier with creators ({', '.join(tiers) or 'none'}) "
+                                 "nor a roster creator_id")
+
+
+def _check_live(series: list[LiveSeries], at: str, platforms: set[str]) -> None:
+    """A self-broadcast's platform must exist (creator hosts are checked when the world is
+    built: a roster creator_id is only known then)."""
+    for i, s in enumerate(series):
+        if s.platform is not None and s.platform not in platforms:
+            raise ValueError(f"{at}.live[{i}].platform: unknown platform {s.platform!r}; "
+                             f"allowed: {sorted(platforms)}")
 
 
 # ---------------------------------------------------------------------- validation

@@ -256,6 +256,10 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
     _funnel_kpis(ctx, kpis, spend_by_channel)
     if ctx.retail is not None:
         kpis |= ctx.retail.kpis()
+    if ctx.formats:
+        from sim.engine.formats import format_kpis  # the formats import the metrics' neighbours
+
+        kpis.update(format_kpis(ctx, gmv))
     return _in_registry_order(ctx, kpis)
 
 
@@ -289,7 +293,8 @@ def _in_registry_order(ctx: "Context", kpis: dict[str, float]) -> dict[str, floa
     names and the registry's differ (a KPI added in one place only)."""
     names = kpi_names_for(tuple(ctx.channels.tiers), tuple(p.name for p in ctx.platforms),
                           tuple(r.name for r in ctx.retailers),
-                          ctx.retail.shape if ctx.retail is not None else NO_RETAIL)
+                          ctx.retail.shape if ctx.retail is not None else NO_RETAIL,
+                          tuple(ctx.formats))
     if len(names) != len(kpis) or not all(n in kpis for n in names):
         extra, missing = sorted(set(kpis) - set(names)), sorted(set(names) - set(kpis))
         raise RuntimeError(f"KPI registry (sim/config/kpis.py) and compute_kpis disagree: "

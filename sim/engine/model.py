@@ -7,7 +7,7 @@ One step is one day, in this order (:meth:`SocialCommerceModel._full_step`):
 2. **crises** scheduled today break out (:func:`sim.engine.crisis.trigger`);
 3. **retailers act**: commission creator posts, buy ads, run communities, respond to crises,
    re-allocate (:class:`sim.engine.agents.Retailer`); their community switches and crisis
-   damping enter the day state;
+   damping enter the day state; named roster creators are booked (:mod:`sim.engine.bookings`);
 4. **creators publish** (:class:`sim.engine.agents.Influencer`);
 5. **organic delivery** of every live creator post to followers (:mod:`sim.engine.organic`),
    **response** to it (:mod:`sim.engine.response`) and **amplification** of the posts that
@@ -19,7 +19,9 @@ One step is one day, in this order (:meth:`SocialCommerceModel._full_step`):
 8. **search** after seeding (:mod:`sim.engine.search`); **purchases** booked in the ledger,
    buyers' posts and joins (:mod:`sim.engine.purchases`, :mod:`sim.engine.consumer_posts`); the
    **retail systems** when the scenario has them: stores, distributors, membership
-   (:mod:`sim.engine.retail`); **churn** (:mod:`sim.engine.churn`), crisis **repair**;
+   (:mod:`sim.engine.retail`); the **commerce formats** the scenario uses: live sessions, group
+   buying, assists, gamification check-ins (:mod:`sim.engine.formats`); **churn**
+   (:mod:`sim.engine.churn`, lowered on check-in days), crisis **repair**;
 9. **evening**: retailers watch the sentiment index; KPIs are computed and collected.
 
 The reference modes (``bass``, ``independent_cascade``, ``threshold``) replace steps 1–9 by
@@ -41,9 +43,12 @@ from pydantic import ValidationError
 
 from sim.config.retail import NO_RETAIL, retail_shape
 from sim.config.scenario import BehaviourSection, Scenario, ScenarioError, ShockSection
-from sim.engine import (amplification, churn, community, creators, crisis, platform_funnel,
-                        purchases, response, revision, search, sharing)
+from sim.config.formats import scenario_formats
+from sim.engine import (amplification, bookings, churn, community, creators, crisis,
+                        gamification, platform_funnel, purchases, response, revision, search,
+                        sharing)
 from sim.engine.awareness import AwarenessMemory
+from sim.engine.formats import format_desks, roster_influencer
 from sim.engine.platform_funnel import FunnelBook
 from sim.engine.agents import Consumer, Influencer, Retailer
 from sim.engine.ledger import Ledger
@@ -88,7 +93,7 @@ class SocialCommerceModel(mesa.Model):
         full = config.run.mode == "full"
         n_ret = max(1, len(config.retailers)) if full else 1
         pop = world.population(n_ret)
-        channels = Channels(tuple(config.influencers) if full else ())
+        channels = Channels(tuple(config.influencers) if full else (), scenario_formats(config))
         shape = retail_shape(config.retailers) if full else NO_RETAIL
         platforms = [
             Platform(i, name, cfg, shocks=[s for s in config.shocks
@@ -133,11 +138,14 @@ class SocialCommerceModel(mesa.Model):
                 Influencer(self, tier, code[tier], by_name[cfg.platform], seat.home_circle,
                            creators.real_followers(seat.followers, float(real), rng),
                            cfg.credibility, cfg.engagement, cfg.fee * ctx.money_scale,
-                           float(real), float(fit), float(quality))
+                           real_fans=float(real), fit=float(fit), quality=float(quality))
+                if seat.roster is None
+                else roster_influencer(self, seat, cfg, code[tier], by_name, ctx.money_scale)
                 for seat, real, fit, quality in zip(seats, traits.real_fans, traits.fit,
                                                     traits.quality)]
         ctx.funnel.set_creators([c for cs in ctx.creators_by_tier.values() for c in cs],
                                 len(ctx.channels.tiers))
+        ctx.formats = format_desks(ctx)
 
     # ------------------------------------------------------------------ step
     def step(self) -> None:
@@ -164,6 +172,7 @@ class SocialCommerceModel(mesa.Model):
         self._morning()
         crisis.trigger(ctx)
         self._retailers_act()
+        bookings.book_named_creators(ctx)
         if Influencer in self.agents_by_type:
             self.agents_by_type[Influencer].do("publish", ctx)
         state = ctx.state
@@ -178,7 +187,9 @@ class SocialCommerceModel(mesa.Model):
         purchases.purchase_day(ctx, self.conversion)
         if ctx.retail is not None:
             ctx.retail.after_purchases(ctx.day)
-        churn.churn(ctx.population, ctx.beh, ctx.rng)
+        for desk in ctx.formats.values():  # live sessions, group buying, assists
+            desk.day(ctx)
+        churn.churn(ctx.population, ctx.beh, ctx.rng, gamification.retention(ctx))
         crisis.repair_opinions(ctx)
         crisis.watch_sentiment(ctx)
 

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,14 +42,15 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Channels:
     """The run's channels in channel-code order (:mod:`sim.config.channels`): creator tiers,
-    ads, community, coupons, then the organic channels. ``spend`` lists the channels money is
-    booked on."""
+    ads, community, coupons, then the organic channels, then the channels of the commerce
+    ``formats`` the scenario uses (``live``). ``spend`` lists the channels money is booked on."""
 
     tiers: tuple[str, ...]
+    formats: tuple[str, ...] = ()
 
     @property
     def names(self) -> list[str]:
-        return channel_names(self.tiers)
+        return channel_names(self.tiers, self.formats)
 
     @property
     def code(self) -> dict[str, int]:
@@ -57,7 +58,7 @@ class Channels:
 
     @property
     def spend(self) -> list[str]:
-        return paid_channel_names(self.tiers)
+        return paid_channel_names(self.tiers, self.formats)
 
 
 @dataclass
@@ -149,6 +150,7 @@ class Context:
     funnel: FunnelBook | None = None
     awareness: AwarenessMemory | None = None
     retail: RetailSystems | None = None  # stores, distributors, membership (sim.engine.retail)
+    formats: dict[str, Any] = field(default_factory=dict)  # format name -> its desk (live, ...)
 
     @property
     def beh(self) -> BehaviourSection:

@@ -428,11 +428,15 @@ def test_tally_orders_equals_bincount():
         funnel.tally_orders(pop, purchase, np.zeros(3, np.int64), *np.zeros((3, 5), np.int64))
 
 
-def reference_churn(pop, beh, rng) -> None:
+def reference_churn(pop, beh, rng, retention=None) -> None:
     active = (pop.stage >= CUSTOMER) & ~pop.churned
     rows, cols = np.divmod(np.flatnonzero(active), active.shape[1])
     hazard = np.where(pop.member[rows, cols], beh.churn_hazard * 0.5, beh.churn_hazard)
-    quit_ = rng.random(len(rows)) < hazard
+    u = rng.random(len(rows))
+    if retention is not None:  # a check-in day: hazard × retention (as u / retention < hazard)
+        with np.errstate(divide="ignore"):
+            u = u / retention[rows, cols]
+    quit_ = u < hazard
     pop.churned[rows[quit_], cols[quit_]] = True
 
 
@@ -444,6 +448,12 @@ def test_churn_equals_numpy_and_uses_the_same_random_numbers(n, n_ret):
     for _ in range(3):
         churn_mod.churn(pop, beh, a)
         reference_churn(ref, beh, b)
+        assert same(pop.churned, ref.churned)
+    assert a.random() == b.random()
+    keep = np.where(np.arange(n * n_ret).reshape(n, n_ret) % 3 == 0, 0.0, 0.5)
+    for _ in range(3):  # with check-in retention (gamification): 0 keeps, 0.5 halves
+        churn_mod.churn(pop, beh, a, keep)
+        reference_churn(ref, beh, b, keep)
         assert same(pop.churned, ref.churned)
     assert a.random() == b.random()
 

@@ -102,6 +102,15 @@ class Retailer(mesa.Agent):
         self.ledger.book_spend(self.index, channel, amount)
         return True
 
+    def book_contract(self, channel: str, amount: float) -> None:
+        """Book ``amount`` yuan of contracted spend on ``channel`` (a named creator's fee, a
+        live session's fee and commission): paid from the channel's line as far as it goes,
+        the rest outside the lines."""
+        if amount <= 0:
+            return
+        self.lines[channel] = max(0.0, self.lines.get(channel, 0.0) - amount)
+        self.ledger.book_spend(self.index, channel, amount)
+
     def book_from_reserve(self, channel: str, amount: float) -> bool:
         """Pay ``amount`` yuan out of the reserve (the emergency fund, F35), booked as spend on
         ``channel``; False (nothing booked) if the reserve cannot cover it."""
