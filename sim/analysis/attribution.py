@@ -245,10 +245,11 @@ def _summarise(per_seed: pd.DataFrame) -> pd.DataFrame:
 def measure_attribution(
     scenario: Scenario, reps: int | None = None, seed: int | None = None, *, workers: int = 1,
     on_done: Callable[[RunResult], None] | None = None, keep_timeseries: bool = False,
-    channels: Sequence[str] | None = None,
+    channels: Sequence[str] | None = None, scheduler: str | None = None,
 ) -> tuple[list[RunResult], Attribution]:
     """Run the full scenario and, per paid channel, the channel-removed scenario on the same
-    seeds (``reps`` × (1 + channels) runs, one process pool). Returns the full runs and the
+    seeds (``reps`` × (1 + channels) runs, one :func:`~sim.execution.executors.map_runs` call on
+    ``workers`` local processes or the Dask cluster at ``scheduler``). Returns the full runs and the
     attribution. ``channels`` (default :func:`attribution_channels`) picks the channels whose
     removal is simulated; any other paid channel is reported with 0 incremental orders."""
     seeds = replication_seeds(scenario, reps, seed)
@@ -260,7 +261,7 @@ def measure_attribution(
     jobs = [(scenario, s, keep_timeseries) for s in seeds]
     for ch in channels:
         jobs += counterfactual_jobs(scenario, ch, seeds)
-    out = run_jobs(_run_job, jobs, workers=workers, on_done=on_done)
+    out = run_jobs(_run_job, jobs, workers=workers, scheduler=scheduler, on_done=on_done)
     n = len(seeds)
     base = out[:n]
     removed = {ch: out[n * (k + 1):n * (k + 2)] for k, ch in enumerate(channels)}

@@ -82,6 +82,9 @@ def run(
     seed: Annotated[Optional[int], typer.Option(help="base seed (default: run.seed)")] = None,
     reps: Annotated[Optional[int], typer.Option(help="replications (default: run.replications)")] = None,
     workers: Annotated[int, typer.Option(help="parallel processes for replications")] = 1,
+    scheduler: Annotated[Optional[str], typer.Option(
+        help="run the replications on the Dask cluster at tcp://HOST:PORT ('local': a local "
+        "Dask cluster); results identical to serial")] = None,
     set_: SetOption = None,
     attribution: Annotated[bool, typer.Option(
         "--attribution", help="also measure first-touch, last-touch and incremental orders per "
@@ -96,10 +99,14 @@ def run(
     n_reps = reps if reps is not None else scn.run.replications
     if n_reps < 1:
         fail(f"--reps: must be at least 1 (got {n_reps})")
+    if workers < 1:
+        fail(f"--workers: must be at least 1 (got {workers})")
+    check_scheduler(scheduler, workers)
     if attribution and scn.run.mode != "full":
         fail(f"--attribution: needs run.mode 'full' (got {scn.run.mode!r}): reference modes "
              "have no budget channels")
     from sim.analysis.attribution import measure_attribution, runs_needed
+    from sim.execution.executors import ExecutorError
 
     n_runs = runs_needed(scn, n_reps) if attribution else n_reps
     start = time.perf_counter()
@@ -111,12 +118,16 @@ def run(
             elapsed = time.perf_counter() - start
             bar.update(task, rate=f"{bar.tasks[0].completed / elapsed:.2f} runs/s")
 
-        if attribution:
-            results, attr = measure_attribution(scn, n_reps, seed, workers=workers, on_done=done,
-                                                keep_timeseries=out is not None)
-        else:
-            results = replicate(scn, n_reps, seed, workers=workers,
-                                keep_timeseries=out is not None, on_done=done)
+        try:
+            if attribution:
+                results, attr = measure_attribution(
+                    scn, n_reps, seed, workers=workers, scheduler=scheduler, on_done=done,
+                    keep_timeseries=out is not None)
+            else:
+                results = replicate(scn, n_reps, seed, workers=workers, scheduler=scheduler,
+                                    keep_timeseries=out is not None, on_done=done)
+        except ExecutorError as exc:
+            fail(str(exc))
     elapsed = time.perf_counter() - start
     table = summarize(results)
     print_kpi_table(table, title=f"{scn.name or scenario.stem}: {scn.run.consumers:,} consumers, "
@@ -239,6 +250,9 @@ def compare(
         help="write comparison.csv and report.html to this folder")] = None,
     metric: Annotated[str, typer.Option(help="KPI the verdict is about (roi, gmv, orders, ...)")] = "roi",
     workers: Annotated[int, typer.Option(help="parallel processes (results identical to serial)")] = 1,
+    scheduler: Annotated[Optional[str], typer.Option(
+        help="run on the Dask cluster at tcp://HOST:PORT ('local': a local Dask cluster); "
+        "results identical to serial")] = None,
     seed: Annotated[Optional[int], typer.Option(
         help="base seed (default: run.seed of the first scenario)")] = None,
     attribution_reps: Annotated[Optional[int], typer.Option(
@@ -251,6 +265,7 @@ def compare(
 
     from sim.analysis.comparison import compare as run_compare
     from sim.analysis.comparison import common_kpis
+    from sim.execution.executors import ExecutorError
 
     if len(scenarios) < 2:
         fail(f"compare: give at least two scenario files (got {len(scenarios)})")
@@ -258,6 +273,7 @@ def compare(
         fail(f"--reps: a comparison needs at least 2 replications (got {reps})")
     if workers < 1:
         fail(f"--workers: must be at least 1 (got {workers})")
+    check_scheduler(scheduler, workers)
     loaded = [load_or_fail(p, set_) for p in scenarios]
     known = common_kpis(loaded)
     if metric not in known:
@@ -283,8 +299,11 @@ def compare(
             elapsed = time.perf_counter() - start
             bar.update(task, rate=f"{bar.tasks[0].completed / elapsed:.2f} runs/s")
 
-        cmp = run_compare(loaded, reps, seed, metric, workers, done, names=names,
-                          attribution_reps=attribution_reps)
+        try:
+            cmp = run_compare(loaded, reps, seed, metric, workers, done, names=names,
+                              attribution_reps=attribution_reps, scheduler=scheduler)
+        except ExecutorError as exc:
+            fail(str(exc))
     elapsed = time.perf_counter() - start
     scn = loaded[0]
     print_comparison_table(cmp, title=(
