@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sim.execution.executors import ExecutorError
+from sim.execution.executors import PRELOAD, ExecutorError
 
 __all__ = ["free_port", "tcp_cluster"]
 
@@ -95,7 +95,8 @@ def _wait_ready(address: str, n_workers: int, procs: list[subprocess.Popen], log
 
 @contextmanager
 def tcp_cluster(n_workers: int = 2, nthreads: int = 1, host: str = "127.0.0.1",
-                timeout: float = 90.0, grace: float = 10.0) -> Iterator[str]:
+                timeout: float = 90.0, grace: float = 10.0,
+                preload: tuple[str, ...] = tuple(PRELOAD)) -> Iterator[str]:
     """Start ``dask scheduler`` and ``dask worker --nworkers n_workers --nthreads nthreads`` as
     separate processes over TCP on ``host``; yield the scheduler address; stop them on exit.
 
@@ -105,6 +106,8 @@ def tcp_cluster(n_workers: int = 2, nthreads: int = 1, host: str = "127.0.0.1",
         host: interface to bind (loopback by default: nothing is reachable from outside).
         timeout: seconds to wait for the scheduler and every worker to be up.
         grace: seconds between terminate and kill when stopping.
+        preload: modules every worker imports at start (``dask worker --preload``), so the
+            first task does not pay the engine's import.
 
     Raises:
         ExecutorError: a process failed to start or the workers did not register in time.
@@ -118,7 +121,8 @@ def tcp_cluster(n_workers: int = 2, nthreads: int = 1, host: str = "127.0.0.1",
         procs.append(_spawn(["scheduler", "--host", host, "--port", str(port),
                              "--no-dashboard"], logs[0]))
         procs.append(_spawn(["worker", address, "--nworkers", str(n_workers),
-                             "--nthreads", str(nthreads), "--host", host, "--no-dashboard"],
+                             "--nthreads", str(nthreads), "--host", host, "--no-dashboard",
+                             *(arg for mod in preload for arg in ("--preload", mod))],
                             logs[1]))
         _wait_ready(address, n_workers, procs, logs, time.monotonic() + timeout)
         yield address
