@@ -1,9 +1,10 @@
-"""The scenario-file reference (Markdown) generated from the pydantic schema.
+"""The generated parts of the docs: the scenario-file reference (docs/scenarios.md, from the
+pydantic schema) and the KPI table (docs/kpis.md, from the KPI registry sim/config/kpis.py).
 
-    python scripts/scenario_reference.py            # print it
-    python scripts/scenario_reference.py --write    # refresh it inside docs/scenarios.md
+    python scripts/scenario_reference.py            # print both
+    python scripts/scenario_reference.py --write    # refresh them inside their documents
 
-tests/test_docs.py checks that docs/scenarios.md holds the current reference.
+tests/test_docs.py checks that both documents hold the current text.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from typing import get_args
 
 from pydantic import BaseModel
 
+from sim.config.kpis import CORE_KPIS, FAMILIES, INF, Kpi
 from sim.config.scenario import (BehaviourSection, CommunitySection, GraphSection, PlatformSection,
                           PopulationSection, ReferenceSection, RetailerSection, RunSection,
                           ShockSection, TierSection)
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("[run]", RunSection),
@@ -24,8 +28,8 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("[graph]", GraphSection),
     ("[platforms.NAME]", PlatformSection),
     ("[influencers.TIER]", TierSection),
-    ("[[retailers]]", RetailerSection),
-    ("[retailers.community]", CommunitySection),
+    ("[retailers.NAME]", RetailerSection),
+    ("[retailers.NAME.community]", CommunitySection),
     ("[[shocks]]", ShockSection),
     ("[behaviour]", BehaviourSection),
     ("[reference]", ReferenceSection),
@@ -65,17 +69,13 @@ def default(field) -> str:
     return text.replace("|", "\\|")
 
 
-START, END = "<!-- scenario-reference:start -->", "<!-- scenario-reference:end -->"
-TARGET = Path(__file__).resolve().parent.parent / "docs" / "scenarios.md"
-
-
 def render() -> str:
     lines: list[str] = []
     for title, model in SECTIONS:
         lines += [f"**{title}**", "", "| key | default | allowed | meaning |", "|---|---|---|---|"]
         for name, field in model.model_fields.items():
-            if name == "community" and model is RetailerSection:
-                continue
+            if model is RetailerSection and name in ("community", "name"):
+                continue  # a sub-table; the name is the table's key
             ann = str(field.annotation)
             allowed = bounds(field)
             if "Literal" in ann:
@@ -85,18 +85,64 @@ def render() -> str:
     return "\n".join(lines)
 
 
-def inject(readme: str) -> str:
-    """Document text with the reference between the markers replaced by the current one."""
-    head, rest = readme.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{render()}\n{END}{tail}"
+BETTER = {"higher": "↑ higher", "lower": "↓ lower", "neither": "—"}
+PLACEHOLDER = {"stage": "STAGE", "channel": "CHANNEL", "paid_channel": "CHANNEL",
+               "platform": "PLATFORM", "retailer": "RETAILER"}
+
+
+def _range(kpi: Kpi) -> str:
+    low, high = kpi.bounds
+    if low == -INF and high == INF:
+        return "any"
+    if high == INF:
+        return f"≥ {low:g}"
+    return f"{low:g}–{high:g}"
+
+
+def _row(name: str, kpi: Kpi, label: str, definition: str) -> str:
+    cells = [f"`{name}`", label, kpi.unit or "—", BETTER[kpi.direction], kpi.kind, _range(kpi),
+             definition]
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
+def render_kpis() -> str:
+    head = ["| KPI | label | unit | better | kind | range | definition |",
+            "|---|---|---|---|---|---|---|"]
+    core = [_row(k.name, k, k.label, k.definition) for k in CORE_KPIS.values()]
+    fams = []
+    for fam in FAMILIES:
+        x = PLACEHOLDER[fam.over]
+        kpi = fam.make(x)
+        fams.append(_row(fam.pattern.format(x=x), kpi, fam.label.format(x=x, X=x),
+                         fam.definition.format(x=x, X=x)))
+    return "\n".join(["**Core KPIs** (every run)", "", *head, *core, "",
+                      "**Families** (one KPI per stage, channel, platform or retailer of the "
+                      "scenario)", "", *head, *fams])
+
+
+DOCS = {
+    "scenarios": (ROOT / "docs" / "scenarios.md", "scenario-reference", render),
+    "kpis": (ROOT / "docs" / "kpis.md", "kpi-reference", render_kpis),
+}
+"""Generated document parts: name -> (file, marker, renderer)."""
+
+
+def inject(text: str, doc: str = "scenarios") -> str:
+    """Document text with the part between ``<!-- MARKER:start -->`` and ``<!-- MARKER:end -->``
+    replaced by the current one."""
+    _, marker, render_part = DOCS[doc]
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{render_part()}\n{end}{tail}"
 
 
 def main() -> None:
-    if "--write" in sys.argv:
-        TARGET.write_text(inject(TARGET.read_text(encoding="utf-8")), encoding="utf-8")
-    else:
-        print(render())
+    for doc, (target, _, render_part) in DOCS.items():
+        if "--write" in sys.argv:
+            target.write_text(inject(target.read_text(encoding="utf-8"), doc), encoding="utf-8")
+        else:
+            print(render_part())
 
 
 if __name__ == "__main__":

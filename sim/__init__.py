@@ -33,7 +33,7 @@ def __getattr__(name: str) -> Any:
 
         return SocialCommerceModel
     if name in ("replicate", "RunResult", "run_single"):
-        from sim import runner
+        from sim.execution import runner
 
         return getattr(runner, name)
     if name == "compare":

@@ -24,6 +24,13 @@ def test_scenario_reference_is_current():
         "docs/scenarios.md's reference is stale: run `python scripts/scenario_reference.py --write`")
 
 
+def test_kpi_table_is_current():
+    ref = load_reference_script()
+    text = (ROOT / "docs" / "kpis.md").read_text(encoding="utf-8")
+    assert ref.inject(text, "kpis") == text, (
+        "docs/kpis.md's KPI table is stale: run `python scripts/scenario_reference.py --write`")
+
+
 def test_readme_quick_start_has_two_commands_that_exist():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split("## Quick start", 1)[1].split("```bash", 1)[1].split("```", 1)[0]

@@ -29,12 +29,8 @@ import numpy as np
 import pandas as pd
 
 from sim.execution.runner import RunResult, _run_job, mean_interval, replication_seeds, run_jobs
-from sim.config.scenario import NON_TIER_CHANNELS, Scenario
-
-ORGANIC_CHANNELS = ("wom", "ugc")
-"""Channels without a budget line (consumers' word of mouth and own posts): not removable."""
-
-_MODEL_ORDER = ["ads", "community", "coupons"]  # order of the non-tier channels in the model
+from sim.config.channels import paid_channel_names
+from sim.config.scenario import Scenario
 
 TABLE_COLUMNS = [
     "channel", "kind", "spend", "first_touch_orders", "last_touch_orders", "incremental_orders",
@@ -49,7 +45,7 @@ means over seeds; ``*_lo``/``*_hi`` the 95 % interval of the incremental mean;
 
 def paid_channels(scenario: Scenario) -> list[str]:
     """Every budget channel of the scenario, in the model's channel order."""
-    return [*scenario.influencers, *sorted(NON_TIER_CHANNELS, key=_MODEL_ORDER.index)]
+    return paid_channel_names(scenario.influencers)
 
 
 def attribution_channels(scenario: Scenario) -> list[str]:
@@ -67,8 +63,8 @@ def without_channel(scenario: Scenario, channel: str) -> Scenario:
         raise ValueError(f"channel: unknown paid channel {channel!r}; "
                          f"allowed: {paid_channels(scenario)}")
     return scenario.with_overrides({
-        f"retailers.{i}.disabled_channels": sorted({*r.disabled_channels, channel})
-        for i, r in enumerate(scenario.retailers)
+        f"retailers.{r.name}.disabled_channels": sorted({*r.disabled_channels, channel})
+        for r in scenario.retailers
     })
 
 

@@ -17,9 +17,10 @@ Statistics, per scenario and KPI (columns of :attr:`Comparison.table`):
 ``p_superior``
     share of paired replications in which the scenario *beats* the first scenario; a tie
     counts one half (so the first scenario's own row is 0.5). "Beats" means *higher*, except
-    for the KPIs in :data:`LOWER_IS_BETTER` (CAC, negative sentiment, platform dependence,
-    platform HHI and cost per community member), where it means *lower*. For KPIs without a
-    natural direction (spend, exposures, ...) it is simply the share of runs with a higher value.
+    for the KPIs whose registry direction is ``lower`` (:mod:`sim.config.kpis`: CAC, negative
+    sentiment, platform dependence, platform HHI and cost per community member), where it means
+    *lower*. For KPIs without a natural direction (spend, exposures, ...) it is simply the share
+    of runs with a higher value.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ import numpy as np
 import pandas as pd
 
 from sim.execution.runner import RunResult, _run_job, mean_interval, replication_seeds, run_jobs
+from sim.config.kpis import (DIAGNOSTIC_PREFIXES, LOWER_IS_BETTER, is_money, is_ratio,
+                             kpi_label, kpi_names, lower_is_better)
 from sim.config.scenario import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
@@ -42,53 +45,10 @@ if TYPE_CHECKING:
 COLUMNS = ["scenario", "kpi", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "p_superior"]
 """Columns of the tidy comparison table (and of ``comparison.csv``)."""
 
-LOWER_IS_BETTER = frozenset({"cac", "negative_sentiment", "platform_dependence", "platform_hhi",
-                             "cost_per_member"})
-"""KPIs where a lower value is better: for them a scenario "beats" another when it is lower."""
-
-KPI_LABELS = {
-    "roi": "ROI", "roas": "ROAS", "gmv": "GMV", "cac": "CAC", "orders": "orders",
-    "buyers": "buyers", "reach": "reach", "spend": "spend", "repurchase_rate": "repurchase rate",
-    "negative_sentiment": "negative sentiment", "platform_dependence": "platform dependence",
-    "platform_hhi": "platform HHI", "engagement_rate": "engagement rate", "members": "members",
-    "breakout": "breakout share", "ugc_share": "UGC share", "profit": "gross profit",
-    "cost_per_member": "cost per member",
-}
-RATIO_KPIS = frozenset({"roi", "roas", "engagement_rate", "repurchase_rate", "ugc_share",
-                        "negative_sentiment", "platform_dependence", "platform_hhi", "breakout",
-                        "fission"})
-"""Ratios and shares: verdicts state their differences in absolute terms only."""
-MONEY_KPIS = frozenset({"gmv", "spend", "cac", "profit", "cost_per_member"})
-"""KPIs measured in yuan (plus every ``spend_<channel>`` and ``<retailer>_gmv``)."""
-
-
-def kpi_label(kpi: str) -> str:
-    """Human name of a KPI (``roi`` -> ``ROI``)."""
-    return KPI_LABELS.get(kpi, kpi.replace("_", " "))
-
-
-def is_money(kpi: str) -> bool:
-    """True if the KPI is an amount of yuan."""
-    return kpi in MONEY_KPIS or kpi.startswith("spend_") or kpi.endswith("_gmv")
-
-
-def kpi_names(scenario: Scenario) -> list[str]:
-    """Every KPI a run of ``scenario`` reports (the keys of ``RunResult.summary``).
-
-    Read off a tiny copy of the world (50 consumers), so the list always matches
-    :func:`sim.engine.metrics.compute_kpis` (per-channel, per-platform and per-retailer KPIs included).
-    """
-    from sim.engine.model import SocialCommerceModel
-
-    small = scenario.model_copy(update={"run": scenario.run.model_copy(
-        update={"consumers": 50, "days": 1})})
-    if small.graph.kind == "edgelist":
-        small = scenario
-    return list(SocialCommerceModel(small, seed=0).kpis)
-
 
 def common_kpis(scenarios: Sequence[Scenario]) -> list[str]:
-    """KPIs reported by every one of ``scenarios`` (in the first one's order)."""
+    """KPIs reported by every one of ``scenarios`` (in the first one's order; from the KPI
+    registry, no model is built)."""
     names = [kpi_names(s) for s in scenarios]
     return [k for k in names[0] if all(k in other for other in names[1:])]
 
@@ -112,7 +72,7 @@ class Paired:
 
     @property
     def lower_is_better(self) -> bool:
-        return self.kpi in LOWER_IS_BETTER
+        return lower_is_better(self.kpi)
 
     @property
     def outcome(self) -> str:
@@ -134,7 +94,7 @@ def paired_stats(a: np.ndarray, b: np.ndarray, kpi: str, name_a: str = "A",
                          f"{b.shape}")
     d = b - a
     m, lo, hi = mean_interval(d)
-    wins = d < 0 if kpi in LOWER_IS_BETTER else d > 0
+    wins = d < 0 if lower_is_better(kpi) else d > 0
     p = float((wins.sum() + 0.5 * (d == 0).sum()) / len(d))
     return Paired(kpi, name_a, name_b, float(a.mean()), float(b.mean()), m, lo, hi, p, len(d),
                   bool(np.all(d == 0)))
@@ -153,12 +113,6 @@ def fmt_signed(x: float, kpi: str = "") -> str:
     """Like :func:`fmt_value` with an explicit sign (+0.21, -1,204 yuan)."""
     s = fmt_value(abs(x), kpi)
     return ("-" if x < 0 else "+") + s
-
-
-def is_ratio(kpi: str) -> bool:
-    """True for KPIs that are ratios or shares (ROI, rates, dependence), where a relative
-    change ("+20 %") would mislead."""
-    return kpi in RATIO_KPIS or kpi.endswith(("_rate", "_share"))
 
 
 def _relative(p: Paired) -> str:
@@ -240,7 +194,7 @@ class Comparison:
         kpi = kpi or self.metric
         means = self.values(kpi).mean()
         return sorted(((n, float(means[n])) for n in self.names),
-                      key=lambda t: t[1], reverse=kpi not in LOWER_IS_BETTER)
+                      key=lambda t: t[1], reverse=not lower_is_better(kpi))
 
     def headline(self, kpi: str | None = None) -> str:
         """One sentence: which scenario is best on ``kpi`` and how sure that is."""
@@ -281,7 +235,7 @@ class Comparison:
         kpi = kpi or self.metric
         label = kpi_label(kpi)
         ranking = self.ranking(kpi)
-        sep = " < " if kpi in LOWER_IS_BETTER else " > "
+        sep = " < " if lower_is_better(kpi) else " > "
         lines = [self.headline(kpi),
                  f"{label} (mean of {len(self.seeds)} paired runs): "
                  + sep.join(f"{n} {fmt_value(m, kpi)}" for n, m in ranking) + "."]
@@ -394,7 +348,7 @@ def compare(
     loaded, unique = _resolve(scenarios, overrides, names)
     known = common_kpis(loaded)
     if metric not in known:
-        core = [k for k in known if not k.startswith(("stage_", "organic_", "daily_"))]
+        core = [k for k in known if not k.startswith(DIAGNOSTIC_PREFIXES)]
         raise ValueError(f"metric: unknown KPI {metric!r}; allowed: {', '.join(core)}")
     base_seed = loaded[0].run.seed if seed is None else seed
     seeds = replication_seeds(loaded[0], reps, base_seed)
@@ -430,5 +384,5 @@ def compare(
 
 
 __all__ = ["COLUMNS", "LOWER_IS_BETTER", "Comparison", "Paired", "common_kpis", "compare",
-           "comparison_table",
-           "kpi_label", "kpi_names", "paired_stats", "verdict_sentence", "ScenarioError"]
+           "comparison_table", "fmt_signed", "fmt_value", "is_money", "is_ratio", "kpi_label",
+           "kpi_names", "paired_stats", "verdict_sentence", "ScenarioError"]

@@ -25,12 +25,10 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
-HEADLINE_KPIS = [
-    "reach", "exposures", "engagement_rate", "engaged", "buyers", "orders", "gmv", "spend",
-    "roas", "roi", "cac", "repurchase_rate", "ugc_share", "negative_sentiment",
-    "platform_dependence", "members", "breakout",
-]
+from sim.config.bundled import bundled_dir
+from sim.config.kpis import DIAGNOSTIC_PREFIXES, HEADLINE_KPIS, kpi_info, lower_is_better
+
+SCENARIO_DIR = bundled_dir()
 
 SetOption = Annotated[
     Optional[list[str]],
@@ -45,13 +43,18 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def load_or_fail(path: Path, overrides: list[str] | None = None):
-    """Load a scenario, turning every scenario problem into a clean exit 2."""
-    from sim.config.scenario import ScenarioError, load_scenario
+    """Load a scenario file or bundled name, turning every scenario problem into a clean exit
+    2; deprecation notes are printed to stderr."""
+    from sim.config.loading import load_with_notes
+    from sim.config.scenario import ScenarioError
 
     try:
-        return load_scenario(path, overrides or [])
+        scn, notes = load_with_notes(path, overrides or [])
     except ScenarioError as exc:
         fail(str(exc))
+    for note in notes:
+        err_console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+    return scn
 
 
 def fmt(value: float) -> str:
@@ -77,7 +80,7 @@ def progress_bar(total: int, description: str):
 
 @app.command()
 def run(
-    scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
+    scenario: Annotated[Path, typer.Argument(help="scenario TOML file or bundled name")],
     out: Annotated[Optional[Path], typer.Option(help="write timeseries.parquet and summary.json here")] = None,
     seed: Annotated[Optional[int], typer.Option(help="base seed (default: run.seed)")] = None,
     reps: Annotated[Optional[int], typer.Option(help="replications (default: run.replications)")] = None,
@@ -197,7 +200,7 @@ def print_kpi_table(table, title: str) -> None:
 
 @app.command()
 def validate(
-    scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
+    scenario: Annotated[Path, typer.Argument(help="scenario TOML file or bundled name")],
     set_: SetOption = None,
 ) -> None:
     """Check a scenario file without running it (exit 0 if valid, 2 with a message if not)."""
@@ -244,7 +247,7 @@ def scenarios(
 @app.command()
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(
-        help="scenario TOML files (two or more); the first is the reference")],
+        help="scenario TOML files or bundled names (two or more); the first is the reference")],
     reps: Annotated[int, typer.Option(help="replications per scenario, same seeds for all")] = 10,
     out: Annotated[Optional[Path], typer.Option(
         help="write comparison.csv and report.html to this folder")] = None,
@@ -277,7 +280,7 @@ def compare(
     loaded = [load_or_fail(p, set_) for p in scenarios]
     known = common_kpis(loaded)
     if metric not in known:
-        shown = [k for k in known if not k.startswith(("stage_", "organic_", "daily_"))]
+        shown = [k for k in known if not k.startswith(DIAGNOSTIC_PREFIXES)]
         fail(f"--metric: unknown KPI {metric!r}; allowed: {', '.join(shown)}")
     if attribution_reps is None:
         attribution_reps = min(reps, 5) if out is not None else 0
@@ -325,8 +328,6 @@ def compare(
 def print_comparison_table(cmp, title: str) -> None:
     """Per headline KPI and scenario: mean, 95% interval, difference to the first scenario with
     its interval, and P(beats first) (lower is better for CAC, sentiment, dependence)."""
-    from sim.analysis.comparison import LOWER_IS_BETTER
-
     kpis = [k for k in HEADLINE_KPIS if k in set(cmp.table.kpi)]
     if cmp.metric not in kpis:
         kpis.append(cmp.metric)
@@ -340,12 +341,12 @@ def print_comparison_table(cmp, title: str) -> None:
     rows = cmp.table.set_index(["kpi", "scenario"])
     for kpi in kpis:
         t.add_section()
-        label = kpi + (" ↓" if kpi in LOWER_IS_BETTER else "")
+        label = kpi + (" ↓" if lower_is_better(kpi) else "")
         bold = "bold" if kpi == cmp.metric else ""
         for j, name in enumerate(cmp.names):
             r = rows.loc[(kpi, name)]
             is_ref = name == ref
-            neutral = kpi == "spend" or kpi == "exposures"
+            neutral = kpi_info(kpi).direction == "neither"
             t.add_row(
                 label if j == 0 else "", name, fmt(r["mean"]), f"{fmt(r['lo'])} – {fmt(r['hi'])}",
                 "—" if is_ref else f"{'+' if r['diff'] >= 0 else ''}{fmt(r['diff'])}",
@@ -535,9 +536,10 @@ def viz(
     import socket
     import subprocess
 
+    from sim.config.bundled import resolve_scenario
     from sim.viz.workshop import DEFAULT_SCENARIO
 
-    path = scenario if scenario is not None else DEFAULT_SCENARIO
+    path = resolve_scenario(scenario) if scenario is not None else DEFAULT_SCENARIO
     if not 100 <= consumers <= 20_000:
         fail(f"--consumers: {consumers} is out of range; allowed 100–20,000 (the page steps "
              "the world live in the browser session)")
@@ -583,6 +585,11 @@ def viz(
     except KeyboardInterrupt:
         code = 0
     raise typer.Exit(code)
+
+
+from sim.cli.show import show  # noqa: E402  (one module per command)
+
+app.command()(show)
 
 
 def main() -> None:  # pragma: no cover - entry point

@@ -1,4 +1,4 @@
-"""Scenario files: the pydantic schema, TOML loading with ``extends`` and dotted overrides.
+"""Scenario files: the pydantic schema (reading, `extends` and overrides: sim.config.loading).
 
 A scenario is a TOML file validated against :class:`Scenario`. Unknown keys are refused, every
 number has a documented unit and range, and a bad file fails with one :class:`ScenarioError`
@@ -7,16 +7,20 @@ naming the file, the field, the value and what is allowed.
 Money amounts (budgets, fees, ad prices, coupon values) are yuan for a market of
 ``run.reference_consumers`` consumers; they are scaled linearly to ``run.consumers`` when the
 world is built, so ratios such as ROI, ROAS and CAC do not depend on the simulated population.
+
+Longer than ~400 lines on purpose: it is the one table of every documented scenario key (the
+reference in docs/scenarios.md is generated from it); reading files lives in loading.py.
 """
 
 from __future__ import annotations
 
-import copy
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping, Sequence
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
+                      model_validator)
+
+from sim.config.channels import NON_TIER_CHANNELS
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -24,9 +28,6 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 
 CONTENT_KINDS = ("promo", "scene", "knowledge")
 """Kinds of commissioned content a retailer can order (see :mod:`sim.world.content`)."""
-
-NON_TIER_CHANNELS = ("ads", "coupons", "community")
-"""Budget channels besides the influencer tiers."""
 
 
 class ScenarioError(ValueError):
@@ -422,10 +423,30 @@ class Scenario(_Section):
         }
     )
     influencers: dict[str, TierSection] = Field(default_factory=dict)
-    retailers: list[RetailerSection] = Field(default_factory=list)
+    retailers: list[RetailerSection] = Field(
+        default_factory=list,
+        description="retailers in file order; files write keyed tables [retailers.NAME] "
+        "(the key is the name), see sim.config.loading",
+    )
     shocks: list[ShockSection] = Field(default_factory=list)
     behaviour: BehaviourSection = Field(default_factory=BehaviourSection)
     reference: ReferenceSection = Field(default_factory=ReferenceSection)
+
+    @field_validator("retailers", mode="before")
+    @classmethod
+    def _keyed_retailers(cls, value: Any) -> Any:
+        """Keyed tables ``{name: {...}}`` (the file form) become the list, in key order."""
+        if not isinstance(value, Mapping):
+            return value
+        out = []
+        for name, table in value.items():
+            if isinstance(table, Mapping):
+                if table.get("name", name) != name:
+                    raise ValueError(f"retailers.{name}.name: {table['name']!r} differs from "
+                                     f"the table's key {name!r} (leave name out)")
+                table = {**table, "name": name}
+            out.append(table)
+        return out
 
     @model_validator(mode="after")
     def _cross_references(self) -> "Scenario":
@@ -442,43 +463,44 @@ class Scenario(_Section):
         names = [r.name for r in self.retailers]
         if len(set(names)) != len(names):
             raise ValueError(f"retailers: names must be unique, got {names}")
-        for i, r in enumerate(self.retailers):
+        for r in self.retailers:
+            at = f"retailers.{r.name}"
             bad = sorted(set(r.allocation) - channels)
             if bad:
                 raise ValueError(
-                    f"retailers[{i}].allocation: unknown channel {bad[0]!r}; "
+                    f"{at}.allocation: unknown channel {bad[0]!r}; "
                     f"allowed: {sorted(channels)}"
                 )
             bad = sorted(set(r.disabled_channels) - channels)
             if bad:
                 raise ValueError(
-                    f"retailers[{i}].disabled_channels: unknown channel {bad[0]!r}; "
+                    f"{at}.disabled_channels: unknown channel {bad[0]!r}; "
                     f"allowed: {sorted(channels)}"
                 )
             if r.ad_platform not in platforms:
                 raise ValueError(
-                    f"retailers[{i}].ad_platform: unknown platform {r.ad_platform!r}; "
+                    f"{at}.ad_platform: unknown platform {r.ad_platform!r}; "
                     f"allowed: {sorted(platforms)}"
                 )
             for key in ("ad_target_circles", "target_circles"):
                 bad_c = [c for c in getattr(r, key) if not 0 <= c < self.population.circles]
                 if bad_c:
                     raise ValueError(
-                        f"retailers[{i}].{key}: circle {bad_c[0]} out of range "
+                        f"{at}.{key}: circle {bad_c[0]} out of range "
                         f"0..{self.population.circles - 1}"
                     )
             bad = sorted(set(r.ad_split) - platforms)
             if bad:
                 raise ValueError(
-                    f"retailers[{i}].ad_split: unknown platform {bad[0]!r}; "
+                    f"{at}.ad_split: unknown platform {bad[0]!r}; "
                     f"allowed: {sorted(platforms)}"
                 )
             if r.ad_split and sum(r.ad_split.values()) <= 0:
-                raise ValueError(f"retailers[{i}].ad_split: needs at least one positive share")
+                raise ValueError(f"{at}.ad_split: needs at least one positive share")
             cp = r.community.platform
             if cp is not None and cp not in platforms:
                 raise ValueError(
-                    f"retailers[{i}].community.platform: unknown platform {cp!r}; "
+                    f"{at}.community.platform: unknown platform {cp!r}; "
                     f"allowed: {sorted(platforms)}"
                 )
         for i, s in enumerate(self.shocks):
@@ -492,7 +514,7 @@ class Scenario(_Section):
                     f"shocks[{i}].retailer: unknown retailer {s.retailer!r}; allowed: {names}"
                 )
         if self.run.mode == "full" and not self.retailers:
-            raise ValueError("mode 'full' needs at least one [[retailers]] entry")
+            raise ValueError("mode 'full' needs at least one retailer: a [retailers.NAME] table")
         return self
 
     # ------------------------------------------------------------------ helpers
@@ -506,62 +528,32 @@ class Scenario(_Section):
 
         ``overrides`` is a mapping ``{"behaviour.s0": 0.3}`` or a sequence of
         ``"dotted.key=value"`` strings (values parsed as TOML, else taken as strings).
-        List items are addressed by index: ``retailers.0.budget``.
+        Retailers are addressed by name or position (``retailers.brand.budget``,
+        ``retailers.0.budget``), list items by index (``shocks.0.day``).
         """
-        data = self.model_dump(mode="python", exclude_none=True)
-        apply_overrides(data, _parse_overrides(overrides))
-        return validate_scenario(data, source="--set")
+        from sim.config.loading import with_overrides
+
+        return with_overrides(self, overrides)
 
 
-# ---------------------------------------------------------------------- loading
-def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge ``extra`` into a copy of ``base``: tables merge, everything else replaces."""
-    out = copy.deepcopy(base)
-    for key, value in extra.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def read_scenario_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a TOML scenario into a plain dict, resolving ``extends`` (relative to the file)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: scenario file not found")
-    resolved = path.resolve()
-    if resolved in _seen:
-        chain = " -> ".join(str(p) for p in (*_seen, resolved))
-        raise ScenarioError(f"{path}: extends forms a cycle: {chain}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
-    graph = data.get("graph")
-    if isinstance(graph, dict) and isinstance(graph.get("path"), str):
-        graph["path"] = str((path.parent / graph["path"]).resolve())
-    parent = data.pop("extends", None)
-    if parent is None:
-        return data
-    if not isinstance(parent, str):
-        raise ScenarioError(f"{path}: extends: expected a file name, got {parent!r}")
-    base = read_scenario_dict(path.parent / parent, (*_seen, resolved))
-    base.pop("name", None)
-    base.pop("question", None)
-    return _deep_merge(base, data)
+# ---------------------------------------------------------------------- validation
+def _error_loc(loc: tuple[Any, ...], data: Mapping[str, Any]) -> str:
+    """``graph.mixing``, ``shocks[0].day``; a retailer by its key: ``retailers.brand.budget``."""
+    retailers = data.get("retailers")
+    if len(loc) > 1 and loc[0] == "retailers" and isinstance(loc[1], int) \
+            and isinstance(retailers, Mapping) and loc[1] < len(retailers):
+        loc = ("retailers", list(retailers)[loc[1]], *loc[2:])
+    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
 
 
 def _format_error(exc: ValidationError, data: Mapping[str, Any], source: str) -> str:
     lines = []
     for err in exc.errors():
-        loc = ".".join(
-            f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]
-        ).replace(".[", "[")
+        loc = _error_loc(err["loc"], data)
         msg = err["msg"].removeprefix("Value error, ")
         where = f"{loc}: " if loc else ""
         if err["type"] == "extra_forbidden":
-            msg = "unknown key (check spelling; see the scenario reference in README.md)"
+            msg = "unknown key (check spelling; see the scenario reference in docs/scenarios.md)"
         got = err.get("input")
         shown = "" if err["type"] in ("missing",) or isinstance(got, dict) else f" (got {got!r})"
         lines.append(f"{source}: {where}{msg}{shown}")
@@ -576,60 +568,8 @@ def validate_scenario(data: Mapping[str, Any], source: str = "scenario") -> Scen
         raise ScenarioError(_format_error(exc, data, source)) from None
 
 
-def _parse_value(text: str) -> Any:
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
-
-
-def _parse_overrides(overrides: Mapping[str, Any] | Sequence[str]) -> dict[str, Any]:
-    if isinstance(overrides, Mapping):
-        return dict(overrides)
-    parsed: dict[str, Any] = {}
-    for item in overrides:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ScenarioError(f"--set {item!r}: expected dotted.key=value")
-        parsed[key.strip()] = _parse_value(value.strip())
-    return parsed
-
-
-def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> None:
-    """Set dotted keys in a nested scenario dict in place (creating tables as needed)."""
-    for dotted, value in overrides.items():
-        parts = dotted.split(".")
-        node: Any = data
-        for i, part in enumerate(parts[:-1]):
-            if isinstance(node, list):
-                node = _list_item(node, part, dotted)
-            else:
-                node = node.setdefault(part, {})
-            if not isinstance(node, (dict, list)):
-                raise ScenarioError(f"--set {dotted}: {'.'.join(parts[: i + 1])} is not a table")
-        last = parts[-1]
-        if isinstance(node, list):
-            idx = _index(last, len(node), dotted)
-            node[idx] = value
-        else:
-            node[last] = value
-
-
-def _index(part: str, length: int, dotted: str) -> int:
-    if not part.isdigit() or int(part) >= length:
-        raise ScenarioError(f"--set {dotted}: {part!r} is not an index 0..{length - 1}")
-    return int(part)
-
-
-def _list_item(node: list[Any], part: str, dotted: str) -> Any:
-    return node[_index(part, len(node), dotted)]
-
-
-def load_scenario(
-    path: str | Path, overrides: Mapping[str, Any] | Sequence[str] = ()
-) -> Scenario:
-    """Load, merge (``extends``), override and validate a scenario file."""
-    data = read_scenario_dict(path)
-    if overrides:
-        apply_overrides(data, _parse_overrides(overrides))
-    return validate_scenario(data, source=str(path))
+# Reading files, merging and overrides live in sim.config.loading; these names stay importable
+# from here (sim.config's package import runs this module first, so the cycle is safe).
+from sim.config.loading import (  # noqa: E402
+    apply_overrides, load_scenario, read_scenario_dict,
+)

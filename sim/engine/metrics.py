@@ -1,7 +1,10 @@
-"""KPI definitions (one place, docs/kpis.md) and the DataCollector reporters.
+"""Computing the KPIs of a step (their definitions: :mod:`sim.config.kpis`) and the
+DataCollector reporters.
 
-Every KPI is cumulative from day 1 unless its name says otherwise. Ratios whose denominator is
-zero are reported as 0 (never NaN) so that tables and invariants stay well defined.
+:func:`compute_kpis` reports exactly the registry's KPIs for the model's tiers, platforms and
+retailers, in registry order, and fails loudly if the two disagree. Every KPI is cumulative from
+day 1 unless its name says otherwise. Ratios whose denominator is zero are reported as 0 (never
+NaN) so that tables and invariants stay well defined.
 """
 
 from __future__ import annotations
@@ -15,51 +18,12 @@ from numba import njit
 
 _B7 = np.uint64(7)
 
+from sim.config.kpis import kpi_names_for
 from sim.kernels.bytescan import HIGH, byte_total, byte_words, count_set_bytes
 from sim.world.population import AWARE, INTERESTED, STAGES, Population
 
 if TYPE_CHECKING:
     from sim.engine.model import SocialCommerceModel
-
-KPI_DEFINITIONS: dict[str, str] = {
-    "reach": "consumers exposed at least once (unique, cumulative)",
-    "exposures": "total delivered exposures",
-    "engagements": "exposures that led to engagement",
-    "engagement_rate": "engagements / exposures",
-    "engaged": "consumers interested in (engaged with) at least one retailer",
-    "aware": "consumers at or past the aware stage for some retailer",
-    "interested": "consumers at or past the interested stage",
-    "buyers": "consumers with at least one order",
-    "orders": "orders placed",
-    "gmv": "Σ price × units, yuan",
-    "spend": "booked spend over all channels, yuan",
-    "roas": "GMV / spend",
-    "roi": "(profit − spend) / spend",
-    "cac": "spend / buyers",
-    "repurchase_rate": "buyers with ≥ 2 orders / buyers",
-    "ugc_share": "consumer posts (UGC and negative) / all posts",
-    "negative_sentiment": "negative exposures / all exposures over the last 7 days (0–1)",
-    "platform_dependence": "largest platform's share of orders (0–1)",
-    "platform_hhi": "Herfindahl index of orders over platforms (0–1)",
-    "members": "community members over all retailers",
-    "referred_members": "community members who joined through a member's referral",
-    "fission": "referred members per member who joined otherwise (fission coefficient, F28)",
-    "cost_per_member": "community spend / members, yuan",
-    "engagement_rate_targeted": "engagement rate of exposures to consumers in the circles the "
-    "campaigns targeted (creators' home circles and target circles)",
-    "profit": "gross profit Σ (price − unit cost) over orders, yuan",
-    "reach_creators": "consumers reached by at least one creator post (any tier; unique)",
-    "breakout": "buyers outside the circles the campaigns targeted / buyers",
-    "daily_engagements": "engagements today",
-    "daily_orders": "orders today",
-    "daily_exposures": "exposures today",
-}
-"""Core KPIs. Per-stage counts (``stage_<name>``), per-channel spend (``spend_<channel>``),
-per-platform orders and organic creator exposures delivered today (``orders_<platform>``,
-``organic_<platform>``), unique reach per channel (``reach_<channel>``: consumers who got at
-least one exposure credited to that channel) and per-retailer orders, GMV, market share and
-price (``<retailer>_orders``, ``<retailer>_gmv``, ``<retailer>_share``, ``<retailer>_price``)
-are added per scenario."""
 
 
 def ratio(num: float, den: float) -> float:
@@ -301,7 +265,21 @@ def compute_kpis(model: "SocialCommerceModel") -> dict[str, float]:
             kpis[f"{ret.name}_gmv"] = float(book.gmv[ret.index])
             kpis[f"{ret.name}_share"] = ratio(book.orders_by_retailer[ret.index], total)
             kpis[f"{ret.name}_price"] = float(ret.price)
-    return kpis
+    return _in_registry_order(model, kpis)
+
+
+def _in_registry_order(model: "SocialCommerceModel", kpis: dict[str, float]) -> dict[str, float]:
+    """``kpis`` in the order of :func:`sim.config.kpis.kpi_names_for`; raises if the computed
+    names and the registry's differ (a KPI added in one place only)."""
+    names = kpi_names_for(tuple(model.channels[:model.n_tiers]),
+                          tuple(p.name for p in model.platforms),
+                          tuple(r.name for r in model.retailers))
+    if len(names) != len(kpis) or not all(n in kpis for n in names):
+        extra, missing = sorted(set(kpis) - set(names)), sorted(set(names) - set(kpis))
+        raise RuntimeError(f"KPI registry (sim/config/kpis.py) and compute_kpis disagree: "
+                           f"computed but not registered {extra}, registered but not computed "
+                           f"{missing}")
+    return {n: kpis[n] for n in names}
 
 
 def read_kpi(model: "SocialCommerceModel", key: str) -> float:
@@ -314,5 +292,5 @@ def model_reporters(names: list[str]) -> dict[str, Any]:
     return {name: partial(read_kpi, key=name) for name in names}
 
 
-__all__ = ["KPI_DEFINITIONS", "MetricsBook", "compute_kpis", "consumer_counts",
+__all__ = ["MetricsBook", "compute_kpis", "consumer_counts",
            "model_reporters", "ratio"]

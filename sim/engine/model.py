@@ -35,9 +35,8 @@ from sim.engine.metrics import MetricsBook, compute_kpis, model_reporters
 from sim.world.platforms import Platform
 from sim.world.population import AWARE, CUSTOMER, INTERESTED, build_population
 from sim.engine.response import ResponsePass, ResponseResult
-from sim.config.scenario import NON_TIER_CHANNELS, Scenario, ScenarioError, ShockSection
-
-ORGANIC_CHANNELS = ("wom", "ugc")
+from sim.config.channels import channel_names, paid_channel_names
+from sim.config.scenario import Scenario, ScenarioError, ShockSection
 
 
 class SocialCommerceModel(mesa.Model):
@@ -106,9 +105,9 @@ class SocialCommerceModel(mesa.Model):
         )
 
         tiers = list(config.influencers) if full else []
-        self.channels = tiers + ["ads", "community", "coupons", *ORGANIC_CHANNELS]
+        self.channels = channel_names(tiers)  # model order: sim.config.channels
         self.channel_code = {ch: i for i, ch in enumerate(self.channels)}
-        self.spend_channels = tiers + list(NON_TIER_CHANNELS)
+        self.spend_channels = paid_channel_names(tiers)
         self.posts = PostLog()
         self.consumer_post_count = 0
         self.metrics = MetricsBook(self.channels, len(self.platforms), n_ret,

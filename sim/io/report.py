@@ -30,25 +30,16 @@ from matplotlib.ticker import FuncFormatter
 from scipy import stats
 
 from sim.analysis.attribution import classify
-from sim.analysis.comparison import LOWER_IS_BETTER, fmt_signed, fmt_value, is_money, kpi_label
+from sim.analysis.comparison import fmt_signed, fmt_value
+from sim.config.channels import channel_label
+from sim.config.kpis import (KEY_KPIS, LOWER_IS_BETTER, is_money, kpi_info, kpi_label,
+                             lower_is_better)
 
 if TYPE_CHECKING:
     from sim.analysis.comparison import Comparison
 
-KEY_KPIS = ["roi", "roas", "gmv", "orders", "buyers", "reach", "spend", "cac",
-            "repurchase_rate", "members", "platform_dependence", "negative_sentiment", "breakout"]
-"""KPIs in the report's key-number table (the verdict metric is put first)."""
-
 DISTRIBUTION_KPIS = ["roi", "gmv", "orders", "reach"]
 FUNNEL = [("aware", "Aware"), ("interested", "Interested (engaged)"), ("buyers", "Buyers")]
-TITLES = {
-    "roi": "ROI = (GMV × margin − spend) / spend", "roas": "ROAS = GMV / spend",
-    "gmv": "GMV (yuan)", "orders": "Orders", "reach": "Reach (consumers exposed)",
-    "buyers": "Buyers (consumers)", "spend": "Spend (yuan)", "cac": "CAC (yuan per buyer)",
-}
-CHANNEL_NAMES = {"head": "head KOL", "waist": "waist KOL", "tail": "tail KOL / KOC",
-                 "nano": "nano creators", "ads": "paid ads", "community": "private community",
-                 "coupons": "coupons", "wom": "word of mouth", "ugc": "buyer posts (UGC)"}
 ATTRIBUTION_METHODS = [("first_touch_orders", "first touch"), ("last_touch_orders", "last touch"),
                        ("incremental_orders", "incremental (removal test)")]
 METHOD_COLOURS = ["#9ecae1", "#3182bd", "#e6550d"]
@@ -72,10 +63,6 @@ def _png(fig: Figure) -> str:
 def _fig(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width, height), layout="constrained")
     return fig
-
-
-def channel_name(ch: str) -> str:
-    return CHANNEL_NAMES.get(ch, ch)
 
 
 def scenario_palette(names: list[str]) -> dict[str, tuple]:
@@ -129,7 +116,7 @@ def fig_paired(cmp: "Comparison", pal: dict) -> Figure:
     ax.set_ylim(-0.6, len(others) - 0.4)
     ax.invert_yaxis()
     unit = " (yuan)" if is_money(kpi) else ""
-    low = "; lower is better" if kpi in LOWER_IS_BETTER else ""
+    low = "; lower is better" if lower_is_better(kpi) else ""
     ax.set_xlabel(f"difference in {kpi_label(kpi)}{unit} to {ref}, same seed{low}")
     ax.set_title(f"{kpi_label(kpi)}: paired difference to {ref} per replication", loc="left")
     ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
@@ -152,7 +139,7 @@ def fig_distributions(cmp: "Comparison", pal: dict) -> Figure:
         sns.stripplot(data=v, x="value", y="scenario", hue="scenario", palette=pal, ax=ax,
                       size=3.5, jitter=0.18, alpha=0.85, legend=False, order=cmp.names,
                       hue_order=cmp.names, edgecolor="white", linewidth=0.3)
-        ax.set_title(TITLES.get(kpi, kpi_label(kpi)), loc="left")
+        ax.set_title(kpi_info(kpi).title, loc="left")
         ax.set_xlabel("")
         ax.set_ylabel("")
         ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
@@ -216,7 +203,7 @@ def _stacked(ax, frame: pd.DataFrame, cpal: dict, names: list[str]) -> None:
         vals = frame[ch].to_numpy(float)
         if not np.any(vals > 0):
             continue
-        ax.barh(range(len(names)), vals, left=left, color=cpal[ch], label=channel_name(ch),
+        ax.barh(range(len(names)), vals, left=left, color=cpal[ch], label=channel_label(ch),
                 edgecolor="white", linewidth=0.6, height=0.6)
         left += vals
     for y, total in enumerate(left):
@@ -314,7 +301,7 @@ def fig_attribution(cmp: "Comparison") -> Figure | None:
                     note = " not removable" if kind == "organic" else " not measured"
                     ax.text(0, yy, note, va="center", fontsize=7.5, color="0.45")
         ax.axvline(0, color="0.3", lw=0.8)
-        ax.set_yticks(y, [channel_name(c) for c in tab["channel"]])
+        ax.set_yticks(y, [channel_label(c) for c in tab["channel"]])
         ax.invert_yaxis()
         ax.set_title(f"{name}", loc="left")
         ax.set_xlabel("orders per run")
@@ -368,7 +355,7 @@ def key_table(cmp: "Comparison", pal: dict) -> str:
     out = [f'<table><tr><th class="k">KPI</th>{head}</tr>']
     for kpi in kpis:
         unit = " (yuan)" if is_money(kpi) else ""
-        arrow = " ↓" if kpi in LOWER_IS_BETTER else ""
+        arrow = " ↓" if lower_is_better(kpi) else ""
         cells = []
         for s in cmp.names:
             r = rows.loc[(kpi, s)]
@@ -429,7 +416,7 @@ def ratio_table(cmp: "Comparison") -> str:
             cls = {"over": "over", "hurts": "over", "under": "under", "ok": "ok"}.get(
                 reading.kind, "unclear")
             cells.append(f'<td><span class="{cls}">{text}</span>{detail}</td>')
-        out.append(f'<tr><td class="k">{html.escape(channel_name(ch))}</td>{"".join(cells)}</tr>')
+        out.append(f'<tr><td class="k">{html.escape(channel_label(ch))}</td>{"".join(cells)}</tr>')
     out.append("</table>")
     return "".join(out)
 

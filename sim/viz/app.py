@@ -23,6 +23,7 @@ from mesa.visualization import SolaraViz, Slider
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.world.population import STAGES
+from sim.config.kpis import kpi_label
 from sim.config.scenario import ScenarioError
 from sim.viz.drawing import FRAME_FORMAT, STAGE_COLORS, STAGE_LABELS, ChartsPainter, NetworkPainter
 from sim.viz.workshop import (
@@ -66,8 +67,8 @@ def StatusStrip(model: WorkshopModel) -> None:
         for stage, label, color in zip(STAGES, STAGE_LABELS, STAGE_COLORS):
             Stat(label, f"{int(k[f'stage_{stage}']):,}", f"stage-{label}", color)
         Stat("engaged today", f"{int(model.spread.new_engaged.sum()):,}", "new-engaged", "#000000")
-        Stat("GMV", money(model, k["gmv"]), "gmv", "#31a354")
-        Stat("spend", money(model, k["spend"]), "spend", "#636363")
+        Stat(kpi_label("gmv"), money(model, k["gmv"]), "gmv", "#31a354")
+        Stat(kpi_label("spend"), money(model, k["spend"]), "spend", "#636363")
         Stat("negative", f"{k['negative_sentiment']:.1%}", "negative", "#b10026")
 
 

@@ -23,6 +23,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 from PIL import Image
 
+from sim.config.kpis import kpi_label
 from sim.world.population import INTERESTED, STAGES
 
 if TYPE_CHECKING:
@@ -233,8 +234,8 @@ class ChartsPainter:
             ax.grid(alpha=0.3, lw=0.5)
         axes[0, 0].set_ylim(0, model.population.n)
         self.orders, = axes[0, 1].plot([], [], color=STAGE_COLORS[4], lw=1.8, label="orders")
-        self.gmv, = axes[1, 0].plot([], [], color="#31a354", lw=2.2, label="GMV")
-        self.spend, = axes[1, 0].plot([], [], color="#636363", lw=2.2, label="spend")
+        self.gmv, = axes[1, 0].plot([], [], color="#31a354", lw=2.2, label=kpi_label("gmv"))
+        self.spend, = axes[1, 0].plot([], [], color="#636363", lw=2.2, label=kpi_label("spend"))
         self.neg, = axes[1, 1].plot([], [], color=NEGATIVE_COLOR, lw=2.2)
         self.today = [ax.axvline(0, color="black", lw=0.8, alpha=0.5) for ax in axes.flat]
         self.lines = [self.orders, self.gmv, self.spend, self.neg, *self.today]

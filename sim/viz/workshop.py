@@ -37,10 +37,11 @@ from sim.engine.diffusion import expand_rows
 from sim.world.graph import build_graph
 from sim.engine.model import SocialCommerceModel
 from sim.world.population import INTERESTED
+from sim.config.bundled import bundled_dir
 from sim.config.scenario import Scenario, ScenarioError, load_scenario
 from sim.viz.layout import CircleLayout, circle_layout, ring_positions
 
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIO_DIR = bundled_dir()  # the bundled scenarios (package data when installed)
 DEFAULT_SCENARIO = SCENARIO_DIR / "baseline.toml"
 DEFAULT_CONSUMERS = 3000
 MAX_SHOWN = 2000

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.config.kpis import STAGES
 from sim.config.scenario import PopulationSection
 
-STAGES = ("unaware", "aware", "interested", "customer", "loyal")
 UNAWARE, AWARE, INTERESTED, CUSTOMER, LOYAL = range(5)
 NO_CHANNEL = -1
 

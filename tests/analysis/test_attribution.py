@@ -32,7 +32,7 @@ def test_disabled_channel_gets_no_money_and_other_lines_keep_theirs(small):
 
 
 def test_disabled_channels_are_validated(small):
-    with pytest.raises(ScenarioError, match=r"retailers\[0\]\.disabled_channels: unknown "
+    with pytest.raises(ScenarioError, match=r"retailers\.brand\.disabled_channels: unknown "
                                             r"channel 'tv'"):
         small.with_overrides({"retailers.0.disabled_channels": ["tv"]})
 

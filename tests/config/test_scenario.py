@@ -88,3 +88,17 @@ def test_bad_toml_is_reported(tmp_path):
     p = write(tmp_path, "bad.toml", "[run\ndays = 3\n")
     with pytest.raises(ScenarioError, match="not valid TOML"):
         load_scenario(p)
+
+
+def test_retailers_are_keyed_tables_kept_in_file_order():
+    from sim.config.scenario import validate_scenario
+
+    ads = {"ads": 1.0}
+    scn = validate_scenario({"retailers": {"zeta": {"budget": 1.0, "allocation": ads},
+                                           "alpha": {"price": 9.0, "allocation": ads}}})
+    assert [r.name for r in scn.retailers] == ["zeta", "alpha"]  # file order, not sorted
+    assert scn.retailers[0].budget == 1.0 and scn.retailers[1].price == 9.0
+    listed = validate_scenario({"retailers": [{"name": "zeta", "allocation": ads}]})
+    assert listed.retailers[0].name == "zeta"  # the list form (Python callers) still validates
+    with pytest.raises(ScenarioError, match=r"retailers\.zeta\.price: .*\(got -1\)"):
+        validate_scenario({"retailers": {"zeta": {"price": -1, "allocation": ads}}})
