@@ -193,19 +193,24 @@ def unique_ties(u: np.ndarray, v: np.ndarray, n: int) -> tuple[np.ndarray, np.nd
 
 
 @njit(cache=True)
-def _pick_pairs(cum, guide, scale, sorted_circle, starts, order, inside, r1, r2):
-    n = len(cum)
+def _pick_pairs(cum, guide, scale, starts, order, inside, r1, r2):
+    n, k = len(cum), len(starts) - 1
+    # per circle: running sum before its block and at its end (read for every inside pick)
+    base_of = np.empty(k, dtype=np.float64)
+    top_of = np.empty(k, dtype=np.float64)
+    for c in range(k):
+        base_of[c] = cum[starts[c] - 1] if starts[c] > 0 else 0.0
+        top_of[c] = cum[starts[c + 1] - 1] if starts[c + 1] > 0 else 0.0
     u = np.empty(len(r1), dtype=np.int32)
     v = np.empty(len(r1), dtype=np.int32)
     top_all = cum[n - 1]
     for i in range(len(r1)):
         a = min(_guided_one(cum, r1[i] * top_all, guide, scale), n - 1)
-        lo, hi = 0, n
+        hi, base, top = n, 0.0, top_all
         if inside[i]:
-            c = sorted_circle[a]
-            lo, hi = starts[c], starts[c + 1]
-        base = cum[lo - 1] if lo > 0 else 0.0
-        t = base + r2[i] * (cum[hi - 1] - base)
+            c = np.searchsorted(starts, a, side="right") - 1  # a's circle (starts fit in cache)
+            hi, base, top = starts[c + 1], base_of[c], top_of[c]
+        t = base + r2[i] * (top - base)
         b = min(_guided_one(cum, t, guide, scale), hi - 1)
         u[i] = order[a]
         v[i] = order[b]
@@ -226,37 +231,30 @@ def _guided_one(cum, t, guide, scale):
     return j
 
 
-def pick_pairs(cum: np.ndarray, sorted_circle: np.ndarray, starts: np.ndarray,
-               order: np.ndarray, inside: np.ndarray, r1: np.ndarray, r2: np.ndarray,
+def pick_pairs(cum: np.ndarray, starts: np.ndarray, order: np.ndarray, inside: np.ndarray,
+               r1: np.ndarray, r2: np.ndarray,
                table: tuple[np.ndarray, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Tie endpoints of a degree-corrected planted partition, given the uniforms.
 
     Consumers are laid out by circle (``order``: rows by circle; ``cum``: running sums of their
-    weights in that layout, last > 0; circle c holds positions ``starts[c]:starts[c + 1]`` and
-    ``sorted_circle`` is each position's circle). Pair i's first endpoint is the position
-    ``a = searchsorted(cum, r1[i] · cum[-1], "right")`` (clamped to n − 1); its partner is drawn
-    the same way with ``r2[i]`` inside a's circle when ``inside[i]``, else among everyone.
-    Returns consumer rows ``(order[a], order[b])`` as int32 — exactly the vectorised numpy
-    expressions (same float operations in the same order), in one pass without temporaries.
+    weights in that layout, last > 0; circle c holds positions ``starts[c]:starts[c + 1]``).
+    Pair i's first endpoint is the position ``a = searchsorted(cum, r1[i] · cum[-1], "right")``
+    (clamped to n − 1); its partner is drawn the same way with ``r2[i]`` inside a's circle
+    when ``inside[i]``, else among everyone: target ``base + r2 · (top − base)`` with ``base``
+    and ``top`` the running sums before and at the end of the range. Returns consumer rows
+    ``(order[a], order[b])`` as int32 — exactly the vectorised numpy expressions (same float
+    operations in the same order), in one pass without temporaries.
     """
     guide, scale = table if table is not None else guide_table(cum)
-    return _pick_pairs(cum, guide, scale, sorted_circle, starts, order, inside, r1, r2)
+    return _pick_pairs(cum, guide, scale, np.asarray(starts, dtype=np.int64), order, inside,
+                       r1, r2)
 
 
 @njit(cache=True)
 def _guided_search(cum, targets, guide, scale):
-    n, k = len(cum), len(guide)
     out = np.empty(len(targets), dtype=np.int64)
     for i in range(len(targets)):
-        t = targets[i]
-        b = int(t * scale)
-        b = 0 if b < 0 else (k - 1 if b >= k else b)
-        j = guide[b]
-        while j > 0 and cum[j - 1] > t:
-            j -= 1
-        while j < n and cum[j] <= t:
-            j += 1
-        out[i] = j
+        out[i] = _guided_one(cum, targets[i], guide, scale)
     return out
 
 

@@ -106,13 +106,14 @@ def circle_graph(
     del w
     sorted_circle = circle[order]
     starts = np.searchsorted(sorted_circle, np.arange(circle.max() + 2))
+    del sorted_circle
     table = guide_table(cum)
 
     def draw(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         inside = rng.random(count) < 1.0 - cfg.mixing
         r1 = rng.random(count)  # first endpoint ∝ w anywhere
         r2 = rng.random(count)  # partner ∝ w, inside the circle or anywhere
-        u, v = pick_pairs(cum, sorted_circle, starts, order, inside, r1, r2, table)
+        u, v = pick_pairs(cum, starts, order, inside, r1, r2, table)
         del r1, r2
         strong = rng.random(count) < np.where(inside, cfg.strong_share, cfg.strong_share / 3)
         return u, v, strong
@@ -128,7 +129,7 @@ def circle_graph(
         u, v, strong = np.concatenate([u, u2]), np.concatenate([v, v2]), np.concatenate([strong, s2])
     else:
         lo, hi, first = unique_ties(u, v, n)
-    del u, v, order, cum, sorted_circle, table
+    del u, v, order, cum, table
     return _graph_on_ties(n, lo, hi, strong[first], cfg, rng)
 
 

@@ -74,7 +74,7 @@ def test_pick_pairs_equal_vectorised_numpy():
     base = np.where(b_lo > 0, cum[np.maximum(b_lo - 1, 0)], 0.0)
     top = cum[b_hi - 1]
     b = np.minimum(np.searchsorted(cum, base + r2 * (top - base), side="right"), b_hi - 1)
-    u, v = pick_pairs(cum, sorted_circle, starts, order, inside, r1, r2, guide_table(cum))
+    u, v = pick_pairs(cum, starts, order, inside, r1, r2, guide_table(cum))
     assert np.array_equal(u, order[a]) and np.array_equal(v, order[b])
     same = inside & (u != v)
     assert np.all(circle[u[same]] == circle[v[same]])  # inside pairs stay in one circle
