@@ -93,3 +93,18 @@ def test_kernels_use_numeric_libraries_only() -> None:
                 elif top not in allowed:
                     bad.append(f"{path.name}: {name}")
     assert not bad, bad
+
+
+def test_nothing_below_the_model_refers_to_it() -> None:
+    """Mechanisms, agents and the world take a context or plain arrays, never the model (not
+    even as a type hint): only the model itself and the layers above the engine name it."""
+    above = set(LAYERS[LAYERS.index("engine") + 1:])
+    bad = []
+    for path in _modules():
+        rel = path.relative_to(SIM)
+        if rel.parts[0] in above or rel.as_posix() == "engine/model.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "sim.engine.model":
+                bad.append(f"{rel}:{node.lineno}")
+    assert not bad, bad

@@ -99,13 +99,14 @@ class Attribution:
     per_seed: pd.DataFrame
     table: pd.DataFrame
     total_orders: float
+    tolerance: float = 1.5  # analysis.attribution_tolerance of the scenario
 
     def findings(self) -> list[str]:
         """Plain sentences: per channel whether last touch over- or under-credits it; the
         channels whose effect is not distinguishable from 0 are named together at the end."""
         out, uncertain = [], []
         for row in self.table.itertuples():
-            reading = classify(row)
+            reading = classify(row, self.tolerance)
             if reading.kind == "uncertain":
                 uncertain.append(row.channel)
             elif reading.sentence:
@@ -121,9 +122,10 @@ class Reading:
     """How last-touch credit compares with a channel's incremental orders.
 
     ``kind``: ``organic`` (no budget), ``unused`` (no money, no credit), ``over`` (last touch
-    credits more than 1.5× the incremental orders, or more than the upper end of their 95 %
-    interval when that includes 0), ``under`` (less than 1/1.5 of a clearly positive effect),
-    ``ok`` (within 1.5× either way), ``uncertain`` (the effect's interval includes 0 and the
+    credits more than ``tolerance`` × the incremental orders — ``analysis.attribution_tolerance``,
+    default 1.5 — or more than the upper end of their 95 % interval when that includes 0),
+    ``under`` (less than 1/tolerance of a clearly positive effect), ``ok`` (within tolerance
+    either way), ``uncertain`` (the effect's interval includes 0 and the
     credit is within it), ``hurts`` (removing the channel raises orders), ``unmeasured`` (its
     removal was not simulated).
     """
@@ -133,8 +135,10 @@ class Reading:
     sentence: str
 
 
-def classify(row) -> Reading:
-    """Read one row of :attr:`Attribution.table` (a namedtuple from ``itertuples``)."""
+def classify(row, tolerance: float = 1.5) -> Reading:
+    """Read one row of :attr:`Attribution.table` (a namedtuple from ``itertuples``);
+    ``tolerance`` (> 1) is how far last-touch credit may stray from the incremental orders
+    before it is called over- or under-credited."""
     ch, lt, inc = row.channel, row.last_touch_orders, row.incremental_orders
     if row.kind == "organic":
         what = "buyers' own posts" if ch == "ugc" else "consumers' word of mouth"
@@ -158,9 +162,9 @@ def classify(row) -> Reading:
                        f"incremental orders ({inc:+.0f}, {ci}) are not distinguishable from 0 "
                        f"with {row.n} seed(s).")
     ratio = lt / inc
-    if ratio > 1.5:
+    if ratio > tolerance:
         kind, word = "over", f"over-credited {ratio:.1f}×"
-    elif ratio < 1 / 1.5:
+    elif ratio < 1 / tolerance:
         kind, word = "under", f"under-credited (last touch sees {ratio:.0%} of its effect)"
     else:
         kind, word = "ok", f"about right ({ratio:.1f}×)"
@@ -210,7 +214,8 @@ def attribution_from_runs(scenario: Scenario, base: Sequence[RunResult],
     per_seed = pd.DataFrame(rows)
     table = _summarise(per_seed)
     total = float(np.mean([r.summary["orders"] for r in base]))
-    return Attribution(name or scenario.name, [r.seed for r in base], per_seed, table, total)
+    return Attribution(name or scenario.name, [r.seed for r in base], per_seed, table, total,
+                       scenario.analysis.attribution_tolerance)
 
 
 def _summarise(per_seed: pd.DataFrame) -> pd.DataFrame:

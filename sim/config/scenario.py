@@ -15,10 +15,12 @@ reference in docs/scenarios.md is generated from it); reading files lives in loa
 from __future__ import annotations
 
 from pathlib import Path
+from functools import lru_cache
 from typing import Annotated, Any, Literal, Mapping, Sequence
 
-from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
-                      model_validator)
+import numpy as np
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError,
+                      field_validator, model_validator)
 
 from sim.config.channels import NON_TIER_CHANNELS
 
@@ -28,6 +30,48 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 
 CONTENT_KINDS = ("promo", "scene", "knowledge")
 """Kinds of commissioned content a retailer can order (see :mod:`sim.world.content`)."""
+
+CONTENT_KIND_NAMES = ("promo", "scene", "knowledge", "ugc", "negative", "ad", "community")
+"""Every kind of post, in kind-code order (see :mod:`sim.world.content`)."""
+
+KIND_APPEAL = {"promo": 0.0, "scene": 0.2, "knowledge": 0.1, "ugc": 0.3, "negative": 0.0,
+               "ad": -0.8, "community": 0.2}
+"""Default logit shift of engagement per kind (authentic UGC engages more — F13)."""
+KIND_SOCIAL_CURRENCY = {"promo": 0.6, "scene": 1.0, "knowledge": 0.9, "ugc": 1.2,
+                        "negative": 1.0, "ad": 0.3, "community": 0.8}
+"""Default sharing multiplier per kind (rare, scene-like content is worth sharing — F8)."""
+KIND_HOMOGENEITY = {"promo": 1.0, "scene": 0.4, "knowledge": 0.5, "ugc": 0.3, "negative": 0.5,
+                    "ad": 1.0, "community": 0.6}
+"""Default fatigue added per exposure per kind (near-duplicate promo copy tires — F14)."""
+
+
+@lru_cache(maxsize=64)
+def _kind_array(items: tuple[tuple[str, float], ...]) -> np.ndarray:
+    values = dict(items)
+    out = np.array([values[k] for k in CONTENT_KIND_NAMES], dtype=np.float32)
+    out.flags.writeable = False
+    return out
+
+
+def kind_table(values: Mapping[str, float]) -> np.ndarray:
+    """A per-kind mapping as a read-only float32 array in kind-code order."""
+    return _kind_array(tuple(sorted(values.items())))
+
+
+def _kind_map(default: dict[str, float], lo: float, hi: float, what: str):
+    """A per-content-kind table of numbers (unknown kinds refused, missing kinds defaulted)."""
+
+    def check(value: Mapping[str, float]) -> dict[str, float]:
+        bad = sorted(set(value) - set(CONTENT_KIND_NAMES))
+        if bad:
+            raise ValueError(f"unknown content kind {bad[0]!r}; allowed: {list(CONTENT_KIND_NAMES)}")
+        for k, v in value.items():
+            if not lo <= v <= hi:
+                raise ValueError(f"{k}: {v} is outside {lo}–{hi}")
+        return {**default, **value}
+
+    return Annotated[dict[str, float], AfterValidator(check), Field(
+        default_factory=lambda: dict(default), description=what)]
 
 
 class ScenarioError(ValueError):
@@ -93,6 +137,10 @@ class GraphSection(_Section):
     )
     max_degree: int = Field(1000, ge=1, description="cap on expected degree (circles)")
     strong_share: Share = Field(0.25, description="share of within-circle ties that are strong")
+    strong_outside_divisor: float = Field(
+        3.0, ge=1.0, le=100.0, description="circles: ties outside a consumer's circle are strong "
+        "with probability strong_share / this (family and close friends mostly share a circle)"
+    )
     trust_strong: Share = Field(0.8, description="mean trust of a strong tie")
     trust_weak: Share = Field(0.35, description="mean trust of a weak tie")
     trust_spread: float = Field(0.1, ge=0.0, le=0.5, description="sd of trust around its mean")
@@ -245,6 +293,13 @@ class RetailerSection(_Section):
         "line; when the line cannot pay, buyers post at the ordinary ugc_prob"
     )
     coupon_value: NonNegative = Field(10.0, description="yuan discount per coupon redemption")
+    reallocation_days: int = Field(
+        7, ge=1, le=365, description="adaptive policy: days between budget reviews (a week)"
+    )
+    reallocation_share: Share = Field(
+        0.2, description="adaptive policy: share of every other judged line moved at each review to "
+        "the channel with the best last-click orders per yuan (with the reserve)"
+    )
     policy: Literal["static", "adaptive"] = Field(
         "static", description="static: lines fixed; adaptive: every 7 days move the reserve and "
         "a fifth of every other paid line to the channel with the most last-touch orders per "
@@ -311,6 +366,10 @@ class ShockSection(_Section):
         None, description="crisis, price: retailer concerned (default: the first)"
     )
     severity: Share = Field(0.01, description="crisis: share of consumers posting negatively")
+
+    def active(self, day: int) -> bool:
+        """Whether the shock is in force on ``day`` (from ``day`` through ``end_day``)."""
+        return self.day <= day and (self.end_day is None or day <= self.end_day)
 
     @model_validator(mode="after")
     def _check(self) -> "ShockSection":
@@ -391,6 +450,43 @@ class BehaviourSection(_Section):
         2.0, ge=0, le=20, description="customers' repurchase hazard × exp(this · price_sensitivity"
         " · (list price − price) / reference_price): stocking up on a price cut"
     )
+    kind_appeal: _kind_map(KIND_APPEAL, -20.0, 20.0,
+                           "engagement logit shift per content kind (F13: authentic UGC "
+                           "engages more, ads less)")
+    kind_social_currency: _kind_map(KIND_SOCIAL_CURRENCY, 0.0, 10.0,
+                                    "× sharing probability per content kind (F8)")
+    kind_homogeneity: _kind_map(KIND_HOMOGENEITY, 0.0, 20.0,
+                                "fatigue added per exposure per content kind (F14)")
+    brand_credibility: Share = Field(
+        0.7, description="credibility of brand-written community messages and invitations"
+    )
+    stranger_trust: Share = Field(
+        0.5, description="trust in a non-follower stranger's exposure (traffic-pool boost, "
+        "cross-platform spill-over) as a share of follower_trust"
+    )
+    sentiment_alarm: Share = Field(
+        0.2, description="negative sentiment index (7-day share of negative exposures) above "
+        "which every retailer notices a crisis (F34)"
+    )
+    member_churn: float = Field(
+        0.5, ge=0, le=10, description="community members' churn hazard as a multiple of "
+        "churn_hazard (members stay longer)"
+    )
+
+    @property
+    def appeal(self) -> np.ndarray:
+        """``kind_appeal`` as float32 per kind code."""
+        return kind_table(self.kind_appeal)
+
+    @property
+    def currency(self) -> np.ndarray:
+        """``kind_social_currency`` as float32 per kind code."""
+        return kind_table(self.kind_social_currency)
+
+    @property
+    def homogeneity(self) -> np.ndarray:
+        """``kind_homogeneity`` as float32 per kind code."""
+        return kind_table(self.kind_homogeneity)
 
 
 class ReferenceSection(_Section):
@@ -404,6 +500,15 @@ class ReferenceSection(_Section):
     transmissibility: Share = Field(0.2, description="independent_cascade: T per tie")
     seeds: int = Field(10, ge=1, description="cascade/threshold: initially engaged consumers")
     phi: Share = Field(0.18, description="threshold: engaged share of ties needed")
+
+
+class AnalysisSection(_Section):
+    """How results are read (not how the market behaves)."""
+
+    attribution_tolerance: float = Field(
+        1.5, gt=1.0, le=100.0, description="attribution reading: last-touch credit more than "
+        "this × a channel's incremental orders is over-credited, less than 1/this under-credited"
+    )
 
 
 class Scenario(_Section):
@@ -431,6 +536,7 @@ class Scenario(_Section):
     shocks: list[ShockSection] = Field(default_factory=list)
     behaviour: BehaviourSection = Field(default_factory=BehaviourSection)
     reference: ReferenceSection = Field(default_factory=ReferenceSection)
+    analysis: AnalysisSection = Field(default_factory=AnalysisSection)
 
     @field_validator("retailers", mode="before")
     @classmethod

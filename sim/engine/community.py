@@ -39,33 +39,36 @@ from sim.world.population import AWARE, INTERESTED
 
 if TYPE_CHECKING:
     from sim.engine.agents import Retailer
-    from sim.engine.model import SocialCommerceModel
-
-BRAND_CREDIBILITY = 0.7
-"""Credibility (0–1) of brand-written community messages."""
+    from sim.engine.state import Context
 
 
-def reward_lift(model: "SocialCommerceModel", reward: float) -> float:
+def community_platform(ctx: "Context", ret: "Retailer") -> int:
+    """Index of the platform the retailer's community lives on (default: the first)."""
+    name = ret.cfg.community.platform
+    return ctx.platform_by_name[name].index if name else 0
+
+
+def reward_lift(ctx: "Context", reward: float) -> float:
     """Multiplier (≥ 1) a reward of ``reward`` yuan puts on a join or invite probability."""
-    beh = model.beh
+    beh = ctx.beh
     return 1.0 + beh.reward_elasticity * reward / beh.reference_price
 
 
-def join_score(model: "SocialCommerceModel", ret: "Retailer", rows: np.ndarray) -> np.ndarray:
+def join_score(ctx: "Context", ret: "Retailer", rows: np.ndarray) -> np.ndarray:
     """F16 join score (0–1) of consumers ``rows`` for retailer ``ret``'s community."""
-    beh, pop = model.beh, model.population
+    beh, pop = ctx.beh, ctx.population
     w = np.array([beh.j_awareness, beh.j_content, beh.j_authenticity], dtype=float)
     w = w / w.sum() if w.sum() > 0 else np.zeros(3)
     awareness = np.minimum(1.0, pop.brand_exposures[rows, ret.index] / beh.awareness_exposures)
     return w[0] * awareness + w[1] * ret.content_quality + w[2] * ret.cfg.community.ugc_share
 
 
-def admit(model: "SocialCommerceModel", ret: "Retailer", rows: np.ndarray,
+def admit(ctx: "Context", ret: "Retailer", rows: np.ndarray,
           referred: bool = False) -> np.ndarray:
     """Make ``rows`` (distinct non-members) members, paying ``join_reward`` each (and
     ``referral_reward`` to the inviter if ``referred``) while the community line can.
     Returns the rows admitted."""
-    cfg, pop, r = ret.cfg.community, model.population, ret.index
+    cfg, pop, r = ret.cfg.community, ctx.population, ret.index
     price = cfg.join_reward + (cfg.referral_reward if referred else 0.0)
     if price > 0 and len(rows):
         rows = rows[: int(ret.lines.get("community", 0.0) // price)]
@@ -76,71 +79,71 @@ def admit(model: "SocialCommerceModel", ret: "Retailer", rows: np.ndarray,
     return rows
 
 
-def join_after_purchase(model: "SocialCommerceModel", ret: "Retailer", happy: np.ndarray) -> None:
+def join_after_purchase(ctx: "Context", ret: "Retailer", happy: np.ndarray) -> None:
     """Satisfied buyers ``happy`` join with ``join_prob · J · R_join`` (community active)."""
     r, cfg = ret.index, ret.cfg.community
-    if not model.community_active[r] or len(happy) == 0:
+    if not ctx.state.community_active[r] or len(happy) == 0:
         return
-    pop = model.population
-    u = model.dyn_rng.random(len(happy))
+    pop = ctx.population
+    u = ctx.rng.random(len(happy))
     candidates = happy[~pop.member[happy, r]]
     u = u[~pop.member[happy, r]]
-    p = cfg.join_prob * join_score(model, ret, candidates) * reward_lift(model, cfg.join_reward)
-    admit(model, ret, candidates[u < p])
+    p = cfg.join_prob * join_score(ctx, ret, candidates) * reward_lift(ctx, cfg.join_reward)
+    admit(ctx, ret, candidates[u < p])
 
 
-def community_day(model: "SocialCommerceModel") -> Exposures:
+def community_day(ctx: "Context") -> Exposures:
     """Today's community exposures (content and invitations) of every active community, after
     drawing lead joins and referrals."""
     out = []
-    for ret in model.retailers:
-        if model.community_active[ret.index]:
-            out.extend(_one_community(model, ret))
+    for ret in ctx.retailers:
+        if ctx.state.community_active[ret.index]:
+            out.extend(_one_community(ctx, ret))
     return Exposures.concat(out)
 
 
-def _one_community(model: "SocialCommerceModel", ret: "Retailer") -> list[Exposures]:
-    pop, rng, beh = model.population, model.dyn_rng, model.beh
+def _one_community(ctx: "Context", ret: "Retailer") -> list[Exposures]:
+    pop, rng, beh = ctx.population, ctx.rng, ctx.beh
     r, cfg = ret.index, ret.cfg.community
-    ch = model.channel_code["community"]
-    platform = model.community_platform[r]
+    ch = ctx.code["community"]
+    platform = community_platform(ctx, ret)
     out: list[Exposures] = []
     # attract: engaged non-members join through the community entry points of the content
     if cfg.lead_join_prob > 0:
         leads = np.flatnonzero((pop.stage[:, r] >= INTERESTED) & ~pop.member[:, r])
         u = rng.random(len(leads))
-        p = cfg.lead_join_prob * join_score(model, ret, leads) * reward_lift(model, cfg.join_reward)
-        admit(model, ret, leads[u < p])
+        p = cfg.lead_join_prob * join_score(ctx, ret, leads) * reward_lift(ctx, cfg.join_reward)
+        admit(ctx, ret, leads[u < p])
     members = np.flatnonzero(pop.member[:, r])
     if len(members) == 0:
         return out
     # content: brand-written and member-written messages
     seen = members[rng.random(len(members)) < cfg.post_prob * pop.activity[members]]
     if len(seen):
-        brand = model.publish_post(
+        brand = ctx.publish(
             retailer=r, platform=platform, channel=ch, kind=KIND["community"], circle=-1,
-            credibility=BRAND_CREDIBILITY, b0=beh.b0, author=-1,
+            credibility=ctx.beh.brand_credibility, b0=beh.b0, author=-1,
         )
-        member = model.publish_post(
+        member = ctx.publish(
             retailer=r, platform=platform, channel=ch, kind=KIND["ugc"], circle=-1,
             credibility=beh.ugc_credibility, b0=beh.b0, author=-1,
         )
         post = np.where(rng.random(len(seen)) < cfg.ugc_share, member, brand).astype(np.int64)
-        out.append(Exposures(seen, post, np.full(len(seen), model.config.graph.trust_strong,
+        out.append(Exposures(seen, post, np.full(len(seen), ctx.config.graph.trust_strong,
                                                  np.float32), np.full(len(seen), ch, np.int8)))
     # fission: members invite contacts
-    if cfg.referral_prob > 0 and model.graph is not None:
-        p_inv = min(1.0, cfg.referral_prob * reward_lift(model, cfg.referral_reward))
+    if cfg.referral_prob > 0 and ctx.graph is not None:
+        p_inv = min(1.0, cfg.referral_prob * reward_lift(ctx, cfg.referral_reward))
         inviters = members[rng.random(len(members)) < p_inv]
-        out.append(_invitations(model, ret, inviters, platform))
+        out.append(_invitations(ctx, ret, inviters, platform))
     return out
 
 
-def _invitations(model: "SocialCommerceModel", ret: "Retailer", inviters: np.ndarray,
+def _invitations(ctx: "Context", ret: "Retailer", inviters: np.ndarray,
                  platform: int) -> Exposures:
     """Each inviter invites one random contact; the contact sees the invitation and joins with
     probability tie trust · J · R_join (``referral_reward`` paid per joiner)."""
-    g, pop, rng, r = model.graph, model.population, model.dyn_rng, ret.index
+    g, pop, rng, r = ctx.graph, ctx.population, ctx.rng, ret.index
     cfg = ret.cfg.community
     inviters = inviters[g.degree[inviters] > 0]
     if len(inviters) == 0:
@@ -153,12 +156,12 @@ def _invitations(model: "SocialCommerceModel", ret: "Retailer", inviters: np.nda
     _, first = np.unique(friends, return_index=True)  # one invitation per contact a day
     first = rng.permutation(first)
     friends, trust = friends[first], trust[first]
-    invite = model.publish_post(
-        retailer=r, platform=platform, channel=model.channel_code["community"],
-        kind=KIND["community"], circle=-1, credibility=BRAND_CREDIBILITY, b0=model.beh.b0,
+    invite = ctx.publish(
+        retailer=r, platform=platform, channel=ctx.code["community"],
+        kind=KIND["community"], circle=-1, credibility=ctx.beh.brand_credibility, b0=ctx.beh.b0,
         author=-1,
     )
-    p = trust * join_score(model, ret, friends) * reward_lift(model, cfg.join_reward)
-    admit(model, ret, friends[rng.random(len(friends)) < p], referred=True)
+    p = trust * join_score(ctx, ret, friends) * reward_lift(ctx, cfg.join_reward)
+    admit(ctx, ret, friends[rng.random(len(friends)) < p], referred=True)
     return Exposures(friends, np.full(len(friends), invite, np.int64), trust,
-                     np.full(len(friends), model.channel_code["community"], np.int8))
+                     np.full(len(friends), ctx.code["community"], np.int8))

@@ -7,12 +7,10 @@ of today's sharers, done with numpy gathers on the CSR arrays.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from numba import njit
 
-from sim.world.content import KIND_APPEAL, SOCIAL_CURRENCY, Exposures, PostLog
+from sim.world.content import Exposures, PostLog
 from sim.kernels.csr import row_total
 from sim.world.graph import SocialGraph
 from sim.config.scenario import BehaviourSection
@@ -127,53 +125,14 @@ def share_to_ties(
                      channel=np.full(len(consumer), channel, dtype=np.int8))
 
 
-@dataclass
-class ResponseContext:
-    """What the response rule needs besides the exposures themselves."""
-
-    need: np.ndarray  # N, 0–1
-    susceptibility: np.ndarray  # N, 0–1
-    circle: np.ndarray  # N
-    fatigue: np.ndarray  # N, recent similar exposures
-    atmosphere: np.ndarray  # N×R engaged share of ties (0–1)
-    festival: np.ndarray  # R bool, festival/ritual day for the retailer
-    negative_damping: np.ndarray  # R, 0–1 multiplier on engagement with negative posts
-    seen_before: np.ndarray | None = None  # per exposure: consumer saw the retailer before
-
-
-def engagement_probability(
-    exp: Exposures, posts: PostLog, ctx: ResponseContext, beh: BehaviourSection
-) -> np.ndarray:
-    """P(engage) = σ(b0 + appeal + b_cred·cred·trust + b_atm·atm·susc + b_need·need
-    + b_circle·[circle match] + b_ritual·festival − b_fatigue·fatigue [+ negativity]
-    − b_duplicate·[reused copy seen by a consumer who saw the retailer's content before])."""
-    i, p = exp.consumer, exp.post
-    r = posts["retailer"][p].astype(np.int64)
-    kind = posts["kind"][p]
-    negative = posts["negative"][p]
-    logit = (
-        posts["b0"][p]
-        + KIND_APPEAL[kind]
-        + beh.b_cred * posts["credibility"][p] * exp.trust
-        + beh.b_atm * ctx.atmosphere[i, r] * ctx.susceptibility[i]
-        + beh.b_need * ctx.need[i]
-        + beh.b_circle * (posts["circle"][p] == ctx.circle[i])
-        + beh.b_ritual * ctx.festival[r]
-        - beh.b_fatigue * ctx.fatigue[i]
-        + beh.negativity_weight * negative
-    )
-    if ctx.seen_before is not None and beh.b_duplicate:
-        logit = logit - beh.b_duplicate * (posts["reused"][p] & ctx.seen_before)
-    prob = 1.0 / (1.0 + np.exp(-logit))
-    return np.where(negative, prob * ctx.negative_damping[r], prob)
-
-
 def sharing_probability(
     sharers: np.ndarray, posts_shared: np.ndarray, posts: PostLog, circle: np.ndarray,
     saturation: np.ndarray, beh: BehaviourSection, damping: np.ndarray,
     negative_saturation: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per sharer: s0 · social_currency · kind currency · (1 − circle saturation)^γ [· negativity].
+
+    The kind currency is ``beh.kind_social_currency`` of the post's kind.
 
     ``saturation[c, r]`` is the share of circle c already aware of retailer r (0–1): content
     that is still scarce in the sharer's circle is worth more to share (social currency). For
@@ -187,7 +146,7 @@ def sharing_probability(
         np.asarray(sharers), np.asarray(posts_shared), posts["kind"], posts["retailer"],
         posts["negative"], circle, np.asarray(saturation, dtype=np.float64),
         np.asarray(negative_saturation if has_negative else saturation, dtype=np.float64),
-        has_negative, SOCIAL_CURRENCY, np.asarray(damping, dtype=np.float64),
+        has_negative, beh.currency, np.asarray(damping, dtype=np.float64),
         np.float32(beh.s0 * beh.social_currency), float(beh.gamma),
         float(beh.negativity_weight))
 

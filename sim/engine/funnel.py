@@ -1,4 +1,4 @@
-"""Purchase, repurchase, churn and community membership (docs/model.md, steps 4–5).
+"""Purchase and repurchase hazards and the daily purchase draw (docs/model.md, step 5).
 
 First purchase, per interested consumer with a session today:
 
@@ -19,14 +19,13 @@ With one retailer this is exactly one Bernoulli trial with h.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 from numba.cpython.unsafe.numbers import trailing_zeros
 
-from sim.kernels.bytescan import HIGH, byte_words, count_high_bits, entries_at_least, threshold_add
+from sim.kernels.bytescan import HIGH, byte_words, count_high_bits, threshold_add
 from sim.world.population import CUSTOMER, INTERESTED, LOYAL, Population
 from sim.config.scenario import BehaviourSection, RetailerSection
 
@@ -44,67 +43,13 @@ class Purchases:
 _U1 = np.uint64(1)
 _B3 = np.uint64(3)
 
-# ------------------------------------------------------------------ exact kernels
-# The hazards are computed by compiled loops over the candidates that do exactly the float
-# operations of the numpy expressions in the docstrings, in the same order and precision: every
-# scalar is first given the type numpy would give it against its array operand (``_typed``: a
-# Python float takes the array's float type, NEP 50), so float32 terms stay float32 where
-# numpy keeps them float32. The exponential stays a numpy call (its result can differ in the
-# last bit between numpy's vectorised exp and the C library's).
-
-
-_TYPES: dict[tuple, tuple] = {}
-
-
-def _typed(derive: Callable[[tuple, tuple], tuple], dtypes: tuple,
-           scalars: tuple) -> tuple[tuple, tuple]:
-    """(``scalars`` converted to the numpy types ``derive(dtypes, scalars)`` lists first, the
-    rest of that list): each scalar as numpy converts it against its array operand. Under
-    NumPy's promotion rules (NEP 50) the types depend on the array dtypes and on the scalars'
-    types, not their values, so they are derived once per such combination."""
-    key = (derive, dtypes, tuple(map(type, scalars)))
-    types = _TYPES.get(key)
-    if types is None:
-        types = _TYPES[key] = derive(dtypes, scalars)
-    return tuple(t(x) for t, x in zip(types, scalars)), types[len(scalars):]
-
-
-def _logit_types(dtypes: tuple, scalars: tuple) -> tuple:
-    """Types of (c0, c_need, c_trust, c_proof, c_price, price ratio, coupon term) in the logit
-    of :func:`first_purchase_probability`, then the logit's dtype."""
-    need, trust, atmosphere, susceptibility, sensitivity = dtypes
-    c0, c_need, c_trust, c_proof, c_price, ratio, coupon = scalars
-    t_need = np.result_type(need, c_need)  # c_need · need
-    t_base = np.result_type(t_need, c0)  # c0 + …
-    t_trust = np.result_type(trust, c_trust)
-    t_atm = np.result_type(atmosphere, c_proof)
-    t_ps = np.result_type(sensitivity, c_price)
-    t_price = np.result_type(t_ps, ratio)
-    t_sum = np.result_type(t_base, t_trust, np.result_type(t_atm, susceptibility), t_price)
-    t_logit = np.result_type(t_sum, coupon)
-    return (t_base.type, t_need.type, t_trust.type, t_atm.type, t_ps.type, t_price.type,
-            t_logit.type, t_logit)
-
-
-def _damping_types(dtypes: tuple, scalars: tuple) -> tuple:
-    """Types of (negative_block, 1.0) in ``1.0 − negative_block · negative``, then the dtype of
-    ``hazard · that`` for a hazard of dtype ``dtypes[1]``."""
-    negative, hazard = dtypes
-    t_block = np.result_type(negative, scalars[0])
-    t_one = np.result_type(t_block, scalars[1])
-    return t_block.type, t_one.type, np.result_type(hazard, t_one)
-
-
-def _repurchase_types(dtypes: tuple, scalars: tuple) -> tuple:
-    """Types of (member multiplier, 1.0, repurchase_hazard) in :func:`repurchase_probability`
-    (``dtypes``: the stock-up factor's dtype, or None), then the hazard product's dtype."""
-    multiplier, one, hazard = scalars
-    t_mult = np.result_type(multiplier, one)  # np.where(member, multiplier, 1.0)
-    if dtypes[0] is not None:
-        t_mult = np.result_type(t_mult, dtypes[0])
-    t_hazard = np.result_type(t_mult, hazard)
-    t_where = np.result_type(multiplier, one).type
-    return t_where, t_where, t_hazard.type, t_hazard
+# ------------------------------------------------------------------ kernels
+# The hazards are computed by compiled loops over the candidates. The consumers' attributes are
+# float32 (:class:`sim.world.population.Population`), so the first-purchase logit is summed in
+# float32 except for the social-proof term, which takes the atmosphere's type (float64 from the
+# tie tracker); the scalars are converted to those types first. Everything after the
+# exponential is float64. ``tests/engine/test_fast_bookkeeping.py`` compares the kernels with
+# plain numpy expressions of the same rules.
 
 
 @njit(cache=True)
@@ -211,23 +156,16 @@ def first_purchase_probability(
     """
     price = cfg.price if price is None else price
     rows = np.asarray(rows, dtype=np.int64)
-    (c0, c_need, c_trust, c_proof, c_price, ratio, coupon_term), (t_logit,) = _typed(
-        _logit_types,
-        (pop.need.dtype, pop.source_trust.dtype, atmosphere.dtype, pop.susceptibility.dtype,
-         pop.price_sensitivity.dtype),
-        (beh.c0, beh.c_need, beh.c_trust, beh.c_proof, beh.c_price,
-         price / beh.reference_price, beh.c_coupon * coupon))
-    e = np.empty(len(rows), dtype=t_logit)
+    f32, fa = np.float32, np.result_type(atmosphere.dtype, np.float32).type
+    e = np.empty(len(rows), dtype=fa)
     _negative_logit(rows, r, pop.need, pop.source_trust, atmosphere, pop.susceptibility,
-                    pop.price_sensitivity, c0, c_need, c_trust, c_proof, c_price, ratio,
-                    coupon_term, e)
+                    pop.price_sensitivity, f32(beh.c0), f32(beh.c_need), f32(beh.c_trust),
+                    fa(beh.c_proof), f32(beh.c_price), f32(price / beh.reference_price),
+                    fa(beh.c_coupon * coupon), e)
     np.exp(e, out=e)  # numpy's exponential, as in sigmoid(logit) = 1 / (1 + exp(−logit))
-    (block, one), (t_out,) = _typed(_damping_types,
-                                    (pop.negative.dtype, np.result_type(t_logit, conversion)),
-                                    (beh.negative_block, 1.0))
-    out = np.empty(len(rows), dtype=t_out)
-    _purchase_hazard(rows, r, e, t_logit.type(1.0), conversion, pop.last_platform,
-                     pop.negative, block, one, out)
+    out = np.empty(len(rows), dtype=np.float64)
+    _purchase_hazard(rows, r, e, fa(1.0), conversion, pop.last_platform, pop.negative,
+                     float(beh.negative_block), 1.0, out)
     return out
 
 
@@ -247,14 +185,10 @@ def repurchase_probability(
     if discount:
         stock_up = np.exp(beh.deal_response * pop.price_sensitivity[rows]
                           * discount / beh.reference_price)
-    (multiplier, one_mult, hazard), (t_hazard,) = _typed(
-        _repurchase_types, (None if stock_up is None else stock_up.dtype,),
-        (member_multiplier, 1.0, beh.repurchase_hazard))
-    (block, one), (t_out,) = _typed(_damping_types, (pop.negative.dtype, t_hazard),
-                                    (beh.negative_block, 1.0))
-    out = np.empty(len(rows), dtype=t_out)
-    _repurchase_hazard(rows, r, pop.member, pop.negative, multiplier, one_mult, stock_up,
-                       hazard, block, one, out)
+    out = np.empty(len(rows), dtype=np.float64)
+    _repurchase_hazard(rows, r, pop.member, pop.negative, float(member_multiplier), 1.0,
+                       stock_up, float(beh.repurchase_hazard), float(beh.negative_block), 1.0,
+                       out)
     return out
 
 
@@ -454,25 +388,3 @@ def tally_orders(pop: Population, purchases: Purchases, by_platform: np.ndarray,
     rows = np.asarray(purchases.buyers, dtype=np.int64)
     _tally_orders(rows, purchases.retailer, pop.last_platform, pop.first_touch, pop.last_touch,
                   pop.last_click, by_platform, by_first_touch, by_last_touch, by_last_click)
-
-
-@njit(cache=True)
-def _apply_churn(entries, n_cols, member, churned, u, hazard, member_hazard):
-    """Set ``churned`` for the active flat entries whose draw ``u`` is below their hazard
-    (``member_hazard`` for community members)."""
-    for k in range(len(entries)):
-        i = entries[k] // n_cols
-        r = entries[k] - i * n_cols
-        if u[k] < (member_hazard if member[i, r] else hazard):
-            churned[i, r] = True
-
-
-def churn(pop: Population, beh: BehaviourSection, rng: np.random.Generator) -> None:
-    """Customers stop buying with ``churn_hazard`` a day (members churn at half the rate).
-
-    One draw per active (customer, retailer) entry in row-major order, none for the rest.
-    """
-    active = entries_at_least(pop.stage, CUSTOMER, unless=pop.churned)  # flat, ascending
-    u = rng.random(len(active))
-    _apply_churn(active, pop.stage.shape[1], pop.member, pop.churned, u,
-                 float(beh.churn_hazard), float(beh.churn_hazard * 0.5))

@@ -23,7 +23,7 @@ from sim.kernels.bytescan import HIGH, byte_total, byte_words, count_set_bytes
 from sim.world.population import AWARE, INTERESTED, STAGES, Population
 
 if TYPE_CHECKING:
-    from sim.engine.model import SocialCommerceModel
+    from sim.engine.state import Context
 
 
 def ratio(num: float, den: float) -> float:
@@ -31,33 +31,33 @@ def ratio(num: float, den: float) -> float:
 
 
 class MetricsBook:
-    """Cumulative counters the model updates during a step, and the KPI snapshot."""
+    """Cumulative exposure, engagement and reach counters the mechanisms update during a step
+    (spend and orders are in the :class:`sim.engine.ledger.Ledger`)."""
 
-    def __init__(self, channels: list[str], n_platforms: int, n_retailers: int,
-                 n_circles: int = 1) -> None:
+    def __init__(self, channels: list[str], n_circles: int = 1, n_consumers: int = 0,
+                 n_tiers: int = 0) -> None:
+        self.channels = list(channels)
         self.exposures = 0
         self.engagements = 0
-        self.orders = 0
         self.daily_exposures = 0
         self.daily_engagements = 0
-        self.daily_orders = 0
-        self.gmv = np.zeros(n_retailers)
-        self.profit = np.zeros(n_retailers)  # Σ (price − unit cost), yuan
+        self.consumer_posts = 0  # buyers' own posts (UGC and negative)
         self.exposures_by_circle = np.zeros(n_circles, dtype=np.int64)
         self.engagements_by_circle = np.zeros(n_circles, dtype=np.int64)
-        self.orders_by_retailer = np.zeros(n_retailers, dtype=np.int64)
-        self.orders_by_platform = np.zeros(n_platforms, dtype=np.int64)
-        self.first_touch_orders = np.zeros((n_retailers, len(channels)), dtype=np.int64)
-        self.last_touch_orders = np.zeros((n_retailers, len(channels)), dtype=np.int64)
         self.exposures_by_channel = np.zeros(len(channels), dtype=np.int64)
         # consumers reached at least once per channel, then by any creator tier (the last
         # entry); counted by the response pass as reach flags flip
         self.reach_counts = np.zeros(len(channels) + 1, dtype=np.int64)
+        # unique reach per channel (consumers × channels; column-major, so that counting one
+        # channel's reach is one contiguous pass) and by any tier (tiers are channels 0..T-1)
+        self.reached_by = np.zeros((n_consumers, len(channels)), dtype=bool, order="F")
+        self.reached_by_creator = np.zeros(n_consumers, dtype=bool)
+        self.n_tiers = n_tiers
         self.neg_window: deque[tuple[int, int]] = deque(maxlen=7)
         self._neg_today = 0
 
     def start_day(self) -> None:
-        self.daily_exposures = self.daily_engagements = self.daily_orders = 0
+        self.daily_exposures = self.daily_engagements = 0
         self._neg_today = 0
 
     def count_exposures(self, total: int, negative: int, channel: np.ndarray, n_channels: int) -> None:
@@ -198,20 +198,21 @@ def consumer_counts(pop: Population, targeted: np.ndarray) -> np.ndarray:
                             _bytes(pop.ever_exposed))
 
 
-def compute_kpis(model: "SocialCommerceModel") -> dict[str, float]:
-    """The KPI snapshot of the model at the end of the current step."""
-    pop, book = model.population, model.metrics
-    targeted = model.targeted_circle_mask()
+def compute_kpis(ctx: "Context") -> dict[str, float]:
+    """The KPI snapshot at the end of the current step, from the consumers, the metrics book
+    and the ledger of ``ctx``."""
+    pop, book, ledger = ctx.population, ctx.metrics, ctx.ledger
+    targeted = targeted_circle_mask(ctx)
     counts = consumer_counts(pop, targeted).tolist()  # one compiled pass over the consumers
     stage_counts = counts[_STAGE:_STAGE + len(STAGES)]
     buyers, repeat, breakout_buyers = counts[_BUYERS:_BREAKOUT + 1]
     members, referred = counts[_MEMBERS], counts[_REFERRED]
-    spend_by_channel = model.spend_by_channel()
+    spend_by_channel = ledger.spend_by_channel()
     spend = float(sum(spend_by_channel.values()))
-    gmv = float(book.gmv.sum())
-    margin_gmv = float(book.profit.sum())
-    consumer_posts = model.consumer_post_count
-    platform_orders = book.orders_by_platform
+    gmv = float(ledger.gmv.sum())
+    margin_gmv = float(ledger.profit.sum())
+    consumer_posts = book.consumer_posts
+    platform_orders = ledger.orders_by_platform
     total_orders = int(platform_orders.sum())
     shares = platform_orders / total_orders if total_orders else np.zeros_like(platform_orders, float)
     kpis: dict[str, float] = {
@@ -223,14 +224,14 @@ def compute_kpis(model: "SocialCommerceModel") -> dict[str, float]:
         "aware": float(sum(stage_counts[AWARE:])),
         "interested": float(sum(stage_counts[INTERESTED:])),
         "buyers": float(buyers),
-        "orders": float(book.orders),
+        "orders": float(ledger.orders),
         "gmv": gmv,
         "spend": spend,
         "roas": ratio(gmv, spend),
         "roi": ratio(margin_gmv - spend, spend),
         "cac": ratio(spend, buyers),
         "repurchase_rate": ratio(repeat, buyers),
-        "ugc_share": ratio(consumer_posts, len(model.posts)),
+        "ugc_share": ratio(consumer_posts, len(ctx.posts)),
         "negative_sentiment": book.negative_sentiment,
         "platform_dependence": float(shares.max()) if total_orders else 0.0,
         "platform_hhi": float((shares**2).sum()) if total_orders else 0.0,
@@ -243,37 +244,22 @@ def compute_kpis(model: "SocialCommerceModel") -> dict[str, float]:
         "profit": margin_gmv,
         "breakout": ratio(breakout_buyers, buyers),
         "daily_engagements": float(book.daily_engagements),
-        "daily_orders": float(book.daily_orders),
+        "daily_orders": float(ledger.daily_orders),
         "daily_exposures": float(book.daily_exposures),
     }
     for i, name in enumerate(STAGES):
         kpis[f"stage_{name}"] = float(stage_counts[i])
     for ch, v in spend_by_channel.items():
         kpis[f"spend_{ch}"] = float(v)
-    platform_counts = platform_orders.tolist()
-    for p in model.platforms:
-        kpis[f"orders_{p.name}"] = float(platform_counts[p.index])
-        kpis[f"organic_{p.name}"] = float(p.delivered_organic)
-    reach_counts = book.reach_counts.tolist()
-    for ch, count in zip(model.channels, reach_counts):
-        kpis[f"reach_{ch}"] = float(count)
-    kpis["reach_creators"] = float(reach_counts[-1])
-    if len(model.retailers) > 1:
-        total = book.orders_by_retailer.sum()
-        for ret in model.retailers:
-            kpis[f"{ret.name}_orders"] = float(book.orders_by_retailer[ret.index])
-            kpis[f"{ret.name}_gmv"] = float(book.gmv[ret.index])
-            kpis[f"{ret.name}_share"] = ratio(book.orders_by_retailer[ret.index], total)
-            kpis[f"{ret.name}_price"] = float(ret.price)
-    return _in_registry_order(model, kpis)
+    _breakdowns(ctx, kpis)
+    return _in_registry_order(ctx, kpis)
 
 
-def _in_registry_order(model: "SocialCommerceModel", kpis: dict[str, float]) -> dict[str, float]:
+def _in_registry_order(ctx: "Context", kpis: dict[str, float]) -> dict[str, float]:
     """``kpis`` in the order of :func:`sim.config.kpis.kpi_names_for`; raises if the computed
     names and the registry's differ (a KPI added in one place only)."""
-    names = kpi_names_for(tuple(model.channels[:model.n_tiers]),
-                          tuple(p.name for p in model.platforms),
-                          tuple(r.name for r in model.retailers))
+    names = kpi_names_for(tuple(ctx.channels.tiers), tuple(p.name for p in ctx.platforms),
+                          tuple(r.name for r in ctx.retailers))
     if len(names) != len(kpis) or not all(n in kpis for n in names):
         extra, missing = sorted(set(kpis) - set(names)), sorted(set(names) - set(kpis))
         raise RuntimeError(f"KPI registry (sim/config/kpis.py) and compute_kpis disagree: "
@@ -282,7 +268,36 @@ def _in_registry_order(model: "SocialCommerceModel", kpis: dict[str, float]) -> 
     return {n: kpis[n] for n in names}
 
 
-def read_kpi(model: "SocialCommerceModel", key: str) -> float:
+def _breakdowns(ctx: "Context", kpis: dict[str, float]) -> None:
+    """The per-platform, per-channel reach and per-retailer KPIs, added to ``kpis``."""
+    book, ledger = ctx.metrics, ctx.ledger
+    platform_counts = ledger.orders_by_platform.tolist()
+    for p in ctx.platforms:
+        kpis[f"orders_{p.name}"] = float(platform_counts[p.index])
+        kpis[f"organic_{p.name}"] = float(p.delivered_organic)
+    reach_counts = book.reach_counts.tolist()
+    for ch, count in zip(book.channels, reach_counts):
+        kpis[f"reach_{ch}"] = float(count)
+    kpis["reach_creators"] = float(reach_counts[-1])
+    if len(ctx.retailers) > 1:
+        total = ledger.orders_by_retailer.sum()
+        for ret in ctx.retailers:
+            kpis[f"{ret.name}_orders"] = float(ledger.orders_by_retailer[ret.index])
+            kpis[f"{ret.name}_gmv"] = float(ledger.gmv[ret.index])
+            kpis[f"{ret.name}_share"] = ratio(ledger.orders_by_retailer[ret.index], total)
+            kpis[f"{ret.name}_price"] = float(ret.price)
+
+
+def targeted_circle_mask(ctx: "Context") -> np.ndarray:
+    """Per circle (bool): some retailer's campaign targeted it (creators' home circles and
+    target circles)."""
+    mask = np.zeros(ctx.config.population.circles, dtype=bool)
+    for r in ctx.retailers:
+        mask[list(r.targeted_circles)] = True
+    return mask
+
+
+def read_kpi(model: Any, key: str) -> float:
     """Reporter body: one KPI from the step's snapshot ``model.kpis``."""
     return model.kpis[key]
 
@@ -292,5 +307,5 @@ def model_reporters(names: list[str]) -> dict[str, Any]:
     return {name: partial(read_kpi, key=name) for name in names}
 
 
-__all__ = ["MetricsBook", "compute_kpis", "consumer_counts",
-           "model_reporters", "ratio"]
+__all__ = ["MetricsBook", "compute_kpis", "consumer_counts", "model_reporters", "ratio",
+           "targeted_circle_mask"]

@@ -7,8 +7,8 @@ concatenated array with their fixed delivery factors, today's live posts select 
 segments, one ``rng.random`` call draws a number for every (live post, follower) pair and one
 compiled loop (:func:`_deliver_pairs`) decides every delivery. The random numbers are consumed
 in the same order as creator-by-creator draws (creators in tier order, posts in publication
-order, followers in order), so the results are identical to
-:meth:`sim.engine.agents.influencer.Influencer.deliver`.
+order, followers in order), so the results are identical to drawing creator by creator
+(``tests/naive.py`` keeps that form as the reference).
 """
 
 from __future__ import annotations

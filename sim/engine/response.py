@@ -1,34 +1,44 @@
 """The compiled response pass: one batch of exposures booked on consumers in one sweep.
 
 A day's exposures are a few thousand (consumer, post) pairs while the population has up to
-millions of rows, so the numpy version of this pass (about forty gathers, scatters, sorts and
-bincounts per batch, see :func:`sim.engine.diffusion.engagement_probability`) spent its time in
+millions of rows, so a numpy version of this pass (about forty gathers, scatters, sorts and
+bincounts per batch; ``tests/naive.py`` keeps one as the reference) spends its time in
 per-call overhead. Here a few compiled loops over the batch do the same work. (The pass is
 bound by memory latency; one fused loop measured slower than these short ones.)
 
 1. the engagement probability of every exposure, from the state before the batch (fatigue,
-   "seen this retailer before"), exactly :func:`sim.engine.diffusion.engagement_probability` (the same
-   float32 / float64 rounding steps; the exponential may differ in the last bit);
+   "seen this retailer before"):
+
+       P(engage) = σ(b0 + appeal[kind] + b_cred·cred·trust + b_atm·atm·susc + b_need·need
+                     + b_circle·[circle match] + b_ritual·festival − b_fatigue·fatigue
+                     [+ negativity_weight if negative]
+                     − b_duplicate·[reused copy, consumer saw the retailer before])
+       × negative_damping[retailer] for negative posts;
+
 2. the bookkeeping in batch order: exposure counts, reach, funnel stage ≥ aware, first and last
    touch, fatigue; then the engagement draw ``u < p`` (``u`` drawn by the caller from the
    model's generator);
 3. first engagements per (consumer, retailer) pair in batch order: source trust, last click,
    stage interested or negative opinion; the fresh engagers are returned for sharing.
 
-Every result equals the numpy version's (tests/test_fast_response.py checks them against it).
+Every result equals the numpy reference's (tests/engine/test_response.py checks them).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
 
-from sim.world.content import KIND_APPEAL, Exposures, PostLog
+from sim.world.content import Exposures, PostLog
 from sim.world.population import AWARE, INTERESTED, Population
 from sim.config.scenario import BehaviourSection
+
+if TYPE_CHECKING:
+    from sim.engine.state import Context
 
 
 @dataclass
@@ -52,9 +62,9 @@ def behaviour_terms(beh: BehaviourSection) -> np.ndarray:
 def _probabilities(consumer, post, trust, retailer_of_post, kind, circle_of_post, credibility,
                    b0, negative, reused, brand_exposures, need, susc, circle, fatigue, atm,
                    festival, damping, coef, appeal):
-    """Loop 1: P(engage) of every exposure from the state before the batch, exactly
-    :func:`sim.engine.diffusion.engagement_probability` (terms numpy computes in float32 are computed
-    in float32 here). Returns (probability, retailer) per exposure."""
+    """Loop 1: P(engage) of every exposure from the state before the batch (see the module
+    docstring; the float32 terms of the numpy reference are computed in float32 here).
+    Returns (probability, retailer) per exposure."""
     m = len(consumer)
     prob = np.empty(m, dtype=np.float64)
     retailer = np.empty(m, dtype=np.int64)
@@ -160,17 +170,18 @@ class ResponsePass:
     batch, so finding first engagements costs O(batch), not a sort.
     """
 
-    def __init__(self, pop: Population, beh: BehaviourSection) -> None:
+    def __init__(self, pop: Population) -> None:
         self.pop = pop
-        self.coef = behaviour_terms(beh)
         self._stamp = np.zeros(pop.stage.shape, dtype=np.int32)
         self._stamp_value = 0
 
-    def run(self, exp: Exposures, posts: PostLog, u: np.ndarray, *, atmosphere: np.ndarray,
+    def run(self, exp: Exposures, posts: PostLog, u: np.ndarray, beh: BehaviourSection, *,
+            atmosphere: np.ndarray,
             festival: np.ndarray, damping: np.ndarray, reached_by: np.ndarray,
             reached_by_creator: np.ndarray, n_tiers: int, reach_counts: np.ndarray,
             exposures_by_circle: np.ndarray, engagements_by_circle: np.ndarray) -> ResponseResult:
-        """Book ``exp`` with uniforms ``u`` (one per exposure, 0–1).
+        """Book ``exp`` with uniforms ``u`` (one per exposure, 0–1) under the coefficients of
+        ``beh`` (read on every call, so a changed coefficient acts on the next batch).
 
         ``atmosphere`` is the N×R engaged share of ties (0–1, float64), ``festival`` an R bool
         array (ritual day per retailer), ``damping`` the R multipliers on engagement with
@@ -187,7 +198,8 @@ class ResponsePass:
             i, post, trust, posts["retailer"], posts["kind"], posts["circle"],
             posts["credibility"], posts["b0"], negative, posts["reused"], pop.brand_exposures,
             pop.need, pop.susceptibility, pop.circle, pop.fatigue,
-            np.asarray(atmosphere, dtype=np.float64), festival, damping, self.coef, KIND_APPEAL)
+            np.asarray(atmosphere, dtype=np.float64), festival, damping, behaviour_terms(beh),
+            beh.appeal)
         _book_exposures(i, post, channel, retailer, posts["platform"], posts["homogeneity"],
                         pop.ever_exposed, pop.exposures, pop.brand_exposures, pop.stage,
                         pop.first_touch, pop.last_touch, pop.last_platform, pop.fatigue,
@@ -202,4 +214,23 @@ class ResponsePass:
                               i[fresh], post[fresh])
 
 
-__all__ = ["ResponsePass", "ResponseResult", "behaviour_terms"]
+
+
+def respond(ctx: "Context", exp: Exposures) -> ResponseResult:
+    """Book today's exposures ``exp`` on the consumers and draw engagement (one uniform per
+    exposure from the dynamics stream), counting exposures, engagements and reach."""
+    u = ctx.rng.random(len(exp))
+    book, state = ctx.metrics, ctx.state
+    res = ctx.response_pass.run(
+        exp, ctx.posts, u, ctx.beh, atmosphere=state.atmosphere, festival=state.festival,
+        damping=state.negative_damping, reached_by=book.reached_by,
+        reached_by_creator=book.reached_by_creator, n_tiers=len(ctx.channels.tiers),
+        reach_counts=book.reach_counts, exposures_by_circle=book.exposures_by_circle,
+        engagements_by_circle=book.engagements_by_circle,
+    )
+    book.count_exposures(len(exp), res.negative_exposures, exp.channel, len(book.channels))
+    book.count_engagements(int(np.count_nonzero(res.engaged)))
+    return res
+
+
+__all__ = ["ResponsePass", "ResponseResult", "behaviour_terms", "respond"]

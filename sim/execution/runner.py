@@ -37,19 +37,19 @@ class RunResult:
 def attribution_table(model) -> pd.DataFrame:
     """Per channel: spend, exposures, first-touch and last-touch orders and GMV (yuan), summed
     over retailers (an order's GMV is its retailer's price)."""
-    book = model.metrics
-    spend = model.spend_by_channel()
+    book, ledger = model.metrics, model.ledger
+    spend = ledger.spend_by_channel()
     price = np.array([r.cfg.price for r in model.retailers], dtype=float)
-    if len(price) != book.first_touch_orders.shape[0]:  # reference modes: no retailers
-        price = np.zeros(book.first_touch_orders.shape[0])
+    if len(price) != ledger.first_touch_orders.shape[0]:  # reference modes: no retailers
+        price = np.zeros(ledger.first_touch_orders.shape[0])
     return pd.DataFrame({
         "channel": model.channels,
         "spend": [spend.get(ch, 0.0) for ch in model.channels],
         "exposures": book.exposures_by_channel,
-        "first_touch_orders": book.first_touch_orders.sum(axis=0),
-        "last_touch_orders": book.last_touch_orders.sum(axis=0),
-        "first_touch_gmv": price @ book.first_touch_orders,
-        "last_touch_gmv": price @ book.last_touch_orders,
+        "first_touch_orders": ledger.first_touch_orders.sum(axis=0),
+        "last_touch_orders": ledger.last_touch_orders.sum(axis=0),
+        "first_touch_gmv": price @ ledger.first_touch_orders,
+        "last_touch_gmv": price @ ledger.last_touch_orders,
     })
 
 

@@ -393,7 +393,7 @@ def ratio_table(cmp: "Comparison") -> str:
             if r is None:
                 cells.append("<td>–</td>")
                 continue
-            reading = classify(r)
+            reading = classify(r, cmp.attribution[n].tolerance)
             lt, inc = r.last_touch_orders, r.incremental_orders
             if reading.kind == "organic":
                 cells.append(f'<td><span class="unclear">no budget</span>'

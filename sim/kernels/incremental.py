@@ -230,20 +230,34 @@ class AttentionSampler:
     def draw(self, pool: np.ndarray, cum: np.ndarray, count: int,
              rng: np.random.Generator) -> np.ndarray:
         """``count`` draws with replacement from ``pool`` given its cumulative weights (a pair
-        returned by :meth:`pool`)."""
-        if count <= 0 or len(pool) == 0:
-            return np.empty(0, dtype=np.int64)
-        if cum[-1] <= 0:
-            return pool[rng.integers(0, len(pool), size=count)].astype(np.int64)
-        targets = rng.random(count) * cum[-1]
-        if count >= 1000:  # O(1) guided searches; a guide table is built once per pool
+        returned by :meth:`pool`); :func:`draw_weighted` with a guide table kept per pool."""
+        table = None
+        if count >= 1000 and len(pool) and cum[-1] > 0:
             table = self._tables.get(id(cum))
             if table is None:
                 table = self._tables[id(cum)] = guide_table(cum)
-            picks = searchsorted_right(cum, targets, table)
-        else:
-            picks = np.searchsorted(cum, targets, side="right")
-        return pool[np.minimum(picks, len(pool) - 1)].astype(np.int64)
+        return draw_weighted(pool, cum, count, rng, table)
 
 
-__all__ = ["AttentionSampler", "CircleShare", "NeighbourShare"]
+def draw_weighted(pool: np.ndarray, cum: np.ndarray, count: int, rng: np.random.Generator,
+                  table: tuple[np.ndarray, float] | None = None) -> np.ndarray:
+    """``count`` draws (int64) with replacement from ``pool`` with probability ∝ weights, given
+    their cumulative sums ``cum`` (float64); uniformly if the weights are all 0.
+
+    One uniform per draw, searched in ``cum`` (``np.searchsorted(..., side="right")``); from
+    1,000 draws on with a guide table (``table``, or one built here), which gives the same
+    picks in O(1) per draw.
+    """
+    if count <= 0 or len(pool) == 0:
+        return np.empty(0, dtype=np.int64)
+    if cum[-1] <= 0:
+        return pool[rng.integers(0, len(pool), size=count)].astype(np.int64)
+    targets = rng.random(count) * cum[-1]
+    if count >= 1000:
+        picks = searchsorted_right(cum, targets, table if table is not None else guide_table(cum))
+    else:
+        picks = np.searchsorted(cum, targets, side="right")
+    return pool[np.minimum(picks, len(pool) - 1)].astype(np.int64)
+
+
+__all__ = ["AttentionSampler", "CircleShare", "NeighbourShare", "draw_weighted"]

@@ -36,6 +36,7 @@ from sim.world.content import Exposures
 from sim.engine.diffusion import expand_rows
 from sim.world.graph import build_graph
 from sim.engine.model import SocialCommerceModel
+from sim.world.platforms import shock_factor
 from sim.world.population import INTERESTED
 from sim.config.bundled import bundled_dir
 from sim.config.scenario import Scenario, ScenarioError, load_scenario
@@ -247,9 +248,7 @@ class WorkshopModel(SocialCommerceModel):
     def _rebuild_graph(self) -> None:
         """(Re)build the ties from the world's fixed graph seed and the current config."""
         rng = np.random.default_rng(self.graph_seed)
-        self.graph = build_graph(self.config.graph, self.population.circle, rng)
-        self.adjacency = self.graph.adjacency() if self.graph is not None else None
-        self.degree = self.graph.degree if self.graph is not None else None
+        self.use_graph(build_graph(self.config.graph, self.population.circle, rng))
 
     def set_levers(self, levers: Levers) -> list[str]:
         """Apply new lever positions from the next day on; returns what changed (text).
@@ -301,10 +300,7 @@ class WorkshopModel(SocialCommerceModel):
 
     def reach_factor(self, platform: str) -> float:
         """Product of ``platform``'s reach shocks active on the next day."""
-        day = self.day + 1
-        p = self.platform_by_name[platform]
-        return float(np.prod([s.factor for s in p.shocks
-                              if s.day <= day and (s.end_day is None or day <= s.end_day)]))
+        return shock_factor(self.platform_by_name[platform].shocks, self.day + 1)
 
     # ------------------------------------------------------------------ step
     def step(self) -> None:

@@ -12,15 +12,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CONTENT_KIND_NAMES = ("promo", "scene", "knowledge", "ugc", "negative", "ad", "community")
+from sim.config.scenario import CONTENT_KIND_NAMES
+from sim.config.scenario import KIND_APPEAL as KIND_APPEAL_DEFAULTS
+from sim.config.scenario import KIND_HOMOGENEITY as KIND_HOMOGENEITY_DEFAULTS
+from sim.config.scenario import KIND_SOCIAL_CURRENCY as KIND_SOCIAL_CURRENCY_DEFAULTS
+from sim.config.scenario import kind_table
+
 KIND = {name: i for i, name in enumerate(CONTENT_KIND_NAMES)}
 
-# Per kind: social currency (× sharing; rare, scene-like content is worth sharing — F8) and
-# homogeneity (fatigue added per exposure; near-duplicate promo copy tires people — F14).
-SOCIAL_CURRENCY = np.array([0.6, 1.0, 0.9, 1.2, 1.0, 0.3, 0.8], dtype=np.float32)
-HOMOGENEITY = np.array([1.0, 0.4, 0.5, 0.3, 0.5, 1.0, 0.6], dtype=np.float32)
-# Logit shift of engagement per kind (authentic UGC converts and engages more — F13).
-KIND_APPEAL = np.array([0.0, 0.2, 0.1, 0.3, 0.0, -0.8, 0.2], dtype=np.float32)
+# The default per-kind tables (the live ones are behaviour.kind_social_currency,
+# kind_homogeneity and kind_appeal of the scenario), float32 in kind-code order.
+SOCIAL_CURRENCY = kind_table(KIND_SOCIAL_CURRENCY_DEFAULTS)
+HOMOGENEITY = kind_table(KIND_HOMOGENEITY_DEFAULTS)
+KIND_APPEAL = kind_table(KIND_APPEAL_DEFAULTS)
 
 POST_FIELDS: dict[str, type] = {
     "retailer": np.int16,  # retailer index
@@ -132,11 +136,6 @@ class PostLog:
             for k in POST_FIELDS:
                 buf[k][start:self._n] = columns[k]  # cast to the column's dtype, scalars broadcast
         return np.arange(start, self._n, dtype=np.int64)
-
-    def count(self, mask_field: str | None = None, value: int | None = None) -> int:
-        if mask_field is None:
-            return len(self)
-        return int(np.count_nonzero(self[mask_field] == value))
 
 
 @dataclass

@@ -10,6 +10,7 @@ model's rng); ``edgelist`` reads a whitespace-separated node-pair file.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -62,19 +63,58 @@ class SocialGraph:
         return g
 
 
+@dataclass(frozen=True)
+class TieStructure:
+    """The distinct ties among raw node pairs, in CSR order, before any random draw.
+
+    ``keep`` marks the raw pairs that are not self-loops; ``first[j]`` is the kept pair that
+    gives tie ``j`` (ties sorted by (lo, hi), first occurrence kept); ``edge[q]`` is the tie of
+    CSR entry ``q``.
+    """
+
+    n: int
+    keep: np.ndarray
+    first: np.ndarray
+    lo: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+    edge: np.ndarray
+
+
+def tie_structure(n: int, u: np.ndarray, v: np.ndarray) -> TieStructure:
+    """Deduplicate undirected pairs and lay them out as a symmetric CSR (compiled,
+    O(pairs + n))."""
+    u = np.asarray(u, dtype=np.int64)
+    v = np.asarray(v, dtype=np.int64)
+    keep = u != v
+    u, v = u[keep], v[keep]
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    lo, hi, first = unique_pairs(lo, hi, n)
+    indptr, indices, edge = symmetric_csr(lo, hi, n)  # entries in (row, column) order
+    return TieStructure(n, keep, first, lo, indptr, indices, edge)
+
+
+def draw_ties(ties: TieStructure, strong: np.ndarray, cfg: GraphSection,
+              rng: np.random.Generator) -> SocialGraph:
+    """The graph on ``ties``: ``strong`` flags one per raw pair; trust drawn per tie."""
+    strong = strong[ties.keep][ties.first]
+    trust = _draw_trust(strong, cfg, rng)
+    return SocialGraph(ties.indptr, ties.indices, trust[ties.edge], strong[ties.edge])
+
+
+def _draw_trust(strong: np.ndarray, cfg: GraphSection, rng: np.random.Generator) -> np.ndarray:
+    """Trust of each tie (float32, 0–1): normal around the strong or weak mean, clipped."""
+    mean = np.where(strong, cfg.trust_strong, cfg.trust_weak)
+    trust = np.clip(mean + cfg.trust_spread * rng.standard_normal(len(strong)), 0.0, 1.0)
+    return trust.astype(np.float32)
+
+
 def _from_pairs(
     n: int, u: np.ndarray, v: np.ndarray, strong: np.ndarray, cfg: GraphSection,
     rng: np.random.Generator,
 ) -> SocialGraph:
     """Deduplicate undirected pairs, draw trust, and build the symmetric CSR."""
-    u = np.asarray(u, dtype=np.int64)
-    v = np.asarray(v, dtype=np.int64)
-    keep = u != v
-    u, v, strong = u[keep], v[keep], strong[keep]
-    lo, hi = np.minimum(u, v), np.maximum(u, v)
-    # distinct ties sorted by (lo, hi), first occurrence kept (compiled, O(pairs + n))
-    lo, hi, first = unique_pairs(lo, hi, n)
-    return _graph_on_ties(n, lo, hi, strong[first], cfg, rng)
+    return draw_ties(tie_structure(n, u, v), strong, cfg, rng)
 
 
 def expected_degrees(n: int, cfg: GraphSection, rng: np.random.Generator) -> np.ndarray:
@@ -115,7 +155,8 @@ def circle_graph(
         r2 = rng.random(count)  # partner ∝ w, inside the circle or anywhere
         u, v = pick_pairs(cum, starts, order, inside, r1, r2, table)
         del r1, r2
-        strong = rng.random(count) < np.where(inside, cfg.strong_share, cfg.strong_share / 3)
+        strong = rng.random(count) < np.where(inside, cfg.strong_share,
+                                              cfg.strong_share / cfg.strong_outside_divisor)
         return u, v, strong
 
     u, v, strong = draw(m)
@@ -136,11 +177,8 @@ def circle_graph(
 def _graph_on_ties(n: int, lo: np.ndarray, hi: np.ndarray, strong: np.ndarray,
                    cfg: GraphSection, rng: np.random.Generator) -> SocialGraph:
     """The graph on distinct ties sorted by (lo, hi), one ``strong`` flag per tie; trust drawn
-    per tie (normal around the strong/weak mean, clipped to 0–1)."""
-    mean = np.where(strong, cfg.trust_strong, cfg.trust_weak)
-    trust = np.clip(mean + cfg.trust_spread * rng.standard_normal(len(lo)), 0.0, 1.0)
-    del mean
-    trust = trust.astype(np.float32)
+    per tie (:func:`_draw_trust`)."""
+    trust = _draw_trust(strong, cfg, rng)
     indptr, indices, edge = symmetric_csr(lo, hi, n)  # entries in (row, column) order
     return SocialGraph(indptr, indices, trust[edge], strong[edge])
 
@@ -167,8 +205,8 @@ def from_networkx(g: nx.Graph, cfg: GraphSection, rng: np.random.Generator) -> S
     return _from_pairs(g.number_of_nodes(), edges[:, 0], edges[:, 1], strong, cfg, rng)
 
 
-def read_edgelist(path: Path) -> tuple[int, np.ndarray, np.ndarray]:
-    """Read 'u v [anything]' lines (``#`` comments allowed); labels are remapped to 0..n-1."""
+def _parse_edgelist(path: Path) -> tuple[int, np.ndarray, np.ndarray]:
+    """Parse 'u v [anything]' lines (``#`` comments allowed); labels remapped to 0..n-1."""
     rows = []
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -180,6 +218,44 @@ def read_edgelist(path: Path) -> tuple[int, np.ndarray, np.ndarray]:
     labels, inverse = np.unique(np.array(rows).ravel(), return_inverse=True)
     inverse = inverse.reshape(-1, 2)
     return len(labels), inverse[:, 0], inverse[:, 1]
+
+
+def edgelist_identity(path: Path) -> tuple[str, int, int]:
+    """(resolved path, size in bytes, modification time in ns): an edge list's cache key."""
+    st = Path(path).stat()
+    return str(Path(path).resolve()), st.st_size, st.st_mtime_ns
+
+
+_EDGELISTS: OrderedDict[tuple, tuple[int, np.ndarray, np.ndarray, TieStructure]] = OrderedDict()
+EDGELIST_CACHE = 2
+"""Edge lists kept parsed per process (least recently used dropped first)."""
+
+
+def _edgelist(path: Path) -> tuple[int, np.ndarray, np.ndarray, TieStructure]:
+    """(nodes, u, v, tie structure) of an edge-list file, read once per process while its
+    path, size and modification time stay the same."""
+    key = edgelist_identity(path)
+    hit = _EDGELISTS.get(key)
+    if hit is None:
+        n, u, v = _parse_edgelist(path)
+        for a in (u, v):
+            a.flags.writeable = False
+        hit = (n, u, v, tie_structure(n, u, v))
+        _EDGELISTS[key] = hit
+        while len(_EDGELISTS) > EDGELIST_CACHE:
+            _EDGELISTS.popitem(last=False)
+    else:
+        _EDGELISTS.move_to_end(key)
+    return hit
+
+
+def read_edgelist(path: Path) -> tuple[int, np.ndarray, np.ndarray]:
+    """Read 'u v [anything]' lines (``#`` comments allowed); labels are remapped to 0..n-1.
+
+    Parsed once per process per file version (see :func:`edgelist_identity`); the returned
+    arrays are read-only.
+    """
+    return _edgelist(Path(path))[:3]
 
 
 def edgelist_size(path: Path) -> int:
@@ -211,9 +287,9 @@ def build_graph(
             return from_networkx(g, cfg, rng)
         case "edgelist":
             assert cfg.path is not None
-            size, u, v = read_edgelist(cfg.path)
+            size, u, _, ties = _edgelist(Path(cfg.path))
             if size != n:
                 raise ValueError(f"edge list has {size} nodes but {n} consumers were asked for")
             strong = rng.random(len(u)) < cfg.strong_share
-            return _from_pairs(n, u, v, strong, cfg, rng)
+            return draw_ties(ties, strong, cfg, rng)
     raise ValueError(f"unknown graph kind {cfg.kind!r}")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.config.scenario import PlatformSection, ShockSection
+from sim.kernels.incremental import draw_weighted
 
 
 @dataclass
@@ -31,11 +32,7 @@ class Platform:
 
     def update_shocks(self, day: int) -> None:
         """Set ``reach_factor`` from the reach shocks active on ``day``."""
-        factor = 1.0
-        for s in self.shocks:
-            if s.day <= day and (s.end_day is None or day <= s.end_day):
-                factor *= s.factor
-        self.reach_factor = factor
+        self.reach_factor = shock_factor(self.shocks, day)
         self.delivered_organic = 0
 
     def delivery_terms(
@@ -56,30 +53,6 @@ class Platform:
         base = self.cfg.organic_reach * self.reach_factor / self.cfg.content_lifetime
         return np.clip(base * act * share, 0.0, 1.0)
 
-    def deliver(
-        self, audience: np.ndarray, activity: np.ndarray, attention: np.ndarray,
-        rng: np.random.Generator, terms: tuple[np.ndarray, np.ndarray] | None = None,
-    ) -> np.ndarray:
-        """Consumers (subset of ``audience``) reached today by one organic post."""
-        p = self.delivery_probability(audience, activity, attention, terms)
-        reached = audience[rng.random(len(audience)) < p]
-        self.delivered_organic += len(reached)
-        return reached
-
-    def deliver_many(
-        self, posts: int, audience: np.ndarray, activity: np.ndarray, attention: np.ndarray,
-        rng: np.random.Generator, terms: tuple[np.ndarray, np.ndarray] | None = None,
-    ) -> list[np.ndarray]:
-        """:meth:`deliver` for ``posts`` live posts with the same audience, in one draw (the
-        same random numbers and results as ``posts`` successive calls)."""
-        if posts <= 0:
-            return []
-        p = self.delivery_probability(audience, activity, attention, terms)
-        hits = rng.random((posts, len(audience))) < p
-        reached = [audience[row] for row in hits]
-        self.delivered_organic += int(np.count_nonzero(hits))
-        return reached
-
     def amplified_count(self, delivered: int, engaged: int) -> int:
         """Extra non-follower exposures a post earns when early engagement clears the bar."""
         if self.cfg.amplification_factor <= 0 or delivered == 0:
@@ -93,14 +66,19 @@ class Platform:
         return int(spend / self.cfg.ad_cpm * 1000.0)
 
 
+def shock_factor(shocks: list[ShockSection], day: int) -> float:
+    """Product of the ``factor`` of the shocks in force on ``day`` (1 when none)."""
+    factor = 1.0
+    for s in shocks:
+        if s.active(day):
+            factor *= s.factor
+    return factor
+
+
 def sample_by_attention(
     pool: np.ndarray, weights: np.ndarray, count: int, rng: np.random.Generator
 ) -> np.ndarray:
     """``count`` consumers drawn from ``pool`` with probability ∝ ``weights`` (with replacement)."""
     if count <= 0 or len(pool) == 0:
         return np.empty(0, dtype=np.int64)
-    cum = np.cumsum(weights, dtype=np.float64)
-    if cum[-1] <= 0:
-        return pool[rng.integers(0, len(pool), size=count)].astype(np.int64)
-    picks = np.searchsorted(cum, rng.random(count) * cum[-1], side="right")
-    return pool[np.minimum(picks, len(pool) - 1)].astype(np.int64)
+    return draw_weighted(pool, np.cumsum(weights, dtype=np.float64), count, rng)

@@ -90,9 +90,6 @@ class Population:
     def n(self) -> int:
         return len(self.circle)
 
-    def circle_sizes(self, circles: int) -> np.ndarray:
-        return np.bincount(self.circle, minlength=circles)
-
     def overall_stage(self) -> np.ndarray:
         """Each consumer's furthest stage over all retailers (int8, length N)."""
         return self.stage[:, 0] if self.stage.shape[1] == 1 else self.stage.max(axis=1)

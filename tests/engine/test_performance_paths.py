@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.engine import funnel
+from sim.engine import churn, funnel
 from sim.kernels.arrayops import count_distinct, sorted_unique
 from sim.kernels.cascade import cascade_generation, independent_cascade
 from sim.world.content import KIND, PostLog
@@ -213,21 +213,6 @@ def test_cached_attention_sampler_equals_sample_by_attention():
     assert sampler.pool(0, 1, lambda: None)[1] is cum  # cached: members not recomputed
 
 
-def test_batched_delivery_equals_one_draw_per_post():
-    rng = np.random.default_rng(10)
-    pop = build_population(PopulationSection(), 3000, 2, np.array([1.0, 1.0]), 1, rng)
-    plat = Platform(0, "feed", PlatformSection(organic_reach=0.4))
-    audience = np.arange(0, 3000, 3)
-    terms = plat.delivery_terms(audience, pop.activity, pop.attention)
-    one = [plat.deliver(audience, pop.activity, pop.attention, np.random.default_rng(1))]
-    r = np.random.default_rng(1)
-    seq = [plat.deliver(audience, pop.activity, pop.attention, r) for _ in range(3)]
-    many = plat.deliver_many(3, audience, pop.activity, pop.attention, np.random.default_rng(1),
-                             terms)
-    assert np.array_equal(one[0], many[0])
-    assert all(np.array_equal(a, b) for a, b in zip(seq, many))
-
-
 # -------------------------------------------- draws only for consumers who can use them
 def test_churn_draws_only_for_active_customers_at_the_right_rate():
     rng = np.random.default_rng(11)
@@ -235,12 +220,12 @@ def test_churn_draws_only_for_active_customers_at_the_right_rate():
     pop.stage[:20_000] = CUSTOMER
     pop.member[:10_000, 0] = True
     beh = BehaviourSection(churn_hazard=0.2)
-    funnel.churn(pop, beh, rng)
+    churn.churn(pop, beh, rng)
     assert not pop.churned[20_000:].any()  # non-customers never churn
     assert pop.churned[:10_000, 0].mean() == pytest.approx(0.1, abs=0.015)  # members: half
     assert pop.churned[10_000:20_000, 0].mean() == pytest.approx(0.2, abs=0.015)
     before = pop.churned.copy()
-    funnel.churn(pop, beh, rng)
+    churn.churn(pop, beh, rng)
     assert (pop.churned >= before).all()  # churned customers stay churned
 
 
@@ -263,19 +248,14 @@ def test_purchase_sessions_drawn_for_candidates_keep_the_purchase_rate():
 
 
 def test_vectorised_organic_delivery_equals_creator_by_creator(monkeypatch, small_baseline):
-    """The model's one-draw organic delivery gives the same run as Influencer.deliver."""
-    from sim.world.content import Exposures
+    """The model's one-draw organic delivery gives the same run as creator-by-creator draws
+    (``naive.deliver_creator_by_creator``)."""
+    import naive
     from sim.engine.model import SocialCommerceModel
     from sim.engine.organic import OrganicDelivery
 
     def creator_by_creator(self, rng, trust):
-        organic = [(c, post, reached) for c in self.creators for post, reached in c.deliver()]
-        counts = [len(r) for _, _, r in organic]
-        consumers = (np.concatenate([r for _, _, r in organic]).astype(np.int64) if sum(counts)
-                     else np.empty(0, np.int64))
-        return Exposures(consumers, np.repeat(np.array([p for _, p, _ in organic], np.int64), counts),
-                         np.full(len(consumers), trust, np.float32),
-                         np.repeat(np.array([c.channel for c, _, _ in organic], np.int8), counts)), organic
+        return naive.deliver_creator_by_creator(self.creators, self.pop, rng, trust)
 
     def run():
         model = SocialCommerceModel(small_baseline, seed=3)

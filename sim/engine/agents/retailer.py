@@ -20,26 +20,43 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.world.content import KIND
-from sim.config.scenario import RetailerSection
+from sim.config.scenario import RetailerSection, ShockSection
+from sim.engine import ads
 from sim.engine.agents.influencer import Commission
+from sim.engine.ledger import Ledger
+from sim.world.content import KIND
+from sim.world.platforms import shock_factor
 
 if TYPE_CHECKING:
-    from sim.engine.model import SocialCommerceModel
+    from sim.engine.state import Context
 
 
 class Retailer(mesa.Agent):
-    """A brand selling one product through creators, ads, coupons and its community."""
+    """A brand selling one product through creators, ads, coupons and its community.
 
-    def __init__(
-        self, model: "SocialCommerceModel", index: int, cfg: RetailerSection, scale: float
-    ) -> None:
+    Args:
+        model: the Mesa model the agent belongs to.
+        index: the retailer's column in the consumers' N×R arrays.
+        cfg: its scenario section.
+        scale: money scale (simulated consumers / reference consumers).
+        days: days of the run (the campaign's default end).
+        shocks: the scenario's shocks (its price shocks are picked out).
+        ledger: where its spend is booked.
+
+    What it decides each day and the market reads: ``community_open`` (its community runs
+    today) and ``negative_damping`` (0–1, engagement with negative posts about it while it
+    responds to a crisis).
+    """
+
+    def __init__(self, model: mesa.Model, index: int, cfg: RetailerSection, scale: float,
+                 days: int, shocks: list[ShockSection], ledger: Ledger) -> None:
         super().__init__(model)
         self.index = index
         self.cfg = cfg
         self.name = cfg.name
+        self.ledger = ledger
         self.budget = cfg.budget * scale
-        self.end_day = cfg.end_day or model.days
+        self.end_day = cfg.end_day or days
         total_share = sum(cfg.allocation.values()) or 1.0
         spendable = self.budget * (1.0 - cfg.reserve_share)
         self.reserve = self.budget - spendable
@@ -49,7 +66,6 @@ class Retailer(mesa.Agent):
         for ch in cfg.disabled_channels:  # switched off: no money, other lines unchanged
             if ch in self.lines:
                 self.lines[ch] = 0.0
-        self.spent: dict[str, float] = {ch: 0.0 for ch in model.spend_channels}
         self.allowance: dict[str, float] = {ch: 0.0 for ch in self.lines}
         kinds = list(cfg.content_mix)
         weights = np.array([cfg.content_mix[k] for k in kinds], dtype=float)
@@ -64,13 +80,14 @@ class Retailer(mesa.Agent):
         # share of original scene/knowledge posts (0–1): the content term of the join score
         self.content_quality = (1.0 - promo) * (1.0 - cfg.content_reuse)
         self.price = cfg.price  # today's price, yuan: list price × active price shocks
-        self._price_shocks = [s for s in model.config.shocks if s.kind == "price"
-                              and (s.retailer or model.config.retailers[0].name) == cfg.name]
+        self._price_shocks = [s for s in shocks if s.kind == "price"
+                              and (s.retailer == cfg.name or s.retailer is None and index == 0)]
         self._eligible: dict[str, list] = {}
         self.crisis_day: int | None = None
         self.responding = False
         self.targeted_circles: set[int] = set(cfg.ad_target_circles) | set(cfg.target_circles)
-        self.week_spend: dict[str, float] = {ch: 0.0 for ch in model.spend_channels}
+        self.community_open = False
+        self.negative_damping = 1.0
         self.reallocations: list[tuple[int, str, str, float]] = []
 
     # ----------------------------------------------------------------- money
@@ -82,8 +99,7 @@ class Retailer(mesa.Agent):
         if amount > line + 1e-9:
             return False
         self.lines[channel] = max(0.0, line - amount)
-        self.spent[channel] += amount
-        self.week_spend[channel] += amount
+        self.ledger.book_spend(self.index, channel, amount)
         return True
 
     def book_from_reserve(self, channel: str, amount: float) -> bool:
@@ -94,13 +110,17 @@ class Retailer(mesa.Agent):
         if amount > self.reserve + 1e-9:
             return False
         self.reserve = max(0.0, self.reserve - amount)
-        self.spent[channel] += amount
-        self.week_spend[channel] += amount
+        self.ledger.book_spend(self.index, channel, amount)
         return True
 
     @property
+    def spent(self) -> dict[str, float]:
+        """Yuan booked per spend channel (the ledger's record)."""
+        return self.ledger.spent[self.index]
+
+    @property
     def total_spent(self) -> float:
-        return sum(self.spent.values())
+        return self.ledger.total_spent(self.index)
 
     def replan(self, cfg: RetailerSection, scale: float) -> None:
         """Adopt a revised plan mid-campaign: a new ``cfg.budget`` and/or ``cfg.allocation``.
@@ -134,39 +154,42 @@ class Retailer(mesa.Agent):
         return self.allowance[channel]
 
     # ----------------------------------------------------------------- daily
-    def act(self) -> None:
+    def act(self, ctx: "Context") -> None:
         """Commission creator posts, buy ads, run the community, handle crises, re-allocate."""
-        model = self.model
-        day = model.day
+        day = ctx.day
         self._update_price(day)
         self._crisis_response(day)
         if not self.in_campaign(day):
-            model.community_active[self.index] = False
+            self.community_open = False
             return
-        if self.cfg.policy == "adaptive" and day > self.cfg.start_day and (day - self.cfg.start_day) % 7 == 0:
+        if (self.cfg.policy == "adaptive" and day > self.cfg.start_day
+                and (day - self.cfg.start_day) % self.cfg.reallocation_days == 0):
             self._reallocate(day)
-        for tier, all_creators in model.influencers_by_tier.items():
+        for tier, all_creators in ctx.creators_by_tier.items():
             if tier in self.lines and all_creators:
-                self._commission(tier, self._creators(tier, all_creators), day)
+                self._commission(ctx.agent_rng, tier, self._creators(tier, all_creators), day)
         if "ads" in self.lines:
-            allowance = self._pace("ads", day)
-            paid = 0.0
-            for platform, share in self._ad_plan():
-                impressions = platform.impressions_for(allowance * share)
-                cost = impressions * platform.cfg.ad_cpm / 1000.0
-                if impressions > 0 and self.book("ads", cost):
-                    paid += cost
-                    model.buy_impressions(self, platform, impressions)
-            self.allowance["ads"] = allowance - paid
+            self._buy_ads(ctx, day)
         if "community" in self.lines:
             # admins' cost per group; groups = members / group_size (fractional, so that the
             # cost per member does not depend on the simulated population)
-            members = int(model.population.member[:, self.index].sum())
+            members = int(ctx.population.member[:, self.index].sum())
             cost = members / self.cfg.community.group_size * self.cfg.community.cost_per_group_day
-            active = self.lines["community"] > 0 and self.book("community", cost)
-            model.community_active[self.index] = active
+            self.community_open = self.lines["community"] > 0 and self.book("community", cost)
 
-    def _commission(self, tier: str, creators: list, day: int) -> None:
+    def _buy_ads(self, ctx: "Context", day: int) -> None:
+        """Spend today's ads allowance on impressions, split over platforms by ``ad_split``."""
+        allowance = self._pace("ads", day)
+        paid = 0.0
+        for platform, share in self._ad_plan(ctx):
+            impressions = platform.impressions_for(allowance * share)
+            cost = impressions * platform.cfg.ad_cpm / 1000.0
+            if impressions > 0 and self.book("ads", cost):
+                paid += cost
+                ads.deliver_impressions(ctx, self, platform, impressions)
+        self.allowance["ads"] = allowance - paid
+
+    def _commission(self, rng: np.random.Generator, tier: str, creators: list, day: int) -> None:
         """Commission today's posts of one tier.
 
         Creators are drawn uniformly (with replacement) and paid one after another while the
@@ -177,7 +200,6 @@ class Retailer(mesa.Agent):
         block instead of four calls per post). At most ``16 × creators`` posts a day (a guard
         for zero fees).
         """
-        rng = self.model.agent_rng
         fees = np.array([c.fee for c in creators], dtype=np.float64)
         allowance = self._pace(tier, day)
         budget = min(allowance, self.lines.get(tier, 0.0) + 1e-9)
@@ -219,28 +241,25 @@ class Retailer(mesa.Agent):
             self._eligible[tier] = chosen or creators
         return self._eligible[tier]
 
-    def _ad_plan(self) -> list[tuple]:
+    def _ad_plan(self, ctx: "Context") -> list[tuple]:
         """(platform, share of today's ads allowance) pairs from ``ad_split`` / ``ad_platform``."""
         split = self.cfg.ad_split or {self.cfg.ad_platform: 1.0}
         total = sum(split.values())
-        return [(self.model.platform_by_name[name], share / total)
+        by_name = ctx.platform_by_name
+        return [(by_name[name], share / total)
                 for name, share in split.items() if share > 0]
 
     def _update_price(self, day: int) -> None:
-        factor = 1.0
-        for s in self._price_shocks:
-            if s.day <= day and (s.end_day is None or day <= s.end_day):
-                factor *= s.factor
-        self.price = self.cfg.price * factor
+        self.price = self.cfg.price * shock_factor(self._price_shocks, day)
 
     @property
     def unit_cost(self) -> float:
         """Yuan per unit sold: the list price × (1 − margin); price cuts do not change it."""
         return self.cfg.price * (1.0 - self.cfg.margin)
 
-    def coupon_available(self) -> bool:
+    def coupon_available(self, day: int) -> bool:
         """Coupons are offered during the campaign while the coupons line can pay one."""
-        return (self.in_campaign(self.model.day)
+        return (self.in_campaign(day)
                 and self.lines.get("coupons", 0.0) >= self.cfg.coupon_value)
 
     # ----------------------------------------------------------------- crisis
@@ -257,21 +276,20 @@ class Retailer(mesa.Agent):
         start = self.crisis_day + self.cfg.crisis_response_latency
         if not self.responding and day >= start:
             self.responding = True
-            self.model.negative_damping[self.index] = 1.0 - self.cfg.crisis_response_strength
+            self.negative_damping = 1.0 - self.cfg.crisis_response_strength
         elif self.responding and day >= start + self.cfg.crisis_response_days:
             self.responding = False
             self.crisis_day = None
-            self.model.negative_damping[self.index] = 1.0
+            self.negative_damping = 1.0
 
     # ----------------------------------------------------------------- policy
     def _reallocate(self, day: int) -> None:
         """Move budget toward the channel with the best last-touch orders per yuan last week.
 
-        A fifth of every other line that still has money, plus the reserve, goes to the best
-        channel. Channels with no spend last week are not judged.
+        A share ``reallocation_share`` (default a fifth) of every other judged line, plus the
+        reserve, goes to the best channel. Channels with no spend last week are not judged.
         """
-        returns = self.model.weekly_returns(self.index, self.week_spend)
-        self.week_spend = {ch: 0.0 for ch in self.week_spend}
+        returns = self.ledger.weekly_returns(self.index)
         # coupons are paid per redemption (every coupon is an order), so their "return" says
         # nothing about what money placed there would buy: they are not judged
         judged = {ch: v for ch, v in returns.items() if ch in self.lines and ch != "coupons"}
@@ -282,7 +300,7 @@ class Retailer(mesa.Agent):
         self.reserve = 0.0
         for ch in self.lines:
             if ch != best and ch in judged:
-                take = 0.2 * self.lines[ch]
+                take = self.cfg.reallocation_share * self.lines[ch]
                 self.lines[ch] -= take
                 moved += take
         self.lines[best] += moved

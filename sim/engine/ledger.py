@@ -1,0 +1,104 @@
+"""The ledger: every yuan spent and every order booked, in one place.
+
+Spend is booked per retailer × channel (yuan, already scaled to the simulated market) by the
+retailers' budget lines (:meth:`sim.engine.agents.retailer.Retailer.book`), orders by the
+purchases mechanism (:mod:`sim.engine.purchases`). The KPIs (:mod:`sim.engine.metrics`), the
+attribution table and the retailers' weekly re-allocation read it.
+
+Sums are plain Python float additions in booking order, so totals do not depend on how the
+ledger is read.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Ledger:
+    """Spend and orders of one run.
+
+    Args:
+        n_retailers: retailers R (1 in the reference modes, which have none).
+        channels: channel names, in channel-code order (creator tiers first).
+        spend_channels: channels money can be booked on (tiers, then ads, coupons, community).
+
+    Attributes (cumulative from day 1 unless named daily/week):
+        spent: per retailer, yuan per spend channel.
+        week_spend: per retailer, yuan per spend channel since the last weekly review.
+        orders, daily_orders: orders over all retailers.
+        orders_by_retailer: int64 R.
+        gmv, profit: float64 R, yuan (Σ price; Σ price − unit cost).
+        orders_by_platform: int64 per platform of the buyer's last touch.
+        first_touch_orders, last_touch_orders: int64 R × channels.
+        week_last_touch: int64 R × channels, orders per channel of the last engagement this week.
+        week_coupon_orders: int64 R, orders that redeemed a coupon this week.
+    """
+
+    def __init__(self, n_retailers: int, channels: list[str], spend_channels: list[str],
+                 n_platforms: int) -> None:
+        self.channels = list(channels)
+        self.spend_channels = list(spend_channels)
+        self.spent = [{ch: 0.0 for ch in spend_channels} for _ in range(n_retailers)]
+        self.week_spend = [{ch: 0.0 for ch in spend_channels} for _ in range(n_retailers)]
+        self.orders = 0
+        self.daily_orders = 0
+        self.orders_by_retailer = np.zeros(n_retailers, dtype=np.int64)
+        self.gmv = np.zeros(n_retailers)
+        self.profit = np.zeros(n_retailers)
+        self.orders_by_platform = np.zeros(n_platforms, dtype=np.int64)
+        self.first_touch_orders = np.zeros((n_retailers, len(channels)), dtype=np.int64)
+        self.last_touch_orders = np.zeros((n_retailers, len(channels)), dtype=np.int64)
+        self.week_last_touch = np.zeros((n_retailers, len(channels)), dtype=np.int64)
+        self.week_coupon_orders = np.zeros(n_retailers, dtype=np.int64)
+
+    def start_day(self) -> None:
+        self.daily_orders = 0
+
+    # ------------------------------------------------------------------ spend
+    def book_spend(self, retailer: int, channel: str, amount: float) -> None:
+        """Book ``amount`` yuan (≥ 0) of ``retailer`` on ``channel``."""
+        self.spent[retailer][channel] += amount
+        self.week_spend[retailer][channel] += amount
+
+    def spend_by_channel(self) -> dict[str, float]:
+        """Yuan per spend channel, summed over retailers."""
+        return {ch: sum(s.get(ch, 0.0) for s in self.spent) for ch in self.spend_channels}
+
+    def total_spent(self, retailer: int) -> float:
+        return sum(self.spent[retailer].values())
+
+    # ----------------------------------------------------------------- orders
+    def book_orders(self, retailer: int, count: int, price: float, unit_cost: float) -> None:
+        """Book ``count`` orders of ``retailer`` at ``price`` yuan each (unit cost ``unit_cost``)."""
+        self.orders += count
+        self.daily_orders += count
+        self.orders_by_retailer[retailer] += count
+        self.gmv[retailer] += count * price
+        self.profit[retailer] += count * (price - unit_cost)
+
+    def book_adoptions(self, count: int) -> None:
+        """Book ``count`` first orders without a retailer (the Bass reference mode)."""
+        self.orders += count
+        self.daily_orders += count
+
+    def weekly_returns(self, retailer: int) -> dict[str, float]:
+        """Last-click orders per yuan over the past week, per channel with spend (coupons:
+        orders that redeemed a coupon); then the week's counters restart.
+
+        Orders are credited to the channel of the buyer's last engagement, as ad platforms
+        report conversions; exposures that were merely seen earn no credit here.
+        """
+        out = {}
+        for ch, spent in self.week_spend[retailer].items():
+            if spent <= 0:
+                continue
+            orders = (self.week_coupon_orders[retailer] if ch == "coupons"
+                      else self.week_last_touch[retailer, self.channels.index(ch)])
+            out[ch] = orders / spent
+        self.week_last_touch[retailer] = 0
+        self.week_coupon_orders[retailer] = 0
+        self.week_spend[retailer] = {ch: 0.0 for ch in self.week_spend[retailer]}
+        return out
+
+
+__all__ = ["Ledger"]

@@ -1,0 +1,51 @@
+"""Purchases: today's orders drawn, booked in the ledger, and what buyers do next.
+
+The hazards and the draw are :func:`sim.engine.funnel.decide_purchases` (first purchase of
+interested consumers, repurchase of customers, one category occasion a day with several
+retailers). A retailer offers coupons while its campaign runs and its coupons line can pay one
+(``coupon_value`` per redeeming order, booked on the coupons line while it can). Each order is
+booked in the :class:`sim.engine.ledger.Ledger` at today's price (GMV) and the list price's unit
+cost (profit), and tallied by platform and channel of the buyer's touches (first touch, last
+touch, and the week's last engagement the adaptive policy reads). Then the buyers' satisfaction,
+posts and community joining (:mod:`sim.engine.consumer_posts`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.engine import consumer_posts, funnel
+
+if TYPE_CHECKING:
+    from sim.engine.state import Context
+
+
+def purchase_day(ctx: "Context", conversion) -> None:
+    """Draw, book and follow up today's orders of every retailer.
+
+    ``conversion``: per platform, the multiplier on the first-purchase hazard of consumers
+    whose last touch was on it.
+    """
+    pop, ledger, retailers = ctx.population, ctx.ledger, ctx.retailers
+    coupons = [r.coupon_available(ctx.day) for r in retailers]
+    orders = funnel.decide_purchases(
+        pop, [r.cfg for r in retailers], ctx.beh, ctx.state.atmosphere, coupons, conversion,
+        ctx.rng, prices=[r.price for r in retailers],
+    )
+    for pur in orders:
+        r, rows = pur.retailer, pur.buyers
+        if len(rows) == 0:
+            continue
+        ret = retailers[r]
+        if coupons[r]:
+            k = min(len(rows), int(ret.lines.get("coupons", 0.0) // ret.cfg.coupon_value))
+            ret.book("coupons", k * ret.cfg.coupon_value)
+            ledger.week_coupon_orders[r] += k
+        funnel.record_orders(pop, pur)
+        ledger.book_orders(r, len(rows), ret.price, ret.unit_cost)
+        funnel.tally_orders(pop, pur, ledger.orders_by_platform, ledger.first_touch_orders[r],
+                            ledger.last_touch_orders[r], ledger.week_last_touch[r])
+        consumer_posts.after_purchase(ctx, ret, rows)
+
+
+__all__ = ["purchase_day"]

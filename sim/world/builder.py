@@ -1,0 +1,268 @@
+"""The world of a run, built once from a scenario and a seed and shared by runs that agree on it.
+
+A :class:`World` is what does not change while a campaign runs: the social graph, the consumers'
+fixed attributes (segment, circle, need, susceptibility, activity, platform attention, price
+sensitivity), and the creators (tier, home circle, followers). The model
+(:class:`sim.engine.model.SocialCommerceModel`) takes a world and adds the dynamic state on top
+(funnel stages, orders, posts, budgets), so runs that share a world share one build.
+
+Random streams. ``np.random.default_rng(seed).spawn(4)`` gives four independent streams: graph,
+population, agents, dynamics. The builder uses the first two and draws the creators from the
+third; the world keeps the agents' stream as it stands after the creators, and every model
+built on the world continues from a copy of it. The fourth stream belongs to the model.
+A model built on a cached world is therefore bit-identical to one that built its own.
+
+Which keys make the world (:func:`world_key`): the seed; ``run.consumers`` (unless the graph
+is an edge list or given, whose node count sets it); whether ``run.mode`` is ``full`` (only
+the full model has creators); every ``[population]`` key; every ``[graph]`` key (an edge list
+by its path, size and modification time); the platforms' names, order and ``attention``
+(consumers' attention shares are drawn from them); and, in full mode, each influencer tier's
+name, order, ``count``, ``followers_share`` and ``circle_focus``. Nothing else: budgets,
+behaviour coefficients, retailers, shocks, other platform and tier keys, ``run.days`` and
+``reference`` can change between runs that share a world.
+
+Reuse (:func:`cached_world`): worlds live in a least-recently-used cache of at most
+``SOCSIM_WORLD_CACHE`` worlds per process (default 4; 0 switches reuse off) holding at most
+``SOCSIM_WORLD_CACHE_MB`` megabytes of arrays together (default 1024; a larger world is used
+but not kept). The arrays a world holds are read-only, so a run cannot change the next
+run's world by accident; each run gets fresh dynamic arrays (:meth:`World.population`).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from sim.config.scenario import Scenario
+from sim.kernels.arrayops import sorted_unique
+from sim.kernels.incremental import AttentionSampler
+from sim.world.graph import SocialGraph, build_graph, edgelist_identity, edgelist_size, from_networkx
+from sim.world.population import Population, build_population
+
+STATIC_FIELDS = ("segment", "circle", "need", "susceptibility", "activity", "attention",
+                 "price_sensitivity")
+"""Population fields that belong to the world (the rest is dynamic, per run)."""
+
+
+@dataclass(frozen=True)
+class CreatorSeat:
+    """A creator's place in the world: its tier, home circle and followers (int64 rows,
+    sorted, read-only)."""
+
+    tier: str
+    home_circle: int
+    followers: np.ndarray
+
+
+@dataclass
+class World:
+    """Graph, consumers' fixed attributes and creators of one scenario and seed.
+
+    Attributes:
+        seed: the seed it was built from.
+        graph: the social graph (None: well mixed).
+        circle_order: consumer rows sorted by circle (stable), int64.
+        circle_starts: where each circle starts in ``circle_order`` (C + 1 entries).
+        creators: per tier (in scenario order), the creators' seats.
+    """
+
+    seed: int
+    graph: SocialGraph | None
+    template: Population  # static attributes; no retailer columns
+    circle_order: np.ndarray
+    circle_starts: np.ndarray
+    creators: dict[str, list[CreatorSeat]]
+    agent_stream: np.random.Generator  # the agents' stream after the creators were drawn
+    _adjacency: sp.csr_matrix | None = field(default=None, repr=False)
+    _sampler: AttentionSampler | None = field(default=None, repr=False)
+
+    @property
+    def n(self) -> int:
+        """Number of consumers."""
+        return self.template.n
+
+    def population(self, n_retailers: int) -> Population:
+        """A population on this world: the static attributes shared, fresh dynamic arrays
+        (N × ``n_retailers``)."""
+        return dataclasses.replace(self.template, n_retailers=n_retailers)
+
+    def agent_rng(self) -> np.random.Generator:
+        """A copy of the agents' stream as it stood after the creators were drawn."""
+        return copy.deepcopy(self.agent_stream)
+
+    def circle_members(self, circle: int) -> np.ndarray:
+        """Consumer rows in ``circle``."""
+        return self.circle_order[self.circle_starts[circle]:self.circle_starts[circle + 1]]
+
+    @property
+    def adjacency(self) -> sp.csr_matrix | None:
+        """The unweighted adjacency matrix of the graph (built once; None without a graph)."""
+        if self._adjacency is None and self.graph is not None:
+            self._adjacency = self.graph.adjacency()
+        return self._adjacency
+
+    @property
+    def sampler(self) -> AttentionSampler:
+        """Draws consumers ∝ platform attention × activity (its pools are cached per world)."""
+        if self._sampler is None:
+            self._sampler = AttentionSampler(self.template.attention, self.template.activity)
+        return self._sampler
+
+    def nbytes(self) -> int:
+        """Approximate memory held by the world's arrays, bytes."""
+        total = sum(getattr(self.template, f).nbytes for f in STATIC_FIELDS)
+        total += self.circle_order.nbytes + self.circle_starts.nbytes
+        if self.graph is not None:
+            g = self.graph
+            total += g.indptr.nbytes + g.indices.nbytes + g.trust.nbytes + g.strong.nbytes
+        return total + sum(s.followers.nbytes for seats in self.creators.values() for s in seats)
+
+
+def consumer_count(config: Scenario, graph: nx.Graph | SocialGraph | None = None) -> int:
+    """Consumers of the world: the given graph's or edge list's node count, else
+    ``run.consumers``."""
+    if isinstance(graph, nx.Graph):
+        return graph.number_of_nodes()
+    if isinstance(graph, SocialGraph):
+        return graph.n
+    if config.graph.kind == "edgelist":
+        assert config.graph.path is not None
+        return edgelist_size(config.graph.path)
+    return config.run.consumers
+
+
+def build_world(config: Scenario, seed: int,
+                graph: nx.Graph | SocialGraph | None = None) -> World:
+    """Build the world of ``config`` under ``seed`` (see the module docstring).
+
+    ``graph``: an optional networkx graph or :class:`SocialGraph` used instead of generating
+    one (its node count sets the number of consumers).
+    """
+    graph_rng, pop_rng, agent_rng, _ = np.random.default_rng(seed).spawn(4)
+    n = consumer_count(config, graph)
+    weights = np.array([p.attention for p in config.platforms.values()])
+    template = build_population(config.population, n, len(weights), weights, 0, pop_rng)
+    if isinstance(graph, nx.Graph):
+        social = from_networkx(graph, config.graph, graph_rng)
+    elif isinstance(graph, SocialGraph):
+        social = graph
+    else:
+        social = build_graph(config.graph, template.circle, graph_rng)
+    order = np.argsort(template.circle, kind="stable")
+    starts = np.searchsorted(template.circle[order], np.arange(config.population.circles + 1))
+    creators = (draw_creators(config, order, starts, n, agent_rng)
+                if config.run.mode == "full" else {})
+    world = World(seed, social, template, order, starts, creators, agent_rng)
+    _freeze(world)
+    return world
+
+
+def draw_creators(config: Scenario, order: np.ndarray, starts: np.ndarray, n: int,
+                  rng: np.random.Generator) -> dict[str, list[CreatorSeat]]:
+    """Each tier's creators: a home circle ∝ circle size, ``followers_share · n`` followers of
+    whom a share ``circle_focus`` come from the home circle (without repeats), the rest
+    uniformly from everyone. Tiers in scenario order, creators one after another."""
+    sizes = np.diff(starts).astype(float)
+    out: dict[str, list[CreatorSeat]] = {}
+    for tier, cfg in config.influencers.items():
+        seats = []
+        k = max(1, int(round(cfg.followers_share * n)))
+        for _ in range(cfg.count):
+            home = int(rng.choice(len(sizes), p=sizes / sizes.sum()))
+            members = order[starts[home]:starts[home + 1]]
+            k_in = min(len(members), int(round(k * cfg.circle_focus)))
+            inside = rng.choice(members, size=k_in, replace=False)
+            outside = rng.integers(0, n, size=k - k_in)
+            followers = sorted_unique(np.concatenate([inside, outside])).astype(np.int64)
+            seats.append(CreatorSeat(tier, home, followers))
+        out[tier] = seats
+    return out
+
+
+def _freeze(world: World) -> None:
+    """Make the world's arrays read-only (runs share them)."""
+    arrays = [getattr(world.template, f) for f in STATIC_FIELDS]
+    arrays += [world.circle_order, world.circle_starts]
+    arrays += [s.followers for seats in world.creators.values() for s in seats]
+    for a in arrays:
+        a.flags.writeable = False
+
+
+# ------------------------------------------------------------------------- reuse
+def world_key(config: Scenario, seed: int) -> tuple:
+    """What determines the world of ``config`` under ``seed`` (see the module docstring)."""
+    graph = config.graph.model_dump(mode="json", exclude={"path"})
+    path = config.graph.path
+    source = edgelist_identity(Path(path)) if config.graph.kind == "edgelist" and path else None
+    full = config.run.mode == "full"
+    tiers = tuple((t, c.count, c.followers_share, c.circle_focus)
+                  for t, c in config.influencers.items()) if full else ()
+    return (
+        int(seed), None if source else config.run.consumers, full,
+        config.population.model_dump_json(), repr(sorted(graph.items())), source,
+        tuple((name, p.attention) for name, p in config.platforms.items()), tiers,
+    )
+
+
+class WorldCache:
+    """A least-recently-used cache of worlds (see the module docstring for its bounds)."""
+
+    def __init__(self, size: int | None = None, max_mb: float | None = None) -> None:
+        self.size = int(os.environ.get("SOCSIM_WORLD_CACHE", 4)) if size is None else size
+        mb = float(os.environ.get("SOCSIM_WORLD_CACHE_MB", 1024)) if max_mb is None else max_mb
+        self.max_bytes = int(mb * 2**20)
+        self._worlds: OrderedDict[tuple, World] = OrderedDict()
+        self._bytes: dict[tuple, int] = {}
+        self.builds = 0  # worlds built through this cache (for tests and benchmarks)
+
+    def get(self, config: Scenario, seed: int) -> World:
+        """The world of ``config`` under ``seed``: from the cache, else built (and kept)."""
+        if self.size <= 0:
+            self.builds += 1
+            return build_world(config, seed)
+        key = world_key(config, seed)
+        world = self._worlds.get(key)
+        if world is not None:
+            self._worlds.move_to_end(key)
+            return world
+        world = build_world(config, seed)
+        self.builds += 1
+        size = world.nbytes()
+        if size <= self.max_bytes:
+            self._worlds[key], self._bytes[key] = world, size
+            while len(self._worlds) > self.size or self.nbytes() > self.max_bytes:
+                old, _ = self._worlds.popitem(last=False)
+                del self._bytes[old]
+        return world
+
+    def nbytes(self) -> int:
+        """Bytes of arrays held by the cached worlds."""
+        return sum(self._bytes.values())
+
+    def clear(self) -> None:
+        self._worlds.clear()
+        self._bytes.clear()
+
+    def __len__(self) -> int:
+        return len(self._worlds)
+
+
+WORLDS = WorldCache()
+"""The process-wide world cache."""
+
+
+def cached_world(config: Scenario, seed: int) -> World:
+    """The world of ``config`` under ``seed`` from the process-wide cache (:data:`WORLDS`)."""
+    return WORLDS.get(config, seed)
+
+
+__all__ = ["CreatorSeat", "World", "WorldCache", "WORLDS", "build_world", "cached_world",
+           "consumer_count", "draw_creators", "world_key"]
