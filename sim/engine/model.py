@@ -143,8 +143,11 @@ class SocialCommerceModel(mesa.Model):
         self._morning()
         crisis.trigger(ctx)
         self._retailers_act()
-        if Influencer in self.agents_by_type:
-            self.agents_by_type[Influencer].do("publish", ctx)
+        # only creators holding a commission have anything to publish (a few of hundreds a
+        # day); in the agent set's order, so posts get the ids `AgentSet.do("publish")` gives
+        for creator in self.agents_by_type.get(Influencer, ()):
+            if creator.queue:
+                creator.publish(ctx)
         state = ctx.state
         batches, state.pending, state.today = state.pending + state.today, [], []
         organic_exp, organic = self._organic_delivery().deliver(ctx.rng, ctx.beh.follower_trust)
