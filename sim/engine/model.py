@@ -41,7 +41,7 @@ from sim.engine import (amplification, churn, community, crisis, purchases, resp
                         sharing)
 from sim.engine.agents import Consumer, Influencer, Retailer
 from sim.engine.ledger import Ledger
-from sim.engine.metrics import MetricsBook, compute_kpis, model_reporters
+from sim.engine.metrics import KpiCollector, MetricsBook, compute_kpis
 from sim.engine.organic import OrganicDelivery
 from sim.engine.reference import ReferenceStep
 from sim.engine.state import Channels, Context, DayState, SocialProof
@@ -102,7 +102,7 @@ class SocialCommerceModel(mesa.Model):
         self._reference = None if full else ReferenceStep(self.ctx)
         self._consumer_views: dict[int, Consumer] = {}
         self.kpis = compute_kpis(self.ctx)
-        self.datacollector = mesa.DataCollector(model_reporters=model_reporters(list(self.kpis)))
+        self.datacollector = KpiCollector(list(self.kpis))
         self.datacollector.collect(self)
 
     def _create_agents(self) -> None:
