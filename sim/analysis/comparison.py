@@ -34,10 +34,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.execution.runner import RunResult, _run_job, mean_interval, replication_seeds, run_jobs
+from sim.analysis.fairness import (bounded_interval, difference_notes, equalize_budgets,
+                                   incremental_sentence, user_summary)
+from sim.config.formatting import fmt_number, write_csv
 from sim.config.kpis import (DIAGNOSTIC_PREFIXES, LOWER_IS_BETTER, is_money, is_ratio,
                              kpi_label, kpi_names, lower_is_better)
 from sim.config.scenario import Scenario, ScenarioError, load_scenario
+from sim.execution.runner import RunResult, _run_job, mean_interval, replication_seeds, run_jobs
 
 if TYPE_CHECKING:
     from sim.analysis.attribution import Attribution
@@ -76,7 +79,10 @@ class Paired:
 
     @property
     def outcome(self) -> str:
-        """``"better"``, ``"worse"``, ``"unclear"`` (interval includes 0) or ``"identical"``."""
+        """``"better"``, ``"worse"``, ``"unclear"`` (interval includes 0), ``"identical"`` or
+        ``"undefined"`` (the KPI has no denominator in some run of either plan)."""
+        if not np.isfinite(self.diff):
+            return "undefined"
         if self.identical:
             return "identical"
         if self.n < 2 or self.diff_lo <= 0.0 <= self.diff_hi:
@@ -93,6 +99,9 @@ def paired_stats(a: np.ndarray, b: np.ndarray, kpi: str, name_a: str = "A",
         raise ValueError(f"paired values need two equal-length 1-d arrays, got {a.shape}, "
                          f"{b.shape}")
     d = b - a
+    if np.isnan(d).any():
+        return Paired(kpi, name_a, name_b, float(a.mean()), float(b.mean()), np.nan, np.nan,
+                      np.nan, np.nan, len(d), False)
     m, lo, hi = mean_interval(d)
     wins = d < 0 if lower_is_better(kpi) else d > 0
     p = float((wins.sum() + 0.5 * (d == 0).sum()) / len(d))
@@ -102,17 +111,13 @@ def paired_stats(a: np.ndarray, b: np.ndarray, kpi: str, name_a: str = "A",
 
 # --------------------------------------------------------------------------- formatting
 def fmt_value(x: float, kpi: str = "") -> str:
-    """A number for prose: thousands separators for big values, else 3 significant digits."""
-    if not np.isfinite(x):
-        return "n/a"
-    s = f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
-    return s + (" yuan" if kpi and is_money(kpi) else "")
+    """A number for prose (:func:`sim.config.formatting.fmt_number`), with ``yuan`` for money."""
+    return fmt_number(x, "yuan" if kpi and is_money(kpi) else "")
 
 
 def fmt_signed(x: float, kpi: str = "") -> str:
     """Like :func:`fmt_value` with an explicit sign (+0.21, -1,204 yuan)."""
-    s = fmt_value(abs(x), kpi)
-    return ("-" if x < 0 else "+") + s
+    return fmt_number(x, "yuan" if kpi and is_money(kpi) else "", signed=True)
 
 
 def _relative(p: Paired) -> str:
@@ -128,6 +133,9 @@ def verdict_sentence(p: Paired) -> str:
     ci = f"95% CI {fmt_signed(p.diff_lo, p.kpi)} to {fmt_signed(p.diff_hi, p.kpi)}"
     pct = f"{100 * p.p_superior:.0f}%"
     match p.outcome:
+        case "undefined":
+            return (f"{p.b} vs {p.a} on {label}: undefined in some runs (the ratio has no "
+                    "denominator, e.g. no buyers or no spend), so it cannot be compared.")
         case "identical":
             return f"{p.b} and {p.a} give identical {label} in every run (difference 0)."
         case "better":
@@ -161,6 +169,9 @@ class Comparison:
             when it was requested.
         elapsed: wall time of all runs, seconds.
         notes: warnings about the comparison (e.g. scenarios of different sizes).
+        summaries: per scenario name, each run's KPIs as :func:`sim.analysis.fairness.user_summary`
+            gives them (money totals in the budget's units, ``net_profit``, undefined ratios as
+            NaN); every statistic and verdict is computed on these.
     """
 
     names: list[str]
@@ -172,6 +183,12 @@ class Comparison:
     attribution: dict[str, "Attribution"] | None = None
     elapsed: float = 0.0
     notes: list[str] = field(default_factory=list)
+    summaries: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.summaries:
+            self.summaries = {n: [user_summary(r.summary, s.money_scale) for r in self.results[n]]
+                              for n, s in zip(self.names, self.scenarios)}
 
     @property
     def reference(self) -> str:
@@ -180,7 +197,7 @@ class Comparison:
 
     def values(self, kpi: str) -> pd.DataFrame:
         """One KPI's final values: one row per seed, one column per scenario."""
-        return pd.DataFrame({n: [r.summary[kpi] for r in self.results[n]] for n in self.names},
+        return pd.DataFrame({n: [r[kpi] for r in self.summaries[n]] for n in self.names},
                             index=pd.Index(self.seeds, name="seed"))
 
     def paired(self, a: str, b: str, kpi: str | None = None) -> Paired:
@@ -190,15 +207,26 @@ class Comparison:
         return paired_stats(v[a].to_numpy(), v[b].to_numpy(), kpi, a, b)
 
     def ranking(self, kpi: str | None = None) -> list[tuple[str, float]]:
-        """Scenarios ordered best first by their mean ``kpi``."""
+        """Scenarios ordered best first by their mean ``kpi``; undefined means come last."""
         kpi = kpi or self.metric
-        means = self.values(kpi).mean()
+        means = self.values(kpi).mean(skipna=False)
+        sign = 1.0 if lower_is_better(kpi) else -1.0
         return sorted(((n, float(means[n])) for n in self.names),
-                      key=lambda t: t[1], reverse=not lower_is_better(kpi))
+                      key=lambda t: (not np.isfinite(t[1]), sign * t[1] if np.isfinite(t[1])
+                                     else 0.0))
+
+    def objective(self, kpi: str | None = None) -> str:
+        """The objective the verdict ranks on, in words."""
+        kpi = kpi or self.metric
+        way = "lower" if lower_is_better(kpi) else "higher"
+        return f"Objective: {kpi_label(kpi)} ({way} is better)."
 
     def headline(self, kpi: str | None = None) -> str:
         """One sentence: which scenario is best on ``kpi`` and how sure that is."""
         kpi = kpi or self.metric
+        ranking = self.ranking(kpi)
+        if not np.isfinite(ranking[0][1]):
+            return f"{kpi_label(kpi)} is undefined for every scenario (no denominator)."
         label, ref, n = kpi_label(kpi), self.reference, len(self.seeds)
         ranking = self.ranking(kpi)
         if len(ranking) < 2:
@@ -210,8 +238,11 @@ class Comparison:
                 return f"Keep {ref}: every alternative does worse on {label} ({n} paired runs)."
             if all(o == "identical" for o in others):
                 return f"All scenarios give identical {label} in every run."
-            return (f"No alternative beats {ref} on {label}: {ref} has the highest mean, and no "
-                    f"alternative's difference is clearly positive ({n} paired runs).")
+            undefined = [o for o, x in zip(self.names[1:], others) if x == "undefined"]
+            tail = (f"; {', '.join(undefined)}: {label} undefined (no denominator)"
+                    if undefined else "")
+            return (f"No alternative beats {ref} on {label}: {ref} has the best mean, and no "
+                    f"alternative's difference is clearly better ({n} paired runs){tail}.")
         p = self.paired(ref, best, kpi)
         if p.outcome != "better":
             return (f"{best} has the best mean {label}, but its lead over {ref} is not "
@@ -236,12 +267,34 @@ class Comparison:
         label = kpi_label(kpi)
         ranking = self.ranking(kpi)
         sep = " < " if lower_is_better(kpi) else " > "
-        lines = [self.headline(kpi),
+        lines = [self.headline(kpi), self.objective(kpi),
                  f"{label} (mean of {len(self.seeds)} paired runs): "
-                 + sep.join(f"{n} {fmt_value(m, kpi)}" for n, m in ranking) + "."]
+                 + sep.join(f"{n} {fmt_value(m, kpi) if np.isfinite(m) else 'undefined'}"
+                            for n, m in ranking) + "."]
         for name in self.names[1:]:
             lines.append(verdict_sentence(self.paired(self.reference, name, kpi)))
-        return lines + self.notes
+        fair = self.fairness_lines(kpi)
+        if fair:
+            lines[0] += (" But the plans differ in what they spend or sell, so this ranking is "
+                         "not the whole story: see the differences and incremental profit below.")
+        return lines + fair + self.notes
+
+    def fairness_lines(self, kpi: str | None = None) -> list[str]:
+        """How the plans differ (budget, spend, price, margin) and, when their spends differ,
+        each alternative's incremental net profit and incremental ROI against the reference."""
+        kpi = kpi or self.metric
+        if "spend" not in self.summaries[self.reference][0]:
+            return []
+        spend = self.values("spend")
+        notes = difference_notes(self.names, self.scenarios, dict(spend.mean()), kpi_label(kpi))
+        if not notes:
+            return []
+        net = self.values("net_profit")
+        ref = self.reference
+        return notes + [incremental_sentence(ref, n, (spend[n] - spend[ref]).to_numpy(),
+                                             (net[n] - net[ref]).to_numpy(),
+                                             float(spend[ref].mean()))
+                        for n in self.names[1:]]
 
     @property
     def verdict(self) -> str:
@@ -249,23 +302,25 @@ class Comparison:
         return " ".join(self.verdict_lines())
 
     def to_csv(self, path: str | Path) -> Path:
-        """Write :attr:`table` (exactly :data:`COLUMNS`) as CSV; returns the path."""
+        """Write :attr:`table` (exactly :data:`COLUMNS`) as CSV; returns the path. Names that
+        start with ``= + - @`` are written as text, never as spreadsheet formulas."""
         path = Path(path)
-        self.table[COLUMNS].to_csv(path, index=False)
+        write_csv(self.table[COLUMNS], path)
         return path
 
 
-def comparison_table(names: list[str], results: dict[str, list[RunResult]],
+def comparison_table(names: list[str], summaries: dict[str, list[dict[str, float]]],
                      kpis: list[str]) -> pd.DataFrame:
-    """The tidy table (:data:`COLUMNS`): per scenario and KPI, mean and interval, the paired
-    difference to the first scenario with its interval, and P(superior)."""
+    """The tidy table (:data:`COLUMNS`): per scenario and KPI, mean and interval (within the
+    KPI's bounds, :func:`sim.analysis.fairness.bounded_interval`), the paired difference to the
+    first scenario with its interval, and P(superior); NaN where the KPI is undefined."""
     rows = []
     ref = names[0]
     for kpi in kpis:
-        base = np.array([r.summary[kpi] for r in results[ref]], dtype=float)
+        base = np.array([r[kpi] for r in summaries[ref]], dtype=float)
         for name in names:
-            vals = np.array([r.summary[kpi] for r in results[name]], dtype=float)
-            m, lo, hi = mean_interval(vals)
+            vals = np.array([r[kpi] for r in summaries[name]], dtype=float)
+            m, lo, hi = bounded_interval(vals, kpi)
             p = paired_stats(base, vals, kpi, ref, name)
             rows.append({"scenario": name, "kpi": kpi, "mean": m, "lo": lo, "hi": hi,
                          "diff": p.diff, "diff_lo": p.diff_lo, "diff_hi": p.diff_hi,
@@ -315,7 +370,7 @@ def compare(
     scenarios: Sequence[Scenario | str | Path], reps: int, seed: int | None = None,
     metric: str = "roi", workers: int = 1, on_done: Callable[[RunResult], None] | None = None,
     *, overrides: Sequence[str] | dict[str, Any] = (), names: Sequence[str] | None = None,
-    attribution_reps: int = 0, scheduler: str | None = None,
+    attribution_reps: int = 0, equalize: str | None = None, scheduler: str | None = None,
 ) -> Comparison:
     """Run every scenario with the same ``reps`` replication seeds and compare them.
 
@@ -334,6 +389,8 @@ def compare(
         attribution_reps: if > 0, also measure channel attribution (first touch, last touch
             and incremental orders by removing each channel) on the first that many seeds;
             costs one extra run per paid channel and seed.
+        equalize: ``"budget"`` rescales every plan's budget to the first plan's before running
+            (:func:`sim.analysis.fairness.equalize_budgets`); ``None`` runs them as written.
 
     Raises:
         ScenarioError: a scenario file or override is invalid.
@@ -346,6 +403,11 @@ def compare(
     if not 0 <= attribution_reps <= reps:
         raise ValueError(f"attribution_reps: must be 0..{reps} (got {attribution_reps})")
     loaded, unique = _resolve(scenarios, overrides, names)
+    eq_notes: list[str] = []
+    if equalize == "budget":
+        loaded, eq_notes = equalize_budgets(loaded)
+    elif equalize is not None:
+        raise ValueError(f"equalize: unknown value {equalize!r}; allowed: budget")
     known = common_kpis(loaded)
     if metric not in known:
         core = [k for k in known if not k.startswith(DIAGNOSTIC_PREFIXES)]
@@ -376,11 +438,12 @@ def compare(
         for i, n in enumerate(unique):
             attribution[n] = attribution_from_runs(
                 loaded[i], results[n][:attribution_reps], removed[i], name=n)
-    kpis = [k for k in results[unique[0]][0].summary if all(k in results[n][0].summary
-                                                             for n in unique)]
-    table = comparison_table(unique, results, kpis)
+    summaries = {n: [user_summary(r.summary, loaded[i].money_scale) for r in results[n]]
+                 for i, n in enumerate(unique)}
+    kpis = [k for k in summaries[unique[0]][0] if all(k in summaries[n][0] for n in unique)]
+    table = comparison_table(unique, summaries, kpis)
     return Comparison(unique, loaded, seeds, metric, results, table, attribution, elapsed,
-                      _notes(loaded, unique))
+                      eq_notes + _notes(loaded, unique), summaries)
 
 
 __all__ = ["COLUMNS", "LOWER_IS_BETTER", "Comparison", "Paired", "common_kpis", "compare",

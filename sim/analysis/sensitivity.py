@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.config.formatting import PLAIN_TEXT_RC
 from sim.sweeps.driver import SweepError
 from sim.sweeps.store import read_manifest
 from sim.sweeps.tasks import ID_COLUMNS
@@ -85,6 +86,13 @@ def analyze(out_dir: str | Path, kpis: list[str] | None = None) -> pd.DataFrame:
 
 def plot_indices(df: pd.DataFrame, path: str | Path) -> Path:
     """Bar chart (one panel per KPI) of :func:`analyze`'s output, with confidence bars; PNG."""
+    import matplotlib
+
+    with matplotlib.rc_context(PLAIN_TEXT_RC):  # names drawn literally, never as mathtext
+        return _plot_indices(df, Path(path))
+
+
+def _plot_indices(df: pd.DataFrame, path: Path) -> Path:
     import seaborn as sns
     from matplotlib.figure import Figure
 
@@ -115,7 +123,6 @@ def plot_indices(df: pd.DataFrame, path: str | Path) -> Path:
         ax.set_xlabel("")
         ax.set_ylabel(ylabel)
         ax.tick_params(axis="x", labelrotation=20)
-    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     return path

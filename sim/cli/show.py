@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from sim.cli import SetOption, load_or_fail
+from sim.cli.common import SetOption, load_or_fail
 
 
 def show(

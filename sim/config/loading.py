@@ -38,6 +38,7 @@ from pydantic import BaseModel
 
 from sim.config.bundled import not_found_message, resolve_scenario
 from sim.config.scenario import Scenario, ScenarioError, validate_scenario
+from sim.config.strict import read_toml
 
 KEYED_ARRAYS = ("retailers",)
 """Scenario fields that are lists in the schema (file order matters) but keyed tables in files."""
@@ -124,10 +125,7 @@ def read_scenario_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[s
     if resolved in _seen:
         chain = " -> ".join(str(p) for p in (*_seen, resolved))
         raise ScenarioError(f"{path}: extends forms a cycle: {chain}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path, ScenarioError)  # size, encoding, nesting, absurd integers
     graph = data.get("graph")
     if isinstance(graph, dict) and isinstance(graph.get("path"), str):
         graph["path"] = str((path.parent / graph["path"]).resolve())
@@ -153,7 +151,7 @@ def read_scenario_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[s
 def _parse_value(text: str) -> Any:
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):  # not TOML (a bare word), or an absurd integer
         return text
 
 
@@ -223,9 +221,10 @@ def load_scenario(
 ) -> Scenario:
     """Load, merge (``extends``), override and validate a scenario file or bundled name."""
     data = read_scenario_dict(path)
-    if overrides:
-        apply_overrides(data, parse_overrides(overrides))
-    return validate_scenario(data, source=str(path))
+    parsed = parse_overrides(overrides) if overrides else {}
+    if parsed:
+        apply_overrides(data, parsed)
+    return validate_scenario(data, source=str(path), overrides=parsed)
 
 
 def load_with_notes(

@@ -23,6 +23,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationEr
                       field_validator, model_validator)
 
 from sim.config.channels import NON_TIER_CHANNELS
+from sim.config.strict import check_names, check_nesting, check_no_coercion
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -79,7 +80,13 @@ class ScenarioError(ValueError):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # NaN and ±inf are refused; booleans and quoted numbers are never taken as numbers
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_numbers(cls, value: Any, info: Any) -> Any:
+        return check_no_coercion(value, cls.model_fields[info.field_name].annotation)
 
 
 class RunSection(_Section):
@@ -145,7 +152,9 @@ class GraphSection(_Section):
     trust_weak: Share = Field(0.35, description="mean trust of a weak tie")
     trust_spread: float = Field(0.1, ge=0.0, le=0.5, description="sd of trust around its mean")
     rewire: Share = Field(0.1, description="rewiring probability (watts_strogatz)")
-    path: Path | None = Field(None, description="edge-list file (edgelist): 'u v' per line")
+    path: Path | None = Field(
+        None, description="edge-list file (edgelist): 'u v' or 'u v weight' per line, whitespace "
+        "or comma separated, # and % comment lines; run.consumers becomes its node count")
 
     @model_validator(mode="after")
     def _edgelist_needs_path(self) -> "GraphSection":
@@ -652,26 +661,52 @@ def _error_loc(loc: tuple[Any, ...], data: Mapping[str, Any]) -> str:
     return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
 
 
-def _format_error(exc: ValidationError, data: Mapping[str, Any], source: str) -> str:
+def _blame(loc: tuple[Any, ...], source: str, overrides: Mapping[str, Any] | None) -> str:
+    """``--set KEY=VALUE (applied to SOURCE)`` if an override set this location (or a table
+    around it), else ``source``."""
+    dotted = ".".join(str(p) for p in loc)
+    for key, value in (overrides or {}).items():
+        if dotted == key or dotted.startswith(key + ".") or key.startswith(dotted + ".") and loc:
+            return f"--set {key}={value!r} (applied to {source})"
+    return source
+
+
+def _format_error(exc: ValidationError, data: Mapping[str, Any], source: str,
+                  overrides: Mapping[str, Any] | None = None) -> str:
     lines = []
     for err in exc.errors():
         loc = _error_loc(err["loc"], data)
+        src = _blame(tuple(err["loc"]), source, overrides) if overrides else source
+        if overrides and src == source:  # a retailer addressed by name: retailers.brand.x
+            src = _blame(tuple(loc.replace("[", ".").replace("]", "").split(".")), source,
+                         overrides)
         msg = err["msg"].removeprefix("Value error, ")
         where = f"{loc}: " if loc else ""
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check spelling; see the scenario reference in docs/scenarios.md)"
         got = err.get("input")
         shown = "" if err["type"] in ("missing",) or isinstance(got, dict) else f" (got {got!r})"
-        lines.append(f"{source}: {where}{msg}{shown}")
+        lines.append(f"{src}: {where}{msg}{shown}")
     return "\n".join(lines)
 
 
-def validate_scenario(data: Mapping[str, Any], source: str = "scenario") -> Scenario:
-    """Validate a dict into a :class:`Scenario`, raising :class:`ScenarioError` on failure."""
+def validate_scenario(data: Mapping[str, Any], source: str = "scenario",
+                      overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Validate a dict into a :class:`Scenario`, raising :class:`ScenarioError` on failure.
+
+    Values nested deeper than :data:`sim.config.strict.MAX_DEPTH`, and tier, platform or
+    retailer names that would make KPI names ambiguous, are refused too. An error in a key set
+    by ``overrides`` (``--set``) names that ``--set`` as well as ``source``.
+    """
     try:
-        return Scenario.model_validate(data)
+        check_nesting(data, source)
+        scn = Scenario.model_validate(data)
+        check_names(scn)
+        return scn
     except ValidationError as exc:
-        raise ScenarioError(_format_error(exc, data, source)) from None
+        raise ScenarioError(_format_error(exc, data, source, overrides)) from None
+    except ValueError as exc:  # nesting, names
+        raise ScenarioError(f"{source}: {exc}") from None
 
 
 # Reading files, merging and overrides live in sim.config.loading; these names stay importable

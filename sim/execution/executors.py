@@ -36,6 +36,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from functools import partial
 from typing import Any, TypeVar
 
+from sim.execution.lifeline import follow_driver
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -134,7 +136,9 @@ class ProcessExecutor(Executor):
     def __init__(self, workers: int | None = None, start_method: str | None = None) -> None:
         self._workers = workers or os.cpu_count() or 1
         ctx = process_context(start_method)
-        self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=ctx)
+        # workers end with this process even when it is killed (sim.execution.lifeline)
+        self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=ctx,
+                                         initializer=follow_driver, initargs=(os.getpid(),))
         self._closed = False
 
     @property

@@ -112,14 +112,31 @@ def run_jobs(fn: Callable[[Any], RunResult], jobs: list[Any], *, workers: int | 
     return map_runs(fn, jobs, workers=workers, scheduler=scheduler, on_done=on_done)
 
 
-def mean_interval(values: Iterable[float], level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and a Student-t confidence interval (level 0–1); the interval is the mean for n=1."""
-    x = np.asarray(list(values), dtype=float)
-    m = float(x.mean())
-    if len(x) < 2 or float(x.std(ddof=1)) == 0.0:
-        return m, m, m
-    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
+def t_interval(values: Any, level: float = 0.95) -> tuple[Any, Any, Any]:
+    """Mean over the first axis and its Student-t confidence interval (``level`` 0–1).
+
+    The interval holds the uncertainty of the *mean over replications* (seed-to-seed noise),
+    not of a single run. ``values`` is 1-d (one KPI: floats back) or 2-d (rows = replications,
+    columns = e.g. days: arrays back). With one replication, or no spread, the interval is the
+    mean itself.
+    """
+    x = np.asarray(values if isinstance(values, np.ndarray) else list(values), dtype=float)
+    m = x.mean(axis=0)
+    n = x.shape[0]
+    if n < 2:
+        return (float(m), float(m), float(m)) if x.ndim == 1 else (m, m, m)
+    sd = x.std(axis=0, ddof=1)
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n)
+    if x.ndim == 1:
+        if float(sd) == 0.0:
+            return float(m), float(m), float(m)
+        return float(m), float(m - half), float(m + half)
     return m, m - half, m + half
+
+
+def mean_interval(values: Iterable[float], level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and 95 % t-interval of one KPI over replications (see :func:`t_interval`)."""
+    return t_interval(values, level)
 
 
 def summarize(results: list[RunResult], kpis: Iterable[str] | None = None) -> pd.DataFrame:

@@ -6,8 +6,9 @@ distributions per scenario; the funnel over time (mean and 95 % band); spend and
 orders by platform (platform dependence); attribution (first touch, last touch, incremental)
 with the ratio of last-touch credit to incremental orders per channel; method notes.
 
-Money is yuan in the simulated market (scenario budgets are written for
-``run.reference_consumers`` consumers and scaled by ``run.consumers / reference_consumers``).
+Money totals are yuan of the budgets as written (for ``run.reference_consumers`` consumers; the
+model's internal scaling by ``run.consumers / reference_consumers`` is undone, see
+:mod:`sim.analysis.fairness`); orders, buyers and reach count the simulated consumers.
 Figures are drawn on :class:`matplotlib.figure.Figure` objects (no pyplot global state), so the
 module is safe to use from threads and without a display.
 """
@@ -27,16 +28,20 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
-from scipy import stats
 
 from sim.analysis.attribution import classify
 from sim.analysis.comparison import fmt_signed, fmt_value
 from sim.config.channels import channel_label
 from sim.config.kpis import (KEY_KPIS, LOWER_IS_BETTER, is_money, kpi_info, kpi_label,
                              lower_is_better)
+from sim.config.formatting import PLAIN_TEXT_RC, fmt_number
+from sim.execution.runner import t_interval
 
 if TYPE_CHECKING:
     from sim.analysis.comparison import Comparison
+
+REPORT_KPIS = [*KEY_KPIS[:3], "net_profit", *KEY_KPIS[3:]]
+"""The key-number table: the registry's key KPIs and the net profit (gross margin − spend)."""
 
 DISTRIBUTION_KPIS = ["roi", "gmv", "orders", "reach"]
 FUNNEL = [("aware", "Aware"), ("interested", "Interested (engaged)"), ("buyers", "Buyers")]
@@ -47,9 +52,8 @@ METHOD_COLOURS = ["#9ecae1", "#3182bd", "#e6550d"]
 
 # --------------------------------------------------------------------------- helpers
 def _thousands(x: float, _pos: int | None = None) -> str:
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:g}"
+    """Axis tick label (see :func:`sim.config.formatting.fmt_number`)."""
+    return fmt_number(x)
 
 
 def _png(fig: Figure) -> str:
@@ -77,18 +81,8 @@ def channel_palette(channels: list[str]) -> dict[str, tuple]:
     return {c: colours[i % len(colours)] for i, c in enumerate(channels)}
 
 
-def _t_band(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean over rows and the 95 % t-interval of that mean, per column."""
-    m = arr.mean(axis=0)
-    n = arr.shape[0]
-    if n < 2:
-        return m, m, m
-    half = stats.t.ppf(0.975, n - 1) * arr.std(axis=0, ddof=1) / np.sqrt(n)
-    return m, m - half, m + half
-
-
 def _style() -> dict:
-    return {"axes.titlesize": 11, "axes.titleweight": "bold", "axes.labelsize": 9.5,
+    return {**PLAIN_TEXT_RC, "axes.titlesize": 11, "axes.titleweight": "bold", "axes.labelsize": 9.5,
             "xtick.labelsize": 9, "ytick.labelsize": 9, "legend.fontsize": 9,
             "axes.spines.top": False, "axes.spines.right": False}
 
@@ -159,7 +153,7 @@ def fig_funnel(cmp: "Comparison", pal: dict) -> Figure | None:
             if not runs or col not in runs[0]:
                 continue
             arr = np.stack([ts[col].to_numpy(float) for ts in runs])
-            m, lo, hi = _t_band(arr)
+            m, lo, hi = t_interval(arr)
             day = runs[0]["step"].to_numpy()
             ax.plot(day, m, color=pal[name], lw=2, label=name)
             ax.fill_between(day, lo, hi, color=pal[name], alpha=0.2, lw=0)
@@ -179,15 +173,15 @@ def fig_funnel(cmp: "Comparison", pal: dict) -> Figure | None:
 def _channel_frames(cmp: "Comparison") -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Mean spend and last-touch GMV per scenario × channel (yuan)."""
     spend, gmv, channels = {}, {}, []
-    for name in cmp.names:
-        runs = cmp.results[name]
-        s = {k[len("spend_"):]: np.mean([r.summary[k] for r in runs])
-             for k in runs[0].summary if k.startswith("spend_")}
+    for name, scn in zip(cmp.names, cmp.scenarios):
+        runs, user = cmp.results[name], cmp.summaries[name]
+        s = {k[len("spend_"):]: np.mean([r[k] for r in user])
+             for k in user[0] if k.startswith("spend_")}
         spend[name] = s
         tabs = [r.attribution for r in runs if r.attribution is not None]
         if tabs and "last_touch_gmv" in tabs[0]:
             g = pd.concat(tabs).groupby("channel", sort=False)["last_touch_gmv"].mean()
-            gmv[name] = g.to_dict()
+            gmv[name] = (g / scn.money_scale).to_dict()  # the budget's units, like spend
         for ch in [*s, *gmv.get(name, {})]:
             if ch not in channels:
                 channels.append(ch)
@@ -340,13 +334,15 @@ figcaption{color:#3e4c59;font-size:14px;margin-top:4px;line-height:1.45}
 
 
 def _cell(value: float, lo: float, hi: float, n: int) -> str:
+    if value != value:
+        return "undefined"
     ci = f'<span class="ci">{fmt_value(lo)} – {fmt_value(hi)}</span>' if n > 1 else ""
     return f"{html.escape(fmt_value(value))}{ci}"
 
 
 def key_table(cmp: "Comparison", pal: dict) -> str:
     """HTML table: rows KPIs, columns scenarios (mean, 95 % interval, Δ and P vs reference)."""
-    kpis = [k for k in dict.fromkeys([cmp.metric, *KEY_KPIS]) if k in set(cmp.table.kpi)]
+    kpis = [k for k in dict.fromkeys([cmp.metric, *REPORT_KPIS]) if k in set(cmp.table.kpi)]
     rows = cmp.table.set_index(["kpi", "scenario"])
     n = len(cmp.seeds)
     head = "".join(
@@ -437,10 +433,10 @@ def render_html(cmp: "Comparison", title: str | None = None) -> str:
     n, ref, label = len(cmp.seeds), cmp.reference, kpi_label(cmp.metric)
     title = title or "Scenario comparison: " + " vs ".join(cmp.names)
     lines = cmp.verdict_lines()
-    market = (f"{scn.run.consumers:,} simulated consumers, {scn.run.days} days; money in yuan "
-              f"for this simulated market (scenario budgets are written for "
-              f"{scn.run.reference_consumers:,} consumers and scaled by "
-              f"{scn.money_scale:g})")
+    market = (f"{scn.run.consumers:,} simulated consumers, {scn.run.days} days; money totals "
+              f"(spend, GMV, profit) in yuan of the budgets as written, for a market of "
+              f"{scn.run.reference_consumers:,} consumers; orders, buyers and reach are counts "
+              "of the simulated consumers")
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body><main>",
@@ -535,8 +531,13 @@ def _method_notes(cmp: "Comparison") -> str:
         "the daily random draws. Differences and their intervals are computed on these pairs, "
         "so world-to-world variation cancels out; the day-to-day noise that remains (cascades "
         "diverge once the plans differ) is what the intervals measure.</li>"
-        "<li><b>Intervals</b> are 95% Student-t confidence intervals of the mean over "
-        "replications (they shrink with more replications; use <code>--reps</code>).</li>"
+        "<li><b>Intervals</b> are 95% confidence intervals of the mean over replications: "
+        "they hold run-to-run noise only, not uncertainty about the model's parameters. "
+        "Student-t, unless that would leave the KPI's range (a share below 0 or above 1, a "
+        "count or amount below 0); then the bootstrap percentile interval. They shrink with "
+        "more replications (<code>--reps</code>).</li>"
+        "<li><b>Undefined</b> ratios (CAC without buyers, ROI without spend) are shown as "
+        "undefined, never as 0, and never win a ranking.</li>"
         "<li><b>Beats … in x% of runs</b> is the share of paired replications in which the "
         f"scenario does better than the reference (ties count half). Lower is better for {low}; "
         "higher for everything else.</li>"

@@ -14,6 +14,7 @@ backend, the chunking or on resuming. Sweep files: :mod:`sim.sweeps.spec`; outpu
 from __future__ import annotations
 
 import json
+import shutil
 import time
 import tomllib
 from collections import Counter
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.execution.executors import auto_chunk_size, chunked, make_executor
+from sim.execution.progress import RunProgress
 from sim.sweeps.spec import (
     OVERRIDE_ERRORS,
     Design,
@@ -32,14 +34,18 @@ from sim.sweeps.spec import (
     SweepError,
     generate_design,
     load_sweep,
+    planned_runs,
     run_specs,
     validate_sweep,
 )
+from sim.sweeps.lock import LOCK_FILE, SweepLock, SweepLocked
 from sim.sweeps.store import (
     RUNS_DIR,
+    TS_DIR,
     chunk_ids,
     clean_partial,
     done_run_ids,
+    drop_duplicate_runs,
     query,
     read_manifest,
     write_chunk,
@@ -57,6 +63,7 @@ __all__ = [
     "iter_runs",
     "load_sweep",
     "query",
+    "repair_sweep",
     "run_specs",
     "run_sweep",
     "sweep_status",
@@ -119,6 +126,21 @@ def _load_base(sweep: Sweep, run_fn: RunFn | None, base_loader: Callable[[Path],
     return base
 
 
+def _extremes(sw: Sweep, base: Any, limit: int = 64) -> list[Any]:
+    """The base and, for a scenario base, the base at each parameter's range ends (or listed
+    values), one parameter at a time: what a pre-flight estimate should look at."""
+    out = [base]
+    if not hasattr(base, "with_overrides"):
+        return out
+    for p in sw.parameters:
+        for v in p.representative_values()[:limit]:
+            try:
+                out.append(base.with_overrides({p.name: v}))
+            except OVERRIDE_ERRORS:
+                pass  # reported by the design check that follows
+    return out
+
+
 def _validate_points(sweep: Sweep, base: Any, points: list[list[Any]]) -> None:
     """Apply every design point to the scenario before running (joint constraints)."""
     for i, pt in enumerate(points):
@@ -169,56 +191,52 @@ def _check_same(old: dict[str, Any], new: dict[str, Any], out: Path) -> None:
         )
 
 
+LEFTOVERS = {LOCK_FILE, "manifest.json.tmp", RUNS_DIR, TS_DIR}
+"""What a start killed (or stopped by a full disk) before its manifest was written can leave."""
+
+
 def _prepare_out(out: Path, resume: bool) -> bool:
-    """Returns True if there is a sweep to resume in ``out``."""
+    """Returns True if there is a sweep to resume in ``out`` (called while holding its lock).
+
+    A folder holding only the leftovers of a start that died before its manifest was written
+    (the lock file, ``manifest.json.tmp``, empty ``runs/``) counts as empty and is cleaned.
+    """
     entries = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
-    if not entries:
+    if set(entries) <= LEFTOVERS and not any(chunk_ids(out / d) for d in (RUNS_DIR, TS_DIR)):
+        repair_sweep(out, locked=True)
         return False
     if not resume:
+        shown = [e for e in entries if e != LOCK_FILE]
         raise SweepError(
-            f"output directory {out} is not empty ({', '.join(entries[:4])}{', ...' if len(entries) > 4 else ''}); "
+            f"output directory {out} is not empty ({', '.join(shown[:4])}{', ...' if len(shown) > 4 else ''}); "
             "resume it (resume=True / --resume) or choose an empty directory"
         )
     if "manifest.json" not in entries:
-        raise SweepError(f"cannot resume: {out} is not empty but has no manifest.json (not a sweep output directory)")
+        raise SweepError(f"cannot resume: {out} is not empty but has no manifest.json (not a sweep output "
+                         "directory)")
     return True
 
 
-def _progress(enabled: bool, total: int, done: int, label: str) -> Any:
-    from contextlib import nullcontext
-
-    if not enabled:
-        return nullcontext(None)
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        ProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-    from rich.text import Text
-
-    class RateColumn(ProgressColumn):
-        def render(self, task: Any) -> Text:
-            speed = task.finished_speed or task.speed
-            return Text(f"{speed:,.1f} runs/s" if speed else "-- runs/s", style="progress.data.speed")
-
-    prog = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("runs"),
-        RateColumn(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-    )
-    prog.add_task(label, total=total, completed=done)
-    return prog
+def repair_sweep(out_dir: str | Path, *, locked: bool = False) -> list[str]:
+    """Clean a sweep folder after a crash: leftovers of a start without manifest, ``*.tmp``
+    files, time-series chunks without their runs file, and runs written twice (a run_id in
+    several chunks keeps its first chunk's row; runs are deterministic per run_id, so the
+    copies are equal). Returns what was done, one line each. Takes the folder's lock unless
+    ``locked``."""
+    out = Path(out_dir)
+    if not out.is_dir():
+        raise SweepError(f"--repair: {out} is not a folder")
+    if not locked:
+        with SweepLock(out):
+            return repair_sweep(out, locked=True)
+    done = []
+    tmp_manifest = out / "manifest.json.tmp"
+    if tmp_manifest.exists():
+        tmp_manifest.unlink()
+        done.append(f"removed {tmp_manifest.name} (a start that never finished its manifest)")
+    done += [f"removed {p.relative_to(out)} (partial write)" for p in clean_partial(out)]
+    done += drop_duplicate_runs(out)
+    return done
 
 
 def run_sweep(
@@ -232,8 +250,12 @@ def run_sweep(
     chunk_size: int | None = None,
     run_fn: RunFn | None = None,
     base_loader: Callable[[Path], Any] | None = None,
+    preflight: Callable[[Any, int], None] | None = None,
 ) -> SweepResult:
     """Run (or resume) a sweep, writing ``out_dir/manifest.json`` and one Parquet file per chunk.
+
+    The folder is locked (:class:`sim.sweeps.lock.SweepLock`) for the whole sweep: a second
+    writer fails at once with :class:`sim.sweeps.lock.SweepLocked` naming the holder.
 
     Args:
         sweep: sweep file path or a :class:`Sweep`.
@@ -246,24 +268,45 @@ def run_sweep(
             engine (``Scenario.with_overrides`` + ``sim.execution.runner.run_single``). With a custom
             ``run_fn`` the base file is passed as a raw TOML dict unless ``base_loader`` is given.
         base_loader: ``f(path) -> base`` to load the base scenario in the driving process.
+        preflight: ``f(scenarios, total_runs)`` called before the design is generated with the
+            base and the base at each parameter's range ends; raise (e.g. :class:`SweepError`)
+            to refuse a sweep that is too large for this machine.
     """
     sw = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
     out = Path(out_dir)
-    resuming = _prepare_out(out, resume)
-    base = _load_base(sw, run_fn, base_loader)
+    base = _load_base(sw, run_fn, base_loader)  # every check that needs no folder comes first
+    if preflight is not None:
+        preflight(_extremes(sw, base), planned_runs(sw))
     design = generate_design(sw)
     if run_fn is None or base_loader is not None:
         _validate_points(sw, base, design.points)
     manifest = _manifest(sw, base, design)
+    created = not out.exists()
+    try:
+        with SweepLock(out):
+            return _run_locked(sw, out, base, manifest, workers, scheduler, resume, progress,
+                               chunk_size, run_fn)
+    except SweepLocked:  # the folder is another writer's: never touch it
+        raise
+    except SweepError:
+        if created and {p.name for p in out.iterdir()} <= {LOCK_FILE, RUNS_DIR} and not any(
+                (out / RUNS_DIR).iterdir() if (out / RUNS_DIR).is_dir() else ()):
+            shutil.rmtree(out, ignore_errors=True)  # refused before writing: leave no folder
+        raise
+
+
+def _run_locked(sw: Sweep, out: Path, base: Any, manifest: dict[str, Any], workers: int | None,
+                scheduler: str | None, resume: bool, progress: bool, chunk_size: int | None,
+                run_fn: RunFn | None) -> SweepResult:
+    resuming = _prepare_out(out, resume)
     if resuming:
         old = read_manifest(out)
         _check_same(old, manifest, out)
         points = old["points"]
     else:
-        out.mkdir(parents=True, exist_ok=True)
         (out / RUNS_DIR).mkdir(exist_ok=True)
         write_manifest(out, manifest)
-        points = design.points
+        points = manifest["points"]
 
     clean_partial(out)
     specs = run_specs(sw.names, points, sw.replications, sw.seed)
@@ -287,19 +330,20 @@ def run_sweep(
                 for i, runs in enumerate(chunked(todo, size))
             ]
             label = f"sweep {sw.name or out.name} [{backend}]"
-            with _progress(progress, len(specs), len(done_set), label) as prog:
+            with RunProgress(len(specs), label, done=len(done_set), enabled=progress,
+                             transient=False) as bar:
                 for res in ex.map_chunks(run_chunk, tasks):
                     write_chunk(out, res.chunk_id, res.rows, param_types, res.timeseries)
                     n_chunks += 1
-                    if prog is not None:
-                        prog.advance(prog.task_ids[0], len(res.rows))
+                    bar.advance(len(res.rows))
     return SweepResult(out, len(specs), len(done_set), len(todo), n_chunks, time.perf_counter() - t0, backend)
 
 
 def _check_done(done: list[int], total: int, out: Path) -> None:
     dups = sorted(k for k, c in Counter(done).items() if c > 1)
     if dups:
-        raise SweepError(f"{out}: run_ids {dups[:10]} appear in more than one chunk file; the output is corrupt")
+        raise SweepError(f"{out}: run_ids {dups[:10]} appear in more than one chunk file (two writers "
+                         f"at once?); clean it with: socsim sweep --repair {out}")
     bad = sorted(r for r in done if not 0 <= r < total)
     if bad:
         raise SweepError(f"{out}: run_ids {bad[:10]} are outside this sweep's 0..{total - 1}")

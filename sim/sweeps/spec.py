@@ -42,6 +42,7 @@ __all__ = [
     "SweepError",
     "generate_design",
     "load_sweep",
+    "planned_runs",
     "run_specs",
     "validate_sweep",
 ]
@@ -49,6 +50,10 @@ __all__ = [
 #: errors the scenario may raise for a bad override
 OVERRIDE_ERRORS = (_ErrorBase, ValueError, KeyError, TypeError)
 Design_ = Literal["grid", "latin_hypercube", "sobol", "morris"]
+MAX_LEVELS = 1_000_000
+MAX_SAMPLES = 2**24
+MAX_RUNS = 10**8
+"""Hard ceilings, whatever ``--allow-large`` says: a design is generated in memory."""
 
 
 class SweepError(*((_ErrorBase,) if issubclass(_ErrorBase, ValueError) else (_ErrorBase, ValueError))):  # type: ignore[misc]
@@ -68,13 +73,14 @@ class SweepError(*((_ErrorBase,) if issubclass(_ErrorBase, ValueError) else (_Er
 class Parameter(BaseModel):
     """One swept scenario parameter: a range (``low``/``high``) or a list of ``values``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$|^[A-Za-z_][A-Za-z0-9_]*$")
     low: float | None = None
     high: float | None = None
     values: list[StrictBool | StrictInt | StrictFloat | str] | None = Field(None, min_length=1)
-    levels: int | None = Field(None, ge=2, description="grid only: evenly spaced points in [low, high]")
+    levels: int | None = Field(None, ge=2, le=MAX_LEVELS,
+                               description="grid only: evenly spaced points in [low, high]")
     integer: bool = False
     scale: Literal["linear", "log"] = "linear"
 
@@ -164,21 +170,22 @@ def _values_kind(values: list[Any]) -> str:
 class Sweep(BaseModel):
     """A sweep file, validated. Build with :func:`load_sweep` (resolves ``base``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     base: str = Field(description="base scenario TOML, relative to the sweep file")
     design: Design_
     parameters: list[Parameter] = Field(min_length=1)
-    samples: int | None = Field(None, ge=1, description="N for latin_hypercube/sobol/morris")
-    replications: int = Field(1, ge=1)
-    seed: int = Field(0, ge=0)
+    samples: int | None = Field(None, ge=1, le=MAX_SAMPLES,
+                                description="N for latin_hypercube/sobol/morris")
+    replications: int = Field(1, ge=1, le=100_000)
+    seed: int = Field(0, ge=0, le=2**63 - 1)
     kpis: list[str] | None = Field(None, min_length=1)
     timeseries: bool = False
     set: dict[str, Any] = Field(
         default_factory=dict, description="fixed overrides applied to the base scenario (dotted or nested keys)"
     )
     second_order: bool = False
-    morris_levels: int = Field(4, ge=2)
+    morris_levels: int = Field(4, ge=2, le=1000)
     name: str | None = None
     description: str | None = None
 
@@ -215,6 +222,9 @@ class Sweep(BaseModel):
             raise ValueError(
                 f"samples: design 'sobol' needs a power of 2 (got {self.samples}; try {lo} or {lo * 2})"
             )
+        if planned_runs(self) > MAX_RUNS:
+            raise ValueError(f"the design has {planned_runs(self):,} runs; at most {MAX_RUNS:,} "
+                             "are allowed (fewer values, levels, samples or replications)")
         if self.second_order and self.design != "sobol":
             raise ValueError(f"second_order: only for design 'sobol' (design is '{self.design}')")
         if "morris_levels" in self.model_fields_set and self.design != "morris":
@@ -240,6 +250,19 @@ class Sweep(BaseModel):
     def fixed_overrides(self) -> dict[str, Any]:
         """``set`` flattened to dotted keys (``run.consumers = 500`` in TOML is a nested table)."""
         return _flatten(self.set)
+
+
+def planned_runs(sweep: Sweep) -> int:
+    """Runs the sweep will have (design points × replications), computed without sampling."""
+    d = len(sweep.parameters)
+    if sweep.design == "grid":
+        points = math.prod(len(p.values) if p.values is not None else (p.levels or 1)
+                           for p in sweep.parameters)
+    else:
+        n = sweep.samples or 0
+        points = {"latin_hypercube": n, "morris": n * (d + 1),
+                  "sobol": n * (2 * d + 2 if sweep.second_order else d + 2)}[sweep.design]
+    return points * sweep.replications
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -286,10 +309,14 @@ def load_sweep(path: str | Path | dict[str, Any], *, source: str | Path | None =
     else:
         src = Path(path)
         try:
-            data = tomllib.loads(src.read_text())
-        except FileNotFoundError:
+            data = tomllib.loads(src.read_text(encoding="utf-8"))
+        except (FileNotFoundError, IsADirectoryError):
             raise SweepError(f"{src}: sweep file not found") from None
-        except tomllib.TOMLDecodeError as exc:
+        except UnicodeDecodeError as exc:
+            raise SweepError(f"{src}: not UTF-8 text (byte {exc.start})") from None
+        except RecursionError:
+            raise SweepError(f"{src}: nested too deeply") from None
+        except ValueError as exc:  # TOMLDecodeError, or an integer too long to convert
             raise SweepError(f"{src}: invalid TOML: {exc}") from None
     try:
         sweep = Sweep.model_validate(data)

@@ -32,6 +32,7 @@ __all__ = [
     "chunk_ids",
     "clean_partial",
     "done_run_ids",
+    "drop_duplicate_runs",
     "query",
     "read_manifest",
     "write_chunk",
@@ -101,6 +102,40 @@ def done_run_ids(out_dir: Path) -> list[int]:
     for _, p in sorted(chunk_ids(out_dir / RUNS_DIR).items()):
         ids.extend(pq.read_table(p, columns=["run_id"]).column("run_id").to_pylist())
     return ids
+
+
+def drop_duplicate_runs(out_dir: Path) -> list[str]:
+    """Keep each run_id once: a chunk whose rows all appear in earlier chunks is deleted (with
+    its time series); a chunk with some repeated rows is rewritten without them (atomically).
+    Returns one line per change. Chunks are visited in chunk-id order, so the first writer wins.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    seen: set[int] = set()
+    changes = []
+    for cid, path in sorted(chunk_ids(out_dir / RUNS_DIR).items()):
+        table = pq.read_table(path)
+        ids = table.column("run_id").to_pylist()
+        dup = [i in seen for i in ids]
+        seen.update(ids)
+        if not any(dup):
+            continue
+        ts = out_dir / TS_DIR / path.name
+        if all(dup):
+            ts.unlink(missing_ok=True)
+            path.unlink()
+            changes.append(f"removed {RUNS_DIR}/{path.name}: all {len(ids)} runs also in earlier chunks")
+            continue
+        keep = pa.array([not d for d in dup])
+        if ts.exists():  # time series of the kept runs only
+            ts_table = pq.read_table(ts)
+            kept_ids = pa.array([i for i, d in zip(ids, dup) if not d], type=pa.int64())
+            _write_table(ts_table.filter(pc.is_in(ts_table.column("run_id"), kept_ids)), ts)
+        _write_table(table.filter(keep), path)
+        changes.append(f"rewrote {RUNS_DIR}/{path.name} without {sum(dup)} run(s) also in earlier chunks")
+    return changes
 
 
 def _write_table(table: Any, path: Path) -> None:

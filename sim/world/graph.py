@@ -5,11 +5,13 @@ a power-law expected degree, a share ``1 - mixing`` of its ties goes to its own 
 (circle culture's structural side) and the rest anywhere. It is sampled with vectorised numpy in
 O(edges), never through an O(n²) generator or a per-edge Python loop. ``erdos_renyi`` is sampled
 the same way; ``barabasi_albert`` and ``watts_strogatz`` come from networkx (seeded from the
-model's rng); ``edgelist`` reads a whitespace-separated node-pair file.
+model's rng); ``edgelist`` reads a node-pair file strictly (:func:`read_edgelist`).
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sim.kernels.csr import guide_table, pick_pairs, symmetric_csr, unique_pairs, unique_ties
-from sim.config.scenario import GraphSection
+from sim.config.scenario import GraphSection, Scenario
 
 
 @dataclass(frozen=True)
@@ -205,19 +207,64 @@ def from_networkx(g: nx.Graph, cfg: GraphSection, rng: np.random.Generator) -> S
     return _from_pairs(g.number_of_nodes(), edges[:, 0], edges[:, 1], strong, cfg, rng)
 
 
+class EdgeListError(ValueError):
+    """An edge-list file that cannot be read; the message names the file and the line."""
+
+
+_SEPARATORS = re.compile(r"[,\s]+")
+
+
+def _edge_fields(line: str) -> list[str] | None:
+    """The fields of one edge-list line; None for blank and comment lines."""
+    text = line.split("#", 1)[0].strip()
+    if not text or text.startswith("%"):
+        return None
+    return [f for f in _SEPARATORS.split(text) if f]
+
+
 def _parse_edgelist(path: Path) -> tuple[int, np.ndarray, np.ndarray]:
-    """Parse 'u v [anything]' lines (``#`` comments allowed); labels remapped to 0..n-1."""
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            line = line.split("#", 1)[0].split()
-            if len(line) >= 2:
-                rows.append((line[0], line[1]))
+    """Parse an edge list strictly; labels are remapped to 0..n-1 (sorted label order).
+
+    Format: one tie per line, ``u v`` or ``u v weight``, separated by whitespace or commas
+    (``1 2``, ``1,2``, ``1, 2, 0.5``); blank lines and lines starting with ``#`` or ``%`` are
+    skipped, as is anything after a ``#``. The weight, if present, must be a finite number; it
+    is checked but not used (tie trust comes from the scenario's ``graph`` section). Any other
+    line raises :class:`EdgeListError` naming its line number; so do a file that is not UTF-8
+    text, and a list with fewer than two nodes.
+    """
+    rows: list[tuple[str, str]] = []
+    try:
+        with open(path, encoding="utf-8", errors="strict") as fh:
+            for number, line in enumerate(fh, start=1):
+                fields = _edge_fields(line)
+                if fields is None:
+                    continue
+                if len(fields) not in (2, 3) or "\x00" in line or (
+                        len(fields) == 3 and not _is_weight(fields[2])):
+                    raise EdgeListError(
+                        f"{path}: line {number}: expected 'u v' or 'u v weight' (whitespace or "
+                        f"comma separated, weight a number), got {line.strip()[:60]!r}")
+                rows.append((fields[0], fields[1]))
+    except UnicodeDecodeError as exc:
+        raise EdgeListError(f"{path}: not a text edge list (undecodable byte at offset "
+                            f"{exc.start})") from None
+    except OSError as exc:
+        raise EdgeListError(f"{path}: cannot read the edge list ({exc.strerror or exc})") from None
     if not rows:
-        raise ValueError(f"{path}: no edges found")
+        raise EdgeListError(f"{path}: the edge list has no edges")
     labels, inverse = np.unique(np.array(rows).ravel(), return_inverse=True)
+    if len(labels) < 2:
+        raise EdgeListError(f"{path}: the edge list has a single node ({labels[0]}); a graph "
+                            "needs at least two")
     inverse = inverse.reshape(-1, 2)
     return len(labels), inverse[:, 0], inverse[:, 1]
+
+
+def _is_weight(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def edgelist_identity(path: Path) -> tuple[str, int, int]:
@@ -250,17 +297,46 @@ def _edgelist(path: Path) -> tuple[int, np.ndarray, np.ndarray, TieStructure]:
 
 
 def read_edgelist(path: Path) -> tuple[int, np.ndarray, np.ndarray]:
-    """Read 'u v [anything]' lines (``#`` comments allowed); labels are remapped to 0..n-1.
+    """Read an edge list strictly (format: :func:`_parse_edgelist`); labels are remapped to
+    0..n-1. Raises :class:`EdgeListError` naming the file (and the line) when it cannot.
 
     Parsed once per process per file version (see :func:`edgelist_identity`); the returned
     arrays are read-only.
     """
-    return _edgelist(Path(path))[:3]
+    try:
+        return _edgelist(Path(path))[:3]
+    except OSError as exc:
+        raise EdgeListError(f"{path}: cannot read the edge list ({exc.strerror or exc})") from None
 
 
 def edgelist_size(path: Path) -> int:
     """Number of distinct nodes in an edge-list file."""
     return read_edgelist(path)[0]
+
+
+def fit_to_edgelist(scn: Scenario) -> tuple[Scenario, list[str]]:
+    """A scenario whose ``run.consumers`` is its edge list's real node count, with creator
+    counts scaled by the same factor (at least 1 per non-empty tier); and a note for each
+    change. Other graph kinds come back unchanged. Raises :class:`EdgeListError` for a bad
+    list and :class:`sim.config.scenario.ScenarioError` if the graph is too small for the schema.
+    """
+    if scn.graph.kind != "edgelist" or scn.graph.path is None:
+        return scn, []
+    n = edgelist_size(Path(scn.graph.path))
+    asked = scn.run.consumers
+    if n == asked:
+        return scn, []
+    changes: dict[str, object] = {"run.consumers": n}
+    notes = [f"graph.path: the edge list has {n:,} nodes, so the run has {n:,} consumers "
+             f"(run.consumers = {asked:,} is replaced)"]
+    for name, tier in scn.influencers.items():
+        if tier.count:
+            scaled = max(1, round(tier.count * n / asked))
+            if scaled != tier.count:
+                changes[f"influencers.{name}.count"] = scaled
+                notes.append(f"influencers.{name}.count: {tier.count:,} creators scaled to "
+                             f"{scaled:,} for {n:,} consumers")
+    return scn.with_overrides(changes), notes
 
 
 def build_graph(

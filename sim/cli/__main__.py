@@ -1,0 +1,5 @@
+"""``python -m sim.cli``: the socsim command line."""
+
+from sim.cli.app import main
+
+main()

@@ -1,0 +1,148 @@
+"""``socsim run``: replications of one scenario, KPI table, optional attribution and --out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from sim.cli.common import (HEADLINE_KPIS, AllowLargeOption, ForceOption, SetOption,
+                            begin_output, cell, check_workers, fail, finish_output, load_or_fail,
+                            preflight_or_fail, print_table, say, table)
+from sim.cli.sweep import check_scheduler
+
+SEED_MAX = 2**63 - 1
+
+
+def run(
+    scenario: Annotated[Path, typer.Argument(help="scenario TOML file or bundled name")],
+    out: Annotated[Optional[Path], typer.Option(
+        help="write timeseries.parquet and summary.json to this new (or empty) folder")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="base seed (default: run.seed)")] = None,
+    reps: Annotated[Optional[int], typer.Option(help="replications (default: run.replications)")] = None,
+    workers: Annotated[int, typer.Option(help="parallel processes for replications")] = 1,
+    scheduler: Annotated[Optional[str], typer.Option(
+        help="run on the Dask cluster at tcp://HOST:PORT ('local': a local Dask cluster); "
+        "results identical to serial")] = None,
+    set_: SetOption = None,
+    attribution: Annotated[bool, typer.Option(
+        "--attribution", help="also measure first-touch, last-touch and incremental orders per "
+        "channel (re-runs each seed once per paid channel with that channel removed)")] = False,
+    force: ForceOption = False,
+    allow_large: AllowLargeOption = False,
+) -> None:
+    """Run a scenario and print its KPIs (mean and 95% interval over replications)."""
+    from sim.analysis.attribution import measure_attribution, runs_needed
+    from sim.execution.progress import RunProgress
+    from sim.execution.executors import ExecutorError
+    from sim.execution.runner import replicate, summarize
+
+    scn = load_or_fail(scenario, set_)
+    n_reps = reps if reps is not None else scn.run.replications
+    if not 1 <= n_reps <= 100_000:
+        fail(f"--reps: must be 1..100,000 (got {n_reps})")
+    if seed is not None and not 0 <= seed <= SEED_MAX - n_reps:
+        fail(f"--seed: must be 0..{SEED_MAX - n_reps:,} (got {seed})")
+    check_workers(workers)
+    check_scheduler(scheduler, workers)
+    if attribution and scn.run.mode != "full":
+        fail(f"--attribution: needs run.mode 'full' (got {scn.run.mode!r}): reference modes "
+             "have no budget channels")
+    n_runs = runs_needed(scn, n_reps) if attribution else n_reps
+    preflight_or_fail([scn], runs=n_runs, workers=workers, allow_large=allow_large)
+    tx = begin_output(out, force, "run")
+    import time
+
+    start = time.perf_counter()
+    try:
+        with RunProgress(n_runs, f"running {scenario.name}") as bar:
+            if attribution:
+                results, attr = measure_attribution(scn, n_reps, seed, workers=workers,
+                                                    scheduler=scheduler, on_done=bar,
+                                                    keep_timeseries=out is not None)
+            else:
+                results = replicate(scn, n_reps, seed, workers=workers, scheduler=scheduler,
+                                    keep_timeseries=out is not None, on_done=bar)
+    except ExecutorError as exc:
+        if tx is not None:
+            tx.abort()
+        fail(str(exc))
+    except BaseException:
+        if tx is not None:
+            tx.abort()
+        raise
+    elapsed = time.perf_counter() - start
+    summary_table = summarize(results)
+    if tx is not None:
+        _write_outputs(tx, scenario, scn, results, summary_table, attr if attribution else None)
+    try:
+        print_kpi_table(summary_table, title=f"{scn.name or scenario.stem}: "
+                        f"{scn.run.consumers:,} consumers, {scn.run.days} days, {n_reps} "
+                        f"replication(s), {elapsed:.1f} s")
+        if attribution:
+            print_attribution_table(attr, title=f"attribution per channel ({n_reps} seed(s); "
+                                    "incremental = orders lost when the channel is removed)")
+    finally:  # the results are published even if printing fails
+        if tx is not None:
+            finish_output(tx)
+
+
+def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr) -> None:
+    """Write timeseries.parquet, summary.json (and attribution.csv) into the output folder."""
+    from sim.config.formatting import write_csv
+    from sim.execution.runner import timeseries_frame
+
+    n_reps = len(results)
+    summary = {
+        "scenario": str(scenario), "name": scn.name, "seeds": [r.seed for r in results],
+        "replications": n_reps, "consumers": scn.run.consumers, "days": scn.run.days,
+        "kpis": {row.kpi: ({"mean": row.mean, "lo": row.lo, "hi": row.hi} if n_reps > 1
+                           else row.mean) for row in summary_table.itertuples()},
+    }
+    tx.write("timeseries.parquet",
+             lambda p: timeseries_frame(results).to_parquet(p, index=False))
+    tx.write("summary.json", lambda p: p.write_text(json.dumps(summary, indent=2)))
+    if attr is not None:
+        tx.write("attribution.csv", lambda p: write_csv(attr.table, p))
+
+
+def print_kpi_table(summary_table, title: str) -> None:
+    """Print the headline KPIs of a :func:`sim.execution.runner.summarize` table."""
+    show = summary_table[summary_table.kpi.isin(HEADLINE_KPIS)].set_index("kpi").reindex(
+        [k for k in HEADLINE_KPIS if k in set(summary_table.kpi)])
+    say(title)
+    multi = int(show["n"].iloc[0]) > 1
+    cols = [("KPI", "left"), ("mean", "right")] + ([("95% interval", "right")] if multi else [])
+    t = table(columns=cols)
+    for kpi, row in show.iterrows():
+        cells = [cell(kpi), cell(row["mean"])]
+        if multi:
+            cells.append(cell(f"{cell(row['lo'])} – {cell(row['hi'])}"))
+        t.add_row(*cells)
+    print_table(t, min_width=80)
+
+
+def print_attribution_table(attr, title: str) -> None:
+    """Print first-touch, last-touch and incremental orders per channel, and the findings."""
+    def num(v: float, text: str) -> str:
+        return "—" if v != v else text
+
+    t = table(title, [(c, "left" if c == "channel" else "right") for c in (
+        "channel", "spend (yuan)", "first touch", "last touch", "incremental", "95% interval",
+        "last/incr.", "incr. ROI")])
+    for row in attr.table.itertuples():
+        t.add_row(*map(cell, [
+            row.channel + (" (organic)" if row.kind == "organic" else ""), row.spend,
+            f"{row.first_touch_orders:.1f}", f"{row.last_touch_orders:.1f}",
+            num(row.incremental_orders, f"{row.incremental_orders:.1f}"),
+            "—" if row.incremental_lo != row.incremental_lo or row.n < 2
+            else f"{row.incremental_lo:+.1f} – {row.incremental_hi:+.1f}",
+            num(row.last_touch_ratio, f"{row.last_touch_ratio:.2f}×"),
+            num(row.incremental_roi, f"{row.incremental_roi:.2f}"),
+        ]))
+    print_table(t)
+    say(f"total orders (mean): {attr.total_orders:,.1f}")
+    for line in attr.findings():
+        say(f"  • {line}")
