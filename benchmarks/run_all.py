@@ -1,7 +1,7 @@
 """Run every benchmark and write their tables into ``benchmarks/RESULTS.md``.
 
-    python benchmarks/run_all.py [--quick] [--only cascade,scaling,mesa,sweep,replications,scale10m]
-                                 [--render-only]
+    python benchmarks/run_all.py [--quick] [--render-only]
+                                 [--only cascade,scaling,mesa,sweep,workshop,replications,scale10m]
 
 Each benchmark runs in its own process, one after the other (never two at once: they would
 slow each other down), and leaves ``benchmarks/results/<name>.json``. The tables between the
@@ -33,6 +33,7 @@ BENCHES = {
     "sweep": ["bench_sweep.py"],
     "replications": ["bench_replications.py"],
     "scale10m": ["bench_scaling.py", "--sizes", "10000000", "--no-cli", "--name", "scaling_10m"],
+    "workshop": ["bench_workshop.py"],
 }
 QUICK = {"scale10m": ["bench_scaling.py", "--sizes", "1000000", "--no-cli", "--name",
                       "scaling_10m"]}
@@ -197,6 +198,31 @@ def sweep_table(r: dict) -> list[str]:
     return out
 
 
+def workshop_table(r: dict) -> list[str]:
+    b, d = r.get("browser_step_click"), r["per_day"]
+    out = [f"### Workshop page latency ({r['machine']['date']}, `{r['command']}`)", "",
+           f"{r['consumers']:,} consumers per session, {r['shown']:,} drawn, the baseline with "
+           "the \"Viral cascade\" preset; headless Chromium at 1280×800. Versions: "
+           + ", ".join(f"{k} {v}" for k, v in r["versions"].items()) + ".", "",
+           "| measure | median ms | p90 ms | max ms | load |", "|---|---|---|---|---|"]
+    if b:
+        out.append(f"| Step click → new day and frame on screen ({b['clicks']} clicks; target "
+                   f"p90 ≤ 400) | {fmt(b['median_ms'], 0)} | {fmt(b['p90_ms'], 0)} | "
+                   f"{fmt(b['max_ms'], 0)} | {b['load_before']} → {b['load_after']} |")
+    for key, label in (("step", "one simulated day"), ("network", "network frame"),
+                       ("charts", "charts frame"), ("total", "day + both frames, wall"),
+                       ("total_cpu", "day + both frames, CPU")):
+        out.append(f"| {label} ({r['days']} days, in process) | {fmt(d[key]['median_ms'], 0)} | "
+                   f"{fmt(d[key]['p90_ms'], 0)} | {fmt(d[key]['max_ms'], 0)} | "
+                   f"{r['load_before']} → {r['load_after']} |")
+    if b:
+        cpu = b.get("server_cpu_ms_per_click")
+        out += ["", (f"Server CPU per Step click (the page's process, Solara included): "
+                     f"{fmt(cpu, 0)} ms. " if cpu else "")
+                + f"Play: {b['play_days_per_s']:.1f} days per second."]
+    return out
+
+
 def _status(ok: bool | None) -> str:
     return "n/a" if ok is None else ("met" if ok else "**not met**")
 
@@ -243,6 +269,9 @@ def targets_table() -> list[str]:
         if hk is not None:
             rows.append(("≥ 100× idiomatic Mesa per step at 100k", f"{hk['speedup_per_step']:.0f}×",
                          hk["speedup_per_step"] >= 100))
+    if (r := read("workshop")) is not None and r.get("browser_step_click"):
+        p90 = r["browser_step_click"]["p90_ms"]
+        rows.append(("workshop Step → frame, p90 ≤ 400 ms", f"{fmt(p90, 0)} ms", p90 <= 400))
     if (r := read("cascade")) is not None:
         soc = next((x for x in r["rows"] if x["tool"] == "socsim" and x["p"] == 0.05), None)
         if soc is not None:
@@ -258,7 +287,7 @@ def render() -> None:
     blocks = []
     for name, fn in (("cascade", cascade_table), ("scaling", scaling_table),
                      ("scaling_10m", scale10m_table), ("replications", replications_table),
-                     ("mesa", mesa_table), ("sweep", sweep_table)):
+                     ("mesa", mesa_table), ("sweep", sweep_table), ("workshop", workshop_table)):
         r = read(name)
         if r is not None:
             blocks.append("\n".join(fn(r)))

@@ -25,8 +25,9 @@ their own rule (:mod:`sim.engine.reference`).
 
 The world comes from :mod:`sim.world.builder` (built once per process for runs that share it);
 the day state, the ledger and the metrics book are fresh for every model. Between steps a
-caller (the workshop) may replace ``config`` (coefficients are read from it every day) or the
-graph (:meth:`SocialCommerceModel.use_graph`).
+caller (the workshop) revises the scenario with :meth:`SocialCommerceModel.revise`
+(coefficients are read from ``config`` every day; ties are re-drawn, budgets re-planned) or
+replaces the graph (:meth:`SocialCommerceModel.use_graph`).
 """
 
 from __future__ import annotations
@@ -38,14 +39,14 @@ from pydantic import ValidationError
 
 from sim.config.scenario import BehaviourSection, Scenario, ScenarioError, ShockSection
 from sim.engine import (amplification, churn, community, crisis, purchases, response,
-                        sharing)
+                        revision, sharing)
 from sim.engine.agents import Consumer, Influencer, Retailer
 from sim.engine.ledger import Ledger
 from sim.engine.metrics import KpiCollector, MetricsBook, compute_kpis
 from sim.engine.organic import OrganicDelivery
 from sim.engine.reference import ReferenceStep
 from sim.engine.state import Channels, Context, DayState, SocialProof
-from sim.world.builder import World, build_world, cached_world
+from sim.world.builder import World, build_world, cached_world, draw_ties
 from sim.world.content import Exposures
 from sim.world.graph import SocialGraph
 from sim.world.platforms import Platform
@@ -72,6 +73,7 @@ class SocialCommerceModel(mesa.Model):
         seed = int(config.run.seed if seed is None else seed)
         super().__init__(rng=seed)
         self.seed = seed
+        self._given_graph = graph is not None  # its ties cannot be re-drawn (revise)
         if world is None:
             world = (build_world(config, seed, graph) if graph is not None
                      else cached_world(config, seed))
@@ -203,6 +205,25 @@ class SocialCommerceModel(mesa.Model):
         """Use ``graph`` from the next day on (social proof is recomputed on it)."""
         self.ctx.graph = graph
         self.social_proof.use_graph(graph)
+
+    def revise(self, config: Scenario) -> None:
+        """Follow the revised scenario ``config`` from the next day on: the run then equals
+        one whose scenario had these values from that day (:mod:`sim.engine.revision`).
+
+        Raises:
+            ScenarioError: ``config`` changes a field that cannot change mid-run, or the
+                ties of a graph handed to the model.
+        """
+        old = self.config
+        revision.check_revision(old, config)
+        rewired = config.graph != old.graph
+        if rewired and self._given_graph:
+            raise ScenarioError("graph: the ties of a graph given to the model cannot be re-drawn")
+        ties = draw_ties(config, self.seed, self.population.circle) if rewired else None
+        self.config = config
+        if rewired:
+            self.use_graph(ties)  # same graph stream as the build; social proof recomputed
+        revision.replan_retailers(self.retailers, config, self.money_scale)
 
     def apply_reach_shock(self, platform: str, factor: float, end_day: int | None = None) -> None:
         """Scale ``platform``'s organic reach by ``factor`` (0–10) from the next step on.

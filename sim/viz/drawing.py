@@ -1,10 +1,11 @@
-"""Matplotlib painters of the workshop page: the network and the live charts.
+"""Matplotlib painter of the workshop page's network (the charts: :mod:`sim.viz.charts`).
 
-Both draw from precomputed positions (:class:`sim.viz.workshop.NetworkView`) and the model's
-DataCollector series; nothing here lays out a graph. Each painter keeps one figure per session
-and only updates its artists per frame. The network painter renders its static layer (discs,
-ties, legend) once and blits the moving parts (stage colours, today's engagements and shares,
-posting creators, circle shares) on top, so a frame costs tens of milliseconds at 2,000 dots.
+It draws from precomputed positions (:class:`sim.viz.workshop.NetworkView`); nothing here lays
+out a graph. The painter keeps one figure per session and only updates its artists per frame:
+it renders its static layer (discs, ties, legend) once and blits the moving parts (stage
+colours, today's engagements and shares, posting creators, circle shares) on top, so a frame
+costs a few tens of milliseconds at 2,000 dots. Colours, font sizes and the JPEG encoder here
+are shared with the charts.
 Figures use the object API (``matplotlib.figure.Figure`` with an Agg canvas, no pyplot state),
 so concurrent sessions do not interfere. Frames are JPEG bytes.
 """
@@ -20,11 +21,14 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Circle
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import Circle, PathPatch
+from matplotlib.path import Path
+from matplotlib.textpath import TextPath
+from matplotlib.transforms import IdentityTransform
 from PIL import Image
 
-from sim.config.kpis import kpi_label
-from sim.world.population import INTERESTED, STAGES
+from sim.world.population import INTERESTED
 
 if TYPE_CHECKING:
     from sim.viz.workshop import WorkshopModel
@@ -38,7 +42,11 @@ CREATOR_FACE = "#ffd92f"  # creators who posted today
 IDLE_FACE, IDLE_EDGE = "#f4f4f4", "#b0b0b0"  # creators who did not
 TIER_MARKERS = ("*", "D", "^", "p", "s")
 TIER_SIZES = (420.0, 85.0, 40.0, 22.0, 18.0)
-FONT = 14
+# font sizes in points; at 100 dpi and a frame shown at its own size (1280×800 page) one point
+# is 1.39 px: 13 pt titles are 18 px, 11 pt ticks 15 px, 10 pt legends 14 px
+TITLE_PT, TEXT_PT, SMALL_PT, LABEL_PT = 13, 11, 10, 9
+NETWORK_SIZE = (4.74, 5.4)  # inches at 100 dpi: half the page's main area at 1280×800
+MAX_SPREAD_DRAWN = 1500  # spread ties drawn per frame (a sample beyond: the pink reads the same)
 FRAME_FORMAT = "jpeg"  # what render() returns (for the page's <img>)
 JPEG_QUALITY = 90
 
@@ -80,13 +88,13 @@ class NetworkPainter:
         size: figure width and height in inches (at 100 dpi).
     """
 
-    def __init__(self, model: "WorkshopModel", size: tuple[float, float] = (7.6, 7.8)) -> None:
+    def __init__(self, model: "WorkshopModel", size: tuple[float, float] = NETWORK_SIZE) -> None:
         self.model = model
         view = model.view
         lay = view.layout
         self.fig = Figure(figsize=size, dpi=100)
         self.canvas = FigureCanvasAgg(self.fig)
-        ax = self.ax = self.fig.add_axes((0.0, 0.16, 1.0, 0.76))
+        ax = self.ax = self.fig.add_axes((0.0, 0.17, 1.0, 0.74))
         ax.set_aspect("equal")
         ax.axis("off")
         xmin, xmax, ymin, ymax = lay.extent
@@ -103,10 +111,10 @@ class NetworkPainter:
         # moving parts (animated: left out of the static layer, blitted per frame)
         empty = np.empty((0, 2))
         self.nodes = ax.scatter(lay.xy[:, 0], lay.xy[:, 1], s=15, linewidths=0, zorder=2)
-        self.shared = LineCollection([], colors=SPREAD_COLOR, linewidths=1.3, alpha=0.9, zorder=3)
-        self.shared_neg = LineCollection([], colors=NEGATIVE_COLOR, linewidths=1.5, alpha=0.9, zorder=3)
-        ax.add_collection(self.shared, autolim=False)
-        ax.add_collection(self.shared_neg, autolim=False)
+        # today's spread ties: one polyline each, segments separated by NaN (a single path is
+        # built and stroked several times faster than a collection of thousands of segments)
+        self.shared, = ax.plot([], [], color=SPREAD_COLOR, lw=1.3, alpha=0.9, zorder=3)
+        self.shared_neg, = ax.plot([], [], color=NEGATIVE_COLOR, lw=1.5, alpha=0.9, zorder=3)
         self.rings = ax.scatter(empty[:, 0], empty[:, 1], s=46, facecolors="none",
                                 edgecolors="black", linewidths=1.1, zorder=4)
         self.negative = ax.scatter(empty[:, 0], empty[:, 1], s=22, marker="x", c=NEGATIVE_COLOR,
@@ -120,16 +128,19 @@ class NetworkPainter:
                              s=TIER_SIZES[min(k, 4)], marker=TIER_MARKERS[min(k, 4)],
                              facecolors="white", edgecolors="#333333", linewidths=0.9, zorder=5)
             self.creator_sets.append((ids[sel], art))
-        self.labels = {
-            int(c): ax.text(lay.centers[c, 0], lay.centers[c, 1] - lay.radii[c] - 1.0, "",
-                            ha="center", va="top", fontsize=FONT - 4, color="#424242", zorder=6,
-                            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
-            for c in np.flatnonzero(lay.radii > 0)
-        }
-        self.title = self.fig.text(0.5, 0.985, "", ha="center", va="top", fontsize=FONT + 3,
+        labelled = np.flatnonzero(lay.radii > 0)
+        anchors = np.column_stack([lay.centers[labelled, 0],
+                                   lay.centers[labelled, 1] - lay.radii[labelled] - 1.0])
+        self.labels = PathLabels(ax, anchors, LABEL_PT, "#424242", zorder=6)
+        self.labels.add_boxes([f"C{c + 1} · 100%" for c in labelled])
+        self._labelled = labelled
+        shown, n = len(view.shown), model.population.n  # static: the day is on the status strip
+        self.title = self.fig.text(0.5, 0.985, f"{shown:,} of {n:,} consumers shown" if shown < n
+                                   else f"{n:,} consumers", ha="center", va="top", fontsize=TITLE_PT,
                                    weight="bold")
         self.moving = [self.nodes, self.shared, self.shared_neg, self.rings, self.negative,
-                       *(art for _, art in self.creator_sets), *self.labels.values(), self.title]
+                       *(art for _, art in self.creator_sets), self.labels.boxes,
+                       self.labels.patch]
         for art in self.moving:
             art.set_animated(True)
         self._legend(model)
@@ -140,7 +151,7 @@ class NetworkPainter:
     def _legend(self, model: "WorkshopModel") -> None:
         fig = self.fig
         fig.text(0.5, 0.945, "discs = interest circles, labelled with their % engaged",
-                 ha="center", va="top", fontsize=FONT - 1, color="#555555")
+                 ha="center", va="top", fontsize=SMALL_PT, color="#555555")
         dot = dict(marker="o", ls="", markersize=9, markeredgewidth=0)
         rows = [
             [Line2D([], [], markerfacecolor=col, label=name, **dot)
@@ -157,11 +168,11 @@ class NetworkPainter:
         ]
         if rows[2]:
             rows[2].append(Line2D([], [], marker="^", ls="", markersize=8, markerfacecolor=IDLE_FACE,
-                                  markeredgecolor=IDLE_EDGE, label="idle today"))
-        for handles, y in zip(rows, (0.125, 0.08, 0.035)):
+                                  markeredgecolor=IDLE_EDGE, label="idle"))
+        for handles, y, size in zip(rows, (0.125, 0.08, 0.035), (SMALL_PT, SMALL_PT, LABEL_PT)):
             if handles:
                 fig.legend(handles=handles, loc="center", bbox_to_anchor=(0.5, y), ncol=len(handles),
-                           frameon=False, fontsize=FONT - 1, handletextpad=0.3, columnspacing=1.1)
+                           frameon=False, fontsize=size, handletextpad=0.2, columnspacing=0.7)
 
     def _static(self) -> None:
         """(Re)draw the static layer when the ties changed, and keep it for blitting."""
@@ -182,9 +193,10 @@ class NetworkPainter:
         self._static()
         stage = pop.overall_stage()
         self.nodes.set_facecolor(self._stage_rgba[stage[view.shown]])
-        pos_seg, neg_seg = view.spread_segments()
-        self.shared.set_segments(pos_seg)
-        self.shared_neg.set_segments(neg_seg)
+        pos_seg, neg_seg = (thin(seg, MAX_SPREAD_DRAWN, (model.seed, model.day, k))
+                            for k, seg in enumerate(view.spread_segments()))
+        self.shared.set_data(*polyline(pos_seg))
+        self.shared_neg.set_data(*polyline(neg_seg))
         self.rings.set_offsets(lay.xy[model.spread.new_engaged[view.shown]])
         self.negative.set_offsets(lay.xy[pop.negative.any(axis=1)[view.shown]])
         active = active_creators(model)
@@ -194,125 +206,83 @@ class NetworkPainter:
             art.set_edgecolors(np.where(on, self._creator_on[1], self._creator_off[1]))
         engaged = np.bincount(pop.circle, weights=stage >= INTERESTED, minlength=view.circles)
         sizes = np.maximum(np.bincount(pop.circle, minlength=view.circles), 1)
-        for c, text in self.labels.items():
-            text.set_text(f"C{c + 1} · {engaged[c] / sizes[c]:.0%}")
-        self.title.set_text(f"Day {model.day}: {len(view.shown):,} of {pop.n:,} consumers shown")
+        self.labels.set_texts([f"C{c + 1} · {engaged[c] / sizes[c]:.0%}" for c in self._labelled])
         self.canvas.restore_region(self._background)
         for art in self.moving:
             self.fig.draw_artist(art)
         return encode_frame(self.canvas)
 
 
-def _series(model: "WorkshopModel", key: str) -> np.ndarray:
-    return np.asarray(model.datacollector.model_vars.get(key, []), dtype=float)
+class PathLabels:
+    """Short text labels drawn as one filled path, top-centred on anchors (data coordinates).
 
-
-class ChartsPainter:
-    """Funnel counts over time, new engagements per day, GMV and spend, negative sentiment.
-
-    Money is shown at the scenario's reference market size (``run.reference_consumers``),
-    like the budget lever. Dashed red lines mark algorithm changes, dotted grey lines lever
-    changes, the thin black line today. Axes, ticks and markers form a static layer that is
-    redrawn only when a y-limit must grow (limits grow in 1-2-5 steps, never shrink) or an
-    event is added; the series are blitted on top every frame.
+    A frame redraws every circle's label; as twenty ``Text`` artists that cost more than the
+    2,000 dots (font lookup, layout and glyph rendering per artist). Here each distinct string
+    is turned into glyph outlines once (:class:`~matplotlib.textpath.TextPath`, cached) and a
+    frame draws all labels as a single path. ``add_boxes`` sets fixed white boxes, sized for
+    the widest text each label will show, drawn as one more path just behind them.
     """
 
-    def __init__(self, model: "WorkshopModel", size: tuple[float, float] = (7.0, 7.8)) -> None:
-        self.model = model
-        self.fig = Figure(figsize=size, dpi=100)
-        self.canvas = FigureCanvasAgg(self.fig)
-        axes = self.fig.subplots(2, 2, gridspec_kw=dict(hspace=0.45, wspace=0.3, left=0.1,
-                                                        right=0.97, top=0.95, bottom=0.15))
-        self.axes = axes
-        titles = ("Funnel (consumers)", "New per day", "GMV & spend (¥k)*",
-                  "Negative sentiment (7-day)")
-        for ax, title in zip(axes.flat, titles):
-            ax.set_title(title, fontsize=FONT, loc="left")
-            ax.set_xlim(0, model.days)
-            ax.set_xlabel("day", fontsize=FONT - 2, labelpad=1)
-            ax.tick_params(labelsize=FONT - 3)
-            ax.grid(alpha=0.3, lw=0.5)
-        axes[0, 0].set_ylim(0, model.population.n)
-        self.orders, = axes[0, 1].plot([], [], color=STAGE_COLORS[4], lw=1.8, label="orders")
-        self.gmv, = axes[1, 0].plot([], [], color="#31a354", lw=2.2, label=kpi_label("gmv"))
-        self.spend, = axes[1, 0].plot([], [], color="#636363", lw=2.2, label=kpi_label("spend"))
-        self.neg, = axes[1, 1].plot([], [], color=NEGATIVE_COLOR, lw=2.2)
-        self.today = [ax.axvline(0, color="black", lw=0.8, alpha=0.5) for ax in axes.flat]
-        self.lines = [self.orders, self.gmv, self.spend, self.neg, *self.today]
-        for art in self.lines:
+    def __init__(self, ax, anchors: np.ndarray, size_pt: float, color: str, zorder: float) -> None:
+        self.ax = ax
+        self.anchors = np.asarray(anchors, dtype=float)
+        self.prop = FontProperties(size=size_pt)
+        self.scale = ax.figure.dpi / 72.0  # points -> display pixels
+        self._glyphs: dict[str, tuple[np.ndarray, np.ndarray, float, float]] = {}
+        self.patch = PathPatch(Path(np.zeros((1, 2))), transform=IdentityTransform(),
+                               facecolor=color, edgecolor="none", lw=0, zorder=zorder)
+        self.boxes = PathPatch(Path(np.zeros((1, 2))), transform=IdentityTransform(),
+                               facecolor="white", edgecolor="none", lw=0, alpha=0.75)
+        for art in (self.patch, self.boxes):
+            art.set_figure(ax.figure)
             art.set_animated(True)
-        axes[0, 1].legend(handles=[Line2D([], [], color=STAGE_COLORS[2], lw=6, label="engagements"),
-                                   self.orders], fontsize=FONT - 3, loc="upper right")
-        axes[1, 0].legend(fontsize=FONT - 3, loc="upper left")
-        handles = [Line2D([], [], color=NEGATIVE_COLOR, ls="--", lw=1.4, label="algorithm change"),
-                   Line2D([], [], color="#757575", ls=":", lw=1.4, label="lever moved"),
-                   Line2D([], [], color="black", lw=0.8, alpha=0.5, label="today")]
-        self.fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.025), ncol=3,
-                        frameon=False, fontsize=FONT - 2)
-        self.fig.text(0.5, 0.005, "* money per 1M consumers, like the budget lever", ha="center",
-                      va="bottom", fontsize=FONT - 4, color="#616161")
-        self._areas: list = []  # filled series, rebuilt each frame
-        self._limits: tuple[float, float, float] = (10.0, 10.0, 0.05)
-        self._revision = -1  # model.revision the event markers were drawn for
-        self._event_lines: list = []
-        self._background = None
 
-    def _static(self, limits: tuple[float, float, float]) -> None:
-        """Redraw axes and event markers if a limit grew or the events changed."""
-        model = self.model
-        limits = tuple(max(a, b) for a, b in zip(self._limits, limits))
-        if (limits, model.revision) == (self._limits, self._revision) and self._background is not None:
-            return
-        self._limits, self._revision = limits, model.revision
-        for ax, top in zip((self.axes[0, 1], self.axes[1, 0], self.axes[1, 1]), limits):
-            ax.set_ylim(0, top)
-        for line in self._event_lines:
-            line.remove()
-        self._event_lines = []
-        for day, kind, _ in model.events:
-            style = dict(color=NEGATIVE_COLOR, ls="--", lw=1.4) if kind == "shock" else \
-                dict(color="#757575", ls=":", lw=1.4)
-            self._event_lines += [ax.axvline(day + 0.5, **style) for ax in self.axes.flat]
-        self.canvas.draw()
-        self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+    def _outline(self, text: str) -> tuple[np.ndarray, np.ndarray, float, float]:
+        """Glyph outline of ``text`` in display pixels from its own origin, width, top."""
+        if text not in self._glyphs:
+            tp = TextPath((0, 0), text, prop=self.prop)
+            verts = tp.vertices * self.scale
+            width = float(verts[:, 0].max()) if len(verts) else 0.0
+            top = float(verts[:, 1].max()) if len(verts) else 0.0
+            self._glyphs[text] = (verts, tp.codes, width, top)
+        return self._glyphs[text]
 
-    def render(self) -> bytes:
-        """A frame (JPEG bytes) of the model's series so far."""
-        model = self.model
-        axes = self.axes
-        stages = np.stack([_series(model, f"stage_{s}") for s in STAGES])
-        t = np.arange(stages.shape[1])
-        eng = _series(model, "daily_engagements")
-        scale = model.money_scale * 1000.0
-        gmv, spend = _series(model, "gmv") / scale, _series(model, "spend") / scale
-        neg = _series(model, "negative_sentiment")
-        self._static((nice_ceiling(eng.max(initial=0)),
-                      nice_ceiling(max(gmv.max(initial=0), spend.max(initial=0))),
-                      nice_ceiling(neg.max(initial=0), floor=0.05)))
-        for art in self._areas:
-            art.remove()
-        self._areas = list(axes[0, 0].stackplot(t, stages[::-1], colors=STAGE_COLORS[::-1],
-                                                linewidth=0))
-        self._areas.append(axes[0, 1].fill_between(t, eng, step="mid", color=STAGE_COLORS[2], lw=0))
-        for art in self._areas:
-            art.set_animated(True)
-        self.orders.set_data(t, _series(model, "daily_orders"))
-        self.gmv.set_data(t, gmv)
-        self.spend.set_data(t, spend)
-        self.neg.set_data(t, neg)
-        for line in self.today:
-            line.set_xdata([model.day, model.day])
-        self.canvas.restore_region(self._background)
-        for art in (*self._areas, *self.lines):
-            self.fig.draw_artist(art)
-        return encode_frame(self.canvas)
+    def _origins(self) -> np.ndarray:
+        return self.ax.transData.transform(self.anchors)
+
+    def add_boxes(self, widest: list[str], pad: float = 2.0) -> None:
+        """White boxes (75 % opaque, one path drawn just before the labels) behind each
+        label's widest text, so labels stay legible over the day's spread ties."""
+        rects = []
+        for (x, y), text in zip(self._origins(), widest):
+            _, _, width, top = self._outline(text)
+            x0, x1 = x - width / 2 - pad, x + width / 2 + pad
+            y0, y1 = y - 1.15 * top - pad, y - 0.15 * top + pad
+            rects.append(Path([(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], closed=True))
+        self.boxes.set_path(Path.make_compound_path(*rects) if rects else Path(np.zeros((1, 2))))
+
+    def set_texts(self, texts: list[str]) -> None:
+        """Show ``texts``, one per anchor, from the next draw."""
+        verts, codes = [], []
+        for (x, y), text in zip(self._origins(), texts):
+            v, c, width, top = self._outline(text)
+            if len(v):
+                verts.append(v + (x - width / 2, y - 1.15 * top))
+                codes.append(c)
+        if verts:
+            self.patch.set_path(Path(np.concatenate(verts), np.concatenate(codes)))
 
 
-def nice_ceiling(value: float, floor: float = 10.0) -> float:
-    """A round axis limit with head room: the first 1-2-5 × 10^k ≥ 1.3 × value (≥ floor)."""
-    target = max(floor, 1.3 * float(value))
-    base = 10.0 ** np.floor(np.log10(target))
-    for step in (1.0, 2.0, 5.0, 10.0):
-        if base * step >= target:
-            return float(base * step)
-    return float(10 * base)
+def thin(segments: np.ndarray, most: int, key: tuple[int, ...]) -> np.ndarray:
+    """At most ``most`` of ``segments``: a uniform sample, the same for the same ``key``."""
+    if len(segments) <= most:
+        return segments
+    pick = np.random.default_rng(key).choice(len(segments), most, replace=False)
+    return segments[np.sort(pick)]
+
+
+def polyline(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of (k, 2, 2) segments as one polyline with a NaN break after each segment."""
+    pts = np.full((len(segments), 3, 2), np.nan)
+    pts[:, :2] = segments
+    return pts[:, :, 0].ravel(), pts[:, :, 1].ravel()

@@ -17,8 +17,10 @@ KOC share of creator budget   retailers[0].allocation (creator tiers only)     r
 budget (yuan)                 retailers[0].budget                              re-split (replan)
 ============================  ===============================================  ===================
 
-The graph is rebuilt from one fixed seed per world, so changing only trust keeps every tie and
-changing mixing keeps the circles and the dots' positions (:mod:`sim.viz.layout`). After each
+Levers act through :meth:`SocialCommerceModel.revise` (:mod:`sim.engine.revision`): the ties
+are re-drawn from the world's own graph stream, so changing only trust keeps every tie and
+changing mixing keeps the circles and the dots' positions (:mod:`sim.viz.layout`); moving a lever
+on day d gives the run of a scenario with that value from day d + 1. After each
 step the model also records the day's spread events for drawing: consumers newly engaged or
 newly negative, and the ties content travelled along today (word of mouth and buyers' posts).
 """
@@ -34,7 +36,6 @@ import numpy as np
 
 from sim.world.content import Exposures
 from sim.engine.diffusion import expand_rows
-from sim.world.graph import build_graph
 from sim.engine.model import SocialCommerceModel
 from sim.world.platforms import shock_factor
 from sim.world.population import INTERESTED
@@ -116,6 +117,17 @@ class Levers:
             if not np.isclose(old, new):
                 out.append(f"{LEVER_LABELS[key]} {fmt_lever(key, old)} → {fmt_lever(key, new)}")
         return out
+
+
+PRESETS: dict[str, dict[str, float]] = {
+    "Viral cascade": {"sharing": 0.6, "social_currency": 2.5, "trust": 1.5, "fatigue": 0.05},
+}
+"""Lever positions that make a word-of-mouth cascade visible on the page (other levers keep the
+scenario's values). On the baseline at 3,000 consumers "Viral cascade" takes new engagements
+from under 20 a day to a burst of 100–180 a day around days 4–8 that reaches about a third of
+the consumers, then dies out as fatigue and saturation build: a share-worthy story (social
+currency ×2.5, sharing propensity 0.6) told over trusted ties (trust ×1.5, tie trust capped at 1)
+to an audience not yet tired of the category (fatigue 0.05)."""
 
 
 LEVER_LABELS = {
@@ -235,8 +247,6 @@ class WorkshopModel(SocialCommerceModel):
         self.settings = settings
         self.base = base
         self.levers = levers
-        self.graph_seed = int(np.random.default_rng([self.seed, 0x9A]).integers(2**62))
-        self._rebuild_graph()
         self.revision = 0  # bumped by every lever change or shock (drawing caches key on it)
         self.events: list[tuple[int, str, str]] = []  # (day, "lever" | "shock", text)
         self._day_start_levers = levers  # lever positions before today's first move
@@ -245,13 +255,13 @@ class WorkshopModel(SocialCommerceModel):
         self.view = NetworkView(self, settings.max_shown)
 
     # ----------------------------------------------------------------- levers
-    def _rebuild_graph(self) -> None:
-        """(Re)build the ties from the world's fixed graph seed and the current config."""
-        rng = np.random.default_rng(self.graph_seed)
-        self.use_graph(build_graph(self.config.graph, self.population.circle, rng))
-
     def set_levers(self, levers: Levers) -> list[str]:
         """Apply new lever positions from the next day on; returns what changed (text).
+
+        The levers become scenario values (:func:`lever_overrides`) that the model adopts
+        through :meth:`SocialCommerceModel.revise`, the engine's one entry point for a
+        scenario revised mid-run: the run then equals one whose scenario had these values
+        from the next day (tests/viz/test_lever_invariant.py).
 
         Raises:
             ScenarioError: a lever value the scenario schema refuses.
@@ -259,13 +269,7 @@ class WorkshopModel(SocialCommerceModel):
         with self.lock:
             config = self.base.with_overrides(lever_overrides(self.base, levers))
             changed = self.levers.changes(levers)
-            old = self.config
-            self.config = config
-            self.beh = config.behaviour
-            if config.graph != old.graph:
-                self._rebuild_graph()
-            if self.retailers and config.retailers[0] != old.retailers[0]:
-                self.retailers[0].replan(config.retailers[0], self.money_scale)
+            self.revise(config)
             self._log_lever_change(levers)
             self.levers = levers
             if changed:

@@ -165,6 +165,13 @@ def build_world(config: Scenario, seed: int,
     return world
 
 
+def draw_ties(config: Scenario, seed: int, circle: np.ndarray) -> SocialGraph | None:
+    """The ties :func:`build_world` draws for ``config`` under ``seed`` (from the same graph
+    stream), for consumers in ``circle``; a run revised mid-way re-draws its ties with this."""
+    graph_rng = np.random.default_rng(seed).spawn(4)[0]
+    return build_graph(config.graph, circle, graph_rng)
+
+
 def draw_creators(config: Scenario, order: np.ndarray, starts: np.ndarray, n: int,
                   rng: np.random.Generator) -> dict[str, list[CreatorSeat]]:
     """Each tier's creators: a home circle ∝ circle size, ``followers_share · n`` followers of

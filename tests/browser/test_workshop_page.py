@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 APP = REPO_ROOT / "sim" / "viz" / "app.py"
 STAGES = ("unaware", "aware", "engaged", "customer", "loyal")
+SESSION_TIMEOUT_MIN = "0.1"  # minutes: a closed tab's session is freed 6 s after it closed
+WORKSHOP = {"width": 1280, "height": 800}  # a projector
+LEVERS = ("trust", "mixing", "social_currency", "fatigue", "sharing", "koc_share", "budget")
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +40,8 @@ def solara_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SolaraSe
     socsim = Path(sys.executable).parent / "socsim"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [str(socsim), "viz", "--port", str(port)], cwd=REPO_ROOT, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            [str(socsim), "viz", "--port", str(port), "--session-timeout", SESSION_TIMEOUT_MIN],
+            cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
     server = SolaraServer(app=APP, url=f"http://127.0.0.1:{port}/", log_path=log_path, process=process)
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
@@ -116,7 +119,7 @@ def test_workshop_page_runs_a_cascade(
     expect(page.locator(".ws-day")).to_have_text(re.compile(r"^0 / \d+$"))
     net_width, net_src = image_loaded(page, ".ws-network")
     charts_width, charts_src = image_loaded(page, ".ws-charts")
-    assert net_width >= 600 and charts_width >= 600
+    assert net_width >= 450 and charts_width >= 450  # drawn at their size on a 1280-wide page
     start = funnel(page)
     assert start["unaware"] == 3000 and sum(start.values()) == 3000
 
@@ -161,31 +164,79 @@ def test_workshop_page_runs_a_cascade(
     page.locator(".ws-scenario .v-input__slot").click()  # another bundled campaign: a new world
     page.get_by_role("option", name="kol_koc_swarm").click()
     expect(page.locator(".ws-day")).to_have_text(re.compile(r"^0 / \d+$"))
-    expect(page.get_by_text("KOC (nano) share of creator budget")).to_be_visible()
+    expect(page.get_by_text("KOC (nano) share")).to_be_visible()
     step(page, 1)
 
     assert page_errors == []
     assert solara_server.missing_assets() == [], "run python -m sim.viz.assets / update its PACKAGES"
 
 
+def above_the_fold(page: Page, locator: Locator) -> bool:
+    """Whether the element is fully visible without scrolling."""
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return (box is not None and box["y"] >= 0 and box["y"] + box["height"] <= size["height"]
+            and box["x"] + box["width"] <= size["width"])
+
+
+@pytest.mark.browser
+def test_workshop_fits_a_projector_and_frees_closed_sessions(
+    solara_server: SolaraServer, chromium, page_errors: list[Any]
+) -> None:
+    """At 1280×800 every control a workshop needs is above the fold, Mesa's developer controls
+    are gone, the preset starts a cascade, and a closed tab's session is freed."""
+    context = chromium.new_context(viewport=WORKSHOP)
+    page = context.new_page()
+    page.on("pageerror", lambda error: page_errors.append(error))
+    page.goto(solara_server.url)
+    expect(page.get_by_role("button", name="Step")).to_be_visible()
+    image_loaded(page, ".ws-network")
+    image_loaded(page, ".ws-charts")
+    for name in ("Reset", "▶", "Step", "Viral cascade"):
+        assert above_the_fold(page, page.get_by_role("button", name=name)), name
+    for lever in LEVERS:
+        assert above_the_fold(page, page.locator(f".ws-lever-{lever}")), lever
+    for selector in (".ws-day", ".ws-shock", ".ws-network img", ".ws-charts img"):
+        assert above_the_fold(page, page.locator(selector).first), selector
+    for gone in ("Play Interval", "Render Interval", "Use Threads", "Random seed", "Time:"):
+        expect(page.get_by_text(gone)).to_have_count(0)
+    expect(page.locator(".ws-day")).to_have_count(1)  # one day counter
+    charts_width = page.locator(".ws-charts img").evaluate("i => i.getBoundingClientRect().width")
+    natural = page.locator(".ws-charts img").evaluate("i => i.naturalWidth")
+    assert charts_width >= 0.9 * natural  # drawn at display size: its text is not shrunk
+
+    page.get_by_role("button", name="Viral cascade").click()
+    expect(page.get_by_text("Sharing propensity: 0.60")).to_be_visible()
+    step(page, 6)
+    assert number(page.locator(".ws-stage-engaged")) + number(page.locator(".ws-stage-customer")) > 150
+
+    ended = solara_server.log().count("workshop session ended")
+    freed = solara_server.log().count("workshop world freed")
+    context.close()  # the participant closes the tab
+    deadline = time.monotonic() + 30
+    while solara_server.log().count("workshop session ended") <= ended or \
+            solara_server.log().count("workshop world freed") <= freed:
+        assert time.monotonic() < deadline, "the closed tab's session or world was never freed"
+        time.sleep(0.5)
+    assert page_errors == []
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(not os.environ.get("SOCSIM_SCREENSHOT"), reason="set SOCSIM_SCREENSHOT=PATH")
 def test_screenshot_for_readme(solara_server: SolaraServer, chromium, page_errors: list[Any]) -> None:
-    """A projector-sized (1920×1080) screenshot mid-cascade, written to $SOCSIM_SCREENSHOT."""
-    context = chromium.new_context(viewport={"width": 1920, "height": 1080})
+    """A 1280×800 (projector) screenshot mid-cascade, written to $SOCSIM_SCREENSHOT."""
+    context = chromium.new_context(viewport=WORKSHOP)
     page = context.new_page()
     page.on("pageerror", lambda error: page_errors.append(error))
     try:
         page.goto(solara_server.url)
         expect(page.get_by_role("button", name="Step")).to_be_visible()
         image_loaded(page, ".ws-network")
-        move_slider(page, "sharing", 25)
-        expect(page.get_by_text("Sharing propensity: 0.50")).to_be_visible()
-        move_slider(page, "social_currency", 10)
-        expect(page.get_by_text("Social currency: 2.00")).to_be_visible()
-        step(page, 6)
+        page.get_by_role("button", name="Viral cascade").click()
+        expect(page.get_by_text("Sharing propensity: 0.60")).to_be_visible()
+        step(page, 5)
         page.locator(".ws-shock").click()
-        step(page, 4)
+        step(page, 2)
         image_loaded(page, ".ws-network")
         image_loaded(page, ".ws-charts")
         path = Path(os.environ["SOCSIM_SCREENSHOT"])

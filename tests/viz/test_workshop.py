@@ -1,6 +1,7 @@
 """The workshop page's engine side: layout, levers, live changes, shocks, spread events, frames.
 
-The page itself is tested in a browser by ``tests/browser/test_workshop.py``.
+The page itself is tested in a browser by ``tests/browser/test_workshop_page.py``; the
+levers' invariant by ``tests/viz/test_lever_invariant.py``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.config.scenario import ScenarioError, load_scenario
-from sim.viz.drawing import ChartsPainter, NetworkPainter
+from sim.viz.charts import ChartsPainter
+from sim.viz.drawing import NetworkPainter
 from sim.viz.layout import circle_layout, pack_discs, ring_positions, sunflower
 from sim.viz.workshop import (
-    Levers, WorkshopModel, WorkshopSettings, campaign_scenarios, koc_tier, lever_overrides,
+    PRESETS, Levers, WorkshopModel, WorkshopSettings, campaign_scenarios, koc_tier, lever_overrides,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -199,6 +201,25 @@ def test_spread_events_follow_ties():
     assert pos.shape[1:] == (2, 2) and neg.shape[1:] == (2, 2)
 
 
+def test_viral_cascade_preset_makes_the_spread_visible():
+    """The preset turns a trickle into a burst of engagements carried along drawn ties."""
+    runs = {}
+    for name in ("scenario", "Viral cascade"):
+        m = WorkshopModel(small(consumers=2000, shown=1000))
+        if name in PRESETS:
+            m.set_levers(replace(m.levers, **PRESETS[name]))
+        new, ties = [], []
+        for _ in range(15):
+            m.step()
+            new.append(int(m.spread.new_engaged.sum()))
+            ties.append(len(m.view.spread_segments()[0]))
+        runs[name] = (np.array(new), np.array(ties), m.kpis["stage_interested"] / m.population.n)
+    (base_new, base_ties, _), (viral_new, viral_ties, viral_share) = runs.values()
+    assert viral_new.max() >= 4 * base_new.max()
+    assert viral_ties.max() >= 10 * max(base_ties.max(), 1)
+    assert viral_share > 0.15  # a visible part of the dots turned engaged
+
+
 # ------------------------------------------------------------------------------ frames
 def test_painters_render_jpeg_frames():
     m = WorkshopModel(small())
@@ -212,6 +233,29 @@ def test_painters_render_jpeg_frames():
     assert frame != first  # colours moved
     m.set_levers(replace(m.levers, mixing=0.6))  # ties rebuilt: static layer redrawn
     assert net.render()[:3] == JPEG_MAGIC
+
+
+def test_charts_redrawn_in_parts_equal_a_full_redraw():
+    """A cascade grows the y-limits on most of its first days; redrawing only the grown chart
+    must give the very pixels of a figure drawn from scratch."""
+    import io
+
+    from PIL import Image
+
+    m = WorkshopModel(small(levers=replace(Levers.from_scenario(small().base_scenario()),
+                                           **PRESETS["Viral cascade"])))
+    charts = ChartsPainter(m)
+    charts.render()
+    limits = []
+    for _ in range(12):  # through the day the negative share's ticks widen to "100%"
+        m.step()
+        frame = charts.render()
+        limits.append(charts._limits)
+    assert len(set(limits)) >= 4  # the limits did grow, several times
+    fresh = ChartsPainter(m)
+    fresh._limits = charts._limits
+    a, b = (np.asarray(Image.open(io.BytesIO(f)), dtype=int) for f in (frame, fresh.render()))
+    assert np.abs(a - b).max() <= 2  # JPEG of identical canvases: equal up to rounding
 
 
 def test_shown_sample_is_capped():

@@ -142,6 +142,9 @@ class Retailer(mesa.Agent):
             for ch, share in cfg.allocation.items()
         }
         self.reserve = max(0.0, self.budget - self.total_spent - sum(self.lines.values()))
+        for ch in cfg.disabled_channels:  # switched off, as in the constructor
+            if ch in self.lines:
+                self.lines[ch] = 0.0
         for ch in self.lines:
             self.allowance.setdefault(ch, 0.0)
 
