@@ -139,6 +139,13 @@ def circle_graph(
     repeatedly, and those duplicates are replaced rather than lost. Scratch memory stays near
     25 bytes per pair (about 2 GB for 10 million consumers).
     """
+    lo, hi, strong = _circle_ties(circle, cfg, rng)  # its scratch arrays are freed on return
+    return _graph_on_ties(len(circle), lo, hi, strong, cfg, rng)
+
+
+def _circle_ties(circle: np.ndarray, cfg: GraphSection,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The circle graph's distinct ties sorted by (lo, hi) and each tie's strong flag."""
     n = len(circle)
     w = expected_degrees(n, cfg, rng)
     m = int(round(n * cfg.mean_degree / 2))
@@ -172,8 +179,7 @@ def circle_graph(
         u, v, strong = np.concatenate([u, u2]), np.concatenate([v, v2]), np.concatenate([strong, s2])
     else:
         lo, hi, first = unique_ties(u, v, n)
-    del u, v, order, cum, table
-    return _graph_on_ties(n, lo, hi, strong[first], cfg, rng)
+    return lo, hi, strong[first]
 
 
 def _graph_on_ties(n: int, lo: np.ndarray, hi: np.ndarray, strong: np.ndarray,
