@@ -8,6 +8,7 @@ runs the bundled scenarios by name from any folder (``socsim run baseline``; see
 
 from setuptools import find_packages, setup
 
-BUNDLED = ["sim.scenarios", "sim.scenarios.reference", "sim.scenarios.sweeps"]
+BUNDLED = ["sim.scenarios", "sim.scenarios.reference", "sim.scenarios.rosters",
+           "sim.scenarios.sweeps"]
 
 setup(packages=[*find_packages(include=["sim", "sim.*"]), *BUNDLED])

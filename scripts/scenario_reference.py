@@ -15,7 +15,11 @@ from typing import get_args
 
 from pydantic import BaseModel
 
-from sim.config.kpis import CORE_KPIS, FAMILIES, INF, Kpi
+from sim.config.formats import (ROSTER_KEYS, AssistSection, GamificationSection,
+                                GroupBuyingSection, LiveSeries, RosterSection)
+from sim.config.kpis import (CORE_KPIS, FAMILIES, FORMAT_KPIS, INF, LEVEL_FAMILY, RETAIL_KPIS,
+                             Kpi)
+from sim.config.retail import DistributorSection, MembershipSection, O2OSection, StoreSection
 from sim.config.scenario import (BehaviourSection, CommunitySection, GraphSection, PlatformSection,
                           PopulationSection, ReferenceSection, RetailerSection, RunSection,
                           ShockSection, TierSection)
@@ -30,6 +34,15 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("[influencers.TIER]", TierSection),
     ("[retailers.NAME]", RetailerSection),
     ("[retailers.NAME.community]", CommunitySection),
+    ("[retailers.NAME.stores.STORE]", StoreSection),
+    ("[retailers.NAME.o2o]", O2OSection),
+    ("[retailers.NAME.distributors]", DistributorSection),
+    ("[retailers.NAME.membership]", MembershipSection),
+    ("[[retailers.NAME.live]]", LiveSeries),
+    ("[retailers.NAME.group_buying]", GroupBuyingSection),
+    ("[retailers.NAME.assist]", AssistSection),
+    ("[retailers.NAME.gamification]", GamificationSection),
+    ("[influencers] (roster keys)", RosterSection),
     ("[[shocks]]", ShockSection),
     ("[behaviour]", BehaviourSection),
     ("[reference]", ReferenceSection),
@@ -74,12 +87,16 @@ def render() -> str:
     for title, model in SECTIONS:
         lines += [f"**{title}**", "", "| key | default | allowed | meaning |", "|---|---|---|---|"]
         for name, field in model.model_fields.items():
-            if model is RetailerSection and name in ("community", "name"):
+            if model is RetailerSection and name in (
+                    "community", "name", "stores", "o2o", "distributors", "membership", "live",
+                    "group_buying", "assist", "gamification"):
                 continue  # a sub-table; the name is the table's key
             ann = str(field.annotation)
             allowed = bounds(field)
             if "Literal" in ann:
                 allowed = ", ".join(str(a) for a in get_args(field.annotation))
+            if model is RosterSection:  # file keys of [influencers]
+                name = {v: k for k, v in ROSTER_KEYS.items()}[name]
             lines.append(f"| `{name}` | `{default(field)}` | {allowed} | {field.description or ''} |")
         lines.append("")
     return "\n".join(lines)
@@ -87,7 +104,7 @@ def render() -> str:
 
 BETTER = {"higher": "↑ higher", "lower": "↓ lower", "neither": "—"}
 PLACEHOLDER = {"stage": "STAGE", "channel": "CHANNEL", "paid_channel": "CHANNEL",
-               "platform": "PLATFORM", "retailer": "RETAILER"}
+               "platform": "PLATFORM", "retailer": "RETAILER", "level": "LEVEL"}
 
 
 def _range(kpi: Kpi) -> str:
@@ -115,9 +132,21 @@ def render_kpis() -> str:
         kpi = fam.make(x)
         fams.append(_row(fam.pattern.format(x=x), kpi, fam.label.format(x=x, X=x),
                          fam.definition.format(x=x, X=x)))
+    retail = [_row(k.name, k, k.label, k.definition) for k in RETAIL_KPIS.values()]
+    lvl = LEVEL_FAMILY.make("LEVEL")
+    retail.append(_row(lvl.name, lvl, lvl.label, lvl.definition))
+    formats = [_row(k.name, k, k.label, k.definition)
+               for group in FORMAT_KPIS.values() for k in group]
     return "\n".join(["**Core KPIs** (every run)", "", *head, *core, "",
                       "**Families** (one KPI per stage, channel, platform or retailer of the "
-                      "scenario)", "", *head, *fams])
+                      "scenario)", "", *head, *fams, "",
+                      "**Retail KPIs** (when a retailer has stores, distributors or a membership "
+                      "programme: the first two always, the others per system present, and "
+                      "`spend_stores` / `spend_distributors` / `spend_membership` per budget line; "
+                      "[retail.md](retail.md))", "", *head, *retail, "",
+                      "**Commerce formats** (only in scenarios that use the format: live "
+                      "sessions, group buying, assists, gamification; [formats.md](formats.md))",
+                      "", *head, *formats])
 
 
 DOCS = {

@@ -30,13 +30,19 @@ app = typer.Typer(
 
 
 def command(name: str) -> None:
-    """Register the function ``name`` of module ``sim.cli.<name>`` as the command ``name``."""
+    """Register ``sim.cli.<name>``'s ``name``: a function becomes the command ``name``, a
+    :class:`typer.Typer` the command group ``name`` (``socsim creators pick``)."""
     module = importlib.import_module(f"sim.cli.{name}")
-    app.command(name=name)(getattr(module, name))
+    target = getattr(module, name)
+    if isinstance(target, typer.Typer):
+        app.add_typer(target, name=name)
+    else:
+        app.command(name=name)(target)
 
 
 command("analyze")
 command("compare")
+command("creators")
 command("explore")
 command("optimize")
 command("query")

@@ -90,9 +90,10 @@ def run(
 
 
 def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr) -> None:
-    """Write timeseries.parquet, summary.json (and attribution.csv) into the output folder."""
+    """Write timeseries.parquet, summary.json (and attribution.csv, and the per-store table
+    stores.csv when the scenario has stores) into the output folder."""
     from sim.config.formatting import write_csv
-    from sim.execution.runner import timeseries_frame
+    from sim.execution.runner import retail_tables, timeseries_frame
 
     n_reps = len(results)
     summary = {
@@ -106,6 +107,8 @@ def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr) -> Non
     tx.write("summary.json", lambda p: p.write_text(json.dumps(summary, indent=2)))
     if attr is not None:
         tx.write("attribution.csv", lambda p: write_csv(attr.table, p))
+    for name, frame in retail_tables(results).items():  # stores.csv: one row per store
+        tx.write(f"{name}.csv", lambda p, frame=frame: write_csv(frame, p))
 
 
 def print_kpi_table(summary_table, title: str) -> None:

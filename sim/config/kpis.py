@@ -26,6 +26,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from sim.config.channels import channel_label, channel_names, paid_channel_names
+from sim.config.retail import NO_RETAIL, RETAIL_KPI_SPECS, RetailShape, retail_shape
 
 if TYPE_CHECKING:
     from sim.config.scenario import Scenario
@@ -158,6 +159,50 @@ _CORE: list[Kpi] = [
 CORE_KPIS: dict[str, Kpi] = {k.name: k for k in _CORE}
 """Core KPIs by name, reported by every run (in this order)."""
 
+FORMAT_KPIS: dict[str, list[Kpi]] = {
+    "live": [
+        _k("live_sessions", "live sessions", "sessions", "neither", "count",
+           "live-stream sessions held"),
+        _k("live_viewers", "live viewers", "viewers", "higher", "count",
+           "viewers summed over sessions (a consumer watching two sessions counts twice)"),
+        _k("peak_viewers", "peak concurrent viewers", "viewers", "higher", "count",
+           "highest number watching at the same minute, over all sessions"),
+        _k("live_orders", "live orders", "orders", "higher", "count", "orders placed in sessions"),
+        _k("live_gmv", "live GMV", "yuan", "higher", "money", "GMV of orders placed in sessions"),
+        _k("gpm", "GPM", "yuan per 1,000 viewers", "higher", "money",
+           "live GMV per thousand viewers (0 before the first viewer)",
+           "live GMV × 1000 / viewers"),
+        _k("live_share", "live share of GMV", "", "neither", "share", "live GMV / GMV",
+           "live GMV / GMV"),
+    ],
+    "group_buying": [
+        _k("groups_started", "groups started", "groups", "neither", "count", "groups opened"),
+        _k("groups_completed", "groups completed", "groups", "higher", "count",
+           "groups that reached their size before the deadline"),
+        _k("group_completion_rate", "group completion rate", "", "higher", "share",
+           "completed / closed groups (completed or expired; 0 before the first closes)",
+           "completed / closed"),
+        _k("group_orders", "group orders", "orders", "higher", "count",
+           "orders of members of completed groups"),
+    ],
+    "assist": [
+        _k("assists", "assists", "assists", "neither", "count", "friends who helped"),
+        _k("assist_exposures", "assist exposures", "exposures", "neither", "count",
+           "asks delivered to friends (each one an exposure)"),
+        _k("assist_annoyance", "annoyed friends", "consumers", "lower", "count",
+           "asks beyond the annoyance threshold (7-day window) received"),
+        _k("participation_rate", "assist participation rate", "", "higher", "share",
+           "consumers who asked or helped / consumers"),
+    ],
+    "gamification": [
+        _k("checkins", "check-ins", "check-ins", "neither", "count", "check-ins made"),
+        _k("checkin_rate", "check-in rate today", "", "higher", "share",
+           "consumers who checked in today / customers and members today (0 with none)"),
+    ],
+}
+"""KPIs of the commerce formats, reported only by scenarios that use the format
+(:func:`sim.config.formats.scenario_formats`)."""
+
 
 @dataclass(frozen=True)
 class Family:
@@ -169,7 +214,7 @@ class Family:
     """
 
     pattern: str
-    over: Literal["stage", "channel", "paid_channel", "platform", "retailer"]
+    over: Literal["stage", "channel", "paid_channel", "platform", "retailer", "level"]
     label: str
     unit: str
     direction: Direction
@@ -214,15 +259,39 @@ FAMILIES: tuple[Family, ...] = (
 """KPI families, in the order a run reports them (after the core KPIs)."""
 
 
+_RETAIL: dict[str, list[Kpi]] = {
+    system: [_k(*spec) for spec in specs] for system, specs in RETAIL_KPI_SPECS.items()}
+"""Retail KPIs, reported when some retailer has stores, distributors or a membership
+programme (``any``), and per system present (docs/retail.md)."""
+
+RETAIL_KPIS: dict[str, Kpi] = {k.name: k for group in _RETAIL.values() for k in group}
+
+LEVEL_FAMILY = Family("members_by_level_{x}", "level", "{x} members", "members", "neither",
+                      "count", "programme members at level {x}")
+"""One KPI per membership level of the scenario."""
+
+
+def _retail_kpis(shape: RetailShape) -> list[Kpi]:
+    systems, levels, lines = shape
+    if not systems:
+        return []
+    out = list(_RETAIL["any"])
+    for system in systems:
+        out += _RETAIL[system]
+    out += [LEVEL_FAMILY.make(x) for x in levels]
+    spend = next(f for f in FAMILIES if f.pattern == "spend_{x}")
+    return out + [spend.make(x) for x in lines]
+
+
 def _names_over(family: Family, tiers: list[str], platforms: list[str],
-                retailers: list[str]) -> list[str]:
+                retailers: list[str], formats: list[str]) -> list[str]:
     match family.over:
         case "stage":
             return list(STAGES)
         case "channel":
-            return channel_names(tiers)
+            return channel_names(tiers, formats)
         case "paid_channel":
-            return paid_channel_names(tiers)
+            return paid_channel_names(tiers, formats)
         case "platform":
             return platforms
         case _:
@@ -230,28 +299,40 @@ def _names_over(family: Family, tiers: list[str], platforms: list[str],
 
 
 def kpis_for(tiers: Iterable[str], platforms: Iterable[str],
-             retailers: Iterable[str]) -> list[Kpi]:
-    """Every KPI of a world with these tier, platform and retailer names (core first)."""
+             retailers: Iterable[str], retail: RetailShape = NO_RETAIL,
+             formats: Iterable[str] = ()) -> list[Kpi]:
+    """Every KPI of a world with these tier, platform and retailer names (core first), the
+    retail KPIs of ``retail`` (:func:`sim.config.retail.retail_shape`), then the KPIs of the
+    commerce ``formats`` it uses (the ``live`` channel's family KPIs too)."""
     tiers, platforms, retailers = list(tiers), list(platforms), list(retailers)
+    formats = list(formats)
     out = list(_CORE)
     for fam in FAMILIES:
-        out += [fam.make(x) for x in _names_over(fam, tiers, platforms, retailers)]
+        out += [fam.make(x) for x in _names_over(fam, tiers, platforms, retailers, formats)]
+    out += _retail_kpis(retail)
+    for f in formats:
+        out += FORMAT_KPIS[f]
     return out
 
 
 @lru_cache(maxsize=64)
 def kpi_names_for(tiers: tuple[str, ...], platforms: tuple[str, ...],
-                  retailers: tuple[str, ...]) -> tuple[str, ...]:
+                  retailers: tuple[str, ...], retail: RetailShape = NO_RETAIL,
+                  formats: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Names of :func:`kpis_for` (cached: the metrics call it every step)."""
-    return tuple(k.name for k in kpis_for(tiers, platforms, retailers))
+    return tuple(k.name for k in kpis_for(tiers, platforms, retailers, retail, formats))
 
 
 def kpis(scenario: "Scenario") -> list[Kpi]:
     """Every KPI a run of ``scenario`` reports. The reference modes (bass, cascade, threshold)
     have no creators and no retailers, so no tier channels and no per-retailer KPIs."""
+    from sim.config.formats import scenario_formats
+
     full = scenario.run.mode == "full"
     return kpis_for(scenario.influencers if full else [], scenario.platforms,
-                    [r.name for r in scenario.retailers] if full else [])
+                    [r.name for r in scenario.retailers] if full else [],
+                    retail_shape(scenario.retailers) if full else NO_RETAIL,
+                    scenario_formats(scenario))
 
 
 def kpi_names(scenario: "Scenario") -> list[str]:
@@ -264,6 +345,15 @@ def lookup(name: str) -> Kpi | None:
     whose pattern fits (``spend_tv`` -> spend on channel ``tv``); None for an unknown name."""
     if name in CORE_KPIS:
         return CORE_KPIS[name]
+    if name in RETAIL_KPIS:
+        return RETAIL_KPIS[name]
+    level = LEVEL_FAMILY.match(name)
+    if level is not None:
+        return LEVEL_FAMILY.make(level)
+    for group in FORMAT_KPIS.values():
+        for k in group:
+            if k.name == name:
+                return k
     for fam in FAMILIES:
         x = fam.match(name)
         if x is not None and (fam.over != "stage" or x in STAGES):
@@ -300,21 +390,32 @@ def is_ratio(name: str) -> bool:
 
 LOWER_IS_BETTER = frozenset(k.name for k in _CORE if k.lower_is_better)
 """Core KPIs where a lower value is better (CAC, negative sentiment, platform dependence, HHI,
-cost per member)."""
+cost per member); :func:`lower_is_better` also knows the retail and family KPIs."""
+
+RETAIL_HEADLINE_KPIS = (
+    "online_gmv", "store_gmv", "member_revenue_share", "store_visits", "redemptions",
+    "redemption_rate", "distributors", "distributor_gmv", "distributor_gmv_share",
+    "commissions", "distributor_churn", "channel_conflict", "points_issued", "points_redeemed",
+    "ltv", "churn_risk_share", "winback_rate",
+)
+"""Retail KPIs shown with the headline KPIs when a scenario reports them."""
 
 HEADLINE_KPIS = ["reach", "exposures", "engagement_rate", "engaged", "buyers", "orders", "gmv",
                  "spend", "roas", "roi", "cac", "repurchase_rate", "ugc_share",
-                 "negative_sentiment", "platform_dependence", "members", "breakout"]
+                 "negative_sentiment", "platform_dependence", "members", "breakout",
+                 *RETAIL_HEADLINE_KPIS]
 """The KPIs the command line shows (``socsim run``, ``socsim compare``)."""
 
 KEY_KPIS = ["roi", "roas", "gmv", "orders", "buyers", "reach", "spend", "cac",
-            "repurchase_rate", "members", "platform_dependence", "negative_sentiment", "breakout"]
+            "repurchase_rate", "members", "platform_dependence", "negative_sentiment", "breakout",
+            *RETAIL_HEADLINE_KPIS]
 """The KPIs of the report's key-number table (the verdict metric is put first)."""
 
 DIAGNOSTIC_PREFIXES = ("stage_", "organic_", "daily_")
 """KPIs that are diagnostics rather than outcomes (left out of "allowed metric" lists)."""
 
 
-__all__ = ["CORE_KPIS", "DIAGNOSTIC_PREFIXES", "Direction", "FAMILIES", "Family", "HEADLINE_KPIS",
+__all__ = ["CORE_KPIS", "DIAGNOSTIC_PREFIXES", "Direction", "FAMILIES", "FORMAT_KPIS", "Family",
+           "HEADLINE_KPIS", "LEVEL_FAMILY", "RETAIL_HEADLINE_KPIS", "RETAIL_KPIS",
            "KEY_KPIS", "Kind", "Kpi", "LOWER_IS_BETTER", "STAGES", "is_money", "is_ratio",
            "kpi_info", "kpi_label", "kpi_names", "kpi_names_for", "kpis", "kpis_for", "lookup", "lower_is_better"]

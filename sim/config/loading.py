@@ -37,6 +37,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel
 
 from sim.config.bundled import not_found_message, resolve_scenario
+from sim.config.formats import ROSTER_KEYS
 from sim.config.scenario import Scenario, ScenarioError, validate_scenario
 from sim.config.strict import read_toml
 
@@ -129,6 +130,9 @@ def read_scenario_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[s
     graph = data.get("graph")
     if isinstance(graph, dict) and isinstance(graph.get("path"), str):
         graph["path"] = str((path.parent / graph["path"]).resolve())
+    inf = data.get("influencers")
+    if isinstance(inf, dict) and isinstance(inf.get("roster"), str):
+        inf["roster"] = str((path.parent / inf["roster"]).resolve())
     legacy = _keyed_retailers(data, path)
     parent = data.pop("extends", None)
     if parent is None:
@@ -249,6 +253,9 @@ def scenario_dict(scenario: Scenario, mode: str = "python") -> dict[str, Any]:
     unset optional values left out. ``mode="json"`` gives only TOML/JSON types."""
     data = scenario.model_dump(mode=mode, exclude_none=True)
     data["retailers"] = {r.pop("name"): r for r in data["retailers"]}
+    roster = data.pop("roster", None)
+    if roster is not None:  # file form: keys of [influencers]
+        data["influencers"].update({key: roster[field] for key, field in ROSTER_KEYS.items()})
     return data
 
 

@@ -23,7 +23,12 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationEr
                       field_validator, model_validator)
 
 from sim.config.channels import NON_TIER_CHANNELS
+from sim.config.formats import (ROSTER_KEYS, AssistSection, GamificationSection,
+                                GroupBuyingSection, LiveSeries, RosterSection)
 from sim.config.strict import check_names, check_nesting, check_no_coercion
+
+from sim.config.retail import (RETAIL_CHANNELS, DistributorSection, MembershipSection,
+                               O2OSection, StoreSection)
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -241,6 +246,10 @@ class CommunitySection(_Section):
         None, description="platform the groups live on (a private-messaging platform); "
         "default: the first platform"
     )
+    end_day: int | None = Field(
+        None, ge=1, description="last day the community runs and is paid for (default: the "
+        "campaign's end_day); may run beyond the campaign (membership horizon)"
+    )
 
 
 class RetailerSection(_Section):
@@ -337,6 +346,21 @@ class RetailerSection(_Section):
         description="channels switched off: their line is 0, the other lines keep their yuan "
         "(no renormalisation); used for counterfactual (incremental) attribution",
     )
+    stores: dict[str, StoreSection] = Field(
+        default_factory=dict, description="physical stores (docs/retail.md); {} = none")
+    o2o: O2OSection = Field(default_factory=O2OSection,
+                            description="community-to-store funnel of the stores")
+    distributors: DistributorSection | None = Field(
+        None, description="distributor layer (docs/retail.md); absent = none")
+    membership: MembershipSection | None = Field(
+        None, description="member levels, points and segments (docs/retail.md); absent = none")
+    live: list[LiveSeries] = Field(default_factory=list, description="live-stream selling "
+                                   "series ([[retailers.NAME.live]]); [] = none")
+    group_buying: GroupBuyingSection | None = Field(None, description="group buying; "
+                                                    "absent = off")
+    assist: AssistSection | None = Field(None, description="assist sharing; absent = off")
+    gamification: GamificationSection | None = Field(None, description="check-ins, points, "
+                                                     "badges; absent = off")
 
     @model_validator(mode="after")
     def _check(self) -> "RetailerSection":
@@ -537,6 +561,9 @@ class Scenario(_Section):
         }
     )
     influencers: dict[str, TierSection] = Field(default_factory=dict)
+    roster: RosterSection | None = Field(
+        None, description="real creators: file keys roster, roster_audience_share and book "
+        "of [influencers] (sim.config.roster)")
     retailers: list[RetailerSection] = Field(
         default_factory=list,
         description="retailers in file order; files write keyed tables [retailers.NAME] "
@@ -546,6 +573,20 @@ class Scenario(_Section):
     behaviour: BehaviourSection = Field(default_factory=BehaviourSection)
     reference: ReferenceSection = Field(default_factory=ReferenceSection)
     analysis: AnalysisSection = Field(default_factory=AnalysisSection)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _roster_keys(cls, value: Any) -> Any:
+        """``[influencers] roster = ...`` (file form) becomes the ``roster`` section."""
+        inf = value.get("influencers") if isinstance(value, Mapping) else None
+        if not isinstance(inf, Mapping) or not set(ROSTER_KEYS) & set(inf):
+            return value
+        section = {field: inf[key] for key, field in ROSTER_KEYS.items() if key in inf}
+        if "path" not in section:
+            raise ValueError("influencers.roster: roster_audience_share and book need a "
+                             "roster = 'FILE.csv'")
+        tiers = {k: v for k, v in inf.items() if k not in ROSTER_KEYS}
+        return {**value, "influencers": tiers, "roster": section}
 
     @field_validator("retailers", mode="before")
     @classmethod
@@ -574,7 +615,7 @@ class Scenario(_Section):
                     f"influencers.{tier}.platform: unknown platform {t.platform!r}; "
                     f"allowed: {sorted(platforms)}"
                 )
-        channels = set(self.influencers) | set(NON_TIER_CHANNELS)
+        channels = set(self.influencers) | set(NON_TIER_CHANNELS) | set(RETAIL_CHANNELS)
         names = [r.name for r in self.retailers]
         if len(set(names)) != len(names):
             raise ValueError(f"retailers: names must be unique, got {names}")
@@ -612,6 +653,14 @@ class Scenario(_Section):
                 )
             if r.ad_split and sum(r.ad_split.values()) <= 0:
                 raise ValueError(f"{at}.ad_split: needs at least one positive share")
+            bad_s = [(k, c) for k, st in r.stores.items() for c in st.circles
+                     if not 0 <= c < self.population.circles]
+            if bad_s:
+                raise ValueError(
+                    f"{at}.stores.{bad_s[0][0]}.circles: circle {bad_s[0][1]} out of "
+                    f"range 0..{self.population.circles - 1}"
+                )
+            _check_live(r.live, at, platforms)
             cp = r.community.platform
             if cp is not None and cp not in platforms:
                 raise ValueError(
@@ -628,6 +677,7 @@ class Scenario(_Section):
                 raise ValueError(
                     f"shocks[{i}].retailer: unknown retailer {s.retailer!r}; allowed: {names}"
                 )
+        _check_roster_and_hosts(self)
         if self.run.mode == "full" and not self.retailers:
             raise ValueError("mode 'full' needs at least one retailer: a [retailers.NAME] table")
         return self
@@ -649,6 +699,32 @@ class Scenario(_Section):
         from sim.config.loading import with_overrides
 
         return with_overrides(self, overrides)
+
+
+def _check_roster_and_hosts(scn: "Scenario") -> None:
+    """The roster file against the scenario (row and column named), and every live host:
+    ``self``, a tier with creators, or a roster creator_id."""
+    from sim.config.roster import scenario_roster  # roster.py imports this module
+
+    roster = scenario_roster(scn) if scn.run.mode == "full" else None
+    ids = set(roster.ids()) if roster is not None else set()
+    filled = set(roster.tiers) if roster is not None else set()
+    tiers = sorted(t for t, c in scn.influencers.items() if c.count > 0 or t in filled)
+    for r in scn.retailers:
+        for i, s in enumerate(r.live):
+            if s.host != "self" and s.host not in tiers and s.host not in ids:
+                raise ValueError(f"retailers.{r.name}.live[{i}].host: {s.host!r} is neither "
+                                 f"'self', a tier with creators ({', '.join(tiers) or 'none'}) "
+                                 "nor a roster creator_id")
+
+
+def _check_live(series: list[LiveSeries], at: str, platforms: set[str]) -> None:
+    """A self-broadcast's platform must exist (creator hosts are checked when the world is
+    built: a roster creator_id is only known then)."""
+    for i, s in enumerate(series):
+        if s.platform is not None and s.platform not in platforms:
+            raise ValueError(f"{at}.live[{i}].platform: unknown platform {s.platform!r}; "
+                             f"allowed: {sorted(platforms)}")
 
 
 # ---------------------------------------------------------------------- validation

@@ -23,8 +23,8 @@ import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.config.channels import FIXED_CHANNELS
-from sim.config.kpis import CORE_KPIS, FAMILIES, STAGES
+from sim.config.channels import FIXED_CHANNELS, FORMAT_CHANNELS
+from sim.config.kpis import CORE_KPIS, FAMILIES, FORMAT_KPIS, STAGES
 
 if TYPE_CHECKING:
     from sim.config.scenario import Scenario
@@ -35,10 +35,11 @@ MAX_MAGNITUDE = 1e12
 MAX_DEPTH = 12
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 
-CHANNEL_WORDS = frozenset(c.name for c in FIXED_CHANNELS)
+CHANNEL_WORDS = frozenset(c.name for c in (*FIXED_CHANNELS, *FORMAT_CHANNELS))
 """Built-in budget and organic channels (a creator tier may not take one of these names)."""
 KPI_WORDS = frozenset(
     {w for k in CORE_KPIS for w in k.split("_")}
+    | {w for group in FORMAT_KPIS.values() for k in group for w in k.name.split("_")}
     | {w for f in FAMILIES for w in f.pattern.replace("{x}", "").split("_") if w}
     | set(STAGES) | {"replication", "step", "run_id", "point", "seed"}
 )

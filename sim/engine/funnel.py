@@ -171,20 +171,23 @@ def first_purchase_probability(
 
 def repurchase_probability(
     pop: Population, rows: np.ndarray, r: int, beh: BehaviourSection, member_multiplier: float,
-    discount: float = 0.0,
+    discount: float = 0.0, boost: np.ndarray | None = None,
 ) -> np.ndarray:
     """Daily repurchase hazard of customers ``rows`` of retailer ``r`` (0–1).
 
     ``discount`` is list price − today's price, yuan (> 0 during a price cut): customers stock
     up, × exp(deal_response · price_sensitivity · discount / reference_price). Equal to
     ``clip(repurchase_hazard · mult · (1 − negative_block · negative[:, r]), 0, 1)`` with
-    ``mult = np.where(member[:, r], member_multiplier, 1.0)`` (× the stock-up factor).
+    ``mult = np.where(member[:, r], member_multiplier, 1.0)`` (× the stock-up factor, × the
+    per-consumer ``boost`` of a membership programme, indexed by consumer row, if given).
     """
     rows = np.asarray(rows, dtype=np.int64)
     stock_up = None
     if discount:
         stock_up = np.exp(beh.deal_response * pop.price_sensitivity[rows]
                           * discount / beh.reference_price)
+    if boost is not None:
+        stock_up = boost[rows] if stock_up is None else stock_up * boost[rows]
     out = np.empty(len(rows), dtype=np.float64)
     _repurchase_hazard(rows, r, pop.member, pop.negative, float(member_multiplier), 1.0,
                        stock_up, float(beh.repurchase_hazard), float(beh.negative_block), 1.0,
@@ -259,13 +262,16 @@ def decide_purchases(
     pop: Population, retailers: list[RetailerSection], beh: BehaviourSection,
     atmosphere: np.ndarray, coupons: list[bool], conversion: np.ndarray,
     rng: np.random.Generator, prices: list[float] | None = None,
+    multipliers: list[float] | None = None, boosts: list[np.ndarray | None] | None = None,
 ) -> list[Purchases]:
     """Draw today's orders for every retailer, at most one order per consumer.
 
     One retailer: an independent trial per candidate with its hazard. Several: one category
     purchase occasion per consumer (probability max_r h_r) assigned to retailer r with
     probability h_r / Σ h (:func:`category_choice`). ``prices`` are today's prices per
-    retailer, yuan (default: the list prices).
+    retailer, yuan (default: the list prices). ``multipliers``: members' repurchase multiplier
+    per retailer today (default: each community's ``repurchase_multiplier``); ``boosts``: per
+    retailer, a per-consumer repurchase multiplier (membership programme) or None.
 
     Random numbers: one session draw per consumer open to purchase (ascending rows), then one
     draw per candidate (retailer by retailer: first-order candidates, then repeat candidates)
@@ -273,7 +279,9 @@ def decide_purchases(
     """
     session_rows = purchase_sessions(pop, rng)
     cands = [_candidates(pop, session_rows, r, cfg, beh, atmosphere, coupons[r], conversion,
-                         cfg.price if prices is None else float(prices[r]))
+                         cfg.price if prices is None else float(prices[r]),
+                         cfg.community.repurchase_multiplier if multipliers is None
+                         else multipliers[r], None if boosts is None else boosts[r])
              for r, cfg in enumerate(retailers)]
     if len(cands) == 1:  # one trial per candidate
         first_rows, p_first, repeat_rows, p_rep = cands[0]
@@ -295,14 +303,16 @@ def decide_purchases(
 
 def _candidates(pop: Population, session_rows: np.ndarray, r: int, cfg: RetailerSection,
                 beh: BehaviourSection, atmosphere: np.ndarray, coupon: bool,
-                conversion: np.ndarray, price: float) -> tuple[np.ndarray, ...]:
+                conversion: np.ndarray, price: float, multiplier: float,
+                boost: np.ndarray | None) -> tuple[np.ndarray, ...]:
     """(first-order candidates of retailer r among ``session_rows``, their hazards, repeat
-    candidates, their hazards) at today's ``price``."""
+    candidates, their hazards) at today's ``price``, members' repurchase ``multiplier`` and
+    per-consumer ``boost``."""
     first_rows, repeat_rows = _split_candidates(session_rows, pop.stage, pop.churned, r)
     p_first = first_purchase_probability(pop, first_rows, r, cfg, beh, atmosphere, coupon,
                                          conversion, price)
-    p_rep = repurchase_probability(pop, repeat_rows, r, beh, cfg.community.repurchase_multiplier,
-                                   max(0.0, cfg.price - price))
+    p_rep = repurchase_probability(pop, repeat_rows, r, beh, multiplier,
+                                   max(0.0, cfg.price - price), boost)
     return first_rows, p_first, repeat_rows, p_rep
 
 

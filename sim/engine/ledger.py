@@ -76,6 +76,18 @@ class Ledger:
         self.gmv[retailer] += count * price
         self.profit[retailer] += count * (price - unit_cost)
 
+    def book_priced_orders(self, retailer: int, prices: np.ndarray, unit_cost: float,
+                           extra_cost: np.ndarray | float = 0.0) -> None:
+        """Book one order per entry of ``prices`` (yuan) of ``retailer``; ``extra_cost`` (yuan
+        per order, e.g. a distributor's commission) is deducted from gross profit."""
+        count, total = len(prices), float(np.sum(prices))
+        self.orders += count
+        self.daily_orders += count
+        self.orders_by_retailer[retailer] += count
+        self.gmv[retailer] += total
+        self.profit[retailer] += (total - count * unit_cost
+                                  - float(np.sum(np.broadcast_to(extra_cost, (count,)))))
+
     def book_adoptions(self, count: int) -> None:
         """Book ``count`` first orders without a retailer (the Bass reference mode)."""
         self.orders += count
@@ -90,8 +102,8 @@ class Ledger:
         """
         out = {}
         for ch, spent in self.week_spend[retailer].items():
-            if spent <= 0:
-                continue
+            if spent <= 0 or (ch != "coupons" and ch not in self.channels):
+                continue  # nothing spent, or a retail line (no touches are credited to it)
             orders = (self.week_coupon_orders[retailer] if ch == "coupons"
                       else self.week_last_touch[retailer, self.channels.index(ch)])
             out[ch] = orders / spent

@@ -20,6 +20,7 @@ from numba import njit
 _B7 = np.uint64(7)
 
 from sim.config.kpis import kpi_names_for
+from sim.config.retail import NO_RETAIL
 from sim.kernels.bytescan import HIGH, byte_total, byte_words, count_set_bytes
 from sim.world.population import AWARE, INTERESTED, STAGES, Population
 
@@ -253,6 +254,12 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
     for ch, v in spend_by_channel.items():
         kpis[f"spend_{ch}"] = float(v)
     _breakdowns(ctx, kpis)
+    if ctx.retail is not None:
+        kpis |= ctx.retail.kpis()
+    if ctx.formats:
+        from sim.engine.formats import format_kpis  # the formats import the metrics' neighbours
+
+        kpis.update(format_kpis(ctx, gmv))
     return _in_registry_order(ctx, kpis)
 
 
@@ -260,7 +267,9 @@ def _in_registry_order(ctx: "Context", kpis: dict[str, float]) -> dict[str, floa
     """``kpis`` in the order of :func:`sim.config.kpis.kpi_names_for`; raises if the computed
     names and the registry's differ (a KPI added in one place only)."""
     names = kpi_names_for(tuple(ctx.channels.tiers), tuple(p.name for p in ctx.platforms),
-                          tuple(r.name for r in ctx.retailers))
+                          tuple(r.name for r in ctx.retailers),
+                          ctx.retail.shape if ctx.retail is not None else NO_RETAIL,
+                          tuple(ctx.formats))
     if len(names) != len(kpis) or not all(n in kpis for n in names):
         extra, missing = sorted(set(kpis) - set(names)), sorted(set(names) - set(kpis))
         raise RuntimeError(f"KPI registry (sim/config/kpis.py) and compute_kpis disagree: "

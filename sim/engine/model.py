@@ -7,7 +7,7 @@ One step is one day, in this order (:meth:`SocialCommerceModel._full_step`):
 2. **crises** scheduled today break out (:func:`sim.engine.crisis.trigger`);
 3. **retailers act**: commission creator posts, buy ads, run communities, respond to crises,
    re-allocate (:class:`sim.engine.agents.Retailer`); their community switches and crisis
-   damping enter the day state;
+   damping enter the day state; named roster creators are booked (:mod:`sim.engine.bookings`);
 4. **creators publish** (:class:`sim.engine.agents.Influencer`);
 5. **organic delivery** of every live creator post to followers (:mod:`sim.engine.organic`),
    **response** to it (:mod:`sim.engine.response`) and **amplification** of the posts that
@@ -17,7 +17,11 @@ One step is one day, in this order (:meth:`SocialCommerceModel._full_step`):
    engaged negative posts **spill over** to other platforms (:mod:`sim.engine.crisis`); fresh
    engagers **share** with their ties for tomorrow (:mod:`sim.engine.sharing`);
 8. **purchases** booked in the ledger, buyers' posts and joins (:mod:`sim.engine.purchases`,
-   :mod:`sim.engine.consumer_posts`), **churn** (:mod:`sim.engine.churn`), crisis **repair**;
+   :mod:`sim.engine.consumer_posts`); the **retail systems** when the scenario has them: stores,
+   distributors, membership (:mod:`sim.engine.retail`); the **commerce formats** the scenario
+   uses: live sessions, group buying, assists, gamification check-ins
+   (:mod:`sim.engine.formats`); **churn** (:mod:`sim.engine.churn`, lowered on check-in days),
+   crisis **repair**;
 9. **evening**: retailers watch the sentiment index; KPIs are computed and collected.
 
 The reference modes (``bass``, ``independent_cascade``, ``threshold``) replace steps 1–9 by
@@ -37,14 +41,18 @@ import networkx as nx
 import numpy as np
 from pydantic import ValidationError
 
+from sim.config.retail import NO_RETAIL, retail_shape
 from sim.config.scenario import BehaviourSection, Scenario, ScenarioError, ShockSection
-from sim.engine import (amplification, churn, community, crisis, purchases, response,
-                        revision, sharing)
+from sim.config.formats import scenario_formats
+from sim.engine import (amplification, bookings, churn, community, crisis, gamification,
+                        purchases, response, revision, sharing)
+from sim.engine.formats import format_desks, roster_influencer
 from sim.engine.agents import Consumer, Influencer, Retailer
 from sim.engine.ledger import Ledger
 from sim.engine.metrics import KpiCollector, MetricsBook, compute_kpis
 from sim.engine.organic import OrganicDelivery
 from sim.engine.reference import ReferenceStep
+from sim.engine.retail import RetailSystems
 from sim.engine.state import Channels, Context, DayState, SocialProof
 from sim.world.builder import World, build_world, cached_world, draw_ties
 from sim.world.content import Exposures
@@ -81,7 +89,8 @@ class SocialCommerceModel(mesa.Model):
         full = config.run.mode == "full"
         n_ret = max(1, len(config.retailers)) if full else 1
         pop = world.population(n_ret)
-        channels = Channels(tuple(config.influencers) if full else ())
+        channels = Channels(tuple(config.influencers) if full else (), scenario_formats(config))
+        shape = retail_shape(config.retailers) if full else NO_RETAIL
         platforms = [
             Platform(i, name, cfg, shocks=[s for s in config.shocks
                                            if s.kind == "reach" and s.platform == name])
@@ -92,13 +101,15 @@ class SocialCommerceModel(mesa.Model):
             config=config, world=world, population=pop, graph=world.graph, channels=channels,
             platforms=platforms, rng=dyn_rng, agent_rng=world.agent_rng(),
             state=DayState.start(pop.n, circles, n_ret),
-            ledger=Ledger(n_ret, channels.names, channels.spend, len(platforms)),
+            ledger=Ledger(n_ret, channels.names, channels.spend + list(shape[2]), len(platforms)),
             metrics=MetricsBook(channels.names, circles, pop.n, len(channels.tiers)),
             money_scale=pop.n / config.run.reference_consumers,
             response_pass=response.ResponsePass(pop),
         )
         if full:
             self._create_agents()
+            if shape[0]:  # stores, distributors or membership (sim.engine.retail)
+                self.ctx.retail = RetailSystems(self.ctx, self)
         self.social_proof = SocialProof(world.graph, pop.circle, circles, n_ret, world.adjacency)
         self._organic: OrganicDelivery | None = None  # built on the first day
         self._reference = None if full else ReferenceStep(self.ctx)
@@ -118,8 +129,10 @@ class SocialCommerceModel(mesa.Model):
             ctx.creators_by_tier[tier] = [
                 Influencer(self, tier, code[tier], by_name[cfg.platform], seat.home_circle,
                            seat.followers, cfg.credibility, cfg.engagement,
-                           cfg.fee * ctx.money_scale)
+                           cfg.fee * ctx.money_scale) if seat.roster is None
+                else roster_influencer(self, seat, cfg, code[tier], by_name, ctx.money_scale)
                 for seat in seats]
+        ctx.formats = format_desks(ctx)
 
     # ------------------------------------------------------------------ step
     def step(self) -> None:
@@ -145,6 +158,7 @@ class SocialCommerceModel(mesa.Model):
         self._morning()
         crisis.trigger(ctx)
         self._retailers_act()
+        bookings.book_named_creators(ctx)
         # only creators holding a commission have anything to publish (a few of hundreds a
         # day); in the agent set's order, so posts get the ids `AgentSet.do("publish")` gives
         for creator in self.agents_by_type.get(Influencer, ()):
@@ -156,8 +170,14 @@ class SocialCommerceModel(mesa.Model):
         batches.append(community.community_day(ctx))
         self._engage(organic_exp, organic)
         self._engage(Exposures.concat(batches))
+        if ctx.retail is not None:
+            ctx.retail.before_purchases()
         purchases.purchase_day(ctx, self.conversion)
-        churn.churn(ctx.population, ctx.beh, ctx.rng)
+        if ctx.retail is not None:
+            ctx.retail.after_purchases(ctx.day)
+        for desk in ctx.formats.values():  # live sessions, group buying, assists
+            desk.day(ctx)
+        churn.churn(ctx.population, ctx.beh, ctx.rng, gamification.retention(ctx))
         crisis.repair_opinions(ctx)
         crisis.watch_sentiment(ctx)
 
@@ -305,6 +325,7 @@ class SocialCommerceModel(mesa.Model):
                                                  for p in self.ctx.platforms]))
     pending = property(lambda self: self.ctx.state.pending)
     community_active = property(lambda self: self.ctx.state.community_active)
+    retail = property(lambda self: self.ctx.retail)
     negative_damping = property(lambda self: self.ctx.state.negative_damping)
     atm = property(lambda self: self.ctx.state.atmosphere)
     saturation = property(lambda self: self.ctx.state.saturation)

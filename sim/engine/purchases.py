@@ -8,6 +8,10 @@ booked in the :class:`sim.engine.ledger.Ledger` at today's price (GMV) and the l
 cost (profit), and tallied by platform and channel of the buyer's touches (first touch, last
 touch, and the week's last engagement the adaptive policy reads). Then the buyers' satisfaction,
 posts and community joining (:mod:`sim.engine.consumer_posts`).
+
+Members' community repurchase multiplier applies only on days the retailer runs (pays for) its
+community; a membership programme adds a per-consumer multiplier
+(:mod:`sim.engine.membership`).
 """
 
 from __future__ import annotations
@@ -28,9 +32,14 @@ def purchase_day(ctx: "Context", conversion) -> None:
     """
     pop, ledger, retailers = ctx.population, ctx.ledger, ctx.retailers
     coupons = [r.coupon_available(ctx.day) for r in retailers]
+    # members keep the community's repurchase boost only while the retailer runs (pays for)
+    # the community today
+    multipliers = [r.cfg.community.repurchase_multiplier if ctx.state.community_active[r.index]
+                   else 1.0 for r in retailers]
     orders = funnel.decide_purchases(
         pop, [r.cfg for r in retailers], ctx.beh, ctx.state.atmosphere, coupons, conversion,
-        ctx.rng, prices=[r.price for r in retailers],
+        ctx.rng, prices=[r.price for r in retailers], multipliers=multipliers,
+        boosts=None if ctx.retail is None else ctx.retail.repurchase_boosts(),
     )
     for pur in orders:
         r, rows = pur.retailer, pur.buyers

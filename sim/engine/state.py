@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,19 +35,21 @@ from sim.world.population import AWARE, INTERESTED, Population
 
 if TYPE_CHECKING:
     from sim.engine.agents import Influencer, Retailer
+    from sim.engine.retail import RetailSystems
     from sim.world.builder import World
 
 @dataclass(frozen=True)
 class Channels:
     """The run's channels in channel-code order (:mod:`sim.config.channels`): creator tiers,
-    ads, community, coupons, then the organic channels. ``spend`` lists the channels money is
-    booked on."""
+    ads, community, coupons, then the organic channels, then the channels of the commerce
+    ``formats`` the scenario uses (``live``). ``spend`` lists the channels money is booked on."""
 
     tiers: tuple[str, ...]
+    formats: tuple[str, ...] = ()
 
     @cached_property
     def names(self) -> list[str]:
-        return channel_names(self.tiers)
+        return channel_names(self.tiers, self.formats)
 
     @cached_property
     def code(self) -> dict[str, int]:
@@ -55,7 +57,7 @@ class Channels:
 
     @cached_property
     def spend(self) -> list[str]:
-        return paid_channel_names(self.tiers)
+        return paid_channel_names(self.tiers, self.formats)
 
 
 @dataclass
@@ -144,6 +146,8 @@ class Context:
     posts: PostLog = field(default_factory=PostLog)
     retailers: list[Retailer] = field(default_factory=list)
     creators_by_tier: dict[str, list[Influencer]] = field(default_factory=dict)
+    retail: RetailSystems | None = None  # stores, distributors, membership (sim.engine.retail)
+    formats: dict[str, Any] = field(default_factory=dict)  # format name -> its desk (live, ...)
 
     @property
     def beh(self) -> BehaviourSection:

@@ -68,8 +68,9 @@ def run_single(
         ts = model.datacollector.get_model_vars_dataframe()
         ts.index.name = "step"
         ts = ts.reset_index()
+    extra = {"tables": model.retail.tables()} if getattr(model, "retail", None) else {}
     return RunResult(seed=seed, summary=dict(model.kpis), timeseries=ts,
-                     attribution=attribution_table(model))
+                     attribution=attribution_table(model), extra=extra)
 
 
 def replication_seeds(scenario: Scenario, reps: int | None = None, seed: int | None = None) -> list[int]:
@@ -161,3 +162,15 @@ def timeseries_frame(results: list[RunResult]) -> pd.DataFrame:
         ts.insert(0, "replication", i)
         frames.append(ts)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def retail_tables(results: list[RunResult]) -> dict[str, pd.DataFrame]:
+    """Per-store (and other retail) tables of every replication, stacked with a ``replication``
+    column first; {} when the scenario has no retail systems."""
+    frames: dict[str, list[pd.DataFrame]] = {}
+    for i, r in enumerate(results):
+        for name, rows in r.extra.get("tables", {}).items():
+            frame = pd.DataFrame(rows)
+            frame.insert(0, "replication", i)
+            frames.setdefault(name, []).append(frame)
+    return {name: pd.concat(parts, ignore_index=True) for name, parts in frames.items()}

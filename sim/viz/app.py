@@ -115,6 +115,28 @@ def StatusStrip(model: WorkshopModel) -> None:
         Stat(kpi_label("gmv"), money(model, k["gmv"]), "gmv", "#31a354")
         Stat(kpi_label("spend"), money(model, k["spend"]), "spend", "#636363")
         Stat("negative", f"{k['negative_sentiment']:.0%}", "negative", "#b10026")
+        FormatStats(model)
+
+
+@solara.component
+def FormatStats(model: WorkshopModel) -> None:
+    """Live sessions, groups forming, assists and check-ins, when the scenario has them."""
+    k = model.kpis
+    if "live_sessions" in k:
+        last = model.ctx.formats["live"].last_session
+        today = last.get("day") == model.day
+        Stat("live now" if today else "live viewers",
+             f"{last['viewers']:,} (peak {last['peak']:,})" if today
+             else f"{int(k['live_viewers']):,}", "live", "#e6550d")
+        Stat(kpi_label("live_orders"), f"{int(k['live_orders']):,}", "live-orders", "#e6550d")
+    if "groups_started" in k:
+        Stat("groups done / opened", f"{int(k['groups_completed']):,} / "
+             f"{int(k['groups_started']):,}", "groups", "#756bb1")
+    if "assists" in k:
+        Stat("assists / annoyed", f"{int(k['assists']):,} / {int(k['assist_annoyance']):,}",
+             "assists", "#756bb1")
+    if "checkin_rate" in k:
+        Stat("checked in today", f"{k['checkin_rate']:.0%}", "checkins", "#756bb1")
 
 
 @solara.component

@@ -3,8 +3,8 @@
 It draws from precomputed positions (:class:`sim.viz.workshop.NetworkView`); nothing here lays
 out a graph. The painter keeps one figure per session and only updates its artists per frame:
 it renders its static layer (discs, ties, legend) once and blits the moving parts (stage
-colours, today's engagements and shares, posting creators, circle shares) on top, so a frame
-costs a few tens of milliseconds at 2,000 dots. Colours, font sizes and the JPEG encoder here
+colours, today's engagements and shares, posting creators, circle shares, stores and
+distributors) on top, so a frame costs a few tens of milliseconds at 2,000 dots. Colours, font sizes and the JPEG encoder here
 are shared with the charts.
 Figures use the object API (``matplotlib.figure.Figure`` with an Agg canvas, no pyplot state),
 so concurrent sessions do not interfere. Frames are JPEG bytes.
@@ -40,6 +40,8 @@ SPREAD_COLOR = "#ff2a8a"  # ties content travelled along today
 NEGATIVE_COLOR = "#b10026"
 CREATOR_FACE = "#ffd92f"  # creators who posted today
 IDLE_FACE, IDLE_EDGE = "#f4f4f4", "#b0b0b0"  # creators who did not
+STORE_FACE = "#31a354"  # an open store (closed ones are IDLE_FACE)
+DISTRIBUTOR_EDGE = "#6a3d9a"  # ring around an active distributor's dot
 TIER_MARKERS = ("*", "D", "^", "p", "s")
 TIER_SIZES = (420.0, 85.0, 40.0, 22.0, 18.0)
 # font sizes in points; at 100 dpi and a frame shown at its own size (1280×800 page) one point
@@ -138,9 +140,11 @@ class NetworkPainter:
         self.title = self.fig.text(0.5, 0.985, f"{shown:,} of {n:,} consumers shown" if shown < n
                                    else f"{n:,} consumers", ha="center", va="top", fontsize=TITLE_PT,
                                    weight="bold")
+        self._retail_artists(model)
         self.moving = [self.nodes, self.shared, self.shared_neg, self.rings, self.negative,
                        *(art for _, art in self.creator_sets), self.labels.boxes,
-                       self.labels.patch]
+                       self.labels.patch, self.distributor_art, self.store_art,
+                       *self.store_labels]
         for art in self.moving:
             art.set_animated(True)
         self._legend(model)
@@ -148,9 +152,46 @@ class NetworkPainter:
         self._creator_on = to_rgba_array([CREATOR_FACE, "#333333"])
         self._creator_off = to_rgba_array([IDLE_FACE, IDLE_EDGE])
 
+    def _retail_artists(self, model: "WorkshopModel") -> None:
+        """Stores (squares at the top of their neighbourhood's disc, labelled with today's
+        visits; grey until they open) and active distributors (purple diamonds around their
+        dot), when the scenario has them."""
+        lay, ax = self.model.view.layout, self.ax
+        retail = getattr(model, "retail", None)
+        networks = retail.stores.values() if retail else []
+        self.stores = [st for net in networks for st in net.stores]
+        self.layers = list(retail.distributors.values()) if retail else []
+        xy = np.array([lay.centers[st.cfg.circles[0]] + (0.0, lay.radii[st.cfg.circles[0]] + 0.9)
+                       for st in self.stores]).reshape(-1, 2)
+        self.store_art = ax.scatter(xy[:, 0], xy[:, 1], s=110, marker="s", facecolors=STORE_FACE,
+                                    edgecolors="black", linewidths=1.2, zorder=7)
+        self.store_labels = [ax.text(x, y + 1.2, "", ha="center", va="bottom", fontsize=LABEL_PT,
+                                     color="black", zorder=7) for x, y in xy]
+        self.distributor_art = ax.scatter([], [], s=40, marker="D", facecolors="none",
+                                          edgecolors=DISTRIBUTOR_EDGE, linewidths=1.4, zorder=5)
+
+    def _retail_frame(self) -> None:
+        """Today's state of the stores and distributors (see :meth:`_retail_artists`)."""
+        view, day = self.model.view, self.model.day
+        if self.stores:
+            is_open = np.array([st.is_open(max(day, 1)) for st in self.stores])
+            self.store_art.set_facecolors(np.where(is_open[:, None], to_rgba_array(STORE_FACE),
+                                                   to_rgba_array(IDLE_FACE)))
+            for st, text in zip(self.stores, self.store_labels):
+                text.set_text(f"{st.name} · {st.visits_today} visit{'' if st.visits_today == 1 else 's'}"
+                              if st.is_open(day)
+                              else f"{st.name} · opens day {st.cfg.opening_day}")
+        rows = [layer.row[: layer.n][layer.active[: layer.n]] for layer in self.layers]
+        slots = view.slot[np.concatenate(rows)] if rows else np.zeros(0, dtype=np.int64)
+        self.distributor_art.set_offsets(view.layout.xy[slots[slots >= 0]].reshape(-1, 2))
+
     def _legend(self, model: "WorkshopModel") -> None:
         fig = self.fig
-        fig.text(0.5, 0.945, "discs = interest circles, labelled with their % engaged",
+        retail = [*(["green ■ stores"] if self.stores else []),
+                  *(["purple ◇ distributors"] if self.layers else [])]
+        fig.text(0.5, 0.945, " · ".join(["discs = interest circles, labelled with their % engaged"
+                                         if not retail else "discs = circles (% engaged)",
+                                         *retail]),
                  ha="center", va="top", fontsize=SMALL_PT, color="#555555")
         dot = dict(marker="o", ls="", markersize=9, markeredgewidth=0)
         rows = [
@@ -207,6 +248,7 @@ class NetworkPainter:
         engaged = np.bincount(pop.circle, weights=stage >= INTERESTED, minlength=view.circles)
         sizes = np.maximum(np.bincount(pop.circle, minlength=view.circles), 1)
         self.labels.set_texts([f"C{c + 1} · {engaged[c] / sizes[c]:.0%}" for c in self._labelled])
+        self._retail_frame()
         self.canvas.restore_region(self._background)
         for art in self.moving:
             self.fig.draw_artist(art)

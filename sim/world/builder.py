@@ -17,7 +17,8 @@ is an edge list or given, whose node count sets it); whether ``run.mode`` is ``f
 the full model has creators); every ``[population]`` key; every ``[graph]`` key (an edge list
 by its path, size and modification time); the platforms' names, order and ``attention``
 (consumers' attention shares are drawn from them); and, in full mode, each influencer tier's
-name, order, ``count``, ``followers_share`` and ``circle_focus``. Nothing else: budgets,
+name, order, ``count``, ``followers_share`` and ``circle_focus``, and a roster's file version and
+``roster_audience_share`` (not ``book``: every booking of a pick shares one world). Nothing else: budgets,
 behaviour coefficients, retailers, shocks, other platform and tier keys, ``run.days`` and
 ``reference`` can change between runs that share a world.
 
@@ -41,11 +42,13 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from sim.config.roster import RosterCreator, scenario_roster
 from sim.config.scenario import Scenario
 from sim.kernels.arrayops import sorted_unique
 from sim.kernels.incremental import AttentionSampler
 from sim.world.graph import SocialGraph, build_graph, edgelist_identity, edgelist_size, from_networkx
 from sim.world.population import Population, build_population
+from sim.world.roster_seats import roster_seats
 
 STATIC_FIELDS = ("segment", "circle", "need", "susceptibility", "activity", "attention",
                  "price_sensitivity")
@@ -55,11 +58,12 @@ STATIC_FIELDS = ("segment", "circle", "need", "susceptibility", "activity", "att
 @dataclass(frozen=True)
 class CreatorSeat:
     """A creator's place in the world: its tier, home circle and followers (int64 rows,
-    sorted, read-only)."""
+    sorted, read-only); ``roster`` is the roster row of a real creator (None if generated)."""
 
     tier: str
     home_circle: int
     followers: np.ndarray
+    roster: RosterCreator | None = None
 
 
 @dataclass
@@ -176,13 +180,19 @@ def draw_creators(config: Scenario, order: np.ndarray, starts: np.ndarray, n: in
                   rng: np.random.Generator) -> dict[str, list[CreatorSeat]]:
     """Each tier's creators: a home circle ∝ circle size, ``followers_share · n`` followers of
     whom a share ``circle_focus`` come from the home circle (without repeats), the rest
-    uniformly from everyone. Tiers in scenario order, creators one after another."""
+    uniformly from everyone. Tiers in scenario order, creators one after another. Tiers a
+    roster fills (``[influencers] roster``) take its creators instead
+    (:func:`sim.world.roster_seats.roster_seats`)."""
     sizes = np.diff(starts).astype(float)
     # the draw rng.choice(len(sizes), p=sizes / sizes.sum()) makes, without its validation
     cdf = (sizes / sizes.sum()).cumsum()
     cdf /= cdf[-1]
     out: dict[str, list[CreatorSeat]] = {}
+    roster = _roster_seats(config, order, starts, n, rng)
     for tier, cfg in config.influencers.items():
+        if tier in roster:
+            out[tier] = roster[tier]
+            continue
         seats = []
         k = max(1, int(round(cfg.followers_share * n)))
         for _ in range(cfg.count):
@@ -195,6 +205,20 @@ def draw_creators(config: Scenario, order: np.ndarray, starts: np.ndarray, n: in
             seats.append(CreatorSeat(tier, home, followers))
         out[tier] = seats
     return out
+
+
+def _roster_seats(config: Scenario, order: np.ndarray, starts: np.ndarray, n: int,
+                  rng: np.random.Generator) -> dict[str, list[CreatorSeat]]:
+    """Seats of the roster's creators per tier ({} without a roster; RosterError if bad)."""
+    roster = scenario_roster(config)
+    if roster is None:
+        return {}
+    assert config.roster is not None
+    focus = {t: c.circle_focus for t, c in config.influencers.items()}
+    seats = roster_seats(roster, config.roster.audience_share, n,
+                         config.run.reference_consumers, focus, order, starts, rng)
+    return {tier: [CreatorSeat(tier, home, followers, c) for c, home, followers in rows]
+            for tier, rows in seats.items()}
 
 
 def _freeze(world: World) -> None:
@@ -215,6 +239,11 @@ def world_key(config: Scenario, seed: int) -> tuple:
     full = config.run.mode == "full"
     tiers = tuple((t, c.count, c.followers_share, c.circle_focus)
                   for t, c in config.influencers.items()) if full else ()
+    roster = config.roster
+    if full and roster is not None:  # the file's version and its audience share, not `book`
+        path = Path(roster.path)
+        stat = (path.stat().st_mtime_ns, path.stat().st_size) if path.is_file() else None
+        tiers += ((str(path), stat, roster.audience_share, config.run.reference_consumers),)
     return (
         int(seed), None if source else config.run.consumers, full,
         config.population.model_dump_json(), repr(sorted(graph.items())), source,

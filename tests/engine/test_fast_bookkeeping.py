@@ -288,8 +288,10 @@ def test_purchase_hazards_equal_numpy_within_float_rounding(n_ret):
 
 
 # ------------------------------------------------------------------ purchase draws
-def reference_decide_purchases(pop, retailers, beh, atm, coupons, conversion, rng, prices=None):
-    """decide_purchases as it was written with numpy passes."""
+def reference_decide_purchases(pop, retailers, beh, atm, coupons, conversion, rng, prices=None,
+                               multipliers=None, boosts=None):
+    """decide_purchases as it was written with numpy passes (no membership boosts)."""
+    assert boosts is None or all(b is None for b in boosts)
     n_ret = len(retailers)
     any_open = pop.stage >= INTERESTED
     any_open = any_open[:, 0] if any_open.shape[1] == 1 else any_open.any(axis=1)
@@ -304,7 +306,8 @@ def reference_decide_purchases(pop, retailers, beh, atm, coupons, conversion, rn
         p_first = naive.first_purchase_probability(pop, first_rows, r, cfg, beh, atm,
                                                        coupons[r], conversion, price)
         p_rep = naive.repurchase_probability(pop, repeat_rows, r, beh,
-                                                 cfg.community.repurchase_multiplier,
+                                                 cfg.community.repurchase_multiplier
+                                                 if multipliers is None else multipliers[r],
                                                  max(0.0, cfg.price - price))
         first = np.zeros(len(first_rows) + len(repeat_rows), dtype=bool)
         first[: len(first_rows)] = True
@@ -391,11 +394,15 @@ def test_tally_orders_equals_bincount():
         funnel.tally_orders(pop, purchase, np.zeros(3, np.int64), *np.zeros((3, 5), np.int64))
 
 
-def reference_churn(pop, beh, rng) -> None:
+def reference_churn(pop, beh, rng, retention=None) -> None:
     active = (pop.stage >= CUSTOMER) & ~pop.churned
     rows, cols = np.divmod(np.flatnonzero(active), active.shape[1])
     hazard = np.where(pop.member[rows, cols], beh.churn_hazard * 0.5, beh.churn_hazard)
-    quit_ = rng.random(len(rows)) < hazard
+    u = rng.random(len(rows))
+    if retention is not None:  # a check-in day: hazard × retention (as u / retention < hazard)
+        with np.errstate(divide="ignore"):
+            u = u / retention[rows, cols]
+    quit_ = u < hazard
     pop.churned[rows[quit_], cols[quit_]] = True
 
 
@@ -407,6 +414,12 @@ def test_churn_equals_numpy_and_uses_the_same_random_numbers(n, n_ret):
     for _ in range(3):
         churn_mod.churn(pop, beh, a)
         reference_churn(ref, beh, b)
+        assert same(pop.churned, ref.churned)
+    assert a.random() == b.random()
+    keep = np.where(np.arange(n * n_ret).reshape(n, n_ret) % 3 == 0, 0.0, 0.5)
+    for _ in range(3):  # with check-in retention (gamification): 0 keeps, 0.5 halves
+        churn_mod.churn(pop, beh, a, keep)
+        reference_churn(ref, beh, b, keep)
         assert same(pop.churned, ref.churned)
     assert a.random() == b.random()
 

@@ -43,9 +43,10 @@ class Influencer(mesa.Agent):
     def __init__(
         self, model: mesa.Model, tier: str, channel: int, platform: "Platform",
         home_circle: int, followers: np.ndarray, credibility: float, engagement: float,
-        fee: float,
+        fee: float, creator_id: str = "",
     ) -> None:
         super().__init__(model)
+        self.creator_id = creator_id  # a roster creator's id ("" for a generated creator)
         self.tier = tier
         self.channel = channel
         self.platform = platform

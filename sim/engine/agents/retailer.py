@@ -103,6 +103,15 @@ class Retailer(mesa.Agent):
         self.ledger.book_spend(self.index, channel, amount)
         return True
 
+    def book_contract(self, channel: str, amount: float) -> None:
+        """Book ``amount`` yuan of contracted spend on ``channel`` (a named creator's fee, a
+        live session's fee and commission): paid from the channel's line as far as it goes,
+        the rest outside the lines."""
+        if amount <= 0:
+            return
+        self.lines[channel] = max(0.0, self.lines.get(channel, 0.0) - amount)
+        self.ledger.book_spend(self.index, channel, amount)
+
     def book_from_reserve(self, channel: str, amount: float) -> bool:
         """Pay ``amount`` yuan out of the reserve (the emergency fund, F35), booked as spend on
         ``channel``; False (nothing booked) if the reserve cannot cover it."""
@@ -164,7 +173,9 @@ class Retailer(mesa.Agent):
         self._update_price(day)
         self._crisis_response(day)
         if not self.in_campaign(day):
-            self.community_open = False
+            self.community_open = ("community" in self.lines
+                                   and self.cfg.start_day <= day <= self.community_end
+                                   and self._run_community(ctx))
             return
         if (self.cfg.policy == "adaptive" and day > self.cfg.start_day
                 and (day - self.cfg.start_day) % self.cfg.reallocation_days == 0):
@@ -175,11 +186,20 @@ class Retailer(mesa.Agent):
         if "ads" in self.lines:
             self._buy_ads(ctx, day)
         if "community" in self.lines:
-            # admins' cost per group; groups = members / group_size (fractional, so that the
-            # cost per member does not depend on the simulated population)
-            members = int(ctx.population.member[:, self.index].sum())
-            cost = members / self.cfg.community.group_size * self.cfg.community.cost_per_group_day
-            self.community_open = self.lines["community"] > 0 and self.book("community", cost)
+            self.community_open = day <= self.community_end and self._run_community(ctx)
+
+    @property
+    def community_end(self) -> int:
+        """Last day the community runs: ``community.end_day``, else the campaign's end."""
+        return self.cfg.community.end_day or self.end_day
+
+    def _run_community(self, ctx: "Context") -> bool:
+        """Pay today's community cost; True if the community runs today."""
+        # admins' cost per group; groups = members / group_size (fractional, so that the
+        # cost per member does not depend on the simulated population)
+        members = int(ctx.population.member[:, self.index].sum())
+        cost = members / self.cfg.community.group_size * self.cfg.community.cost_per_group_day
+        return self.lines["community"] > 0 and self.book("community", cost)
 
     def _buy_ads(self, ctx: "Context", day: int) -> None:
         """Spend today's ads allowance on impressions, split over platforms by ``ad_split``."""
