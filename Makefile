@@ -9,14 +9,14 @@ PYTEST_ARGS ?=
 .PHONY: run test install install-test browser-deps bench
 
 run:
-	scripts/bootstrap.sh viz
+	scripts/bootstrap.sh viz,calibrate
 	$(VENV)/bin/socsim run $(SCENARIO)
 
 install:
-	scripts/bootstrap.sh viz
+	scripts/bootstrap.sh viz,calibrate
 
 install-test:
-	scripts/bootstrap.sh viz,test
+	scripts/bootstrap.sh viz,test,calibrate
 
 browser-deps: install-test
 	bash .ci/install_browser.sh
@@ -26,5 +26,5 @@ test: browser-deps
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench:
-	scripts/bootstrap.sh viz,test,bench
+	scripts/bootstrap.sh viz,test,calibrate,bench
 	$(PY) benchmarks/run_all.py

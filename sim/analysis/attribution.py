@@ -24,13 +24,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from sim.execution.runner import RunResult, _run_job, mean_interval, replication_seeds, run_jobs
+from sim.execution.runner import (RunResult, _run_job, mean_interval, replication_jobs,
+                                  replication_seeds, run_jobs)
 from sim.config.channels import paid_channel_names
 from sim.config.scenario import Scenario
+
+if TYPE_CHECKING:
+    from sim.execution.uncertainty import ParameterDraws
 
 TABLE_COLUMNS = [
     "channel", "kind", "spend", "first_touch_orders", "last_touch_orders", "incremental_orders",
@@ -68,11 +73,12 @@ def without_channel(scenario: Scenario, channel: str) -> Scenario:
     })
 
 
-def counterfactual_jobs(scenario: Scenario, channel: str,
-                        seeds: Sequence[int]) -> list[tuple[Scenario, int, bool]]:
-    """Runner jobs (scenario, seed, keep_timeseries) of the channel-removed runs."""
+def counterfactual_jobs(scenario: Scenario, channel: str, seeds: Sequence[int],
+                        uncertainty: "ParameterDraws | None" = None) -> list[tuple]:
+    """Runner jobs of the channel-removed runs (:func:`sim.execution.runner.replication_jobs`:
+    with ``uncertainty`` each seed keeps the parameter draw of its full run)."""
     removed = without_channel(scenario, channel)
-    return [(removed, int(s), False) for s in seeds]
+    return replication_jobs(removed, list(seeds), False, uncertainty)
 
 
 def gross_margin(scenario: Scenario, summary: dict[str, float]) -> float:
@@ -246,7 +252,8 @@ def _summarise(per_seed: pd.DataFrame) -> pd.DataFrame:
 def measure_attribution(
     scenario: Scenario, reps: int | None = None, seed: int | None = None, *, workers: int = 1,
     on_done: Callable[[RunResult], None] | None = None, keep_timeseries: bool = False,
-    channels: Sequence[str] | None = None, scheduler: str | None = None,
+    channels: Sequence[str] | None = None, uncertainty: "ParameterDraws | None" = None,
+    scheduler: str | None = None,
 ) -> tuple[list[RunResult], Attribution]:
     """Run the full scenario and, per paid channel, the channel-removed scenario on the same
     seeds (``reps`` × (1 + channels) runs, one :func:`~sim.execution.executors.map_runs` call on
@@ -259,9 +266,9 @@ def measure_attribution(
     if bad:
         raise ValueError(f"channels: unknown paid channel {bad[0]!r}; "
                          f"allowed: {paid_channels(scenario)}")
-    jobs = [(scenario, s, keep_timeseries) for s in seeds]
+    jobs = replication_jobs(scenario, seeds, keep_timeseries, uncertainty)
     for ch in channels:
-        jobs += counterfactual_jobs(scenario, ch, seeds)
+        jobs += counterfactual_jobs(scenario, ch, seeds, uncertainty)
     out = run_jobs(_run_job, jobs, workers=workers, scheduler=scheduler, on_done=on_done)
     n = len(seeds)
     base = out[:n]

@@ -40,10 +40,12 @@ from sim.config.formatting import fmt_number, write_csv
 from sim.config.kpis import (DIAGNOSTIC_PREFIXES, LOWER_IS_BETTER, is_money, is_ratio,
                              kpi_label, kpi_names, lower_is_better)
 from sim.config.scenario import Scenario, ScenarioError, load_scenario
-from sim.execution.runner import RunResult, _run_job, mean_interval, replication_seeds, run_jobs
+from sim.execution.runner import (RunResult, _run_job, mean_interval, replication_jobs,
+                                  replication_seeds, run_jobs)
 
 if TYPE_CHECKING:
     from sim.analysis.attribution import Attribution
+    from sim.execution.uncertainty import ParameterDraws
 
 COLUMNS = ["scenario", "kpi", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "p_superior"]
 """Columns of the tidy comparison table (and of ``comparison.csv``)."""
@@ -169,6 +171,7 @@ class Comparison:
             when it was requested.
         elapsed: wall time of all runs, seconds.
         notes: warnings about the comparison (e.g. scenarios of different sizes).
+        uncertainty: the parameter draws each replication made (``None``: seed noise only).
         summaries: per scenario name, each run's KPIs as :func:`sim.analysis.fairness.user_summary`
             gives them (money totals in the budget's units, ``net_profit``, undefined ratios as
             NaN); every statistic and verdict is computed on these.
@@ -184,11 +187,25 @@ class Comparison:
     elapsed: float = 0.0
     notes: list[str] = field(default_factory=list)
     summaries: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+    uncertainty: "ParameterDraws | None" = None
 
     def __post_init__(self) -> None:
         if not self.summaries:
             self.summaries = {n: [user_summary(r.summary, s.money_scale) for r in self.results[n]]
                               for n, s in zip(self.names, self.scenarios)}
+
+    @property
+    def interval_source(self) -> str:
+        """What every interval and P(beats) holds: ``seeds only`` or ``seeds + parameters``."""
+        return "seeds only" if self.uncertainty is None else "seeds + parameters"
+
+    def uncertainty_note(self) -> str:
+        """One sentence naming the sources of uncertainty in the intervals."""
+        if self.uncertainty is None:
+            return ("Intervals and P(beats) hold seed noise only: the model's parameters are "
+                    "taken as known (add --uncertainty POSTERIOR to include what is not known "
+                    "about the market).")
+        return "Intervals and P(beats) hold " + self.uncertainty.describe() + "."
 
     @property
     def reference(self) -> str:
@@ -277,7 +294,7 @@ class Comparison:
         if fair:
             lines[0] += (" But the plans differ in what they spend or sell, so this ranking is "
                          "not the whole story: see the differences and incremental profit below.")
-        return lines + fair + self.notes
+        return lines + fair + [self.uncertainty_note()] + self.notes
 
     def fairness_lines(self, kpi: str | None = None) -> list[str]:
         """How the plans differ (budget, spend, price, margin) and, when their spends differ,
@@ -370,7 +387,8 @@ def compare(
     scenarios: Sequence[Scenario | str | Path], reps: int, seed: int | None = None,
     metric: str = "roi", workers: int = 1, on_done: Callable[[RunResult], None] | None = None,
     *, overrides: Sequence[str] | dict[str, Any] = (), names: Sequence[str] | None = None,
-    attribution_reps: int = 0, equalize: str | None = None, scheduler: str | None = None,
+    attribution_reps: int = 0, equalize: str | None = None,
+    uncertainty: "ParameterDraws | None" = None, scheduler: str | None = None,
 ) -> Comparison:
     """Run every scenario with the same ``reps`` replication seeds and compare them.
 
@@ -391,6 +409,9 @@ def compare(
             costs one extra run per paid channel and seed.
         equalize: ``"budget"`` rescales every plan's budget to the first plan's before running
             (:func:`sim.analysis.fairness.equalize_budgets`); ``None`` runs them as written.
+        uncertainty: parameter draws (:mod:`sim.execution.uncertainty`): replication ``i`` of
+            every scenario uses the same drawn parameter vector, so intervals and P(superior)
+            include parameter uncertainty.
 
     Raises:
         ScenarioError: a scenario file or override is invalid.
@@ -415,13 +436,13 @@ def compare(
     base_seed = loaded[0].run.seed if seed is None else seed
     seeds = replication_seeds(loaded[0], reps, base_seed)
 
-    jobs: list[tuple[Scenario, int, bool]] = [(s, sd, True) for s in loaded for sd in seeds]
+    jobs = [job for s in loaded for job in replication_jobs(s, seeds, True, uncertainty)]
     cf_index: list[tuple[int, str]] = []  # (scenario index, channel) per counterfactual block
     if attribution_reps:
         for i, s in enumerate(loaded):
             for ch in attribution_channels(s):
                 cf_index.append((i, ch))
-                jobs += counterfactual_jobs(s, ch, seeds[:attribution_reps])
+                jobs += counterfactual_jobs(s, ch, seeds[:attribution_reps], uncertainty)
     start = time.perf_counter()
     out = run_jobs(_run_job, jobs, workers=workers, scheduler=scheduler, on_done=on_done)
     elapsed = time.perf_counter() - start
@@ -443,7 +464,7 @@ def compare(
     kpis = [k for k in summaries[unique[0]][0] if all(k in summaries[n][0] for n in unique)]
     table = comparison_table(unique, summaries, kpis)
     return Comparison(unique, loaded, seeds, metric, results, table, attribution, elapsed,
-                      eq_notes + _notes(loaded, unique), summaries)
+                      eq_notes + _notes(loaded, unique), summaries, uncertainty)
 
 
 __all__ = ["COLUMNS", "LOWER_IS_BETTER", "Comparison", "Paired", "common_kpis", "compare",

@@ -41,6 +41,7 @@ def command(name: str) -> None:
 
 
 command("analyze")
+command("calibrate")
 command("compare")
 command("creators")
 command("explore")

@@ -34,6 +34,10 @@ SetOption = Annotated[
 ForceOption = Annotated[bool, typer.Option(
     "--force", help="replace a previous socsim output in --out as a whole (never a folder "
     "socsim did not write)")]
+UncertaintyOption = Annotated[Optional[Path], typer.Option(
+    "--uncertainty", help="posterior.parquet of socsim calibrate (or a .toml table of "
+    "[[prior]]): each replication draws one parameter vector, the same for every scenario, so "
+    "intervals hold seed noise + parameter uncertainty")]
 AllowLargeOption = Annotated[bool, typer.Option(
     "--allow-large", help="run even when the pre-flight estimate of memory or time is above "
     "the limit")]
@@ -149,3 +153,19 @@ def finish_output(tx: "OutputFolder") -> None:
         kept = (f"the other results are saved in {tx.out}" if published
                 else f"nothing was written to {tx.out}")
         fail(f"could not write {lost}; {kept}", code=1)
+
+
+def load_uncertainty_or_fail(path: Path | None, scenarios: list["Scenario"]):
+    """Read an ``--uncertainty`` file and check it against every scenario (exit 2 if bad);
+    None when no file is given."""
+    if path is None:
+        return None
+    from sim.execution.uncertainty import UncertaintyError, load_uncertainty
+
+    try:
+        draws = load_uncertainty(path)
+        for scn in scenarios:
+            draws.check(scn)
+    except UncertaintyError as exc:
+        fail(str(exc))
+    return draws

@@ -9,7 +9,8 @@ import typer
 
 from sim.config.kpis import DIAGNOSTIC_PREFIXES, kpi_info, lower_is_better
 from sim.cli.common import (HEADLINE_KPIS, AllowLargeOption, ForceOption, SetOption,
-                            begin_output, cell, check_workers, fail, finish_output, load_or_fail,
+                            UncertaintyOption, begin_output, cell, check_workers, fail,
+                            finish_output, load_or_fail, load_uncertainty_or_fail,
                             preflight_or_fail, print_table, say, table)
 from sim.cli.sweep import check_scheduler
 
@@ -37,6 +38,7 @@ def compare(
         help="'budget': rescale every plan's budget to the first plan's before comparing")] = None,
     xlsx: Annotated[Optional[Path], typer.Option(
         help="also write a workbook (Verdict, KPIs, Attribution, Time series, Inputs)")] = None,
+    uncertainty: UncertaintyOption = None,
 ) -> None:
     """Compare scenarios on paired replications: KPI table, P(beats first), verdict, report."""
     import time
@@ -52,6 +54,7 @@ def compare(
     if equalize not in (None, "budget"):
         fail(f"--equalize: unknown value {equalize!r}; allowed: budget")
     loaded = [load_or_fail(p, set_) for p in scenarios]
+    draws = load_uncertainty_or_fail(uncertainty, loaded)
     if attribution_reps is None:
         attribution_reps = min(reps, 5) if out is not None else 0
     if not 0 <= attribution_reps <= reps:
@@ -74,7 +77,7 @@ def compare(
         with RunProgress(n_runs, f"comparing {len(loaded)} scenarios") as bar:
             cmp = run_compare(loaded, reps, seed, metric, workers, bar, names=names,
                               attribution_reps=attribution_reps, equalize=equalize,
-                              scheduler=scheduler)
+                              uncertainty=draws, scheduler=scheduler)
     except ExecutorError as exc:
         if tx is not None:
             tx.abort()
@@ -127,8 +130,8 @@ def print_comparison_table(cmp, title: str) -> None:
         kpis.append(cmp.metric)
     ref = cmp.reference
     t = table(title)
-    for col in ("KPI", "scenario", "mean", "95% interval", f"Δ vs {ref}", "Δ 95% interval",
-                f"P(beats {ref})"):
+    for col in ("KPI", "scenario", "mean", f"95% interval ({cmp.interval_source})",
+                f"Δ vs {ref}", "Δ 95% interval", f"P(beats {ref})"):
         text = col in ("KPI", "scenario")
         t.add_column(cell(col), justify="left" if text else "right", no_wrap=not text,
                      min_width=12 if text else None)

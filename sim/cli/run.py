@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from sim.cli.common import (HEADLINE_KPIS, AllowLargeOption, ForceOption, SetOption,
-                            begin_output, cell, check_workers, fail, finish_output, load_or_fail,
+                            UncertaintyOption, begin_output, cell, check_workers, fail,
+                            finish_output, load_or_fail, load_uncertainty_or_fail,
                             preflight_or_fail, print_table, say, table)
 from sim.cli.sweep import check_scheduler
 
@@ -32,6 +33,7 @@ def run(
         "channel (re-runs each seed once per paid channel with that channel removed)")] = False,
     force: ForceOption = False,
     allow_large: AllowLargeOption = False,
+    uncertainty: UncertaintyOption = None,
 ) -> None:
     """Run a scenario and print its KPIs (mean and 95% interval over replications)."""
     from sim.analysis.attribution import measure_attribution, runs_needed
@@ -50,6 +52,7 @@ def run(
     if attribution and scn.run.mode != "full":
         fail(f"--attribution: needs run.mode 'full' (got {scn.run.mode!r}): reference modes "
              "have no budget channels")
+    draws = load_uncertainty_or_fail(uncertainty, [scn])
     n_runs = runs_needed(scn, n_reps) if attribution else n_reps
     preflight_or_fail([scn], runs=n_runs, workers=workers, allow_large=allow_large)
     tx = begin_output(out, force, "run")
@@ -61,10 +64,12 @@ def run(
             if attribution:
                 results, attr = measure_attribution(scn, n_reps, seed, workers=workers,
                                                     scheduler=scheduler, on_done=bar,
-                                                    keep_timeseries=out is not None)
+                                                    keep_timeseries=out is not None,
+                                                    uncertainty=draws)
             else:
                 results = replicate(scn, n_reps, seed, workers=workers, scheduler=scheduler,
-                                    keep_timeseries=out is not None, on_done=bar)
+                                    keep_timeseries=out is not None, on_done=bar,
+                                    uncertainty=draws)
     except ExecutorError as exc:
         if tx is not None:
             tx.abort()
@@ -76,11 +81,14 @@ def run(
     elapsed = time.perf_counter() - start
     summary_table = summarize(results)
     if tx is not None:
-        _write_outputs(tx, scenario, scn, results, summary_table, attr if attribution else None)
+        _write_outputs(tx, scenario, scn, results, summary_table, attr if attribution else None,
+                       draws)
     try:
         print_kpi_table(summary_table, title=f"{scn.name or scenario.stem}: "
                         f"{scn.run.consumers:,} consumers, {scn.run.days} days, {n_reps} "
-                        f"replication(s), {elapsed:.1f} s")
+                        f"replication(s), {elapsed:.1f} s", source=interval_label(draws))
+        if draws is not None:
+            say(f"intervals hold {draws.describe()}", style="dim")
         if attribution:
             print_attribution_table(attr, title=f"attribution per channel ({n_reps} seed(s); "
                                     "incremental = orders lost when the channel is removed)")
@@ -89,7 +97,7 @@ def run(
             finish_output(tx)
 
 
-def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr) -> None:
+def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr, draws=None) -> None:
     """Write timeseries.parquet, summary.json (and attribution.csv, and the per-store table
     stores.csv when the scenario has stores) into the output folder."""
     from sim.config.formatting import write_csv
@@ -101,7 +109,11 @@ def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr) -> Non
         "replications": n_reps, "consumers": scn.run.consumers, "days": scn.run.days,
         "kpis": {row.kpi: ({"mean": row.mean, "lo": row.lo, "hi": row.hi} if n_reps > 1
                            else row.mean) for row in summary_table.itertuples()},
+        "interval": {"level": 0.95, "holds": interval_label(draws),
+                     "uncertainty": None if draws is None else draws.to_json()},
     }
+    if draws is not None:
+        summary["parameters"] = [r.extra.get("params", {}) for r in results]
     tx.write("timeseries.parquet",
              lambda p: timeseries_frame(results).to_parquet(p, index=False))
     tx.write("summary.json", lambda p: p.write_text(json.dumps(summary, indent=2)))
@@ -111,13 +123,21 @@ def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr) -> Non
         tx.write(f"{name}.csv", lambda p, frame=frame: write_csv(frame, p))
 
 
-def print_kpi_table(summary_table, title: str) -> None:
+def interval_label(draws) -> str:
+    """What the intervals hold: ``seeds only`` or ``seeds + parameters``."""
+    from sim.execution.uncertainty import interval_label as label
+
+    return label(draws)
+
+
+def print_kpi_table(summary_table, title: str, source: str = "seeds only") -> None:
     """Print the headline KPIs of a :func:`sim.execution.runner.summarize` table."""
     show = summary_table[summary_table.kpi.isin(HEADLINE_KPIS)].set_index("kpi").reindex(
         [k for k in HEADLINE_KPIS if k in set(summary_table.kpi)])
     say(title)
     multi = int(show["n"].iloc[0]) > 1
-    cols = [("KPI", "left"), ("mean", "right")] + ([("95% interval", "right")] if multi else [])
+    cols = [("KPI", "left"), ("mean", "right")] + (
+        [(f"95% interval ({source})", "right")] if multi else [])
     t = table(columns=cols)
     for kpi, row in show.iterrows():
         cells = [cell(kpi), cell(row["mean"])]

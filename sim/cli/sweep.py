@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from sim.cli.common import AllowLargeOption, check_workers, fail, say
+from sim.cli.common import (AllowLargeOption, UncertaintyOption, check_workers, fail,
+                            load_uncertainty_or_fail, say)
 
 SCHEDULER_RE = r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}/?$"
 
@@ -46,6 +47,7 @@ def sweep(
         help="clean the sweep folder DIR after a crash (partial files, duplicate runs), then "
         "exit; continue the sweep with --resume")] = None,
     allow_large: AllowLargeOption = False,
+    uncertainty: UncertaintyOption = None,
 ) -> None:
     """Run a parameter sweep (grid, latin_hypercube, sobol, morris), resumable, local or on Dask."""
     from sim.execution.executors import ExecutorError
@@ -67,9 +69,11 @@ def sweep(
     if chunk_size is not None and chunk_size < 1:
         fail(f"--chunk-size: must be at least 1 (got {chunk_size})")
     check_scheduler(scheduler, workers)
+    draws = load_uncertainty_or_fail(uncertainty, [])
     try:
         res = run_sweep(sweep_file, out, workers=workers, scheduler=scheduler, resume=resume,
-                        chunk_size=chunk_size, preflight=_preflight(workers, allow_large))
+                        chunk_size=chunk_size, preflight=_preflight(workers, allow_large),
+                        uncertainty=draws)
     except (ScenarioError, ExecutorError, FileNotFoundError) as exc:  # SweepError is a ScenarioError
         fail(str(exc))
     except RunFailed as exc:
@@ -88,6 +92,9 @@ def sweep(
     say(f"{res.ran} runs in {res.seconds:.1f} s ({rate:.2f} runs/s) on {res.backend}; "
         f"{res.already_done + res.ran}/{res.total_runs} runs done, {res.chunks} chunk file(s) "
         f"written to {out / 'runs'}")
+    if draws is not None:
+        say(f"replication r of every point drew the same parameter vector: "
+            f"{draws.describe()}; the drawn values are columns of runs/")
 
 
 def _preflight(workers: int | None, allow_large: bool):

@@ -3,13 +3,17 @@
 Replication ``i`` of a scenario runs with seed ``run.seed + i``. Every scenario compared under
 the same base seed therefore sees the same worlds (graph, population, creators) and the same
 random streams: differences between scenarios are not drowned by noise (common random numbers).
+
+With parameter uncertainty (:mod:`sim.execution.uncertainty`) replication ``i`` also draws one
+parameter vector from (base seed, ``i``), the same for every scenario: intervals then hold seed
+noise and parameter uncertainty. The drawn values are in ``RunResult.extra["params"]``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +21,9 @@ from scipy import stats
 
 from sim.config.scenario import Scenario
 from sim.execution.executors import map_runs
+
+if TYPE_CHECKING:
+    from sim.execution.uncertainty import ParameterDraws
 
 
 @dataclass
@@ -80,25 +87,45 @@ def replication_seeds(scenario: Scenario, reps: int | None = None, seed: int | N
     return [int(base) + i for i in range(n)]
 
 
-def _run_job(args: tuple[Scenario, int, bool]) -> RunResult:
-    """One run from a ``(scenario, seed, keep_timeseries)`` job (the unit sent to workers)."""
-    scenario, seed, keep = args
-    return run_single(scenario, seed, keep_timeseries=keep)
+def _run_job(args: tuple) -> RunResult:
+    """A runner job: ``(scenario, seed, keep_timeseries)`` or, with a parameter draw,
+    ``(scenario, seed, keep_timeseries, params)`` (dotted key -> value, applied here)."""
+    scenario, seed, keep, *rest = args
+    params = rest[0] if rest else None
+    if params:
+        scenario = scenario.with_overrides(params)
+    res = run_single(scenario, seed, keep_timeseries=keep)
+    if params:
+        res.extra["params"] = dict(params)
+    return res
+
+
+def replication_jobs(scenario: Scenario, seeds: list[int], keep_timeseries: bool = True,
+                     uncertainty: "ParameterDraws | None" = None) -> list[tuple]:
+    """Runner jobs of the replications ``seeds`` (base seed first). With ``uncertainty``,
+    replication ``i`` carries the parameter vector ``uncertainty.draw(seeds[0], i)``, the same
+    for every scenario run under these seeds (paired)."""
+    if uncertainty is None:
+        return [(scenario, int(s), keep_timeseries) for s in seeds]
+    return [(scenario, int(s), keep_timeseries, uncertainty.draw(seeds[0], i))
+            for i, s in enumerate(seeds)]
 
 
 def replicate(
     scenario: Scenario, reps: int | None = None, seed: int | None = None, *,
     workers: int | None = 1, scheduler: str | None = None, keep_timeseries: bool = True,
     on_done: Callable[[RunResult], None] | None = None,
+    uncertainty: "ParameterDraws | None" = None,
 ) -> list[RunResult]:
     """Run the replications of a scenario on any backend of :func:`map_runs`.
 
     Results come back in seed order whatever the backend (identical to serial): ``workers=1``
     serial, ``workers=n`` local processes, ``scheduler="tcp://HOST:PORT"`` a Dask cluster.
-    ``on_done`` is called as each run finishes (for progress bars).
+    ``on_done`` is called as each run finishes (for progress bars). ``uncertainty``: each
+    replication draws one parameter vector (see :func:`replication_jobs`).
     """
     seeds = replication_seeds(scenario, reps, seed)
-    jobs = [(scenario, s, keep_timeseries) for s in seeds]
+    jobs = replication_jobs(scenario, seeds, keep_timeseries, uncertainty)
     return run_jobs(_run_job, jobs, workers=workers, scheduler=scheduler, on_done=on_done)
 
 

@@ -452,6 +452,8 @@ def render_html(cmp: "Comparison", title: str | None = None) -> str:
         f"<b>{html.escape(label)}</b>. “Beats” compares the same seed (same world, same "
         "random numbers) in both scenarios; ↓ marks KPIs where lower is better.</p>",
         "<h2>Key numbers</h2>",
+        f"<p class='note'><b>Uncertainty in every interval: {cmp.interval_source}.</b> "
+        f"{html.escape(cmp.uncertainty_note())}</p>",
         "<p class='note'>Mean per run, 95% confidence interval below it; for the other "
         "scenarios the paired difference to the reference (Δ) and the share of runs in which "
         "they beat it. Green: better with 95% confidence; red: worse; grey: not "
@@ -531,12 +533,19 @@ def _method_notes(cmp: "Comparison") -> str:
         "the daily random draws. Differences and their intervals are computed on these pairs, "
         "so world-to-world variation cancels out; the day-to-day noise that remains (cascades "
         "diverge once the plans differ) is what the intervals measure.</li>"
-        "<li><b>Intervals</b> are 95% confidence intervals of the mean over replications: "
-        "they hold run-to-run noise only, not uncertainty about the model's parameters. "
+        "<li><b>Intervals</b> are 95% confidence intervals of the mean over replications, "
         "Student-t, unless that would leave the KPI's range (a share below 0 or above 1, a "
         "count or amount below 0); then the bootstrap percentile interval. They shrink with "
-        "more replications (<code>--reps</code>).</li>"
-        "<li><b>Undefined</b> ratios (CAC without buyers, ROI without spend) are shown as "
+        "more replications (<code>--reps</code>). "
+        + ("They hold run-to-run (seed) noise only, not uncertainty about the model's "
+           "parameters.</li>"
+           if cmp.uncertainty is None else
+           "They hold two sources: seed noise and parameter uncertainty — each replication "
+           "draws one parameter vector (" + html.escape(", ".join(cmp.uncertainty.keys))
+           + f") from {html.escape(cmp.uncertainty.source)}, the same vector for replication "
+           "<i>i</i> of every scenario, so the pairing is kept and P(beats) is a probability "
+           "over both what the seeds and what the market parameters could be.</li>")
+        + "<li><b>Undefined</b> ratios (CAC without buyers, ROI without spend) are shown as "
         "undefined, never as 0, and never win a ranking.</li>"
         "<li><b>Beats … in x% of runs</b> is the share of paired replications in which the "
         f"scenario does better than the reference (ties count half). Lower is better for {low}; "

@@ -19,13 +19,14 @@ import time
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sim.execution.executors import auto_chunk_size, chunked, make_executor
 from sim.execution.progress import RunProgress
+from sim.execution.uncertainty import ParameterDraws
 from sim.sweeps.spec import (
     OVERRIDE_ERRORS,
     Design,
@@ -184,6 +185,8 @@ def _check_same(old: dict[str, Any], new: dict[str, Any], out: Path) -> None:
         diffs.append("the sweep definition")
     if norm(new["base"]["scenario"]) != old.get("base", {}).get("scenario"):
         diffs.append("the base scenario")
+    if norm(new.get("uncertainty")) != old.get("uncertainty"):
+        diffs.append("the --uncertainty file")
     if diffs:
         raise SweepError(
             f"{out}: cannot resume: {' and '.join(diffs)} differ from the manifest written when this "
@@ -251,6 +254,7 @@ def run_sweep(
     run_fn: RunFn | None = None,
     base_loader: Callable[[Path], Any] | None = None,
     preflight: Callable[[Any, int], None] | None = None,
+    uncertainty: ParameterDraws | None = None,
 ) -> SweepResult:
     """Run (or resume) a sweep, writing ``out_dir/manifest.json`` and one Parquet file per chunk.
 
@@ -271,6 +275,9 @@ def run_sweep(
         preflight: ``f(scenarios, total_runs)`` called before the design is generated with the
             base and the base at each parameter's range ends; raise (e.g. :class:`SweepError`)
             to refuse a sweep that is too large for this machine.
+        uncertainty: parameter draws; replication ``r`` of every design point uses
+            ``uncertainty.draw(seed, r)`` (paired across points); the drawn values are
+            columns of ``runs/`` like the swept parameters.
     """
     sw = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
     out = Path(out_dir)
@@ -281,11 +288,19 @@ def run_sweep(
     if run_fn is None or base_loader is not None:
         _validate_points(sw, base, design.points)
     manifest = _manifest(sw, base, design)
+    manifest["uncertainty"] = None if uncertainty is None else uncertainty.to_json()
+    if uncertainty is not None:
+        both = sorted(set(uncertainty.keys) & set(sw.names))
+        if both:
+            raise SweepError(f"--uncertainty: {both[0]} is also a swept parameter; keep each "
+                             "key in one place")
+        if hasattr(base, "with_overrides"):
+            uncertainty.check(base)  # UncertaintyError is a ScenarioError, like SweepError
     created = not out.exists()
     try:
         with SweepLock(out):
             return _run_locked(sw, out, base, manifest, workers, scheduler, resume, progress,
-                               chunk_size, run_fn)
+                               chunk_size, run_fn, uncertainty)
     except SweepLocked:  # the folder is another writer's: never touch it
         raise
     except SweepError:
@@ -297,7 +312,7 @@ def run_sweep(
 
 def _run_locked(sw: Sweep, out: Path, base: Any, manifest: dict[str, Any], workers: int | None,
                 scheduler: str | None, resume: bool, progress: bool, chunk_size: int | None,
-                run_fn: RunFn | None) -> SweepResult:
+                run_fn: RunFn | None, uncertainty: ParameterDraws | None = None) -> SweepResult:
     resuming = _prepare_out(out, resume)
     if resuming:
         old = read_manifest(out)
@@ -310,11 +325,14 @@ def _run_locked(sw: Sweep, out: Path, base: Any, manifest: dict[str, Any], worke
 
     clean_partial(out)
     specs = run_specs(sw.names, points, sw.replications, sw.seed)
+    if uncertainty is not None:
+        specs = [replace(s, draw=uncertainty.draw(sw.seed, s.replication)) for s in specs]
     done = done_run_ids(out)
     _check_done(done, len(specs), out)
     done_set = set(done)
     todo = [s for s in specs if s.run_id not in done_set]
     param_types = {p.name: p.arrow_type for p in sw.parameters}
+    param_types |= {k: "float64" for k in (uncertainty.keys if uncertainty else ())}
     kpis = tuple(sw.kpis) if sw.kpis else None
     fn = run_fn or engine_run
     t0 = time.perf_counter()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,8 @@ class RunSpec:
     replication: int
     seed: int
     params: dict[str, Any]
+    draw: dict[str, Any] = field(default_factory=dict)
+    """Parameter-uncertainty draw of this replication (:mod:`sim.execution.uncertainty`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +138,8 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     series = []
     for spec in task.runs:
         try:
-            out = task.run_fn(task.base, dict(spec.params), int(spec.seed), task.timeseries)
+            out = task.run_fn(task.base, {**spec.params, **spec.draw}, int(spec.seed),
+                              task.timeseries)
         except RunFailed:
             raise
         except Exception as exc:
@@ -151,6 +154,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
             "replication": spec.replication,
             "seed": spec.seed,
             **spec.params,
+            **spec.draw,
         }
         kpi_values = _kpi_values(summary, task.kpis, spec)
         clash = set(kpi_values) & set(row)
