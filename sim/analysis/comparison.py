@@ -388,7 +388,7 @@ def compare(
     metric: str = "roi", workers: int = 1, on_done: Callable[[RunResult], None] | None = None,
     *, overrides: Sequence[str] | dict[str, Any] = (), names: Sequence[str] | None = None,
     attribution_reps: int = 0, equalize: str | None = None,
-    uncertainty: "ParameterDraws | None" = None,
+    uncertainty: "ParameterDraws | None" = None, scheduler: str | None = None,
 ) -> Comparison:
     """Run every scenario with the same ``reps`` replication seeds and compare them.
 
@@ -399,6 +399,8 @@ def compare(
             every scenario uses ``seed + i``.
         metric: KPI the verdict is about (any key of a run's summary, e.g. ``roi``, ``gmv``).
         workers: local processes; results are identical to a serial run.
+        scheduler: Dask scheduler address (``tcp://HOST:PORT`` or ``"local"``); overrides
+            ``workers`` (see :func:`sim.execution.executors.map_runs`).
         on_done: called with each finished run (base and counterfactual), for progress bars.
         overrides: dotted ``key=value`` overrides applied to every scenario.
         names: display names (default: each scenario's ``name``, else the file stem).
@@ -442,7 +444,7 @@ def compare(
                 cf_index.append((i, ch))
                 jobs += counterfactual_jobs(s, ch, seeds[:attribution_reps], uncertainty)
     start = time.perf_counter()
-    out = run_jobs(_run_job, jobs, workers=workers, on_done=on_done)
+    out = run_jobs(_run_job, jobs, workers=workers, scheduler=scheduler, on_done=on_done)
     elapsed = time.perf_counter() - start
 
     results = {n: out[i * reps:(i + 1) * reps] for i, n in enumerate(unique)}

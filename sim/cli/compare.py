@@ -12,6 +12,7 @@ from sim.cli.common import (HEADLINE_KPIS, AllowLargeOption, ForceOption, SetOpt
                             UncertaintyOption, begin_output, cell, check_workers, fail,
                             finish_output, load_or_fail, load_uncertainty_or_fail,
                             preflight_or_fail, print_table, say, table)
+from sim.cli.sweep import check_scheduler
 
 
 def compare(
@@ -22,6 +23,9 @@ def compare(
         help="write comparison.csv and report.html to this new (or empty) folder")] = None,
     metric: Annotated[str, typer.Option(help="KPI the verdict is about (roi, gmv, orders, ...)")] = "roi",
     workers: Annotated[int, typer.Option(help="parallel processes (results identical to serial)")] = 1,
+    scheduler: Annotated[Optional[str], typer.Option(
+        help="run on the Dask cluster at tcp://HOST:PORT ('local': a local Dask cluster); "
+        "results identical to serial")] = None,
     seed: Annotated[Optional[int], typer.Option(
         help="base seed (default: run.seed of the first scenario)")] = None,
     attribution_reps: Annotated[Optional[int], typer.Option(
@@ -42,9 +46,11 @@ def compare(
     from sim.analysis.attribution import attribution_channels
     from sim.analysis.comparison import common_kpis
     from sim.analysis.comparison import compare as run_compare
+    from sim.execution.executors import ExecutorError
     from sim.execution.progress import RunProgress
 
     _check_options(len(scenarios), reps, seed, workers)
+    check_scheduler(scheduler, workers)
     if equalize not in (None, "budget"):
         fail(f"--equalize: unknown value {equalize!r}; allowed: budget")
     loaded = [load_or_fail(p, set_) for p in scenarios]
@@ -71,7 +77,11 @@ def compare(
         with RunProgress(n_runs, f"comparing {len(loaded)} scenarios") as bar:
             cmp = run_compare(loaded, reps, seed, metric, workers, bar, names=names,
                               attribution_reps=attribution_reps, equalize=equalize,
-                              uncertainty=draws)
+                              uncertainty=draws, scheduler=scheduler)
+    except ExecutorError as exc:
+        if tx is not None:
+            tx.abort()
+        fail(str(exc))
     except BaseException:
         if tx is not None:
             tx.abort()

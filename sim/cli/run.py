@@ -12,6 +12,7 @@ from sim.cli.common import (HEADLINE_KPIS, AllowLargeOption, ForceOption, SetOpt
                             UncertaintyOption, begin_output, cell, check_workers, fail,
                             finish_output, load_or_fail, load_uncertainty_or_fail,
                             preflight_or_fail, print_table, say, table)
+from sim.cli.sweep import check_scheduler
 
 SEED_MAX = 2**63 - 1
 
@@ -24,6 +25,9 @@ def run(
     seed: Annotated[Optional[int], typer.Option(help="base seed (default: run.seed)")] = None,
     reps: Annotated[Optional[int], typer.Option(help="replications (default: run.replications)")] = None,
     workers: Annotated[int, typer.Option(help="parallel processes for replications")] = 1,
+    scheduler: Annotated[Optional[str], typer.Option(
+        help="run on the Dask cluster at tcp://HOST:PORT ('local': a local Dask cluster); "
+        "results identical to serial")] = None,
     set_: SetOption = None,
     attribution: Annotated[bool, typer.Option(
         "--attribution", help="also measure first-touch, last-touch and incremental orders per "
@@ -35,6 +39,7 @@ def run(
     """Run a scenario and print its KPIs (mean and 95% interval over replications)."""
     from sim.analysis.attribution import measure_attribution, runs_needed
     from sim.execution.progress import RunProgress
+    from sim.execution.executors import ExecutorError
     from sim.execution.runner import replicate, summarize
 
     scn = load_or_fail(scenario, set_)
@@ -44,6 +49,7 @@ def run(
     if seed is not None and not 0 <= seed <= SEED_MAX - n_reps:
         fail(f"--seed: must be 0..{SEED_MAX - n_reps:,} (got {seed})")
     check_workers(workers)
+    check_scheduler(scheduler, workers)
     if attribution and scn.run.mode != "full":
         fail(f"--attribution: needs run.mode 'full' (got {scn.run.mode!r}): reference modes "
              "have no budget channels")
@@ -58,12 +64,17 @@ def run(
         with RunProgress(n_runs, f"running {scenario.name}") as bar:
             if attribution:
                 results, attr = measure_attribution(scn, n_reps, seed, workers=workers,
-                                                    on_done=bar, keep_timeseries=out is not None,
+                                                    scheduler=scheduler, on_done=bar,
+                                                    keep_timeseries=out is not None,
                                                     uncertainty=draws)
             else:
-                results = replicate(scn, n_reps, seed, workers=workers,
+                results = replicate(scn, n_reps, seed, workers=workers, scheduler=scheduler,
                                     keep_timeseries=out is not None, on_done=bar,
                                     uncertainty=draws)
+    except ExecutorError as exc:
+        if tx is not None:
+            tx.abort()
+        fail(str(exc))
     except BaseException:
         if tx is not None:
             tx.abort()
