@@ -35,10 +35,10 @@ def synthetic_campaign(path: Path, truth: dict, seed: int = 4242,
 
 
 _GROUNDED = pytest.mark.xfail(
-    strict=False, reason="after the funnel was grounded (views gate engagement, creators differ "
-    "in fit and real fans, awareness memory) behaviour.follower_trust is no longer recovered "
-    "from reach, engagements, buyers and orders at 1,500 consumers and 30 days (best 0.86-0.89 "
-    "for a truth of 0.5): identifiability to re-establish on the grounded baseline")
+    strict=False, reason="grounded funnel: the best fit is within 15 % (follower_trust 0.487 / "
+    "c0 -4.45 at 4,000 consumers; 0.486 / -4.01 at 8,000, with clicks added) but the 90 % "
+    "interval is the whole search box, also for b0 + c0: a single world redraw (creator fit, "
+    "real fans) moves the distance as much as the whole range; open defect, not yet fixed")
 
 
 @pytest.fixture(scope="module")
