@@ -9,9 +9,9 @@ from typing import Annotated, Optional
 import typer
 
 from sim.cli.common import (HEADLINE_KPIS, AllowLargeOption, ForceOption, SetOption,
-                            UncertaintyOption, begin_output, cell, check_workers, fail,
-                            finish_output, load_or_fail, load_uncertainty_or_fail,
-                            preflight_or_fail, print_table, say, table)
+                            UncertaintyOption, aborting_output, begin_output, cell,
+                            check_workers, fail, load_or_fail, load_uncertainty_or_fail,
+                            preflight_or_fail, print_table, publishing_output, say, table)
 
 SEED_MAX = 2**63 - 1
 
@@ -38,14 +38,7 @@ def run(
 
     scn = load_or_fail(scenario, set_)
     n_reps = reps if reps is not None else scn.run.replications
-    if not 1 <= n_reps <= 100_000:
-        fail(f"--reps: must be 1..100,000 (got {n_reps})")
-    if seed is not None and not 0 <= seed <= SEED_MAX - n_reps:
-        fail(f"--seed: must be 0..{SEED_MAX - n_reps:,} (got {seed})")
-    check_workers(workers)
-    if attribution and scn.run.mode != "full":
-        fail(f"--attribution: needs run.mode 'full' (got {scn.run.mode!r}): reference modes "
-             "have no budget channels")
+    _check_options(scn, n_reps, seed, workers, attribution)
     draws = load_uncertainty_or_fail(uncertainty, [scn])
     n_runs = runs_needed(scn, n_reps) if attribution else n_reps
     preflight_or_fail([scn], runs=n_runs, workers=workers, allow_large=allow_large)
@@ -53,26 +46,21 @@ def run(
     import time
 
     start = time.perf_counter()
-    try:
-        with RunProgress(n_runs, f"running {scenario.name}") as bar:
-            if attribution:
-                results, attr = measure_attribution(scn, n_reps, seed, workers=workers,
-                                                    on_done=bar, keep_timeseries=out is not None,
-                                                    uncertainty=draws)
-            else:
-                results = replicate(scn, n_reps, seed, workers=workers,
-                                    keep_timeseries=out is not None, on_done=bar,
-                                    uncertainty=draws)
-    except BaseException:
-        if tx is not None:
-            tx.abort()
-        raise
+    with aborting_output(tx), RunProgress(n_runs, f"running {scenario.name}") as bar:
+        if attribution:
+            results, attr = measure_attribution(scn, n_reps, seed, workers=workers,
+                                                on_done=bar, keep_timeseries=out is not None,
+                                                uncertainty=draws)
+        else:
+            results = replicate(scn, n_reps, seed, workers=workers,
+                                keep_timeseries=out is not None, on_done=bar,
+                                uncertainty=draws)
     elapsed = time.perf_counter() - start
     summary_table = summarize(results)
     if tx is not None:
         _write_outputs(tx, scenario, scn, results, summary_table, attr if attribution else None,
                        draws)
-    try:
+    with publishing_output(tx):  # the results are published even if printing fails
         print_kpi_table(summary_table, title=f"{scn.name or scenario.stem}: "
                         f"{scn.run.consumers:,} consumers, {scn.run.days} days, {n_reps} "
                         f"replication(s), {elapsed:.1f} s", source=interval_label(draws))
@@ -81,9 +69,19 @@ def run(
         if attribution:
             print_attribution_table(attr, title=f"attribution per channel ({n_reps} seed(s); "
                                     "incremental = orders lost when the channel is removed)")
-    finally:  # the results are published even if printing fails
-        if tx is not None:
-            finish_output(tx)
+
+
+def _check_options(scn, n_reps: int, seed: int | None, workers: int, attribution: bool) -> None:
+    """Exit 2 on a bad number of replications, seed or workers, or attribution of a reference
+    mode."""
+    if not 1 <= n_reps <= 100_000:
+        fail(f"--reps: must be 1..100,000 (got {n_reps})")
+    if seed is not None and not 0 <= seed <= SEED_MAX - n_reps:
+        fail(f"--seed: must be 0..{SEED_MAX - n_reps:,} (got {seed})")
+    check_workers(workers)
+    if attribution and scn.run.mode != "full":
+        fail(f"--attribution: needs run.mode 'full' (got {scn.run.mode!r}): reference modes "
+             "have no budget channels")
 
 
 def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr, draws=None) -> None:
