@@ -326,11 +326,7 @@ def compare(
     if not 0 <= attribution_reps <= reps:
         raise ValueError(f"attribution_reps: must be 0..{reps} (got {attribution_reps})")
     loaded, unique = _resolve(scenarios, overrides, names)
-    eq_notes: list[str] = []
-    if equalize == "budget":
-        loaded, eq_notes = equalize_budgets(loaded)
-    elif equalize is not None:
-        raise ValueError(f"equalize: unknown value {equalize!r}; allowed: budget")
+    loaded, eq_notes = _equalized(loaded, equalize)
     _check_metric(metric, loaded)
     base_seed = loaded[0].run.seed if seed is None else seed
     seeds = replication_seeds(loaded[0], reps, base_seed)
@@ -352,6 +348,16 @@ def compare(
     table = comparison_table(unique, summaries, kpis)
     return Comparison(unique, loaded, seeds, metric, results, table, attribution, elapsed,
                       eq_notes + _notes(loaded, unique), summaries, uncertainty)
+
+
+def _equalized(scenarios: list[Scenario], equalize: str | None) -> tuple[list[Scenario], list[str]]:
+    """The scenarios with every budget rescaled to the first's (``"budget"``) or as written
+    (``None``), and the notes saying what was rescaled."""
+    if equalize == "budget":
+        return equalize_budgets(scenarios)
+    if equalize is not None:
+        raise ValueError(f"equalize: unknown value {equalize!r}; allowed: budget")
+    return scenarios, []
 
 
 def _check_metric(metric: str, scenarios: list[Scenario]) -> None:
