@@ -67,19 +67,24 @@ def compare(
         tx.write("comparison.csv", cmp.to_csv)
         tx.write("report.html", lambda p: write_report(cmp, p))
     with publishing_output(tx):  # the results are published even if printing fails
-        scn = loaded[0]
-        print_comparison_table(cmp, title=(
-            f"{len(loaded)} scenarios × {reps} paired replications (seeds {cmp.seeds[0]}–"
-            f"{cmp.seeds[-1]}), {scn.run.consumers:,} consumers, {scn.run.days} days, "
-            f"{n_runs} runs in {elapsed:.1f} s"))
-        say("Verdict", style="bold")
-        for line in cmp.verdict_lines():
-            say(f"  {line}")
+        _print_verdict(cmp, reps, n_runs, elapsed)
     if xlsx is not None:
         from sim.io.outputs import write_file_atomic
         from sim.io.workbook import comparison_workbook
 
         say(f"wrote {write_file_atomic(xlsx, lambda p: comparison_workbook(cmp, p))}")
+
+
+def _print_verdict(cmp, reps: int, n_runs: int, elapsed: float) -> None:
+    """The KPI table (titled with the job's size and time) and the verdict lines."""
+    scn = cmp.scenarios[0]
+    print_comparison_table(cmp, title=(
+        f"{len(cmp.scenarios)} scenarios × {reps} paired replications (seeds {cmp.seeds[0]}–"
+        f"{cmp.seeds[-1]}), {scn.run.consumers:,} consumers, {scn.run.days} days, "
+        f"{n_runs} runs in {elapsed:.1f} s"))
+    say("Verdict", style="bold")
+    for line in cmp.verdict_lines():
+        say(f"  {line}")
 
 
 def _attribution_reps(asked: int | None, reps: int, has_out: bool, loaded: list) -> int:
