@@ -27,16 +27,14 @@ from typing import Any
 from sim.execution.executors import auto_chunk_size, chunked, make_executor
 from sim.execution.progress import RunProgress
 from sim.execution.uncertainty import ParameterDraws
+from sim.sweeps.design import Design, generate_design, run_specs
 from sim.sweeps.spec import (
     OVERRIDE_ERRORS,
-    Design,
     Parameter,
     Sweep,
     SweepError,
-    generate_design,
     load_sweep,
     planned_runs,
-    run_specs,
     validate_sweep,
 )
 from sim.sweeps.lock import LOCK_FILE, SweepLock, SweepLocked
