@@ -1,6 +1,6 @@
 """Matplotlib painter of the workshop page's network (the charts: :mod:`sim.viz.charts`).
 
-It draws from precomputed positions (:class:`sim.viz.workshop.NetworkView`); nothing here lays
+It draws from precomputed positions (:class:`sim.viz.layout.NetworkView`); nothing here lays
 out a graph. The painter keeps one figure per session and only updates its artists per frame:
 it renders its static layer (discs, ties, legend) once and blits the moving parts (stage
 colours, today's engagements and shares, posting creators, circle shares, stores and
