@@ -4,9 +4,14 @@
 
 A Latin-hypercube sweep over the baseline (``run.consumers = 10000``, ``run.days = 60``;
 swept: ``behaviour.s0`` and ``platforms.feed.organic_reach``) is run through the sweep machinery
-(``sim.sweeps.driver.run_sweep``: design, chunked tasks, Parquet output) once with the serial executor
-and once with a local process pool using every core. The wall time covers everything the user
-waits for, pool start-up and result writing included.
+(``sim.sweeps.driver.run_sweep``: design, chunked tasks, Parquet output) with the serial executor,
+with a local process pool using every core, and on a Dask cluster of separate processes over
+TCP (``dask scheduler`` + ``dask worker tcp://… --nworkers <cores> --nthreads 1``, started by
+``sim.execution.cluster.tcp_cluster`` on loopback, exactly as on separate machines). The wall
+time covers everything the user waits for, pool start-up and result writing included; for the
+cluster it starts once the cluster is up (a user's cluster is running before the sweep; its
+start-up time is reported apart). Every backend's rows are compared with the serial rows
+(all columns, exactly).
 
 Control: the same machine's speed-up on pure-Python CPU work spread over the same number of
 processes, measured right after. On a shared machine it can be well below the core count (other
@@ -69,6 +74,7 @@ def parallelism_control(workers: int, n: int = 10_000_000, tasks: int = 4) -> di
 
 
 def main() -> None:
+    from sim.execution.cluster import tcp_cluster
     from sim.sweeps.driver import load_sweep, query, run_sweep
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -81,30 +87,40 @@ def main() -> None:
     rows = []
     try:
         sweep = load_sweep(sweep_spec(runs), source=tmp / "sweep.toml")
-        means = {}
-        for label, workers in (("serial", 1), (f"process pool, {cores} workers", cores)):
-            out = tmp / label.split(",")[0].replace(" ", "_")
-            with Timer() as t:
-                res = run_sweep(sweep, out, workers=workers, progress=False)
-            gmv = query(out, "SELECT avg(gmv) AS g FROM runs")
-            means[label] = float(gmv["g"].iloc[0])
-            rows.append({"backend": label, "workers": workers, "runs": res.ran,
-                         "wall_s": t.seconds, "runs_per_s": res.ran / t.seconds,
-                         "load_before": t.load_before, "load_after": t.load_after})
-            print(f"{label:28} {res.ran} runs in {t.seconds:6.1f} s = "
-                  f"{res.ran / t.seconds:5.2f} runs/s (load {t.load_before})", flush=True)
-        serial, pool = rows[0]["runs_per_s"], rows[1]["runs_per_s"]
+        frames = {}
+        t0 = time.perf_counter()
+        with tcp_cluster(n_workers=cores, nthreads=1) as address:
+            startup = time.perf_counter() - t0
+            for label, kw in (("serial", {"workers": 1}),
+                              (f"process pool, {cores} workers", {"workers": cores}),
+                              (f"TCP Dask cluster, {cores} worker processes",
+                               {"scheduler": address})):
+                out = tmp / label.split(",")[0].replace(" ", "_")
+                with Timer() as t:
+                    res = run_sweep(sweep, out, progress=False, **kw)
+                frames[label] = query(out, "SELECT * FROM runs ORDER BY run_id")
+                rows.append({"backend": label, "workers": kw.get("workers", cores),
+                             "runs": res.ran, "wall_s": t.seconds, "runs_per_s": res.ran / t.seconds,
+                             "load_before": t.load_before, "load_after": t.load_after})
+                print(f"{label:40} {res.ran} runs in {t.seconds:6.1f} s = "
+                      f"{res.ran / t.seconds:5.2f} runs/s (load {t.load_before})", flush=True)
+        serial = rows[0]["runs_per_s"]
+        ref = frames["serial"]
+        same = {label: bool(f.equals(ref)) for label, f in frames.items()}
         control = parallelism_control(cores)
-        print(f"speed-up with {cores} workers: {pool / serial:.2f}x; "
-              f"mean GMV identical across backends: {len(set(means.values())) == 1}; "
+        print(f"speed-up with {cores} workers: pool {rows[1]['runs_per_s'] / serial:.2f}x, "
+              f"TCP cluster {rows[2]['runs_per_s'] / serial:.2f}x (cluster start-up "
+              f"{startup:.1f} s); rows identical to serial: {same}; "
               f"control (pure CPU work on {cores} processes): {control['speedup']:.2f}x")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     save("sweep", {"scenario": "scenarios/baseline.toml (10,000 consumers, 60 days)",
-                   "runs": runs, "rows": rows, "speedup": pool / serial,
-                   "same_results": len(set(means.values())) == 1, "control": control,
-                   "load_end": load(),
-                   "versions": versions("numpy", "dask", "pyarrow")})
+                   "runs": runs, "rows": rows, "speedup": rows[1]["runs_per_s"] / serial,
+                   "cluster_speedup": rows[2]["runs_per_s"] / serial,
+                   "cluster_startup_s": startup,
+                   "same_results": all(same.values()), "same_by_backend": same,
+                   "control": control, "load_end": load(),
+                   "versions": versions("numpy", "dask", "distributed", "pyarrow")})
 
 
 if __name__ == "__main__":

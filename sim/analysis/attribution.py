@@ -253,9 +253,11 @@ def measure_attribution(
     scenario: Scenario, reps: int | None = None, seed: int | None = None, *, workers: int = 1,
     on_done: Callable[[RunResult], None] | None = None, keep_timeseries: bool = False,
     channels: Sequence[str] | None = None, uncertainty: "ParameterDraws | None" = None,
+    scheduler: str | None = None,
 ) -> tuple[list[RunResult], Attribution]:
     """Run the full scenario and, per paid channel, the channel-removed scenario on the same
-    seeds (``reps`` × (1 + channels) runs, one process pool). Returns the full runs and the
+    seeds (``reps`` × (1 + channels) runs, one :func:`~sim.execution.executors.map_runs` call on
+    ``workers`` local processes or the Dask cluster at ``scheduler``). Returns the full runs and the
     attribution. ``channels`` (default :func:`attribution_channels`) picks the channels whose
     removal is simulated; any other paid channel is reported with 0 incremental orders."""
     seeds = replication_seeds(scenario, reps, seed)
@@ -267,7 +269,7 @@ def measure_attribution(
     jobs = replication_jobs(scenario, seeds, keep_timeseries, uncertainty)
     for ch in channels:
         jobs += counterfactual_jobs(scenario, ch, seeds, uncertainty)
-    out = run_jobs(_run_job, jobs, workers=workers, on_done=on_done)
+    out = run_jobs(_run_job, jobs, workers=workers, scheduler=scheduler, on_done=on_done)
     n = len(seeds)
     base = out[:n]
     removed = {ch: out[n * (k + 1):n * (k + 2)] for k, ch in enumerate(channels)}

@@ -34,11 +34,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.fairness import (bounded_interval, difference_notes, equalize_budgets,
-                                   incremental_sentence, user_summary)
-# fmt_*, Paired, paired_stats, verdict_sentence and the KPI helpers stay importable from here
-from sim.analysis.paired import (Paired, fmt_signed, fmt_value, paired_stats,  # noqa: F401
-                                 relative_note, verdict_sentence)
+from sim.analysis.fairness import (difference_notes, equalize_budgets, incremental_sentence,
+                                   user_summary)
+# the table, fmt_*, Paired, paired_stats, verdict_sentence and the KPI helpers stay importable
+from sim.analysis.paired import (COLUMNS, Paired, comparison_table, fmt_signed,  # noqa: F401
+                                 fmt_value, paired_stats, relative_note, verdict_sentence)
 from sim.config.formatting import write_csv
 from sim.config.kpis import (DIAGNOSTIC_PREFIXES, LOWER_IS_BETTER, is_money,  # noqa: F401
                              is_ratio, kpi_label, kpi_names, lower_is_better)
@@ -49,9 +49,6 @@ from sim.execution.runner import (RunResult, _run_job, replication_jobs, replica
 if TYPE_CHECKING:
     from sim.analysis.attribution import Attribution
     from sim.execution.uncertainty import ParameterDraws
-
-COLUMNS = ["scenario", "kpi", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "p_superior"]
-"""Columns of the tidy comparison table (and of ``comparison.csv``)."""
 
 
 def common_kpis(scenarios: Sequence[Scenario]) -> list[str]:
@@ -232,25 +229,6 @@ class Comparison:
         return path
 
 
-def comparison_table(names: list[str], summaries: dict[str, list[dict[str, float]]],
-                     kpis: list[str]) -> pd.DataFrame:
-    """The tidy table (:data:`COLUMNS`): per scenario and KPI, mean and interval (within the
-    KPI's bounds, :func:`sim.analysis.fairness.bounded_interval`), the paired difference to the
-    first scenario with its interval, and P(superior); NaN where the KPI is undefined."""
-    rows = []
-    ref = names[0]
-    for kpi in kpis:
-        base = np.array([r[kpi] for r in summaries[ref]], dtype=float)
-        for name in names:
-            vals = np.array([r[kpi] for r in summaries[name]], dtype=float)
-            m, lo, hi = bounded_interval(vals, kpi)
-            p = paired_stats(base, vals, kpi, ref, name)
-            rows.append({"scenario": name, "kpi": kpi, "mean": m, "lo": lo, "hi": hi,
-                         "diff": p.diff, "diff_lo": p.diff_lo, "diff_hi": p.diff_hi,
-                         "p_superior": p.p_superior})
-    return pd.DataFrame(rows, columns=COLUMNS)
-
-
 def _resolve(scenarios: Sequence[Scenario | str | Path], overrides: Sequence[str] | dict[str, Any],
              names: Sequence[str] | None) -> tuple[list[Scenario], list[str]]:
     if len(scenarios) < 1:
@@ -294,7 +272,7 @@ def compare(
     metric: str = "roi", workers: int = 1, on_done: Callable[[RunResult], None] | None = None,
     *, overrides: Sequence[str] | dict[str, Any] = (), names: Sequence[str] | None = None,
     attribution_reps: int = 0, equalize: str | None = None,
-    uncertainty: "ParameterDraws | None" = None,
+    uncertainty: "ParameterDraws | None" = None, scheduler: str | None = None,
 ) -> Comparison:
     """Run every scenario with the same ``reps`` replication seeds and compare them.
 
@@ -305,6 +283,8 @@ def compare(
             every scenario uses ``seed + i``.
         metric: KPI the verdict is about (any key of a run's summary, e.g. ``roi``, ``gmv``).
         workers: local processes; results are identical to a serial run.
+        scheduler: Dask scheduler address (``tcp://HOST:PORT`` or ``"local"``); overrides
+            ``workers`` (see :func:`sim.execution.executors.map_runs`).
         on_done: called with each finished run (base and counterfactual), for progress bars.
         overrides: dotted ``key=value`` overrides applied to every scenario.
         names: display names (default: each scenario's ``name``, else the file stem).
@@ -321,10 +301,7 @@ def compare(
         ScenarioError: a scenario file or override is invalid.
         ValueError: ``reps`` < 1, unknown ``metric``, bad ``attribution_reps``.
     """
-    if reps < 1:
-        raise ValueError(f"reps: must be at least 1 (got {reps})")
-    if not 0 <= attribution_reps <= reps:
-        raise ValueError(f"attribution_reps: must be 0..{reps} (got {attribution_reps})")
+    _check_counts(reps, attribution_reps)
     loaded, unique = _resolve(scenarios, overrides, names)
     loaded, eq_notes = _equalized(loaded, equalize)
     _check_metric(metric, loaded)
@@ -334,7 +311,8 @@ def compare(
     jobs = [job for s in loaded for job in replication_jobs(s, seeds, True, uncertainty)]
     cf_jobs, cf_index = _counterfactual_jobs(loaded, seeds[:attribution_reps], uncertainty)
     start = time.perf_counter()
-    out = run_jobs(_run_job, jobs + cf_jobs, workers=workers, on_done=on_done)
+    out = run_jobs(_run_job, jobs + cf_jobs, workers=workers, scheduler=scheduler,
+                   on_done=on_done)
     elapsed = time.perf_counter() - start
 
     results = {n: out[i * reps:(i + 1) * reps] for i, n in enumerate(unique)}
@@ -348,6 +326,14 @@ def compare(
     table = comparison_table(unique, summaries, kpis)
     return Comparison(unique, loaded, seeds, metric, results, table, attribution, elapsed,
                       eq_notes + _notes(loaded, unique), summaries, uncertainty)
+
+
+def _check_counts(reps: int, attribution_reps: int) -> None:
+    """At least one replication; attribution on 0..reps of them (else ValueError)."""
+    if reps < 1:
+        raise ValueError(f"reps: must be at least 1 (got {reps})")
+    if not 0 <= attribution_reps <= reps:
+        raise ValueError(f"attribution_reps: must be 0..{reps} (got {attribution_reps})")
 
 
 def _equalized(scenarios: list[Scenario], equalize: str | None) -> tuple[list[Scenario], list[str]]:

@@ -2,7 +2,8 @@
 (same seeds), its 95 % Student-t interval, P(b beats a) and the plain-language verdict.
 
 "Beats" means higher, or lower for the KPIs whose registry direction is ``lower``
-(:mod:`sim.config.kpis`); a tie counts one half. Used by :mod:`sim.analysis.comparison`.
+(:mod:`sim.config.kpis`); a tie counts one half. :func:`comparison_table` applies it to every
+scenario against the first, KPI by KPI. Used by :mod:`sim.analysis.comparison`.
 """
 
 from __future__ import annotations
@@ -10,10 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
+from sim.analysis.fairness import bounded_interval
 from sim.config.formatting import fmt_number
 from sim.config.kpis import is_money, is_ratio, kpi_label, lower_is_better
 from sim.execution.runner import mean_interval
+
+COLUMNS = ["scenario", "kpi", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "p_superior"]
+"""Columns of the tidy comparison table (and of ``comparison.csv``)."""
 
 
 # --------------------------------------------------------------------------- statistics
@@ -113,3 +119,22 @@ def verdict_sentence(p: Paired) -> str:
             return (f"{p.b} and {p.a} are not distinguishable on {label}{low}: {p.b} beats "
                     f"{p.a} in {pct} of runs, but the {ci} of the difference includes zero "
                     f"(mean {fmt_signed(p.diff, p.kpi)}).")
+
+
+def comparison_table(names: list[str], summaries: dict[str, list[dict[str, float]]],
+                     kpis: list[str]) -> pd.DataFrame:
+    """The tidy table (:data:`COLUMNS`): per scenario and KPI, mean and interval (within the
+    KPI's bounds, :func:`sim.analysis.fairness.bounded_interval`), the paired difference to the
+    first scenario with its interval, and P(superior); NaN where the KPI is undefined."""
+    rows = []
+    ref = names[0]
+    for kpi in kpis:
+        base = np.array([r[kpi] for r in summaries[ref]], dtype=float)
+        for name in names:
+            vals = np.array([r[kpi] for r in summaries[name]], dtype=float)
+            m, lo, hi = bounded_interval(vals, kpi)
+            p = paired_stats(base, vals, kpi, ref, name)
+            rows.append({"scenario": name, "kpi": kpi, "mean": m, "lo": lo, "hi": hi,
+                         "diff": p.diff, "diff_lo": p.diff_lo, "diff_hi": p.diff_hi,
+                         "p_superior": p.p_superior})
+    return pd.DataFrame(rows, columns=COLUMNS)

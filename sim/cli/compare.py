@@ -12,6 +12,7 @@ from sim.cli.common import (HEADLINE_KPIS, AllowLargeOption, ForceOption, SetOpt
                             UncertaintyOption, aborting_output, begin_output, cell,
                             check_workers, fail, load_or_fail, load_uncertainty_or_fail,
                             preflight_or_fail, print_table, publishing_output, say, table)
+from sim.cli.sweep import check_scheduler
 
 
 def compare(
@@ -22,6 +23,9 @@ def compare(
         help="write comparison.csv and report.html to this new (or empty) folder")] = None,
     metric: Annotated[str, typer.Option(help="KPI the verdict is about (roi, gmv, orders, ...)")] = "roi",
     workers: Annotated[int, typer.Option(help="parallel processes (results identical to serial)")] = 1,
+    scheduler: Annotated[Optional[str], typer.Option(
+        help="run on the Dask cluster at tcp://HOST:PORT ('local': a local Dask cluster); "
+        "results identical to serial")] = None,
     seed: Annotated[Optional[int], typer.Option(
         help="base seed (default: run.seed of the first scenario)")] = None,
     attribution_reps: Annotated[Optional[int], typer.Option(
@@ -41,11 +45,10 @@ def compare(
 
     from sim.analysis.attribution import attribution_channels
     from sim.analysis.comparison import compare as run_compare
+    from sim.execution.executors import ExecutorError
     from sim.execution.progress import RunProgress
 
-    _check_options(len(scenarios), reps, seed, workers)
-    if equalize not in (None, "budget"):
-        fail(f"--equalize: unknown value {equalize!r}; allowed: budget")
+    _check_options(len(scenarios), reps, seed, workers, scheduler, equalize)
     loaded = [load_or_fail(p, set_) for p in scenarios]
     draws = load_uncertainty_or_fail(uncertainty, loaded)
     attribution_reps = _attribution_reps(attribution_reps, reps, out is not None, loaded)
@@ -56,16 +59,16 @@ def compare(
     names = _display_names(loaded, scenarios)
     tx = begin_output(out, force, "compare")
     start = time.perf_counter()
-    with aborting_output(tx), RunProgress(n_runs, f"comparing {len(loaded)} scenarios") as bar:
-        cmp = run_compare(loaded, reps, seed, metric, workers, bar, names=names,
-                          attribution_reps=attribution_reps, equalize=equalize,
-                          uncertainty=draws)
+    try:
+        with aborting_output(tx), RunProgress(n_runs, f"comparing {len(loaded)} scenarios") as bar:
+            cmp = run_compare(loaded, reps, seed, metric, workers, bar, names=names,
+                              attribution_reps=attribution_reps, equalize=equalize,
+                              uncertainty=draws, scheduler=scheduler)
+    except ExecutorError as exc:  # the output folder is aborted already
+        fail(str(exc))
     elapsed = time.perf_counter() - start
     if tx is not None:
-        from sim.io.report import write_report
-
-        tx.write("comparison.csv", cmp.to_csv)
-        tx.write("report.html", lambda p: write_report(cmp, p))
+        _write_outputs(tx, cmp)
     with publishing_output(tx):  # the results are published even if printing fails
         _print_verdict(cmp, reps, n_runs, elapsed)
     if xlsx is not None:
@@ -73,6 +76,14 @@ def compare(
         from sim.io.workbook import comparison_workbook
 
         say(f"wrote {write_file_atomic(xlsx, lambda p: comparison_workbook(cmp, p))}")
+
+
+def _write_outputs(tx, cmp) -> None:
+    """comparison.csv and report.html into the output folder."""
+    from sim.io.report import write_report
+
+    tx.write("comparison.csv", cmp.to_csv)
+    tx.write("report.html", lambda p: write_report(cmp, p))
 
 
 def _print_verdict(cmp, reps: int, n_runs: int, elapsed: float) -> None:
@@ -117,8 +128,9 @@ def _display_names(loaded: list, files: list[Path]) -> list[str]:
     return names
 
 
-def _check_options(n_files: int, reps: int, seed: int | None, workers: int) -> None:
-    """Exit 2 on a bad number of files, replications, seed or workers."""
+def _check_options(n_files: int, reps: int, seed: int | None, workers: int,
+                   scheduler: str | None, equalize: str | None) -> None:
+    """Exit 2 on a bad number of files, replications, seed, workers, scheduler or equalize."""
     if n_files < 2:
         fail(f"compare: give at least two scenario files (got {n_files})")
     if not 2 <= reps <= 100_000:
@@ -126,6 +138,9 @@ def _check_options(n_files: int, reps: int, seed: int | None, workers: int) -> N
     if seed is not None and not 0 <= seed <= 2**63 - 1 - reps:
         fail(f"--seed: must be 0..{2**63 - 1 - reps:,} (got {seed})")
     check_workers(workers)
+    check_scheduler(scheduler, workers)
+    if equalize not in (None, "budget"):
+        fail(f"--equalize: unknown value {equalize!r}; allowed: budget")
 
 
 def print_comparison_table(cmp, title: str) -> None:

@@ -12,6 +12,7 @@ from sim.cli.common import (HEADLINE_KPIS, AllowLargeOption, ForceOption, SetOpt
                             UncertaintyOption, aborting_output, begin_output, cell,
                             check_workers, fail, load_or_fail, load_uncertainty_or_fail,
                             preflight_or_fail, print_table, publishing_output, say, table)
+from sim.cli.sweep import check_scheduler
 
 SEED_MAX = 2**63 - 1
 
@@ -23,6 +24,9 @@ def run(
     seed: Annotated[Optional[int], typer.Option(help="base seed (default: run.seed)")] = None,
     reps: Annotated[Optional[int], typer.Option(help="replications (default: run.replications)")] = None,
     workers: Annotated[int, typer.Option(help="parallel processes for replications")] = 1,
+    scheduler: Annotated[Optional[str], typer.Option(
+        help="run on the Dask cluster at tcp://HOST:PORT ('local': a local Dask cluster); "
+        "results identical to serial")] = None,
     set_: SetOption = None,
     attribution: Annotated[bool, typer.Option(
         "--attribution", help="also measure first-touch, last-touch and incremental orders per "
@@ -32,13 +36,14 @@ def run(
     uncertainty: UncertaintyOption = None,
 ) -> None:
     """Run a scenario and print its KPIs (mean and 95% interval over replications)."""
-    from sim.analysis.attribution import measure_attribution, runs_needed
+    from sim.analysis.attribution import runs_needed
     from sim.execution.progress import RunProgress
-    from sim.execution.runner import replicate, summarize
+    from sim.execution.executors import ExecutorError
+    from sim.execution.runner import summarize
 
     scn = load_or_fail(scenario, set_)
     n_reps = reps if reps is not None else scn.run.replications
-    _check_options(scn, n_reps, seed, workers, attribution)
+    _check_options(scn, n_reps, seed, workers, scheduler, attribution)
     draws = load_uncertainty_or_fail(uncertainty, [scn])
     n_runs = runs_needed(scn, n_reps) if attribution else n_reps
     preflight_or_fail([scn], runs=n_runs, workers=workers, allow_large=allow_large)
@@ -46,20 +51,16 @@ def run(
     import time
 
     start = time.perf_counter()
-    with aborting_output(tx), RunProgress(n_runs, f"running {scenario.name}") as bar:
-        if attribution:
-            results, attr = measure_attribution(scn, n_reps, seed, workers=workers,
-                                                on_done=bar, keep_timeseries=out is not None,
-                                                uncertainty=draws)
-        else:
-            results = replicate(scn, n_reps, seed, workers=workers,
-                                keep_timeseries=out is not None, on_done=bar,
-                                uncertainty=draws)
+    try:
+        with aborting_output(tx), RunProgress(n_runs, f"running {scenario.name}") as bar:
+            results, attr = _simulate(scn, n_reps, seed, workers, scheduler, attribution,
+                                      out is not None, draws, bar)
+    except ExecutorError as exc:  # the output folder is aborted already
+        fail(str(exc))
     elapsed = time.perf_counter() - start
     summary_table = summarize(results)
     if tx is not None:
-        _write_outputs(tx, scenario, scn, results, summary_table, attr if attribution else None,
-                       draws)
+        _write_outputs(tx, scenario, scn, results, summary_table, attr, draws)
     with publishing_output(tx):  # the results are published even if printing fails
         print_kpi_table(summary_table, title=f"{scn.name or scenario.stem}: "
                         f"{scn.run.consumers:,} consumers, {scn.run.days} days, {n_reps} "
@@ -71,14 +72,30 @@ def run(
                                     "incremental = orders lost when the channel is removed)")
 
 
-def _check_options(scn, n_reps: int, seed: int | None, workers: int, attribution: bool) -> None:
-    """Exit 2 on a bad number of replications, seed or workers, or attribution of a reference
-    mode."""
+def _simulate(scn, n_reps: int, seed: int | None, workers: int, scheduler: str | None,
+              attribution: bool, keep_timeseries: bool, draws, on_done):
+    """The replications, and the attribution measured on them (None without --attribution)."""
+    from sim.analysis.attribution import measure_attribution
+    from sim.execution.runner import replicate
+
+    if attribution:
+        return measure_attribution(scn, n_reps, seed, workers=workers, scheduler=scheduler,
+                                   on_done=on_done, keep_timeseries=keep_timeseries,
+                                   uncertainty=draws)
+    return replicate(scn, n_reps, seed, workers=workers, scheduler=scheduler,
+                     keep_timeseries=keep_timeseries, on_done=on_done, uncertainty=draws), None
+
+
+def _check_options(scn, n_reps: int, seed: int | None, workers: int, scheduler: str | None,
+                   attribution: bool) -> None:
+    """Exit 2 on a bad number of replications, seed, workers or scheduler, or attribution of a
+    reference mode."""
     if not 1 <= n_reps <= 100_000:
         fail(f"--reps: must be 1..100,000 (got {n_reps})")
     if seed is not None and not 0 <= seed <= SEED_MAX - n_reps:
         fail(f"--seed: must be 0..{SEED_MAX - n_reps:,} (got {seed})")
     check_workers(workers)
+    check_scheduler(scheduler, workers)
     if attribution and scn.run.mode != "full":
         fail(f"--attribution: needs run.mode 'full' (got {scn.run.mode!r}): reference modes "
              "have no budget channels")

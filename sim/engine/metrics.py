@@ -13,6 +13,7 @@ from collections import deque
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import mesa
 import numpy as np
 from numba import njit
 
@@ -324,5 +325,23 @@ def model_reporters(names: list[str]) -> dict[str, Any]:
     return {name: partial(read_kpi, key=name) for name in names}
 
 
-__all__ = ["MetricsBook", "compute_kpis", "consumer_counts", "model_reporters", "ratio",
+class KpiCollector(mesa.DataCollector):
+    """Mesa's DataCollector with one model reporter per KPI (:func:`model_reporters`), whose
+    ``collect`` appends the step's KPI snapshot directly: the values are fresh scalars every
+    step, so the generic collector's per-reporter call and ``deepcopy`` (about 1 ms a day,
+    a quarter of a small reference-mode run) buy nothing. Same ``model_vars`` and data frames
+    as ``mesa.DataCollector(model_reporters=model_reporters(names))``."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(model_reporters=model_reporters(names))
+        self._columns = [(name, self.model_vars[name]) for name in names]
+
+    def collect(self, model: Any) -> None:
+        self._collection_steps.append(model.time)
+        kpis = model.kpis
+        for name, column in self._columns:
+            column.append(kpis[name])
+
+
+__all__ = ["KpiCollector", "MetricsBook", "compute_kpis", "consumer_counts", "model_reporters", "ratio",
            "targeted_circle_mask"]

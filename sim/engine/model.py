@@ -49,7 +49,7 @@ from sim.engine import (amplification, bookings, churn, community, crisis, gamif
 from sim.engine.formats import format_desks, roster_influencer
 from sim.engine.agents import Consumer, Influencer, Retailer
 from sim.engine.ledger import Ledger
-from sim.engine.metrics import MetricsBook, compute_kpis, model_reporters
+from sim.engine.metrics import KpiCollector, MetricsBook, compute_kpis
 from sim.engine.organic import OrganicDelivery
 from sim.engine.reference import ReferenceStep
 from sim.engine.retail import RetailSystems
@@ -115,7 +115,7 @@ class SocialCommerceModel(mesa.Model):
         self._reference = None if full else ReferenceStep(self.ctx)
         self._consumer_views: dict[int, Consumer] = {}
         self.kpis = compute_kpis(self.ctx)
-        self.datacollector = mesa.DataCollector(model_reporters=model_reporters(list(self.kpis)))
+        self.datacollector = KpiCollector(list(self.kpis))
         self.datacollector.collect(self)
 
     def _create_agents(self) -> None:
@@ -159,8 +159,11 @@ class SocialCommerceModel(mesa.Model):
         crisis.trigger(ctx)
         self._retailers_act()
         bookings.book_named_creators(ctx)
-        if Influencer in self.agents_by_type:
-            self.agents_by_type[Influencer].do("publish", ctx)
+        # only creators holding a commission have anything to publish (a few of hundreds a
+        # day); in the agent set's order, so posts get the ids `AgentSet.do("publish")` gives
+        for creator in self.agents_by_type.get(Influencer, ()):
+            if creator.queue:
+                creator.publish(ctx)
         state = ctx.state
         batches, state.pending, state.today = state.pending + state.today, [], []
         organic_exp, organic = self._organic_delivery().deliver(ctx.rng, ctx.beh.follower_trust)

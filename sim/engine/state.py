@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -46,15 +47,15 @@ class Channels:
     tiers: tuple[str, ...]
     formats: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def names(self) -> list[str]:
         return channel_names(self.tiers, self.formats)
 
-    @property
+    @cached_property
     def code(self) -> dict[str, int]:
         return {ch: i for i, ch in enumerate(self.names)}
 
-    @property
+    @cached_property
     def spend(self) -> list[str]:
         return paid_channel_names(self.tiers, self.formats)
 

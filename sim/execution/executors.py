@@ -15,6 +15,14 @@ Backend selection (:func:`make_executor`):
 
 ``fn`` must be a picklable top-level function. Results never depend on the backend as long as
 every random seed is derived per run (never per worker or per chunk).
+
+Most callers want :func:`map_runs`, which hides the chunks and returns results in job order::
+
+    results = map_runs(run_one, jobs, workers=2)                      # local processes
+    results = map_runs(run_one, jobs, scheduler="tcp://host:8786")    # a Dask cluster
+
+``run --reps``, ``compare`` (attribution included), sweeps and the trials of ``optimize``,
+``explore`` and ``calibrate`` all run through these two functions (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from functools import partial
 from typing import Any, TypeVar
 
 from sim.execution.lifeline import follow_driver
@@ -44,6 +53,7 @@ __all__ = [
     "auto_chunk_size",
     "chunked",
     "make_executor",
+    "map_runs",
 ]
 
 
@@ -268,3 +278,56 @@ def auto_chunk_size(n_items: int, workers: int, chunks_per_worker: int = 8, max_
     if n_items <= 0:
         return 1
     return max(1, min(max_size, math.ceil(n_items / (max(1, workers) * chunks_per_worker))))
+
+
+def _run_indexed(fn: Callable[[T], R], chunk: list[tuple[int, T]]) -> list[tuple[int, R]]:
+    """Run ``fn`` on every job of a chunk, keeping each job's position."""
+    return [(i, fn(job)) for i, job in chunk]
+
+
+def map_runs(
+    fn: Callable[[T], R],
+    jobs: Sequence[T],
+    *,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    on_done: Callable[[R], None] | None = None,
+    chunk_size: int | None = None,
+) -> list[R]:
+    """Apply ``fn`` to every job on the chosen backend; results in job order.
+
+    The one entry point for running many independent simulations (replications, the arms and
+    counterfactuals of a comparison, optimiser/explorer/calibration trials). The backend is
+    picked by :func:`make_executor`; results are identical to a serial loop whenever ``fn``
+    derives its randomness from the job alone (e.g. a seed inside the job).
+
+    Args:
+        fn: picklable top-level function of one job (Dask workers import it by name, so it
+            must live in an installed module, not in ``__main__``).
+        jobs: the jobs (picklable; sent to the workers).
+        workers: ``1`` (default) = serial in this process; ``None`` = all local cores (or the
+            cluster in ``$DASK_SCHEDULER_ADDRESS``); ``n`` = ``n`` local processes.
+        scheduler: Dask scheduler address ``tcp://HOST:PORT`` or ``"local"``; overrides
+            ``workers``.
+        on_done: called in this process with each result as it arrives (completion order), for
+            progress bars.
+        chunk_size: jobs per task (default: about 8 tasks per worker, at most 16 jobs); jobs of
+            one chunk run in one process one after the other, so they share its world cache.
+
+    Raises:
+        ExecutorError: the backend cannot be created or the scheduler cannot be reached.
+        Exception: the first exception raised by ``fn`` (pending jobs are cancelled).
+    """
+    jobs = list(jobs)
+    if len(jobs) <= 1 and not scheduler:
+        workers = 1  # a pool would only add its start-up time
+    results: list[Any] = [None] * len(jobs)
+    with make_executor(workers, scheduler) as ex:
+        size = chunk_size or auto_chunk_size(len(jobs), ex.workers, max_size=16)
+        chunks = chunked(list(enumerate(jobs)), size)
+        for part in ex.map_chunks(partial(_run_indexed, fn), chunks):
+            for i, res in part:
+                results[i] = res
+                if on_done is not None:
+                    on_done(res)
+    return results

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.config.scenario import Scenario
+from sim.execution.executors import map_runs
 
 if TYPE_CHECKING:
     from sim.execution.uncertainty import ParameterDraws
@@ -111,47 +112,32 @@ def replication_jobs(scenario: Scenario, seeds: list[int], keep_timeseries: bool
 
 
 def replicate(
-    scenario: Scenario, reps: int | None = None, seed: int | None = None, *, workers: int = 1,
-    keep_timeseries: bool = True, on_done: Callable[[RunResult], None] | None = None,
+    scenario: Scenario, reps: int | None = None, seed: int | None = None, *,
+    workers: int | None = 1, scheduler: str | None = None, keep_timeseries: bool = True,
+    on_done: Callable[[RunResult], None] | None = None,
     uncertainty: "ParameterDraws | None" = None,
 ) -> list[RunResult]:
-    """Run the replications of a scenario, serially or on ``workers`` local processes.
+    """Run the replications of a scenario on any backend of :func:`map_runs`.
 
-    Results come back in seed order whatever the number of workers (identical to serial).
+    Results come back in seed order whatever the backend (identical to serial): ``workers=1``
+    serial, ``workers=n`` local processes, ``scheduler="tcp://HOST:PORT"`` a Dask cluster.
     ``on_done`` is called as each run finishes (for progress bars). ``uncertainty``: each
     replication draws one parameter vector (see :func:`replication_jobs`).
     """
     seeds = replication_seeds(scenario, reps, seed)
     jobs = replication_jobs(scenario, seeds, keep_timeseries, uncertainty)
-    return run_jobs(_run_job, jobs, workers=workers, on_done=on_done)
+    return run_jobs(_run_job, jobs, workers=workers, scheduler=scheduler, on_done=on_done)
 
 
-def run_jobs(fn: Callable[[Any], RunResult], jobs: list[Any], *, workers: int = 1,
+def run_jobs(fn: Callable[[Any], RunResult], jobs: list[Any], *, workers: int | None = 1,
+             scheduler: str | None = None,
              on_done: Callable[[RunResult], None] | None = None) -> list[RunResult]:
-    """Run ``fn`` over ``jobs`` in order (serial) or on a process pool; results in job order."""
-    if workers <= 1 or len(jobs) <= 1:
-        out = []
-        for job in jobs:
-            res = fn(job)
-            if on_done:
-                on_done(res)
-            out.append(res)
-        return out
-    import os
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from sim.execution.executors import process_context
-    from sim.execution.lifeline import follow_driver
+    """Run ``fn`` over ``jobs``; results in job order, identical on every backend.
 
-    results: list[RunResult | None] = [None] * len(jobs)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=process_context(),
-                             initializer=follow_driver, initargs=(os.getpid(),)) as pool:
-        futures = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
-        for fut in as_completed(futures):
-            res = fut.result()
-            results[futures[fut]] = res
-            if on_done:
-                on_done(res)
-    return [r for r in results if r is not None]
+    The runs of ``run --reps``, ``compare`` and attribution go through here to
+    :func:`sim.execution.executors.map_runs` (serial, local processes or a Dask cluster).
+    """
+    return map_runs(fn, jobs, workers=workers, scheduler=scheduler, on_done=on_done)
 
 
 def t_interval(values: Any, level: float = 0.95) -> tuple[Any, Any, Any]:

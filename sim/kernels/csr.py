@@ -73,7 +73,7 @@ def unique_pairs(lo: np.ndarray, hi: np.ndarray, n: int) -> tuple[np.ndarray, np
 
 
 @njit(cache=True)
-def _symmetric_csr(lo, hi, n):
+def _symmetric_csr(lo, hi, n, edge):
     m = len(lo)
     indptr = np.zeros(n + 1, dtype=np.int64)
     for e in range(m):
@@ -83,7 +83,6 @@ def _symmetric_csr(lo, hi, n):
         indptr[k + 1] += indptr[k]
     pos = indptr[:-1].copy()
     cols = np.empty(2 * m, dtype=np.int32)
-    edge = np.empty(2 * m, dtype=np.int64)
     for e in range(m):  # entries (hi, lo): row hi, columns below it, ascending in lo
         r = hi[e]
         cols[pos[r]] = lo[e]
@@ -94,31 +93,168 @@ def _symmetric_csr(lo, hi, n):
         cols[pos[r]] = hi[e]
         edge[pos[r]] = e
         pos[r] += 1
-    return indptr, cols, edge
+    return indptr, cols
 
 
 def symmetric_csr(lo: np.ndarray, hi: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Symmetric CSR of distinct ties sorted by (lo, hi) with lo < hi: ``(indptr, indices,
     edge)``, where ``edge[j]`` is the tie of entry j (to carry per-tie attributes). Entries are
     in (row, column) order, as ``np.lexsort((cols, rows))`` orders ``rows = [lo, hi]``,
-    ``cols = [hi, lo]``: in row r the ties to lower ids (ascending) precede those to higher."""
-    return _symmetric_csr(np.asarray(lo, dtype=np.int64), np.asarray(hi, dtype=np.int64), n)
+    ``cols = [hi, lo]``: in row r the ties to lower ids (ascending) precede those to higher.
+    ``lo``/``hi`` may be int32 or int64 (not copied); ``edge`` is int32 below 2³¹ ties."""
+    lo, hi = _ids(lo), _ids(hi)
+    edge = np.empty(2 * len(lo), dtype=np.int32 if len(lo) < 2**31 else np.int64)
+    indptr, cols = _symmetric_csr(lo, hi, n, edge)
+    return indptr, cols, edge
+
+
+def _ids(x: np.ndarray) -> np.ndarray:
+    """Node ids as int32 or int64 without a copy when they already are."""
+    x = np.asarray(x)
+    return x if x.dtype in (np.int32, np.int64) else x.astype(np.int64)
+
+
+@njit(cache=True)
+def _row_sort(a, s, t):
+    """Sort ``a[s:t]`` in place (insertion sort for short rows)."""
+    if t - s > 32:
+        a[s:t].sort()
+        return
+    for j in range(s + 1, t):
+        x = a[j]
+        k = j - 1
+        while k >= s and a[k] > x:
+            a[k + 1] = a[k]
+            k -= 1
+        a[k + 1] = x
+
+
+@njit(cache=True)
+def _unique_ties(u, v, n, ibits):
+    m = len(u)
+    starts = np.zeros(n + 1, dtype=np.int64)
+    for e in range(m):
+        if u[e] != v[e]:
+            starts[min(u[e], v[e]) + 1] += 1
+    for k in range(n):
+        starts[k + 1] += starts[k]
+    pos = starts[:-1].copy()
+    packed = np.empty(starts[n], dtype=np.int64)  # per lo row: hi in the high bits, e below
+    for e in range(m):
+        a, b = u[e], v[e]
+        if a != b:
+            r = min(a, b)
+            packed[pos[r]] = (np.int64(max(a, b)) << ibits) | e
+            pos[r] += 1
+    mask = (np.int64(1) << ibits) - 1
+    distinct = 0
+    for r in range(n):
+        _row_sort(packed, starts[r], starts[r + 1])
+        prev = -1
+        for j in range(starts[r], starts[r + 1]):
+            h = packed[j] >> ibits
+            if h != prev:
+                distinct += 1
+                prev = h
+    lo = np.empty(distinct, dtype=np.int32)
+    hi = np.empty(distinct, dtype=np.int32)
+    first = np.empty(distinct, dtype=np.int64)
+    k = 0
+    for r in range(n):
+        prev = -1
+        for j in range(starts[r], starts[r + 1]):
+            h = packed[j] >> ibits
+            if h != prev:
+                lo[k], hi[k], first[k] = r, h, packed[j] & mask
+                k += 1
+                prev = h
+    return lo, hi, first
+
+
+def unique_ties(u: np.ndarray, v: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct undirected ties among raw pairs (u, v) of node ids < n (< 2³¹), self-pairs
+    dropped: ``(lo, hi, first)`` sorted by (lo, hi), int32 ids, ``first`` the index into the
+    raw pairs of each tie's first occurrence. Equals ``unique_pairs`` of the non-self pairs
+    with ``first`` mapped back to raw indices (``np.flatnonzero(u != v)[first]``).
+
+    One counting pass by the smaller id and a sort of each (short) row of packed
+    ``hi · 2^b + index`` keys: about 8 bytes of scratch per pair, against 40 for the radix sort,
+    which matters at 10⁷ consumers (≈ 75 million pairs)."""
+    u, v = _ids(u), _ids(v)
+    if len(u) != len(v):
+        raise ValueError("u and v must have the same length")
+    ibits = max(1, (len(u) - 1).bit_length())
+    if n >= 2**31 or ibits + max(1, (n - 1).bit_length()) > 63:
+        keep = np.flatnonzero(u != v)
+        a, b = u[keep].astype(np.int64), v[keep].astype(np.int64)
+        lo, hi, first = unique_pairs(np.minimum(a, b), np.maximum(a, b), n)
+        return lo, hi, keep[first]
+    return _unique_ties(u, v, n, ibits)
+
+
+@njit(cache=True)
+def _pick_pairs(cum, guide, scale, starts, order, inside, r1, r2):
+    n, k = len(cum), len(starts) - 1
+    # per circle: running sum before its block and at its end (read for every inside pick)
+    base_of = np.empty(k, dtype=np.float64)
+    top_of = np.empty(k, dtype=np.float64)
+    for c in range(k):
+        base_of[c] = cum[starts[c] - 1] if starts[c] > 0 else 0.0
+        top_of[c] = cum[starts[c + 1] - 1] if starts[c + 1] > 0 else 0.0
+    u = np.empty(len(r1), dtype=np.int32)
+    v = np.empty(len(r1), dtype=np.int32)
+    top_all = cum[n - 1]
+    for i in range(len(r1)):
+        a = min(_guided_one(cum, r1[i] * top_all, guide, scale), n - 1)
+        hi, base, top = n, 0.0, top_all
+        if inside[i]:
+            c = np.searchsorted(starts, a, side="right") - 1  # a's circle (starts fit in cache)
+            hi, base, top = starts[c + 1], base_of[c], top_of[c]
+        t = base + r2[i] * (top - base)
+        b = min(_guided_one(cum, t, guide, scale), hi - 1)
+        u[i] = order[a]
+        v[i] = order[b]
+    return u, v
+
+
+@njit(cache=True)
+def _guided_one(cum, t, guide, scale):
+    """``np.searchsorted(cum, t, side="right")`` from the guide table's starting point."""
+    n, k = len(cum), len(guide)
+    b = int(t * scale)
+    b = 0 if b < 0 else (k - 1 if b >= k else b)
+    j = guide[b]
+    while j > 0 and cum[j - 1] > t:
+        j -= 1
+    while j < n and cum[j] <= t:
+        j += 1
+    return j
+
+
+def pick_pairs(cum: np.ndarray, starts: np.ndarray, order: np.ndarray, inside: np.ndarray,
+               r1: np.ndarray, r2: np.ndarray,
+               table: tuple[np.ndarray, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Tie endpoints of a degree-corrected planted partition, given the uniforms.
+
+    Consumers are laid out by circle (``order``: rows by circle; ``cum``: running sums of their
+    weights in that layout, last > 0; circle c holds positions ``starts[c]:starts[c + 1]``).
+    Pair i's first endpoint is the position ``a = searchsorted(cum, r1[i] · cum[-1], "right")``
+    (clamped to n − 1); its partner is drawn the same way with ``r2[i]`` inside a's circle
+    when ``inside[i]``, else among everyone: target ``base + r2 · (top − base)`` with ``base``
+    and ``top`` the running sums before and at the end of the range. Returns consumer rows
+    ``(order[a], order[b])`` as int32 — exactly the vectorised numpy expressions (same float
+    operations in the same order), in one pass without temporaries.
+    """
+    guide, scale = table if table is not None else guide_table(cum)
+    return _pick_pairs(cum, guide, scale, np.asarray(starts, dtype=np.int64), order, inside,
+                       r1, r2)
 
 
 @njit(cache=True)
 def _guided_search(cum, targets, guide, scale):
-    n, k = len(cum), len(guide)
     out = np.empty(len(targets), dtype=np.int64)
     for i in range(len(targets)):
-        t = targets[i]
-        b = int(t * scale)
-        b = 0 if b < 0 else (k - 1 if b >= k else b)
-        j = guide[b]
-        while j > 0 and cum[j - 1] > t:
-            j -= 1
-        while j < n and cum[j] <= t:
-            j += 1
-        out[i] = j
+        out[i] = _guided_one(cum, targets[i], guide, scale)
     return out
 
 
@@ -146,4 +282,5 @@ def searchsorted_right(
     return _guided_search(cum, targets, guide, scale)
 
 
-__all__ = ["guide_table", "searchsorted_right", "symmetric_csr", "unique_pairs"]
+__all__ = ["guide_table", "pick_pairs", "searchsorted_right", "symmetric_csr", "unique_pairs",
+           "unique_ties"]

@@ -184,6 +184,9 @@ def draw_creators(config: Scenario, order: np.ndarray, starts: np.ndarray, n: in
     roster fills (``[influencers] roster``) take its creators instead
     (:func:`sim.world.roster_seats.roster_seats`)."""
     sizes = np.diff(starts).astype(float)
+    # the draw rng.choice(len(sizes), p=sizes / sizes.sum()) makes, without its validation
+    cdf = (sizes / sizes.sum()).cumsum()
+    cdf /= cdf[-1]
     out: dict[str, list[CreatorSeat]] = {}
     roster = _roster_seats(config, order, starts, n, rng)
     for tier, cfg in config.influencers.items():
@@ -193,7 +196,7 @@ def draw_creators(config: Scenario, order: np.ndarray, starts: np.ndarray, n: in
         seats = []
         k = max(1, int(round(cfg.followers_share * n)))
         for _ in range(cfg.count):
-            home = int(rng.choice(len(sizes), p=sizes / sizes.sum()))
+            home = int(cdf.searchsorted(rng.random(), side="right"))
             members = order[starts[home]:starts[home + 1]]
             k_in = min(len(members), int(round(k * cfg.circle_focus)))
             inside = rng.choice(members, size=k_in, replace=False)

@@ -21,8 +21,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from sim.kernels.arrayops import count_distinct
-from sim.kernels.csr import searchsorted_right, symmetric_csr, unique_pairs
+from sim.kernels.csr import guide_table, pick_pairs, symmetric_csr, unique_pairs, unique_ties
 from sim.config.scenario import GraphSection, Scenario
 
 
@@ -101,10 +100,15 @@ def draw_ties(ties: TieStructure, strong: np.ndarray, cfg: GraphSection,
               rng: np.random.Generator) -> SocialGraph:
     """The graph on ``ties``: ``strong`` flags one per raw pair; trust drawn per tie."""
     strong = strong[ties.keep][ties.first]
+    trust = _draw_trust(strong, cfg, rng)
+    return SocialGraph(ties.indptr, ties.indices, trust[ties.edge], strong[ties.edge])
+
+
+def _draw_trust(strong: np.ndarray, cfg: GraphSection, rng: np.random.Generator) -> np.ndarray:
+    """Trust of each tie (float32, 0–1): normal around the strong or weak mean, clipped."""
     mean = np.where(strong, cfg.trust_strong, cfg.trust_weak)
-    trust = np.clip(mean + cfg.trust_spread * rng.standard_normal(len(ties.lo)), 0.0, 1.0)
-    return SocialGraph(ties.indptr, ties.indices, trust[ties.edge].astype(np.float32),
-                       strong[ties.edge])
+    trust = np.clip(mean + cfg.trust_spread * rng.standard_normal(len(strong)), 0.0, 1.0)
+    return trust.astype(np.float32)
 
 
 def _from_pairs(
@@ -123,54 +127,68 @@ def expected_degrees(n: int, cfg: GraphSection, rng: np.random.Generator) -> np.
     return w * (cfg.mean_degree / w.mean())
 
 
-def _weighted_pick(cum: np.ndarray, lo: np.ndarray, hi: np.ndarray, rng) -> np.ndarray:
-    """For each i pick an index in [lo_i, hi_i) with probability ∝ weights (``cum`` = cumsum)."""
-    base = np.where(lo > 0, cum[np.maximum(lo - 1, 0)], 0.0)
-    top = cum[hi - 1]
-    target = base + rng.random(len(lo)) * (top - base)
-    return np.minimum(searchsorted_right(cum, target), hi - 1)  # = np.searchsorted(..., "right")
-
-
 def circle_graph(
     circle: np.ndarray, cfg: GraphSection, rng: np.random.Generator
 ) -> SocialGraph:
-    """Degree-corrected planted partition over the consumers' circles (vectorised).
+    """Degree-corrected planted partition over the consumers' circles (compiled, O(pairs + n)).
 
-    Pairs are drawn until ``n · mean_degree / 2`` distinct ties exist: hubs in small circles
-    draw the same partner repeatedly, and those duplicates are replaced rather than lost.
+    Each pair's first endpoint is drawn ∝ expected degree among everyone; with probability
+    ``1 − mixing`` its partner is drawn ∝ expected degree inside the first endpoint's circle,
+    else among everyone (:func:`sim.kernels.csr.pick_pairs`). Pairs are drawn until
+    ``n · mean_degree / 2`` distinct ties exist: hubs in small circles draw the same partner
+    repeatedly, and those duplicates are replaced rather than lost. Scratch memory stays near
+    25 bytes per pair (about 2 GB for 10 million consumers).
     """
+    lo, hi, strong = _circle_ties(circle, cfg, rng)  # its scratch arrays are freed on return
+    return _graph_on_ties(len(circle), lo, hi, strong, cfg, rng)
+
+
+def _circle_ties(circle: np.ndarray, cfg: GraphSection,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The circle graph's distinct ties sorted by (lo, hi) and each tie's strong flag."""
     n = len(circle)
     w = expected_degrees(n, cfg, rng)
     m = int(round(n * cfg.mean_degree / 2))
     # order consumers by circle so that each circle is a contiguous block
     order = np.argsort(circle, kind="stable")
     cum = np.cumsum(w[order])
+    del w
     sorted_circle = circle[order]
     starts = np.searchsorted(sorted_circle, np.arange(circle.max() + 2))
-    everyone = (np.zeros(1, np.int64), np.full(1, n, np.int64))
+    del sorted_circle
+    table = guide_table(cum)
 
     def draw(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         inside = rng.random(count) < 1.0 - cfg.mixing
-        lo = np.broadcast_to(everyone[0], (count,))
-        hi = np.broadcast_to(everyone[1], (count,))
-        a = _weighted_pick(cum, lo, hi, rng)  # first endpoint ∝ w anywhere
-        c = sorted_circle[a]
-        b_lo = np.where(inside, starts[c], 0)
-        b_hi = np.where(inside, starts[c + 1], n)
-        b = _weighted_pick(cum, b_lo, b_hi, rng)  # partner ∝ w, inside the circle or anywhere
-        strong = rng.random(count) < np.where(inside, cfg.strong_share, cfg.strong_share / cfg.strong_outside_divisor)
-        return order[a], order[b], strong
+        r1 = rng.random(count)  # first endpoint ∝ w anywhere
+        r2 = rng.random(count)  # partner ∝ w, inside the circle or anywhere
+        u, v = pick_pairs(cum, starts, order, inside, r1, r2, table)
+        del r1, r2
+        strong = rng.random(count) < np.where(inside, cfg.strong_share,
+                                              cfg.strong_share / cfg.strong_outside_divisor)
+        return u, v, strong
 
     u, v, strong = draw(m)
     for _ in range(20):
-        lo, hi = np.minimum(u, v), np.maximum(u, v)
-        valid = lo != hi
-        deficit = m - count_distinct(lo[valid] * n + hi[valid])
+        lo, hi, first = unique_ties(u, v, n)
+        deficit = m - len(lo)
         if deficit <= max(1, m // 2000):
             break
+        del lo, hi, first
         u2, v2, s2 = draw(int(deficit * 1.3) + 8)
         u, v, strong = np.concatenate([u, u2]), np.concatenate([v, v2]), np.concatenate([strong, s2])
-    return _from_pairs(n, u, v, strong, cfg, rng)
+    else:
+        lo, hi, first = unique_ties(u, v, n)
+    return lo, hi, strong[first]
+
+
+def _graph_on_ties(n: int, lo: np.ndarray, hi: np.ndarray, strong: np.ndarray,
+                   cfg: GraphSection, rng: np.random.Generator) -> SocialGraph:
+    """The graph on distinct ties sorted by (lo, hi), one ``strong`` flag per tie; trust drawn
+    per tie (:func:`_draw_trust`)."""
+    trust = _draw_trust(strong, cfg, rng)
+    indptr, indices, edge = symmetric_csr(lo, hi, n)  # entries in (row, column) order
+    return SocialGraph(indptr, indices, trust[edge], strong[edge])
 
 
 def erdos_renyi(n: int, cfg: GraphSection, rng: np.random.Generator) -> SocialGraph:

@@ -157,34 +157,6 @@ def test_guided_search_equals_searchsorted():
         assert np.array_equal(searchsorted_right(cum, t, guide_table(cum)), expected)
 
 
-def test_circle_graph_is_unchanged_by_the_fast_kernels(monkeypatch):
-    """Build with the compiled kernels and with plain numpy: the same graph, edge for edge."""
-    import sim.world.graph as graph_mod
-
-    circle = np.random.default_rng(1).integers(0, 5, 3000).astype(np.int32)
-    cfg = GraphSection(mean_degree=12)
-    fast = circle_graph(circle, cfg, np.random.default_rng(9))
-
-    def numpy_unique_pairs(lo, hi, n):
-        key, first = np.unique(lo * n + hi, return_index=True)
-        return key // n, key % n, first
-
-    def numpy_symmetric_csr(lo, hi, n):
-        rows, cols = np.concatenate([lo, hi]), np.concatenate([hi, lo])
-        order = np.lexsort((cols, rows))
-        indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n))]
-        return indptr, cols[order].astype(np.int32), np.concatenate([np.arange(len(lo))] * 2)[order]
-
-    monkeypatch.setattr(graph_mod, "unique_pairs", numpy_unique_pairs)
-    monkeypatch.setattr(graph_mod, "symmetric_csr", numpy_symmetric_csr)
-    monkeypatch.setattr(graph_mod, "searchsorted_right",
-                        lambda cum, t: np.searchsorted(cum, t, side="right"))
-    monkeypatch.setattr(graph_mod, "count_distinct", lambda keys: len(np.unique(keys)))
-    slow = circle_graph(circle, cfg, np.random.default_rng(9))
-    for field in ("indptr", "indices", "trust", "strong"):
-        assert np.array_equal(getattr(fast, field), getattr(slow, field)), field
-
-
 # ------------------------------------------------------------------ array helpers
 def test_array_helpers_equal_numpy():
     rng = np.random.default_rng(7)

@@ -18,6 +18,7 @@ from sim.execution.executors import (
     auto_chunk_size,
     chunked,
     make_executor,
+    map_runs,
 )
 from sim.sweeps.driver import query, run_sweep
 
@@ -109,3 +110,25 @@ def test_dask_sweep_from_environment(tmp_path, dask_address, monkeypatch):
     path = write_sweep(tmp_path, design="grid", replications=2, parameters=[{**S0, "levels": 3}])
     res = run_sweep(path, tmp_path / "out", progress=False, run_fn=sweep_toys.toy_run)
     assert res.backend.startswith("dask") and res.ran == 6
+
+
+def negate(x: int) -> int:
+    if x == 13:
+        raise ValueError("unlucky job")
+    return -x
+
+
+def test_map_runs_job_order_on_every_backend(dask_address):
+    jobs = list(range(13)) + list(range(14, 30))  # no 13
+    for kw in ({"workers": 1}, {"workers": 2}, {"scheduler": dask_address}):
+        seen: list[int] = []
+        out = map_runs(negate, jobs, on_done=seen.append, chunk_size=3, **kw)
+        assert out == [-j for j in jobs], kw
+        assert sorted(seen) == sorted(out), kw
+    assert map_runs(negate, [], workers=2) == []
+
+
+def test_map_runs_raises_the_job_error(dask_address):
+    for kw in ({"workers": 1}, {"workers": 2}, {"scheduler": dask_address}):
+        with pytest.raises(ValueError, match="unlucky job"):
+            map_runs(negate, [1, 13, 2], **kw)

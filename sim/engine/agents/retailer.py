@@ -83,6 +83,7 @@ class Retailer(mesa.Agent):
         self._price_shocks = [s for s in shocks if s.kind == "price"
                               and (s.retailer == cfg.name or s.retailer is None and index == 0)]
         self._eligible: dict[str, list] = {}
+        self._fees: dict[str, np.ndarray] = {}  # per tier, the eligible creators' (fixed) fees
         self.crisis_day: int | None = None
         self.responding = False
         self.targeted_circles: set[int] = set(cfg.ad_target_circles) | set(cfg.target_circles)
@@ -223,7 +224,9 @@ class Retailer(mesa.Agent):
         block instead of four calls per post). At most ``16 × creators`` posts a day (a guard
         for zero fees).
         """
-        fees = np.array([c.fee for c in creators], dtype=np.float64)
+        fees = self._fees.get(tier)
+        if fees is None or len(fees) != len(creators):
+            fees = self._fees[tier] = np.array([c.fee for c in creators], dtype=np.float64)
         allowance = self._pace(tier, day)
         budget = min(allowance, self.lines.get(tier, 0.0) + 1e-9)
         cap, cheapest = 16 * len(creators), max(float(fees.min()), 1e-9)

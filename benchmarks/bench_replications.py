@@ -1,0 +1,164 @@
+"""Many small runs: what an *extra* replication costs, against a big run and against cynetdiff.
+
+    python benchmarks/bench_replications.py [--quick] [--ic-reps 200] [--small-reps 40]
+
+Two measurements, each side by side in one process (this machine's speed drifts over minutes,
+so only ratios measured together count):
+
+* **IC on a fixed real network.** ``scenarios/reference/independent_cascade.toml`` on a
+  100,000-node Barabási–Albert edge list (networkx, m = 5, seed 1, written to a file once),
+  T = 0.05, 50 seed consumers, through ``sim.execution.runner.replicate`` exactly as
+  ``socsim run … --reps`` does. Extra replication = (time of 1 + R replications − time of 1)
+  ÷ R, so the first run's one-off costs (reading the edge list into the world cache, numba
+  loading) are not counted. cynetdiff runs R cascades on the same graph, T and seed count
+  (50 random seed nodes drawn per cascade, as socsim does per replication), timing
+  ``set_seeds + reset_model + advance_until_completion`` per cascade. Final sizes are compared
+  by a z score of the means.
+* **10k extra replications vs one 1M run** (``scenarios/baseline.toml``, 90 days): ns per
+  consumer-day of an extra 10,000-consumer replication (as above, ``replicate`` with 1 + R
+  replications minus 1) against one 1,000,000-consumer ``run_single`` (world building, steps
+  and outputs: what one replication of that size costs). Order: 10k block, 1M run, 10k
+  block; the 10k figure is the mean of the two blocks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from common import ROOT, load, save, versions
+
+N, M, T, SEEDS = 100_000, 5, 0.05, 50
+
+
+def write_ba_edgelist(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A BA(n=N, m=M, seed 1) edge list file ("u v" per line); returns its CSR arrays."""
+    import networkx as nx
+
+    g = nx.barabasi_albert_graph(N, M, seed=1)
+    edges = np.array(g.edges(), dtype=np.int64)
+    np.savetxt(path, edges, fmt="%d")
+    a = nx.to_scipy_sparse_array(g, nodelist=range(N), format="csr")
+    a.sort_indices()
+    return a.indptr.astype(np.int64), a.indices.astype(np.int64)
+
+
+def extra_rep_seconds(scenario, reps: int) -> tuple[float, float, list]:
+    """(seconds per extra replication, seconds of the first, results) via ``replicate``."""
+    from sim.execution.runner import replicate
+
+    gc.collect()
+    t0 = time.perf_counter()
+    replicate(scenario, 1, seed=1000, keep_timeseries=False)
+    one = time.perf_counter() - t0
+    gc.collect()
+    t0 = time.perf_counter()
+    res = replicate(scenario, 1 + reps, seed=1000, keep_timeseries=False)
+    many = time.perf_counter() - t0
+    return (many - one) / reps, one, res
+
+
+def cynetdiff_cascades(indptr, indices, reps: int) -> tuple[float, list[int]]:
+    from cynetdiff.models import IndependentCascadeModel
+
+    rng = np.random.default_rng(12345)
+    model = IndependentCascadeModel(indptr[:-1].astype(np.uint32), indices.astype(np.uint32),
+                                    activation_prob=T, rng=np.random.default_rng(1))
+    seed_sets = [rng.choice(N, size=SEEDS, replace=False).tolist() for _ in range(reps)]
+    sizes = []
+    t0 = time.perf_counter()
+    for seeds in seed_sets:
+        model.set_seeds(seeds)
+        model.reset_model()
+        model.advance_until_completion()
+        sizes.append(model.get_num_activated_nodes())
+    return (time.perf_counter() - t0) / reps, sizes
+
+
+def mean_se(x) -> tuple[float, float]:
+    a = np.asarray(x, dtype=float)
+    return float(a.mean()), float(a.std(ddof=1) / math.sqrt(len(a))) if len(a) > 1 else 0.0
+
+
+def ic_row(reps: int, tmp: Path) -> dict:
+    from sim.config.scenario import load_scenario
+
+    path = tmp / "ba_100k.txt"
+    indptr, indices = write_ba_edgelist(path)
+    scn = load_scenario(ROOT / "scenarios" / "reference" / "independent_cascade.toml", {
+        "graph.kind": "edgelist", "graph.path": str(path),
+        "reference.transmissibility": T, "reference.seeds": SEEDS})
+    before = load()
+    socsim_s, first_s, res = extra_rep_seconds(scn, reps)
+    cyn_s, cyn_sizes = cynetdiff_cascades(indptr, indices, reps)
+    ours = mean_se([r.summary["engaged"] for r in res[1:]])
+    theirs = mean_se(cyn_sizes)
+    z = (ours[0] - theirs[0]) / math.hypot(ours[1], theirs[1]) if ours[1] or theirs[1] else 0.0
+    row = {"reps": reps, "days": scn.run.days, "socsim_extra_rep_ms": 1000 * socsim_s,
+           "socsim_first_rep_s": first_s, "cynetdiff_ms": 1000 * cyn_s,
+           "ratio": socsim_s / cyn_s, "socsim_size": ours, "cynetdiff_size": theirs, "z": z,
+           "load_before": before, "load_after": load()}
+    print(f"IC 100k BA, {reps} extra replications: socsim {1000 * socsim_s:.1f} ms each "
+          f"(first {first_s:.1f} s), cynetdiff {1000 * cyn_s:.2f} ms per cascade: "
+          f"{row['ratio']:.1f}x; final size {ours[0]:.0f} ± {ours[1]:.0f} vs "
+          f"{theirs[0]:.0f} ± {theirs[1]:.0f} (z {z:+.2f}); load {before}", flush=True)
+    return row
+
+
+def small_vs_big_row(reps: int, big: int, days: int) -> dict:
+    from sim.config.scenario import load_scenario
+    from sim.execution.runner import run_single
+
+    base = ROOT / "scenarios" / "baseline.toml"
+    small = load_scenario(base, {"run.consumers": 10_000, "run.days": days})
+    large = load_scenario(base, {"run.consumers": big, "run.days": days})
+    before = load()
+    blocks = []
+    for part in ("small", "big", "small"):
+        if part == "small":
+            blocks.append(extra_rep_seconds(small, reps)[0])
+            continue
+        gc.collect()
+        t0 = time.perf_counter()
+        run_single(large, 1)
+        big_s = time.perf_counter() - t0
+    small_s = float(np.mean(blocks))
+    ns_small = 1e9 * small_s / (10_000 * days)
+    ns_big = 1e9 * big_s / (big * days)
+    row = {"reps": reps, "days": days, "big": big, "small_extra_rep_s": small_s,
+           "small_blocks_s": blocks, "big_run_s": big_s, "ns_small": ns_small,
+           "ns_big": ns_big, "ratio": ns_small / ns_big, "load_before": before,
+           "load_after": load()}
+    print(f"10k extra replication {small_s:.3f} s = {ns_small:.0f} ns/consumer-day; "
+          f"{big:,} run {big_s:.1f} s = {ns_big:.0f} ns/consumer-day: {row['ratio']:.2f}x; "
+          f"load {before} -> {row['load_after']}", flush=True)
+    return row
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="10 IC and 5 small replications; 300k")
+    ap.add_argument("--ic-reps", type=int, default=None, help="extra IC replications (200)")
+    ap.add_argument("--small-reps", type=int, default=None,
+                    help="extra 10k replications per block (40)")
+    ap.add_argument("--skip-ic", action="store_true")
+    args = ap.parse_args()
+    ic_reps = args.ic_reps or (10 if args.quick else 200)
+    small_reps = args.small_reps or (5 if args.quick else 40)
+    big = 300_000 if args.quick else 1_000_000
+    with tempfile.TemporaryDirectory(prefix="socsim-bench-reps-") as tmp:
+        payload: dict = {}
+        if not args.skip_ic:
+            payload["ic"] = ic_row(ic_reps, Path(tmp))
+        payload["small"] = small_vs_big_row(small_reps, big, 90)
+    payload["versions"] = versions("numpy", "numba", "cynetdiff", "mesa")
+    save("replications", payload)
+
+
+if __name__ == "__main__":
+    main()
