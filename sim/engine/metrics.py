@@ -10,7 +10,7 @@ NaN) so that tables and invariants stay well defined.
 from __future__ import annotations
 
 from collections import deque
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -182,6 +182,14 @@ def _bytes(a: np.ndarray) -> np.ndarray:
     return a.reshape(-1, order="A").view(np.uint8)
 
 
+@lru_cache(maxsize=4)
+def _no_circles(n: int) -> np.ndarray:
+    """N zeros (int32, read-only): circles for counts in which no circle is targeted."""
+    zeros = np.zeros(n, np.int32)
+    zeros.flags.writeable = False
+    return zeros
+
+
 def consumer_counts(pop: Population, targeted: np.ndarray) -> np.ndarray:
     """The consumer counts behind the KPIs, in one compiled pass (int64 array):
 
@@ -195,7 +203,13 @@ def consumer_counts(pop: Population, targeted: np.ndarray) -> np.ndarray:
     stage_words = byte_words(pop.stage)[0]
     orders = pop.orders.reshape(-1)
     order_words = orders[: len(orders) - len(orders) % 2].view(np.uint64)
-    return _consumer_counts(pop.stage, stage_words, pop.orders, order_words, pop.circle,
+    # a consumer's circle only matters when some circle is targeted (a reference run's
+    # consumers may not even have drawn theirs: sim.world.deferred)
+    if targeted.any():
+        circle = pop.circle
+    else:  # every buyer is outside the (no) targeted circles
+        circle, targeted = _no_circles(pop.n), np.zeros(1, dtype=bool)
+    return _consumer_counts(pop.stage, stage_words, pop.orders, order_words, circle,
                             targeted, _bytes(pop.member), _bytes(pop.referred),
                             _bytes(pop.ever_exposed))
 
@@ -261,6 +275,23 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
 
         kpis.update(format_kpis(ctx, gmv))
     return _in_registry_order(ctx, kpis)
+
+
+def carry_kpis(ctx: "Context", previous: dict[str, float]) -> dict[str, float]:
+    """The KPI snapshot of a day on which nothing changed (a reference rule with nothing
+    left to do, e.g. a cascade whose frontier is empty): ``previous`` with the KPIs that
+    move on such a day anyway (today's counts, the 7-day negative sentiment) read afresh.
+    Equal to :func:`compute_kpis` when the consumers, posts, ledger totals and metrics
+    totals are those of the day before (tests/engine/test_reference_modes.py)."""
+    book, ledger = ctx.metrics, ctx.ledger
+    kpis = dict(previous)
+    kpis["daily_engagements"] = float(book.daily_engagements)
+    kpis["daily_orders"] = float(ledger.daily_orders)
+    kpis["daily_exposures"] = float(book.daily_exposures)
+    kpis["negative_sentiment"] = book.negative_sentiment
+    for p in ctx.platforms:
+        kpis[f"organic_{p.name}"] = float(p.delivered_organic)
+    return kpis
 
 
 def _in_registry_order(ctx: "Context", kpis: dict[str, float]) -> dict[str, float]:
@@ -335,5 +366,5 @@ class KpiCollector(mesa.DataCollector):
             column.append(kpis[name])
 
 
-__all__ = ["KpiCollector", "MetricsBook", "compute_kpis", "consumer_counts", "model_reporters", "ratio",
+__all__ = ["KpiCollector", "MetricsBook", "carry_kpis", "compute_kpis", "consumer_counts", "model_reporters", "ratio",
            "targeted_circle_mask"]
