@@ -76,6 +76,10 @@ class SocialCommerceModel(mesa.Model):
             or a fresh build when ``graph`` is given.
     """
 
+    carry_idle_kpis: bool = True
+    """Reference modes: a day that changes nothing carries yesterday's KPIs over
+    (:func:`sim.engine.metrics.carry_kpis`) instead of recomputing them (same values)."""
+
     def __init__(self, config: Scenario, seed: int | None = None,
                  graph: nx.Graph | SocialGraph | None = None, world: World | None = None) -> None:
         seed = int(config.run.seed if seed is None else seed)
@@ -153,7 +157,8 @@ class SocialCommerceModel(mesa.Model):
             changed = self._reference(day)
         ctx.metrics.end_day()
         # a reference day that changed nothing leaves every cumulative KPI as it was
-        self.kpis = compute_kpis(ctx) if changed else carry_kpis(ctx, self.kpis)
+        self.kpis = (compute_kpis(ctx) if changed or not self.carry_idle_kpis
+                     else carry_kpis(ctx, self.kpis))
         self.datacollector.collect(self)
         if day >= self.days:
             self.running = False
