@@ -182,6 +182,9 @@ def _bytes(a: np.ndarray) -> np.ndarray:
     return a.reshape(-1, order="A").view(np.uint8)
 
 
+_NOTHING = np.zeros(0, dtype=np.uint8)
+
+
 @lru_cache(maxsize=4)
 def _no_circles(n: int) -> np.ndarray:
     """N zeros (int32, read-only): circles for counts in which no circle is targeted."""
@@ -190,7 +193,8 @@ def _no_circles(n: int) -> np.ndarray:
     return zeros
 
 
-def consumer_counts(pop: Population, targeted: np.ndarray) -> np.ndarray:
+def consumer_counts(pop: Population, targeted: np.ndarray,
+                    communities: bool = True) -> np.ndarray:
     """The consumer counts behind the KPIs, in one compiled pass (int64 array):
 
     ``[0:5]`` consumers per furthest stage over all retailers (``np.bincount(
@@ -198,7 +202,8 @@ def consumer_counts(pop: Population, targeted: np.ndarray) -> np.ndarray:
     retailers > 0), repeat buyers (≥ 2), breakout buyers (buyers whose circle is not
     ``targeted``, a bool per circle), community memberships (``np.count_nonzero(pop.member)``,
     consumer × retailer entries), referred memberships (likewise) and reach
-    (``np.count_nonzero(pop.ever_exposed)``).
+    (``np.count_nonzero(pop.ever_exposed)``). ``communities=False``: the memberships are
+    not scanned and count 0 (the reference modes have no communities).
     """
     stage_words = byte_words(pop.stage)[0]
     orders = pop.orders.reshape(-1)
@@ -209,9 +214,10 @@ def consumer_counts(pop: Population, targeted: np.ndarray) -> np.ndarray:
         circle = pop.circle
     else:  # every buyer is outside the (no) targeted circles
         circle, targeted = _no_circles(pop.n), np.zeros(1, dtype=bool)
+    member, referred = ((_bytes(pop.member), _bytes(pop.referred)) if communities
+                        else (_NOTHING, _NOTHING))
     return _consumer_counts(pop.stage, stage_words, pop.orders, order_words, circle,
-                            targeted, _bytes(pop.member), _bytes(pop.referred),
-                            _bytes(pop.ever_exposed))
+                            targeted, member, referred, _bytes(pop.ever_exposed))
 
 
 def compute_kpis(ctx: "Context") -> dict[str, float]:
@@ -219,7 +225,8 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
     and the ledger of ``ctx``."""
     pop, book, ledger = ctx.population, ctx.metrics, ctx.ledger
     targeted = targeted_circle_mask(ctx)
-    counts = consumer_counts(pop, targeted).tolist()  # one compiled pass over the consumers
+    counts = consumer_counts(pop, targeted,  # one compiled pass over the consumers
+                             ctx.config.run.mode == "full").tolist()
     stage_counts = counts[_STAGE:_STAGE + len(STAGES)]
     buyers, repeat, breakout_buyers = counts[_BUYERS:_BREAKOUT + 1]
     members, referred = counts[_MEMBERS], counts[_REFERRED]
