@@ -129,7 +129,7 @@ def replications_table(r: dict) -> list[str]:
         out += ["Independent cascade on a 100,000-node Barabási–Albert edge list (m = 5), "
                 f"T = 0.05, 50 seeds, {ic['days']} days per replication, through `replicate` "
                 "(what `socsim run … --reps` does); an extra replication = (1 + R runs − 1 run) "
-                "÷ R in one process; cynetdiff on the same graph, R cascades of 50 random seeds.",
+                "÷ R in one process, both after a first run that pays the one-off costs; cynetdiff on the same graph, R cascades of 50 random seeds.",
                 "", "| R | socsim ms / extra replication | first replication s | cynetdiff ms "
                 "/ cascade | ratio | final size socsim | final size cynetdiff | z | load |",
                 "|---|---|---|---|---|---|---|---|---|",
