@@ -10,7 +10,7 @@ NaN) so that tables and invariants stay well defined.
 from __future__ import annotations
 
 from collections import deque
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -182,7 +182,19 @@ def _bytes(a: np.ndarray) -> np.ndarray:
     return a.reshape(-1, order="A").view(np.uint8)
 
 
-def consumer_counts(pop: Population, targeted: np.ndarray) -> np.ndarray:
+_NOTHING = np.zeros(0, dtype=np.uint8)
+
+
+@lru_cache(maxsize=4)
+def _no_circles(n: int) -> np.ndarray:
+    """N zeros (int32, read-only): circles for counts in which no circle is targeted."""
+    zeros = np.zeros(n, np.int32)
+    zeros.flags.writeable = False
+    return zeros
+
+
+def consumer_counts(pop: Population, targeted: np.ndarray,
+                    communities: bool = True) -> np.ndarray:
     """The consumer counts behind the KPIs, in one compiled pass (int64 array):
 
     ``[0:5]`` consumers per furthest stage over all retailers (``np.bincount(
@@ -190,14 +202,22 @@ def consumer_counts(pop: Population, targeted: np.ndarray) -> np.ndarray:
     retailers > 0), repeat buyers (≥ 2), breakout buyers (buyers whose circle is not
     ``targeted``, a bool per circle), community memberships (``np.count_nonzero(pop.member)``,
     consumer × retailer entries), referred memberships (likewise) and reach
-    (``np.count_nonzero(pop.ever_exposed)``).
+    (``np.count_nonzero(pop.ever_exposed)``). ``communities=False``: the memberships are
+    not scanned and count 0 (the reference modes have no communities).
     """
     stage_words = byte_words(pop.stage)[0]
     orders = pop.orders.reshape(-1)
     order_words = orders[: len(orders) - len(orders) % 2].view(np.uint64)
-    return _consumer_counts(pop.stage, stage_words, pop.orders, order_words, pop.circle,
-                            targeted, _bytes(pop.member), _bytes(pop.referred),
-                            _bytes(pop.ever_exposed))
+    # a consumer's circle only matters when some circle is targeted (a reference run's
+    # consumers may not even have drawn theirs: sim.world.deferred)
+    if targeted.any():
+        circle = pop.circle
+    else:  # every buyer is outside the (no) targeted circles
+        circle, targeted = _no_circles(pop.n), np.zeros(1, dtype=bool)
+    member, referred = ((_bytes(pop.member), _bytes(pop.referred)) if communities
+                        else (_NOTHING, _NOTHING))
+    return _consumer_counts(pop.stage, stage_words, pop.orders, order_words, circle,
+                            targeted, member, referred, _bytes(pop.ever_exposed))
 
 
 def compute_kpis(ctx: "Context") -> dict[str, float]:
@@ -205,7 +225,8 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
     and the ledger of ``ctx``."""
     pop, book, ledger = ctx.population, ctx.metrics, ctx.ledger
     targeted = targeted_circle_mask(ctx)
-    counts = consumer_counts(pop, targeted).tolist()  # one compiled pass over the consumers
+    counts = consumer_counts(pop, targeted,  # one compiled pass over the consumers
+                             ctx.config.run.mode == "full").tolist()
     stage_counts = counts[_STAGE:_STAGE + len(STAGES)]
     buyers, repeat, breakout_buyers = counts[_BUYERS:_BREAKOUT + 1]
     members, referred = counts[_MEMBERS], counts[_REFERRED]
@@ -269,6 +290,23 @@ def platform_concentration(orders_by_platform: np.ndarray) -> tuple[float, float
         return 0.0, 0.0
     shares = orders_by_platform / total
     return float(shares.max()), float((shares**2).sum())
+
+
+def carry_kpis(ctx: "Context", previous: dict[str, float]) -> dict[str, float]:
+    """The KPI snapshot of a day on which nothing changed (a reference rule with nothing
+    left to do, e.g. a cascade whose frontier is empty): ``previous`` with the KPIs that
+    move on such a day anyway (today's counts, the 7-day negative sentiment) read afresh.
+    Equal to :func:`compute_kpis` when the consumers, posts, ledger totals and metrics
+    totals are those of the day before (tests/engine/test_reference_modes.py)."""
+    book, ledger = ctx.metrics, ctx.ledger
+    kpis = dict(previous)
+    kpis["daily_engagements"] = float(book.daily_engagements)
+    kpis["daily_orders"] = float(ledger.daily_orders)
+    kpis["daily_exposures"] = float(book.daily_exposures)
+    kpis["negative_sentiment"] = book.negative_sentiment
+    for p in ctx.platforms:
+        kpis[f"organic_{p.name}"] = float(p.delivered_organic)
+    return kpis
 
 
 def _in_registry_order(ctx: "Context", kpis: dict[str, float]) -> dict[str, float]:
@@ -343,5 +381,5 @@ class KpiCollector(mesa.DataCollector):
             column.append(kpis[name])
 
 
-__all__ = ["KpiCollector", "MetricsBook", "compute_kpis", "consumer_counts", "model_reporters", "ratio",
+__all__ = ["KpiCollector", "MetricsBook", "carry_kpis", "compute_kpis", "consumer_counts", "model_reporters", "ratio",
            "targeted_circle_mask"]
