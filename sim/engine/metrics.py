@@ -235,9 +235,7 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
     gmv = float(ledger.gmv.sum())
     margin_gmv = float(ledger.profit.sum())
     consumer_posts = book.consumer_posts
-    platform_orders = ledger.orders_by_platform
-    total_orders = int(platform_orders.sum())
-    shares = platform_orders / total_orders if total_orders else np.zeros_like(platform_orders, float)
+    dependence, hhi = platform_concentration(ledger.orders_by_platform)
     kpis: dict[str, float] = {
         "reach": float(counts[_REACH]),
         "exposures": float(book.exposures),
@@ -256,8 +254,8 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
         "repurchase_rate": ratio(repeat, buyers),
         "ugc_share": ratio(consumer_posts, len(ctx.posts)),
         "negative_sentiment": book.negative_sentiment,
-        "platform_dependence": float(shares.max()) if total_orders else 0.0,
-        "platform_hhi": float((shares**2).sum()) if total_orders else 0.0,
+        "platform_dependence": dependence,
+        "platform_hhi": hhi,
         "members": float(members),
         "referred_members": float(referred),
         "fission": ratio(referred, members - referred),
@@ -282,6 +280,16 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
 
         kpis.update(format_kpis(ctx, gmv))
     return _in_registry_order(ctx, kpis)
+
+
+def platform_concentration(orders_by_platform: np.ndarray) -> tuple[float, float]:
+    """(largest platform's share of orders, Herfindahl index of the shares), both 0–1; (0, 0)
+    without orders."""
+    total = int(orders_by_platform.sum())
+    if not total:
+        return 0.0, 0.0
+    shares = orders_by_platform / total
+    return float(shares.max()), float((shares**2).sum())
 
 
 def carry_kpis(ctx: "Context", previous: dict[str, float]) -> dict[str, float]:
