@@ -116,27 +116,9 @@ def fit_optuna(problem: Problem, ex, out: Path, trials: int, reps: int, resume: 
         sampler=optuna.samplers.TPESampler(seed=problem.seed, multivariate=True,
                                            constant_liar=True, n_startup_trials=0))
     complete = (optuna.trial.TrialState.COMPLETE,)
-    if not resume:  # pilot: Latin hypercube, sets the scales, enters the study as trials
-        pts = latin_points(problem.params, pilot_size(trials, len(problem.params)), problem.seed)
-        sims = run_points(problem, ex, pts, seeds)
-        problem.set_scale(np.vstack(sims))
-        if checkpoint:
-            checkpoint()
-        for pt, arr in zip(pts, sims):
-            study.add_trial(optuna.trial.create_trial(
-                params=problem.point(pt), distributions=dists,
-                value=problem.distance(arr.mean(axis=0))))
-    done = len(study.get_trials(states=complete))
-    if progress:
-        progress(done, trials)
-    while done < trials:
-        asked = [study.ask(dists) for _ in range(min(ex.workers, trials - done))]
-        jobs = [problem.job(t.number, t.params, seeds) for t in asked]
-        for number, arr in ex.map_chunks(simulate_cells, jobs):
-            study.tell(number, problem.distance(arr.mean(axis=0)))
-            done += 1
-            if progress:
-                progress(done, trials)
+    if not resume:
+        _optuna_pilot(study, problem, ex, trials, seeds, dists, checkpoint)
+    _optuna_trials(study, problem, ex, trials, seeds, dists, progress)
     runs = study.get_trials(states=complete)
     best = study.best_trial
     q90, q50, d_best = _null_threshold(problem, ex, best.params, seeds, null_reps)
@@ -148,13 +130,7 @@ def fit_optuna(problem: Problem, ex, out: Path, trials: int, reps: int, resume: 
     post["trial"] = [t.number for t in acc]
     xs = np.array([[t.params[p.key] for p in problem.params] for t in runs], dtype=float)
     surface = surface_interval(problem, xs, np.array([t.value for t in runs]), threshold)
-    params = {}
-    for j, p in enumerate(problem.params):  # the accepted trials' span, widened by the surface
-        lo_j, hi_j = float(post[p.key].min()), float(post[p.key].max())
-        if surface is not None:
-            lo_j, hi_j = min(lo_j, float(surface[0][j])), max(hi_j, float(surface[1][j]))
-        params[p.key] = {"best": best.params[p.key], "lo": lo_j, "hi": hi_j,
-                         "low": p.low, "high": p.high}
+    params = _accepted_span(problem, post, surface, best.params)
     fit = {"method": "optuna", "params": params, "distance": float(best.value),
            "interval": INTERVAL, "interval_method": (
                "Monte Carlo test inversion: the parameters whose distance is within the 90% "
@@ -165,6 +141,54 @@ def fit_optuna(problem: Problem, ex, out: Path, trials: int, reps: int, resume: 
            "threshold": threshold, "null_distance_median": q50, "misfit": bool(misfit),
            "trials": len(runs), "accepted": len(acc), "reps": reps}
     return fit, post.sort_values("distance").reset_index(drop=True)
+
+
+def _optuna_pilot(study, problem: Problem, ex, trials: int, seeds: list[int], dists: dict,
+                  checkpoint: Callable[[], None] | None) -> None:
+    """Pilot: a Latin hypercube that sets the distance scales and enters the study as trials."""
+    import optuna
+
+    pts = latin_points(problem.params, pilot_size(trials, len(problem.params)), problem.seed)
+    sims = run_points(problem, ex, pts, seeds)
+    problem.set_scale(np.vstack(sims))
+    if checkpoint:
+        checkpoint()
+    for pt, arr in zip(pts, sims):
+        study.add_trial(optuna.trial.create_trial(
+            params=problem.point(pt), distributions=dists,
+            value=problem.distance(arr.mean(axis=0))))
+
+
+def _optuna_trials(study, problem: Problem, ex, trials: int, seeds: list[int], dists: dict,
+                   progress: Progress | None) -> None:
+    """Ask and tell until the study holds ``trials`` complete trials, one batch per worker."""
+    import optuna
+
+    done = len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)))
+    if progress:
+        progress(done, trials)
+    while done < trials:
+        asked = [study.ask(dists) for _ in range(min(ex.workers, trials - done))]
+        jobs = [problem.job(t.number, t.params, seeds) for t in asked]
+        for number, arr in ex.map_chunks(simulate_cells, jobs):
+            study.tell(number, problem.distance(arr.mean(axis=0)))
+            done += 1
+            if progress:
+                progress(done, trials)
+
+
+def _accepted_span(problem: Problem, post: pd.DataFrame, surface, best: dict[str, float]
+                   ) -> dict[str, dict[str, float]]:
+    """Per parameter: the best value and the accepted trials' span, widened by the fitted
+    surface's interval where there is one, with the prior bounds."""
+    params = {}
+    for j, p in enumerate(problem.params):
+        lo_j, hi_j = float(post[p.key].min()), float(post[p.key].max())
+        if surface is not None:
+            lo_j, hi_j = min(lo_j, float(surface[0][j])), max(hi_j, float(surface[1][j]))
+        params[p.key] = {"best": best[p.key], "lo": lo_j, "hi": hi_j,
+                         "low": p.low, "high": p.high}
+    return params
 
 
 class _AbcModel:

@@ -34,21 +34,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.fairness import (bounded_interval, difference_notes, equalize_budgets,
-                                   incremental_sentence, user_summary)
-from sim.config.formatting import fmt_number, write_csv
-from sim.config.kpis import (DIAGNOSTIC_PREFIXES, LOWER_IS_BETTER, is_money, is_ratio,
-                             kpi_label, kpi_names, lower_is_better)
+from sim.analysis.fairness import (difference_notes, equalize_budgets, incremental_sentence,
+                                   user_summary)
+# the table, fmt_*, Paired, paired_stats, verdict_sentence and the KPI helpers stay importable
+from sim.analysis.paired import (COLUMNS, Paired, comparison_table, fmt_signed,  # noqa: F401
+                                 fmt_value, paired_stats, relative_note, verdict_sentence)
+from sim.config.formatting import write_csv
+from sim.config.kpis import (DIAGNOSTIC_PREFIXES, LOWER_IS_BETTER, is_money,  # noqa: F401
+                             is_ratio, kpi_label, kpi_names, lower_is_better)
 from sim.config.scenario import Scenario, ScenarioError, load_scenario
-from sim.execution.runner import (RunResult, _run_job, mean_interval, replication_jobs,
-                                  replication_seeds, run_jobs)
+from sim.execution.runner import (RunResult, _run_job, replication_jobs, replication_seeds,
+                                  run_jobs)
 
 if TYPE_CHECKING:
     from sim.analysis.attribution import Attribution
     from sim.execution.uncertainty import ParameterDraws
-
-COLUMNS = ["scenario", "kpi", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "p_superior"]
-"""Columns of the tidy comparison table (and of ``comparison.csv``)."""
 
 
 def common_kpis(scenarios: Sequence[Scenario]) -> list[str]:
@@ -56,103 +56,6 @@ def common_kpis(scenarios: Sequence[Scenario]) -> list[str]:
     registry, no model is built)."""
     names = [kpi_names(s) for s in scenarios]
     return [k for k in names[0] if all(k in other for other in names[1:])]
-
-
-# --------------------------------------------------------------------------- statistics
-@dataclass(frozen=True)
-class Paired:
-    """Paired comparison of scenario ``b`` against ``a`` on one KPI (b − a per replication)."""
-
-    kpi: str
-    a: str
-    b: str
-    mean_a: float
-    mean_b: float
-    diff: float
-    diff_lo: float
-    diff_hi: float
-    p_superior: float  # share of replications where b beats a (ties count 1/2)
-    n: int
-    identical: bool  # every paired difference is exactly 0
-
-    @property
-    def lower_is_better(self) -> bool:
-        return lower_is_better(self.kpi)
-
-    @property
-    def outcome(self) -> str:
-        """``"better"``, ``"worse"``, ``"unclear"`` (interval includes 0), ``"identical"`` or
-        ``"undefined"`` (the KPI has no denominator in some run of either plan)."""
-        if not np.isfinite(self.diff):
-            return "undefined"
-        if self.identical:
-            return "identical"
-        if self.n < 2 or self.diff_lo <= 0.0 <= self.diff_hi:
-            return "unclear"
-        up = self.diff_lo > 0.0
-        return "better" if up != self.lower_is_better else "worse"
-
-
-def paired_stats(a: np.ndarray, b: np.ndarray, kpi: str, name_a: str = "A",
-                 name_b: str = "B") -> Paired:
-    """Paired difference ``b − a`` (same seeds), its 95 % t-interval and P(b beats a)."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.shape != b.shape or a.ndim != 1 or len(a) == 0:
-        raise ValueError(f"paired values need two equal-length 1-d arrays, got {a.shape}, "
-                         f"{b.shape}")
-    d = b - a
-    if np.isnan(d).any():
-        return Paired(kpi, name_a, name_b, float(a.mean()), float(b.mean()), np.nan, np.nan,
-                      np.nan, np.nan, len(d), False)
-    m, lo, hi = mean_interval(d)
-    wins = d < 0 if lower_is_better(kpi) else d > 0
-    p = float((wins.sum() + 0.5 * (d == 0).sum()) / len(d))
-    return Paired(kpi, name_a, name_b, float(a.mean()), float(b.mean()), m, lo, hi, p, len(d),
-                  bool(np.all(d == 0)))
-
-
-# --------------------------------------------------------------------------- formatting
-def fmt_value(x: float, kpi: str = "") -> str:
-    """A number for prose (:func:`sim.config.formatting.fmt_number`), with ``yuan`` for money."""
-    return fmt_number(x, "yuan" if kpi and is_money(kpi) else "")
-
-
-def fmt_signed(x: float, kpi: str = "") -> str:
-    """Like :func:`fmt_value` with an explicit sign (+0.21, -1,204 yuan)."""
-    return fmt_number(x, "yuan" if kpi and is_money(kpi) else "", signed=True)
-
-
-def _relative(p: Paired) -> str:
-    if p.mean_a <= 0 or not np.isfinite(p.mean_a) or is_ratio(p.kpi):
-        return ""
-    return f", {100 * p.diff / abs(p.mean_a):+.0f}% vs {p.a}"
-
-
-def verdict_sentence(p: Paired) -> str:
-    """Plain-language verdict of one paired comparison."""
-    label = kpi_label(p.kpi)
-    low = " (lower is better)" if p.lower_is_better else ""
-    ci = f"95% CI {fmt_signed(p.diff_lo, p.kpi)} to {fmt_signed(p.diff_hi, p.kpi)}"
-    pct = f"{100 * p.p_superior:.0f}%"
-    match p.outcome:
-        case "undefined":
-            return (f"{p.b} vs {p.a} on {label}: undefined in some runs (the ratio has no "
-                    "denominator, e.g. no buyers or no spend), so it cannot be compared.")
-        case "identical":
-            return f"{p.b} and {p.a} give identical {label} in every run (difference 0)."
-        case "better":
-            return (f"{p.b} beats {p.a} on {label}{low} in {pct} of runs "
-                    f"(mean {fmt_signed(p.diff, p.kpi)}{_relative(p)}; {ci}).")
-        case "worse":
-            return (f"{p.b} does worse than {p.a} on {label}{low}: it beats {p.a} in only {pct} "
-                    f"of runs (mean {fmt_signed(p.diff, p.kpi)}{_relative(p)}; {ci}).")
-        case _:
-            if p.n < 2:
-                return (f"{p.b} vs {p.a} on {label}: {fmt_signed(p.diff, p.kpi)} from a single "
-                        "run; no uncertainty estimate (use more replications).")
-            return (f"{p.b} and {p.a} are not distinguishable on {label}{low}: {p.b} beats "
-                    f"{p.a} in {pct} of runs, but the {ci} of the difference includes zero "
-                    f"(mean {fmt_signed(p.diff, p.kpi)}).")
 
 
 # --------------------------------------------------------------------------- comparison
@@ -266,7 +169,7 @@ class Comparison:
                     f"distinguishable from noise in {n} paired runs ({100 * p.p_superior:.0f}% "
                     "wins).")
         text = (f"{best} is best on {label}: it beats {ref} in {100 * p.p_superior:.0f}% of "
-                f"paired runs (mean {fmt_signed(p.diff, kpi)}{_relative(p)}).")
+                f"paired runs (mean {fmt_signed(p.diff, kpi)}{relative_note(p)}).")
         second = ranking[1][0]
         if second != ref:
             q = self.paired(second, best, kpi)
@@ -324,25 +227,6 @@ class Comparison:
         path = Path(path)
         write_csv(self.table[COLUMNS], path)
         return path
-
-
-def comparison_table(names: list[str], summaries: dict[str, list[dict[str, float]]],
-                     kpis: list[str]) -> pd.DataFrame:
-    """The tidy table (:data:`COLUMNS`): per scenario and KPI, mean and interval (within the
-    KPI's bounds, :func:`sim.analysis.fairness.bounded_interval`), the paired difference to the
-    first scenario with its interval, and P(superior); NaN where the KPI is undefined."""
-    rows = []
-    ref = names[0]
-    for kpi in kpis:
-        base = np.array([r[kpi] for r in summaries[ref]], dtype=float)
-        for name in names:
-            vals = np.array([r[kpi] for r in summaries[name]], dtype=float)
-            m, lo, hi = bounded_interval(vals, kpi)
-            p = paired_stats(base, vals, kpi, ref, name)
-            rows.append({"scenario": name, "kpi": kpi, "mean": m, "lo": lo, "hi": hi,
-                         "diff": p.diff, "diff_lo": p.diff_lo, "diff_hi": p.diff_hi,
-                         "p_superior": p.p_superior})
-    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def _resolve(scenarios: Sequence[Scenario | str | Path], overrides: Sequence[str] | dict[str, Any],
@@ -417,48 +301,25 @@ def compare(
         ScenarioError: a scenario file or override is invalid.
         ValueError: ``reps`` < 1, unknown ``metric``, bad ``attribution_reps``.
     """
-    from sim.analysis.attribution import attribution_channels, attribution_from_runs, counterfactual_jobs
-
-    if reps < 1:
-        raise ValueError(f"reps: must be at least 1 (got {reps})")
-    if not 0 <= attribution_reps <= reps:
-        raise ValueError(f"attribution_reps: must be 0..{reps} (got {attribution_reps})")
+    _check_counts(reps, attribution_reps)
     loaded, unique = _resolve(scenarios, overrides, names)
-    eq_notes: list[str] = []
-    if equalize == "budget":
-        loaded, eq_notes = equalize_budgets(loaded)
-    elif equalize is not None:
-        raise ValueError(f"equalize: unknown value {equalize!r}; allowed: budget")
-    known = common_kpis(loaded)
-    if metric not in known:
-        core = [k for k in known if not k.startswith(DIAGNOSTIC_PREFIXES)]
-        raise ValueError(f"metric: unknown KPI {metric!r}; allowed: {', '.join(core)}")
+    loaded, eq_notes = _equalized(loaded, equalize)
+    _check_metric(metric, loaded)
     base_seed = loaded[0].run.seed if seed is None else seed
     seeds = replication_seeds(loaded[0], reps, base_seed)
 
     jobs = [job for s in loaded for job in replication_jobs(s, seeds, True, uncertainty)]
-    cf_index: list[tuple[int, str]] = []  # (scenario index, channel) per counterfactual block
-    if attribution_reps:
-        for i, s in enumerate(loaded):
-            for ch in attribution_channels(s):
-                cf_index.append((i, ch))
-                jobs += counterfactual_jobs(s, ch, seeds[:attribution_reps], uncertainty)
+    cf_jobs, cf_index = _counterfactual_jobs(loaded, seeds[:attribution_reps], uncertainty)
     start = time.perf_counter()
-    out = run_jobs(_run_job, jobs, workers=workers, scheduler=scheduler, on_done=on_done)
+    out = run_jobs(_run_job, jobs + cf_jobs, workers=workers, scheduler=scheduler,
+                   on_done=on_done)
     elapsed = time.perf_counter() - start
 
     results = {n: out[i * reps:(i + 1) * reps] for i, n in enumerate(unique)}
     attribution = None
     if attribution_reps:
-        attribution = {}
-        pos = len(loaded) * reps
-        removed: dict[int, dict[str, list[RunResult]]] = {i: {} for i in range(len(loaded))}
-        for i, ch in cf_index:
-            removed[i][ch] = out[pos:pos + attribution_reps]
-            pos += attribution_reps
-        for i, n in enumerate(unique):
-            attribution[n] = attribution_from_runs(
-                loaded[i], results[n][:attribution_reps], removed[i], name=n)
+        attribution = _attribution(loaded, unique, results, out[len(loaded) * reps:], cf_index,
+                                   attribution_reps)
     summaries = {n: [user_summary(r.summary, loaded[i].money_scale) for r in results[n]]
                  for i, n in enumerate(unique)}
     kpis = [k for k in summaries[unique[0]][0] if all(k in summaries[n][0] for n in unique)]
@@ -466,6 +327,61 @@ def compare(
     return Comparison(unique, loaded, seeds, metric, results, table, attribution, elapsed,
                       eq_notes + _notes(loaded, unique), summaries, uncertainty)
 
+
+def _check_counts(reps: int, attribution_reps: int) -> None:
+    """At least one replication; attribution on 0..reps of them (else ValueError)."""
+    if reps < 1:
+        raise ValueError(f"reps: must be at least 1 (got {reps})")
+    if not 0 <= attribution_reps <= reps:
+        raise ValueError(f"attribution_reps: must be 0..{reps} (got {attribution_reps})")
+
+
+def _equalized(scenarios: list[Scenario], equalize: str | None) -> tuple[list[Scenario], list[str]]:
+    """The scenarios with every budget rescaled to the first's (``"budget"``) or as written
+    (``None``), and the notes saying what was rescaled."""
+    if equalize == "budget":
+        return equalize_budgets(scenarios)
+    if equalize is not None:
+        raise ValueError(f"equalize: unknown value {equalize!r}; allowed: budget")
+    return scenarios, []
+
+
+def _check_metric(metric: str, scenarios: list[Scenario]) -> None:
+    """The verdict metric is a KPI every scenario reports (else ValueError naming the core KPIs)."""
+    known = common_kpis(scenarios)
+    if metric not in known:
+        core = [k for k in known if not k.startswith(DIAGNOSTIC_PREFIXES)]
+        raise ValueError(f"metric: unknown KPI {metric!r}; allowed: {', '.join(core)}")
+
+
+def _counterfactual_jobs(scenarios: list[Scenario], seeds: list[int],
+                         uncertainty: "ParameterDraws | None") -> tuple[list, list[tuple[int, str]]]:
+    """Jobs with one paid channel removed, per scenario, channel and seed (none if ``seeds`` is
+    empty), and the (scenario index, channel) of each block of ``len(seeds)`` jobs."""
+    from sim.analysis.attribution import attribution_channels, counterfactual_jobs
+
+    jobs: list = []
+    index: list[tuple[int, str]] = []
+    if seeds:
+        for i, s in enumerate(scenarios):
+            for ch in attribution_channels(s):
+                index.append((i, ch))
+                jobs += counterfactual_jobs(s, ch, seeds, uncertainty)
+    return jobs, index
+
+
+def _attribution(scenarios: list[Scenario], names: list[str],
+                 results: dict[str, list[RunResult]], removed_runs: list[RunResult],
+                 index: list[tuple[int, str]], reps: int) -> dict[str, "Attribution"]:
+    """Attribution per scenario from its first ``reps`` runs and the counterfactual runs
+    (``removed_runs``: blocks of ``reps`` runs in the order of ``index``)."""
+    from sim.analysis.attribution import attribution_from_runs
+
+    removed: dict[int, dict[str, list[RunResult]]] = {i: {} for i in range(len(scenarios))}
+    for k, (i, ch) in enumerate(index):
+        removed[i][ch] = removed_runs[k * reps:(k + 1) * reps]
+    return {n: attribution_from_runs(scenarios[i], results[n][:reps], removed[i], name=n)
+            for i, n in enumerate(names)}
 
 __all__ = ["COLUMNS", "LOWER_IS_BETTER", "Comparison", "Paired", "common_kpis", "compare",
            "comparison_table", "fmt_signed", "fmt_value", "is_money", "is_ratio", "kpi_label",

@@ -23,7 +23,6 @@ control, each in a range LO:HI), levers **L** (the plans, one TOML file each), r
 from __future__ import annotations
 
 import logging
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,12 +32,12 @@ import pandas as pd
 from scipy.stats import qmc
 
 from sim.analysis.fairness import user_summary
+from sim.analysis.levers import parse_range
 from sim.config.kpis import lower_is_better
 from sim.config.scenario import Scenario, ScenarioError
 
 TS_COLUMNS = ("aware", "interested", "buyers", "orders", "gmv", "spend")
 """Time-series KPIs averaged per plan over futures and replications (for the workbook)."""
-_RANGE = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*=\s*([-+0-9.eE]+)\s*:\s*([-+0-9.eE]+)\s*$")
 
 
 @dataclass(frozen=True)
@@ -52,13 +51,8 @@ class Uncertain:
 
 def parse_uncertain(text: str, scenario: Scenario) -> Uncertain:
     """``KEY=LO:HI`` checked against ``scenario`` (raises :class:`ScenarioError`)."""
-    m = _RANGE.match(text)
-    if not m:
-        raise ScenarioError(f"--uncertain {text!r}: expected KEY=LO:HI "
-                            "(e.g. behaviour.follower_trust=0.3:0.7)")
-    key, lo, hi = m.group(1), float(m.group(2)), float(m.group(3))
-    if not lo < hi:
-        raise ScenarioError(f"--uncertain {text!r}: LO must be below HI")
+    key, lo, hi = parse_range(text, "--uncertain",
+                              "KEY=LO:HI (e.g. behaviour.follower_trust=0.3:0.7)")
     for v in (lo, hi):
         try:
             scenario.with_overrides({key: v})

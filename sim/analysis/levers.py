@@ -75,17 +75,24 @@ def parse_lever(text: str, scenario: Scenario) -> Lever:
             raise ScenarioError(f"--vary {text}: needs at least two channels or platforms to "
                                 f"split (got {list(parts)})")
         return Lever(text, "simplex", parts, total=total)
-    m = _RANGE.match(text)
-    if not m:
-        raise ScenarioError(f"--vary {text!r}: expected allocation, ad_split, tiers or "
-                            "KEY=LO:HI (e.g. retailers.0.coupon_value=0:20)")
-    key, lo, hi = m.group(1), float(m.group(2)), float(m.group(3))
-    if not lo < hi:
-        raise ScenarioError(f"--vary {text!r}: LO must be below HI")
+    key, lo, hi = parse_range(text, "--vary", "allocation, ad_split, tiers or KEY=LO:HI "
+                              "(e.g. retailers.0.coupon_value=0:20)")
     current = current_value(scenario, key)
     integer = isinstance(current, int) and not isinstance(current, bool) and lo.is_integer() \
         and hi.is_integer()
     return Lever(key, "range", lo=lo, hi=hi, integer=integer)
+
+
+def parse_range(text: str, option: str, expected: str) -> tuple[str, float, float]:
+    """``KEY=LO:HI`` as (key, lo, hi) with lo < hi; else a :class:`ScenarioError` naming the
+    option and the value and saying what was ``expected``."""
+    m = _RANGE.match(text)
+    if not m:
+        raise ScenarioError(f"{option} {text!r}: expected {expected}")
+    key, lo, hi = m.group(1), float(m.group(2)), float(m.group(3))
+    if not lo < hi:
+        raise ScenarioError(f"{option} {text!r}: LO must be below HI")
+    return key, lo, hi
 
 
 def current_value(scenario: Scenario, key: str) -> Any:

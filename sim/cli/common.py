@@ -9,6 +9,8 @@ name is shown as typed. Styling is applied by these helpers, not by markup in th
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
@@ -153,6 +155,27 @@ def finish_output(tx: "OutputFolder") -> None:
         kept = (f"the other results are saved in {tx.out}" if published
                 else f"nothing was written to {tx.out}")
         fail(f"could not write {lost}; {kept}", code=1)
+
+
+@contextmanager
+def aborting_output(tx: "OutputFolder | None") -> Iterator[None]:
+    """Discard the output folder (nothing is written) if the body raises; no-op without one."""
+    try:
+        yield
+    except BaseException:
+        if tx is not None:
+            tx.abort()
+        raise
+
+
+@contextmanager
+def publishing_output(tx: "OutputFolder | None") -> Iterator[None]:
+    """Publish the output folder after the body (printing), even if the body fails."""
+    try:
+        yield
+    finally:
+        if tx is not None:
+            finish_output(tx)
 
 
 def load_uncertainty_or_fail(path: Path | None, scenarios: list["Scenario"]):

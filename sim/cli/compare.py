@@ -9,9 +9,9 @@ import typer
 
 from sim.config.kpis import DIAGNOSTIC_PREFIXES, kpi_info, lower_is_better
 from sim.cli.common import (HEADLINE_KPIS, AllowLargeOption, ForceOption, SetOption,
-                            UncertaintyOption, begin_output, cell, check_workers, fail,
-                            finish_output, load_or_fail, load_uncertainty_or_fail,
-                            preflight_or_fail, print_table, say, table)
+                            UncertaintyOption, aborting_output, begin_output, cell,
+                            check_workers, fail, load_or_fail, load_uncertainty_or_fail,
+                            preflight_or_fail, print_table, publishing_output, say, table)
 from sim.cli.sweep import check_scheduler
 
 
@@ -44,66 +44,33 @@ def compare(
     import time
 
     from sim.analysis.attribution import attribution_channels
-    from sim.analysis.comparison import common_kpis
     from sim.analysis.comparison import compare as run_compare
     from sim.execution.executors import ExecutorError
     from sim.execution.progress import RunProgress
 
-    _check_options(len(scenarios), reps, seed, workers)
-    check_scheduler(scheduler, workers)
-    if equalize not in (None, "budget"):
-        fail(f"--equalize: unknown value {equalize!r}; allowed: budget")
+    _check_options(len(scenarios), reps, seed, workers, scheduler, equalize)
     loaded = [load_or_fail(p, set_) for p in scenarios]
     draws = load_uncertainty_or_fail(uncertainty, loaded)
-    if attribution_reps is None:
-        attribution_reps = min(reps, 5) if out is not None else 0
-    if not 0 <= attribution_reps <= reps:
-        fail(f"--attribution-reps: must be 0..{reps} (got {attribution_reps})")
-    if attribution_reps and any(s.run.mode != "full" for s in loaded):
-        attribution_reps = 0
+    attribution_reps = _attribution_reps(attribution_reps, reps, out is not None, loaded)
     n_runs = len(loaded) * reps + sum(
         attribution_reps * len(attribution_channels(s)) for s in loaded)
     preflight_or_fail(loaded, runs=n_runs, workers=workers, allow_large=allow_large)
-    known = common_kpis(loaded)
-    if metric not in known:
-        shown = [k for k in known if not k.startswith(DIAGNOSTIC_PREFIXES)]
-        fail(f"--metric: unknown KPI {metric!r}; allowed: {', '.join(shown)}")
-    names = [s.name or p.stem for s, p in zip(loaded, scenarios)]
-    if len(set(names)) < len(names):
-        names = [f"{n} ({p})" for n, p in zip(names, scenarios)]
+    _check_metric(metric, loaded)
+    names = _display_names(loaded, scenarios)
     tx = begin_output(out, force, "compare")
     start = time.perf_counter()
     try:
-        with RunProgress(n_runs, f"comparing {len(loaded)} scenarios") as bar:
+        with aborting_output(tx), RunProgress(n_runs, f"comparing {len(loaded)} scenarios") as bar:
             cmp = run_compare(loaded, reps, seed, metric, workers, bar, names=names,
                               attribution_reps=attribution_reps, equalize=equalize,
                               uncertainty=draws, scheduler=scheduler)
-    except ExecutorError as exc:
-        if tx is not None:
-            tx.abort()
+    except ExecutorError as exc:  # the output folder is aborted already
         fail(str(exc))
-    except BaseException:
-        if tx is not None:
-            tx.abort()
-        raise
     elapsed = time.perf_counter() - start
     if tx is not None:
-        from sim.io.report import write_report
-
-        tx.write("comparison.csv", cmp.to_csv)
-        tx.write("report.html", lambda p: write_report(cmp, p))
-    try:
-        scn = loaded[0]
-        print_comparison_table(cmp, title=(
-            f"{len(loaded)} scenarios × {reps} paired replications (seeds {cmp.seeds[0]}–"
-            f"{cmp.seeds[-1]}), {scn.run.consumers:,} consumers, {scn.run.days} days, "
-            f"{n_runs} runs in {elapsed:.1f} s"))
-        say("Verdict", style="bold")
-        for line in cmp.verdict_lines():
-            say(f"  {line}")
-    finally:  # the results are published even if printing fails
-        if tx is not None:
-            finish_output(tx)
+        _write_outputs(tx, cmp)
+    with publishing_output(tx):  # the results are published even if printing fails
+        _print_verdict(cmp, reps, n_runs, elapsed)
     if xlsx is not None:
         from sim.io.outputs import write_file_atomic
         from sim.io.workbook import comparison_workbook
@@ -111,8 +78,59 @@ def compare(
         say(f"wrote {write_file_atomic(xlsx, lambda p: comparison_workbook(cmp, p))}")
 
 
-def _check_options(n_files: int, reps: int, seed: int | None, workers: int) -> None:
-    """Exit 2 on a bad number of files, replications, seed or workers."""
+def _write_outputs(tx, cmp) -> None:
+    """comparison.csv and report.html into the output folder."""
+    from sim.io.report import write_report
+
+    tx.write("comparison.csv", cmp.to_csv)
+    tx.write("report.html", lambda p: write_report(cmp, p))
+
+
+def _print_verdict(cmp, reps: int, n_runs: int, elapsed: float) -> None:
+    """The KPI table (titled with the job's size and time) and the verdict lines."""
+    scn = cmp.scenarios[0]
+    print_comparison_table(cmp, title=(
+        f"{len(cmp.scenarios)} scenarios × {reps} paired replications (seeds {cmp.seeds[0]}–"
+        f"{cmp.seeds[-1]}), {scn.run.consumers:,} consumers, {scn.run.days} days, "
+        f"{n_runs} runs in {elapsed:.1f} s"))
+    say("Verdict", style="bold")
+    for line in cmp.verdict_lines():
+        say(f"  {line}")
+
+
+def _attribution_reps(asked: int | None, reps: int, has_out: bool, loaded: list) -> int:
+    """Seeds for incremental attribution: ``--attribution-reps``, else min(reps, 5) with
+    ``--out`` and 0 without; 0 when a scenario is a reference mode (exit 2 if out of 0..reps)."""
+    if asked is None:
+        asked = min(reps, 5) if has_out else 0
+    if not 0 <= asked <= reps:
+        fail(f"--attribution-reps: must be 0..{reps} (got {asked})")
+    if asked and any(s.run.mode != "full" for s in loaded):
+        return 0
+    return asked
+
+
+def _check_metric(metric: str, loaded: list) -> None:
+    """Exit 2 unless ``metric`` is a KPI every scenario reports."""
+    from sim.analysis.comparison import common_kpis
+
+    known = common_kpis(loaded)
+    if metric not in known:
+        shown = [k for k in known if not k.startswith(DIAGNOSTIC_PREFIXES)]
+        fail(f"--metric: unknown KPI {metric!r}; allowed: {', '.join(shown)}")
+
+
+def _display_names(loaded: list, files: list[Path]) -> list[str]:
+    """Each scenario's name (else its file stem), with the file added when names repeat."""
+    names = [s.name or p.stem for s, p in zip(loaded, files)]
+    if len(set(names)) < len(names):
+        names = [f"{n} ({p})" for n, p in zip(names, files)]
+    return names
+
+
+def _check_options(n_files: int, reps: int, seed: int | None, workers: int,
+                   scheduler: str | None, equalize: str | None) -> None:
+    """Exit 2 on a bad number of files, replications, seed, workers, scheduler or equalize."""
     if n_files < 2:
         fail(f"compare: give at least two scenario files (got {n_files})")
     if not 2 <= reps <= 100_000:
@@ -120,6 +138,9 @@ def _check_options(n_files: int, reps: int, seed: int | None, workers: int) -> N
     if seed is not None and not 0 <= seed <= 2**63 - 1 - reps:
         fail(f"--seed: must be 0..{2**63 - 1 - reps:,} (got {seed})")
     check_workers(workers)
+    check_scheduler(scheduler, workers)
+    if equalize not in (None, "budget"):
+        fail(f"--equalize: unknown value {equalize!r}; allowed: budget")
 
 
 def print_comparison_table(cmp, title: str) -> None:

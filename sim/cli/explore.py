@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from sim.cli.common import (ForceOption, SetOption, begin_output, check_workers, fail,
-                            finish_output, load_or_fail, say)
+from sim.cli.common import (ForceOption, SetOption, aborting_output, begin_output,
+                            check_workers, fail, finish_output, load_or_fail, say)
 from sim.cli.sweep import check_scheduler
 
 
@@ -48,13 +48,7 @@ def explore(
             fail(f"{opt}: must be at least 1 (got {val})")
     check_workers(workers)
     check_scheduler(scheduler, workers)
-    loaded = {}
-    for p in plans:
-        scn = load_or_fail(p, set_)
-        name = scn.name or p.stem
-        if name in loaded:
-            fail(f"{p}: plan name {name!r} is used twice; give each plan its own name")
-        loaded[name] = scn
+    loaded = _load_plans(plans, set_)
     known = [*common_kpis(list(loaded.values())), "net_profit"]
     if metric not in known:
         fail(f"--metric: unknown KPI {metric!r}")
@@ -67,15 +61,24 @@ def explore(
         fail(str(exc))
     tx = begin_output(out, force, "explore")
     total = len(loaded) * futures * reps
-    try:
-        with executor, RunProgress(total, f"exploring on {executor.describe()}") as bar:
-            ex = run_explore(loaded, unc, table, reps, metric, target, executor, on_done=bar)
-    except BaseException:
-        tx.abort()
-        raise
+    with aborting_output(tx), executor, \
+            RunProgress(total, f"exploring on {executor.describe()}") as bar:
+        ex = run_explore(loaded, unc, table, reps, metric, target, executor, on_done=bar)
     rob, disc = robustness(ex), discovery(ex)
     lines = [headline(ex, rob), *discovery_sentences(ex, disc)]
     _write(tx, ex, rob, disc, lines, xlsx)
+
+
+def _load_plans(plans: list[Path], set_: list[str] | None) -> dict:
+    """The plans by name (their ``name``, else the file stem); exit 2 if a name repeats."""
+    loaded = {}
+    for p in plans:
+        scn = load_or_fail(p, set_)
+        name = scn.name or p.stem
+        if name in loaded:
+            fail(f"{p}: plan name {name!r} is used twice; give each plan its own name")
+        loaded[name] = scn
+    return loaded
 
 
 def _write(tx, ex, rob, disc, lines, xlsx) -> None:

@@ -9,9 +9,9 @@ from typing import Annotated, Optional
 import typer
 
 from sim.cli.common import (HEADLINE_KPIS, AllowLargeOption, ForceOption, SetOption,
-                            UncertaintyOption, begin_output, cell, check_workers, fail,
-                            finish_output, load_or_fail, load_uncertainty_or_fail,
-                            preflight_or_fail, print_table, say, table)
+                            UncertaintyOption, aborting_output, begin_output, cell,
+                            check_workers, fail, load_or_fail, load_uncertainty_or_fail,
+                            preflight_or_fail, print_table, publishing_output, say, table)
 from sim.cli.sweep import check_scheduler
 
 SEED_MAX = 2**63 - 1
@@ -37,13 +37,60 @@ def run(
     uncertainty: UncertaintyOption = None,
 ) -> None:
     """Run a scenario and print its KPIs (mean and 95% interval over replications)."""
-    from sim.analysis.attribution import measure_attribution, runs_needed
+    from sim.analysis.attribution import runs_needed
     from sim.execution.progress import RunProgress
     from sim.execution.executors import ExecutorError
-    from sim.execution.runner import replicate, summarize
+    from sim.execution.runner import summarize
 
     scn = load_or_fail(scenario, set_)
     n_reps = reps if reps is not None else scn.run.replications
+    _check_options(scn, n_reps, seed, workers, scheduler, attribution)
+    draws = load_uncertainty_or_fail(uncertainty, [scn])
+    n_runs = runs_needed(scn, n_reps) if attribution else n_reps
+    preflight_or_fail([scn], runs=n_runs, workers=workers, allow_large=allow_large)
+    tx = begin_output(out, force, "run")
+    import time
+
+    start = time.perf_counter()
+    try:
+        with aborting_output(tx), RunProgress(n_runs, f"running {scenario.name}") as bar:
+            results, attr = _simulate(scn, n_reps, seed, workers, scheduler, attribution,
+                                      out is not None, draws, bar)
+    except ExecutorError as exc:  # the output folder is aborted already
+        fail(str(exc))
+    elapsed = time.perf_counter() - start
+    summary_table = summarize(results)
+    if tx is not None:
+        _write_outputs(tx, scenario, scn, results, summary_table, attr, draws)
+    with publishing_output(tx):  # the results are published even if printing fails
+        print_kpi_table(summary_table, title=f"{scn.name or scenario.stem}: "
+                        f"{scn.run.consumers:,} consumers, {scn.run.days} days, {n_reps} "
+                        f"replication(s), {elapsed:.1f} s", source=interval_label(draws))
+        if draws is not None:
+            say(f"intervals hold {draws.describe()}", style="dim")
+        if attribution:
+            print_attribution_table(attr, title=f"attribution per channel ({n_reps} seed(s); "
+                                    "incremental = orders lost when the channel is removed)")
+
+
+def _simulate(scn, n_reps: int, seed: int | None, workers: int, scheduler: str | None,
+              attribution: bool, keep_timeseries: bool, draws, on_done):
+    """The replications, and the attribution measured on them (None without --attribution)."""
+    from sim.analysis.attribution import measure_attribution
+    from sim.execution.runner import replicate
+
+    if attribution:
+        return measure_attribution(scn, n_reps, seed, workers=workers, scheduler=scheduler,
+                                   on_done=on_done, keep_timeseries=keep_timeseries,
+                                   uncertainty=draws)
+    return replicate(scn, n_reps, seed, workers=workers, scheduler=scheduler,
+                     keep_timeseries=keep_timeseries, on_done=on_done, uncertainty=draws), None
+
+
+def _check_options(scn, n_reps: int, seed: int | None, workers: int, scheduler: str | None,
+                   attribution: bool) -> None:
+    """Exit 2 on a bad number of replications, seed, workers or scheduler, or attribution of a
+    reference mode."""
     if not 1 <= n_reps <= 100_000:
         fail(f"--reps: must be 1..100,000 (got {n_reps})")
     if seed is not None and not 0 <= seed <= SEED_MAX - n_reps:
@@ -53,49 +100,6 @@ def run(
     if attribution and scn.run.mode != "full":
         fail(f"--attribution: needs run.mode 'full' (got {scn.run.mode!r}): reference modes "
              "have no budget channels")
-    draws = load_uncertainty_or_fail(uncertainty, [scn])
-    n_runs = runs_needed(scn, n_reps) if attribution else n_reps
-    preflight_or_fail([scn], runs=n_runs, workers=workers, allow_large=allow_large)
-    tx = begin_output(out, force, "run")
-    import time
-
-    start = time.perf_counter()
-    try:
-        with RunProgress(n_runs, f"running {scenario.name}") as bar:
-            if attribution:
-                results, attr = measure_attribution(scn, n_reps, seed, workers=workers,
-                                                    scheduler=scheduler, on_done=bar,
-                                                    keep_timeseries=out is not None,
-                                                    uncertainty=draws)
-            else:
-                results = replicate(scn, n_reps, seed, workers=workers, scheduler=scheduler,
-                                    keep_timeseries=out is not None, on_done=bar,
-                                    uncertainty=draws)
-    except ExecutorError as exc:
-        if tx is not None:
-            tx.abort()
-        fail(str(exc))
-    except BaseException:
-        if tx is not None:
-            tx.abort()
-        raise
-    elapsed = time.perf_counter() - start
-    summary_table = summarize(results)
-    if tx is not None:
-        _write_outputs(tx, scenario, scn, results, summary_table, attr if attribution else None,
-                       draws)
-    try:
-        print_kpi_table(summary_table, title=f"{scn.name or scenario.stem}: "
-                        f"{scn.run.consumers:,} consumers, {scn.run.days} days, {n_reps} "
-                        f"replication(s), {elapsed:.1f} s", source=interval_label(draws))
-        if draws is not None:
-            say(f"intervals hold {draws.describe()}", style="dim")
-        if attribution:
-            print_attribution_table(attr, title=f"attribution per channel ({n_reps} seed(s); "
-                                    "incremental = orders lost when the channel is removed)")
-    finally:  # the results are published even if printing fails
-        if tx is not None:
-            finish_output(tx)
 
 
 def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr, draws=None) -> None:

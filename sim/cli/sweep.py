@@ -52,16 +52,11 @@ def sweep(
     """Run a parameter sweep (grid, latin_hypercube, sobol, morris), resumable, local or on Dask."""
     from sim.execution.executors import ExecutorError
     from sim.config.scenario import ScenarioError
-    from sim.sweeps.driver import repair_sweep, run_sweep
+    from sim.sweeps.driver import run_sweep
     from sim.sweeps.tasks import RunFailed
 
     if repair is not None:
-        try:
-            done = repair_sweep(repair)
-        except ScenarioError as exc:  # SweepError, SweepLocked
-            fail(str(exc))
-        for line in done or [f"{repair}: nothing to repair"]:
-            say(line)
+        _repair(repair)
         return
     if sweep_file is None or out is None:
         fail("sweep: give a sweep file and --out DIR (or --repair DIR)")
@@ -85,6 +80,24 @@ def sweep(
     except KeyboardInterrupt:
         fail(f"interrupted; finished chunks are kept in {out}: continue with "
              f"socsim sweep {sweep_file} --out {out} --resume", code=130)
+    _say_result(res, out, draws)
+
+
+def _repair(folder: Path) -> None:
+    """``--repair DIR``: clean the sweep folder and say what was done (exit 2 if unusable)."""
+    from sim.config.scenario import ScenarioError
+    from sim.sweeps.driver import repair_sweep
+
+    try:
+        done = repair_sweep(folder)
+    except ScenarioError as exc:  # SweepError, SweepLocked
+        fail(str(exc))
+    for line in done or [f"{folder}: nothing to repair"]:
+        say(line)
+
+
+def _say_result(res, out: Path, draws) -> None:
+    """How many runs ran, how fast, on what, and where the chunks are."""
     rate = res.ran / res.seconds if res.seconds > 0 else 0.0
     if res.ran == 0:
         say(f"nothing to do: all {res.total_runs} runs of {out} are finished")

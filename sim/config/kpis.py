@@ -16,6 +16,9 @@ Two sorts of KPI:
 Every KPI is cumulative from day 1 unless its name starts with ``daily_`` (or is ``organic_*``,
 today's delivered exposures). Ratios whose denominator is zero are reported as 0 (never NaN).
 Money is yuan in the simulated market (see :mod:`sim.config.scenario`).
+
+Longer than ~400 lines on purpose: it is the one table of every KPI (docs/kpis.md is generated
+from it), kept whole so a KPI's label, unit, direction and bounds are read in one place.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ NaN) so that tables and invariants stay well defined.
 from __future__ import annotations
 
 from collections import deque
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -182,7 +182,19 @@ def _bytes(a: np.ndarray) -> np.ndarray:
     return a.reshape(-1, order="A").view(np.uint8)
 
 
-def consumer_counts(pop: Population, targeted: np.ndarray) -> np.ndarray:
+_NOTHING = np.zeros(0, dtype=np.uint8)
+
+
+@lru_cache(maxsize=4)
+def _no_circles(n: int) -> np.ndarray:
+    """N zeros (int32, read-only): circles for counts in which no circle is targeted."""
+    zeros = np.zeros(n, np.int32)
+    zeros.flags.writeable = False
+    return zeros
+
+
+def consumer_counts(pop: Population, targeted: np.ndarray,
+                    communities: bool = True) -> np.ndarray:
     """The consumer counts behind the KPIs, in one compiled pass (int64 array):
 
     ``[0:5]`` consumers per furthest stage over all retailers (``np.bincount(
@@ -190,14 +202,22 @@ def consumer_counts(pop: Population, targeted: np.ndarray) -> np.ndarray:
     retailers > 0), repeat buyers (≥ 2), breakout buyers (buyers whose circle is not
     ``targeted``, a bool per circle), community memberships (``np.count_nonzero(pop.member)``,
     consumer × retailer entries), referred memberships (likewise) and reach
-    (``np.count_nonzero(pop.ever_exposed)``).
+    (``np.count_nonzero(pop.ever_exposed)``). ``communities=False``: the memberships are
+    not scanned and count 0 (the reference modes have no communities).
     """
     stage_words = byte_words(pop.stage)[0]
     orders = pop.orders.reshape(-1)
     order_words = orders[: len(orders) - len(orders) % 2].view(np.uint64)
-    return _consumer_counts(pop.stage, stage_words, pop.orders, order_words, pop.circle,
-                            targeted, _bytes(pop.member), _bytes(pop.referred),
-                            _bytes(pop.ever_exposed))
+    # a consumer's circle only matters when some circle is targeted (a reference run's
+    # consumers may not even have drawn theirs: sim.world.deferred)
+    if targeted.any():
+        circle = pop.circle
+    else:  # every buyer is outside the (no) targeted circles
+        circle, targeted = _no_circles(pop.n), np.zeros(1, dtype=bool)
+    member, referred = ((_bytes(pop.member), _bytes(pop.referred)) if communities
+                        else (_NOTHING, _NOTHING))
+    return _consumer_counts(pop.stage, stage_words, pop.orders, order_words, circle,
+                            targeted, member, referred, _bytes(pop.ever_exposed))
 
 
 def compute_kpis(ctx: "Context") -> dict[str, float]:
@@ -205,7 +225,8 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
     and the ledger of ``ctx``."""
     pop, book, ledger = ctx.population, ctx.metrics, ctx.ledger
     targeted = targeted_circle_mask(ctx)
-    counts = consumer_counts(pop, targeted).tolist()  # one compiled pass over the consumers
+    counts = consumer_counts(pop, targeted,  # one compiled pass over the consumers
+                             ctx.config.run.mode == "full").tolist()
     stage_counts = counts[_STAGE:_STAGE + len(STAGES)]
     buyers, repeat, breakout_buyers = counts[_BUYERS:_BREAKOUT + 1]
     members, referred = counts[_MEMBERS], counts[_REFERRED]
@@ -214,9 +235,7 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
     gmv = float(ledger.gmv.sum())
     margin_gmv = float(ledger.profit.sum())
     consumer_posts = book.consumer_posts
-    platform_orders = ledger.orders_by_platform
-    total_orders = int(platform_orders.sum())
-    shares = platform_orders / total_orders if total_orders else np.zeros_like(platform_orders, float)
+    dependence, hhi = platform_concentration(ledger.orders_by_platform)
     kpis: dict[str, float] = {
         "reach": float(counts[_REACH]),
         "exposures": float(book.exposures),
@@ -235,8 +254,8 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
         "repurchase_rate": ratio(repeat, buyers),
         "ugc_share": ratio(consumer_posts, len(ctx.posts)),
         "negative_sentiment": book.negative_sentiment,
-        "platform_dependence": float(shares.max()) if total_orders else 0.0,
-        "platform_hhi": float((shares**2).sum()) if total_orders else 0.0,
+        "platform_dependence": dependence,
+        "platform_hhi": hhi,
         "members": float(members),
         "referred_members": float(referred),
         "fission": ratio(referred, members - referred),
@@ -287,6 +306,33 @@ def _funnel_kpis(ctx: "Context", kpis: dict[str, float], spend_by_channel: dict)
     for p in ctx.platforms:
         kpis[f"impressions_on_{p.name}"] = float(f.impressions_on[p.index])
         kpis[f"clicks_on_{p.name}"] = float(f.clicks_on[p.index])
+
+
+def platform_concentration(orders_by_platform: np.ndarray) -> tuple[float, float]:
+    """(largest platform's share of orders, Herfindahl index of the shares), both 0–1; (0, 0)
+    without orders."""
+    total = int(orders_by_platform.sum())
+    if not total:
+        return 0.0, 0.0
+    shares = orders_by_platform / total
+    return float(shares.max()), float((shares**2).sum())
+
+
+def carry_kpis(ctx: "Context", previous: dict[str, float]) -> dict[str, float]:
+    """The KPI snapshot of a day on which nothing changed (a reference rule with nothing
+    left to do, e.g. a cascade whose frontier is empty): ``previous`` with the KPIs that
+    move on such a day anyway (today's counts, the 7-day negative sentiment) read afresh.
+    Equal to :func:`compute_kpis` when the consumers, posts, ledger totals and metrics
+    totals are those of the day before (tests/engine/test_reference_modes.py)."""
+    book, ledger = ctx.metrics, ctx.ledger
+    kpis = dict(previous)
+    kpis["daily_engagements"] = float(book.daily_engagements)
+    kpis["daily_orders"] = float(ledger.daily_orders)
+    kpis["daily_exposures"] = float(book.daily_exposures)
+    kpis["negative_sentiment"] = book.negative_sentiment
+    for p in ctx.platforms:
+        kpis[f"organic_{p.name}"] = float(p.delivered_organic)
+    return kpis
 
 
 def _in_registry_order(ctx: "Context", kpis: dict[str, float]) -> dict[str, float]:
@@ -361,5 +407,5 @@ class KpiCollector(mesa.DataCollector):
             column.append(kpis[name])
 
 
-__all__ = ["KpiCollector", "MetricsBook", "compute_kpis", "consumer_counts", "model_reporters", "ratio",
+__all__ = ["KpiCollector", "MetricsBook", "carry_kpis", "compute_kpis", "consumer_counts", "model_reporters", "ratio",
            "targeted_circle_mask"]

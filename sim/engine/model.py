@@ -52,7 +52,7 @@ from sim.engine.formats import format_desks, roster_influencer
 from sim.engine.platform_funnel import FunnelBook
 from sim.engine.agents import Consumer, Influencer, Retailer
 from sim.engine.ledger import Ledger
-from sim.engine.metrics import KpiCollector, MetricsBook, compute_kpis
+from sim.engine.metrics import KpiCollector, MetricsBook, carry_kpis, compute_kpis
 from sim.engine.organic import OrganicDelivery
 from sim.engine.reference import ReferenceStep
 from sim.engine.retail import RetailSystems
@@ -78,6 +78,10 @@ class SocialCommerceModel(mesa.Model):
             ``seed``. Default: the process's world cache (:func:`sim.world.builder.cached_world`),
             or a fresh build when ``graph`` is given.
     """
+
+    carry_idle_kpis: bool = True
+    """Reference modes: a day that changes nothing carries yesterday's KPIs over
+    (:func:`sim.engine.metrics.carry_kpis`) instead of recomputing them (same values)."""
 
     def __init__(self, config: Scenario, seed: int | None = None,
                  graph: nx.Graph | SocialGraph | None = None, world: World | None = None) -> None:
@@ -116,7 +120,10 @@ class SocialCommerceModel(mesa.Model):
             self._create_agents()
             if shape[0]:  # stores, distributors or membership (sim.engine.retail)
                 self.ctx.retail = RetailSystems(self.ctx, self)
-        self.social_proof = SocialProof(world.graph, pop.circle, circles, n_ret, world.adjacency)
+        # social proof and saturations feed the full model's response; the reference rules
+        # read the graph directly
+        self.social_proof = (SocialProof(world.graph, pop.circle, circles, n_ret, world.adjacency)
+                             if full else None)
         self._organic: OrganicDelivery | None = None  # built on the first day
         self._reference = None if full else ReferenceStep(self.ctx)
         self._consumer_views: dict[int, Consumer] = {}
@@ -157,12 +164,15 @@ class SocialCommerceModel(mesa.Model):
         ctx.funnel.start_day()
         for p in ctx.platforms:
             p.update_shocks(day)
+        changed = True
         if self.mode == "full":
             self._full_step()
         else:
-            self._reference(day)
+            changed = self._reference(day)
         ctx.metrics.end_day()
-        self.kpis = compute_kpis(ctx)
+        # a reference day that changed nothing leaves every cumulative KPI as it was
+        self.kpis = (compute_kpis(ctx) if changed or not self.carry_idle_kpis
+                     else carry_kpis(ctx, self.kpis))
         self.datacollector.collect(self)
         if day >= self.days:
             self.running = False
@@ -250,7 +260,8 @@ class SocialCommerceModel(mesa.Model):
     def use_graph(self, graph: SocialGraph | None) -> None:
         """Use ``graph`` from the next day on (social proof is recomputed on it)."""
         self.ctx.graph = graph
-        self.social_proof.use_graph(graph)
+        if self.social_proof is not None:
+            self.social_proof.use_graph(graph)
 
     def revise(self, config: Scenario) -> None:
         """Follow the revised scenario ``config`` from the next day on: the run then equals

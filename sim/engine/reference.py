@@ -36,14 +36,18 @@ class ReferenceStep:
         self.frontier = np.empty(0, np.int64)  # engaged yesterday (cascade)
         self.active = np.zeros(ctx.population.n, dtype=bool)  # ever engaged (cascade)
 
-    def __call__(self, day: int) -> None:
+    def __call__(self, day: int) -> bool:
+        """Run ``day``; False if it changed nothing (no consumer, post, ledger or metrics
+        total: the day's KPIs then follow from yesterday's, :func:`sim.engine.metrics.carry_kpis`)."""
         match self.ctx.mode:
             case "bass":
                 self.bass()
+                return True
             case "independent_cascade":
-                self.cascade(day)
+                return self.cascade(day)
             case "threshold":
-                self.threshold(day)
+                return self.threshold(day)
+        return True
 
     def _seed(self) -> np.ndarray:
         pop, k = self.ctx.population, self.ctx.config.reference.seeds
@@ -52,10 +56,11 @@ class ReferenceStep:
         pop.ever_exposed[seeds] = True
         return seeds.astype(np.int64)
 
-    def cascade(self, day: int) -> None:
+    def cascade(self, day: int) -> bool:
         """Independent cascade: one generation a day, drawn by the compiled kernel
         :func:`sim.kernels.cascade.cascade_generation`. Every successful trial is a delivered
-        word-of-mouth exposure, engaged with probability 1."""
+        word-of-mouth exposure, engaged with probability 1. False once the frontier is empty
+        (nothing changes)."""
         ctx = self.ctx
         pop, wom = ctx.population, ctx.code["wom"]
         if len(ctx.posts) == 0:  # the one post every exposure is to
@@ -64,9 +69,9 @@ class ReferenceStep:
         if day == 1:
             self.frontier = self._seed()
             self.active = pop.stage[:, 0] >= INTERESTED
-            return
+            return True
         if ctx.graph is None or len(self.frontier) == 0:
-            return
+            return False
         new, hits = cascade_generation(ctx.graph, self.frontier,
                                        ctx.config.reference.transmissibility, self.active,
                                        ctx.rng, record_hits=True)
@@ -82,21 +87,25 @@ class ReferenceStep:
         pop.first_touch[untouched, 0] = wom
         pop.last_touch[hits, 0] = wom
         pop.last_platform[hits, 0] = 0
+        return True
 
-    def threshold(self, day: int) -> None:
-        """Watts threshold model: engage once the engaged share of ties reaches phi."""
+    def threshold(self, day: int) -> bool:
+        """Watts threshold model: engage once the engaged share of ties reaches phi. False
+        on a day on which nobody flips (nothing changes)."""
         ctx = self.ctx
         pop = ctx.population
         if day == 1:
             self._seed()
-            return
+            return True
         degree = ctx.graph.degree if ctx.graph is not None else None
         adjacency = _adjacency(ctx) if ctx.graph is not None else None
         atm = diffusion.atmosphere(adjacency, pop.stage[:, :1] >= INTERESTED, degree)[:, 0]
         flip = (pop.stage[:, 0] < INTERESTED) & (atm >= ctx.config.reference.phi) & (degree > 0)
         pop.stage[flip, 0] = INTERESTED
         pop.ever_exposed[flip] = True
-        ctx.metrics.count_engagements(int(flip.sum()))
+        flipped = int(flip.sum())
+        ctx.metrics.count_engagements(flipped)
+        return flipped > 0
 
     def bass(self) -> None:
         """Bass diffusion: adoption with per-step hazard 1 − exp(−(p + q·F)·dt)."""

@@ -27,16 +27,14 @@ from typing import Any
 from sim.execution.executors import auto_chunk_size, chunked, make_executor
 from sim.execution.progress import RunProgress
 from sim.execution.uncertainty import ParameterDraws
+from sim.sweeps.design import Design, generate_design, run_specs
 from sim.sweeps.spec import (
     OVERRIDE_ERRORS,
-    Design,
     Parameter,
     Sweep,
     SweepError,
-    generate_design,
     load_sweep,
     planned_runs,
-    run_specs,
     validate_sweep,
 )
 from sim.sweeps.lock import LOCK_FILE, SweepLock, SweepLocked
@@ -290,12 +288,7 @@ def run_sweep(
     manifest = _manifest(sw, base, design)
     manifest["uncertainty"] = None if uncertainty is None else uncertainty.to_json()
     if uncertainty is not None:
-        both = sorted(set(uncertainty.keys) & set(sw.names))
-        if both:
-            raise SweepError(f"--uncertainty: {both[0]} is also a swept parameter; keep each "
-                             "key in one place")
-        if hasattr(base, "with_overrides"):
-            uncertainty.check(base)  # UncertaintyError is a ScenarioError, like SweepError
+        _check_uncertainty(sw, base, uncertainty)
     created = not out.exists()
     try:
         with SweepLock(out):
@@ -304,10 +297,26 @@ def run_sweep(
     except SweepLocked:  # the folder is another writer's: never touch it
         raise
     except SweepError:
-        if created and {p.name for p in out.iterdir()} <= {LOCK_FILE, RUNS_DIR} and not any(
-                (out / RUNS_DIR).iterdir() if (out / RUNS_DIR).is_dir() else ()):
-            shutil.rmtree(out, ignore_errors=True)  # refused before writing: leave no folder
+        if created:
+            _remove_if_unwritten(out)  # refused before writing: leave no folder
         raise
+
+
+def _check_uncertainty(sw: Sweep, base: Any, uncertainty: ParameterDraws) -> None:
+    """Drawn keys are not swept too, and every one exists in the base scenario."""
+    both = sorted(set(uncertainty.keys) & set(sw.names))
+    if both:
+        raise SweepError(f"--uncertainty: {both[0]} is also a swept parameter; keep each "
+                         "key in one place")
+    if hasattr(base, "with_overrides"):
+        uncertainty.check(base)  # UncertaintyError is a ScenarioError, like SweepError
+
+
+def _remove_if_unwritten(out: Path) -> None:
+    """Delete a folder this sweep created if it holds nothing but the lock and an empty runs/."""
+    if {p.name for p in out.iterdir()} <= {LOCK_FILE, RUNS_DIR} and not any(
+            (out / RUNS_DIR).iterdir() if (out / RUNS_DIR).is_dir() else ()):
+        shutil.rmtree(out, ignore_errors=True)
 
 
 def _run_locked(sw: Sweep, out: Path, base: Any, manifest: dict[str, Any], workers: int | None,

@@ -231,8 +231,7 @@ def LeverPanel(model: solara.Reactive[WorkshopModel], settings: WorkshopSettings
     scenarios = solara.use_memo(lambda: campaign_scenarios(extra=settings.scenario), [])
     error, set_error = solara.use_state("")
     labels = list(scenarios)
-    current = next((lab for lab, p in scenarios.items()
-                    if p.resolve() == Path(settings.scenario).resolve()), labels[0] if labels else "")
+    current = _label_of(scenarios, settings.scenario)
 
     def changed() -> None:
         set_tick(lambda t: t + 1)
@@ -273,11 +272,7 @@ def LeverPanel(model: solara.Reactive[WorkshopModel], settings: WorkshopSettings
 
     with solara.Card(margin=0, classes=["ws-levers"]):
         solara.Text("Levers (act from the next day)", style={"font-size": "16px", "font-weight": "600"})
-        with solara.Row(gap="6px", style={"margin": "4px 0"}):
-            for name in (*PRESETS, "Scenario values"):
-                solara.Button(name, small=True, outlined=name not in PRESETS, color="primary",
-                              on_click=lambda name=name: preset(name),
-                              classes=[f"ws-preset-{name.split()[0].lower()}"])
+        _preset_buttons(preset)
         lever_sliders(m, move)
         shock_button(m, shock)
         with solara.Div(classes=["ws-scenario"], style={"margin-top": "14px"}):
@@ -285,6 +280,21 @@ def LeverPanel(model: solara.Reactive[WorkshopModel], settings: WorkshopSettings
                           dense=True)
         if error:
             solara.Error(error)
+
+
+def _label_of(scenarios: dict[str, Path], path: str | Path) -> str:
+    """The picker label of the scenario file ``path`` (else the first label, else "")."""
+    return next((lab for lab, p in scenarios.items() if p.resolve() == Path(path).resolve()),
+                next(iter(scenarios), ""))
+
+
+def _preset_buttons(preset: Callable[[str], None]) -> None:
+    """One button per preset, and one back to the scenario's own values."""
+    with solara.Row(gap="6px", style={"margin": "4px 0"}):
+        for name in (*PRESETS, "Scenario values"):
+            solara.Button(name, small=True, outlined=name not in PRESETS, color="primary",
+                          on_click=lambda name=name: preset(name),
+                          classes=[f"ws-preset-{name.split()[0].lower()}"])
 
 
 @solara.component

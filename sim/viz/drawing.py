@@ -1,6 +1,6 @@
 """Matplotlib painter of the workshop page's network (the charts: :mod:`sim.viz.charts`).
 
-It draws from precomputed positions (:class:`sim.viz.workshop.NetworkView`); nothing here lays
+It draws from precomputed positions (:class:`sim.viz.layout.NetworkView`); nothing here lays
 out a graph. The painter keeps one figure per session and only updates its artists per frame:
 it renders its static layer (discs, ties, legend) once and blits the moving parts (stage
 colours, today's engagements and shares, posting creators, circle shares, stores and
@@ -81,6 +81,28 @@ def active_creators(model: "WorkshopModel") -> np.ndarray:
     return np.unique(posts["author"][today])
 
 
+def _circle_discs(ax, lay) -> None:
+    """Axis limits around the layout and a grey disc behind each circle (static layer)."""
+    xmin, xmax, ymin, ymax = lay.extent
+    ax.set_xlim(xmin - 3.0, xmax + 3.0)
+    ax.set_ylim(ymin - 4.5, ymax + 3.0)
+    for c in np.flatnonzero(lay.radii > 0):
+        ax.add_patch(Circle(tuple(lay.centers[c]), lay.radii[c] + 0.9, facecolor="#f6f6f6",
+                            edgecolor="#bdbdbd", linewidth=0.8, zorder=0))
+
+
+def _creator_artists(ax, view, tiers: list[str]) -> list[tuple[np.ndarray, object]]:
+    """One scatter per tier (marker and size by tier rank), with the creators' unique ids."""
+    ids = np.array([c.unique_id for c in view.creators], dtype=np.int64)
+    sets = []
+    for k, tier in enumerate(tiers):
+        sel = view.creator_tier == tier
+        art = ax.scatter(view.creator_xy[sel, 0], view.creator_xy[sel, 1],
+                         s=TIER_SIZES[min(k, 4)], marker=TIER_MARKERS[min(k, 4)],
+                         facecolors="white", edgecolors="#333333", linewidths=0.9, zorder=5)
+        sets.append((ids[sel], art))
+    return sets
+
 class NetworkPainter:
     """The shown consumers coloured by funnel stage, circles as discs, creators by tier,
     today's newly engaged ringed and today's spread ties drawn.
@@ -99,12 +121,7 @@ class NetworkPainter:
         ax = self.ax = self.fig.add_axes((0.0, 0.17, 1.0, 0.74))
         ax.set_aspect("equal")
         ax.axis("off")
-        xmin, xmax, ymin, ymax = lay.extent
-        ax.set_xlim(xmin - 3.0, xmax + 3.0)
-        ax.set_ylim(ymin - 4.5, ymax + 3.0)
-        for c in np.flatnonzero(lay.radii > 0):
-            ax.add_patch(Circle(tuple(lay.centers[c]), lay.radii[c] + 0.9, facecolor="#f6f6f6",
-                                edgecolor="#bdbdbd", linewidth=0.8, zorder=0))
+        _circle_discs(ax, lay)
         self.ties = LineCollection([], colors="#9e9e9e", linewidths=0.3, alpha=0.18, zorder=1)
         ax.add_collection(self.ties, autolim=False)
         self._static_key: object = None
@@ -122,14 +139,7 @@ class NetworkPainter:
         self.negative = ax.scatter(empty[:, 0], empty[:, 1], s=22, marker="x", c=NEGATIVE_COLOR,
                                    linewidths=1.1, zorder=4)
         self.tiers = tier_order(model)
-        ids = np.array([c.unique_id for c in view.creators], dtype=np.int64)
-        self.creator_sets = []
-        for k, tier in enumerate(self.tiers):
-            sel = view.creator_tier == tier
-            art = ax.scatter(view.creator_xy[sel, 0], view.creator_xy[sel, 1],
-                             s=TIER_SIZES[min(k, 4)], marker=TIER_MARKERS[min(k, 4)],
-                             facecolors="white", edgecolors="#333333", linewidths=0.9, zorder=5)
-            self.creator_sets.append((ids[sel], art))
+        self.creator_sets = _creator_artists(ax, view, self.tiers)
         labelled = np.flatnonzero(lay.radii > 0)
         anchors = np.column_stack([lay.centers[labelled, 0],
                                    lay.centers[labelled, 1] - lay.radii[labelled] - 1.0])

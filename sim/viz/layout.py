@@ -9,13 +9,21 @@ by construction, and positions depend only on circles and degrees, so rewiring t
 workshop's circle-mixing lever) keeps every dot where it was.
 
 Coordinates are abstract units: one unit is the spacing between neighbouring dots.
+:class:`NetworkView` holds one world's sample: who is shown, where, and which ties.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sim.viz.workshop import WorkshopModel
+
+MAX_SHOWN = 2000
+"""Most consumers drawn: a uniform sample, fixed per world."""
 
 GOLDEN_ANGLE = np.pi * (3.0 - np.sqrt(5.0))  # radians, ≈ 137.5°
 GAP = 4.0  # space between neighbouring discs, in dot spacings (room for creator rings)
@@ -118,3 +126,62 @@ def ring_positions(centers: np.ndarray, radii: np.ndarray, home: np.ndarray,
     out[:, 0] = centers[home, 0] + r * np.cos(theta)
     out[:, 1] = centers[home, 1] + r * np.sin(theta)
     return out
+
+
+class NetworkView:
+    """The displayed sample of a world: who is shown, where, and which ties (computed once).
+
+    Args:
+        model: the workshop model.
+        max_shown: most consumers drawn (a uniform sample, fixed per world).
+    """
+
+    def __init__(self, model: "WorkshopModel", max_shown: int = MAX_SHOWN) -> None:
+        pop = model.population
+        rng = np.random.default_rng([model.seed, 0x51])
+        n = pop.n
+        shown = np.arange(n) if n <= max_shown else np.sort(rng.choice(n, max_shown, replace=False))
+        self.model = model
+        self.shown = shown
+        self.slot = np.full(n, -1, dtype=np.int64)  # population row -> index in shown, or -1
+        self.slot[shown] = np.arange(len(shown))
+        degree = model.degree if model.degree is not None else np.zeros(n)
+        self.circles = model.config.population.circles
+        self.layout: CircleLayout = circle_layout(pop.circle[shown], degree[shown], self.circles)
+        creators = [inf for tier in model.influencers_by_tier.values() for inf in tier]
+        self.creators = creators
+        self.creator_tier = np.array([c.tier for c in creators], dtype=object)
+        self.creator_xy = ring_positions(
+            self.layout.centers, self.layout.radii, np.array([c.home_circle for c in creators], dtype=np.int64)
+        )
+        self._edges_for: int | None = None
+        self._edges = np.empty((0, 2, 2))
+
+    def background_edges(self, limit: int = 4000) -> np.ndarray:
+        """(k, 2, 2) segments of ties between shown consumers (a fixed subset ≤ ``limit``).
+
+        Recomputed only when the ties change (a trust or mixing lever rebuilds them).
+        """
+        g = self.model.graph
+        if g is None:
+            return self._edges
+        if self._edges_for != id(g):
+            src = np.repeat(np.arange(g.n), g.degree)
+            dst = g.indices.astype(np.int64)
+            keep = (src < dst) & (self.slot[src] >= 0) & (self.slot[dst] >= 0)
+            a, b = self.slot[src[keep]], self.slot[dst[keep]]
+            if len(a) > limit:
+                pick = np.random.default_rng([self.model.seed, 0xED]).choice(len(a), limit, replace=False)
+                a, b = a[pick], b[pick]
+            self._edges = np.stack([self.layout.xy[a], self.layout.xy[b]], axis=1)
+            self._edges_for = id(g)
+        return self._edges
+
+    def spread_segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """Today's spread ties between shown consumers: (positive, negative) segment arrays."""
+        sp = self.model.spread
+        a, b = self.slot[sp.src], self.slot[sp.dst]
+        keep = (a >= 0) & (b >= 0)
+        seg = np.stack([self.layout.xy[a[keep]], self.layout.xy[b[keep]]], axis=1)
+        neg = sp.negative[keep]
+        return seg[~neg], seg[neg]

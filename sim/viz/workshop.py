@@ -41,12 +41,11 @@ from sim.world.platforms import shock_factor
 from sim.world.population import INTERESTED
 from sim.config.bundled import bundled_dir
 from sim.config.scenario import Scenario, ScenarioError, load_scenario
-from sim.viz.layout import CircleLayout, circle_layout, ring_positions
+from sim.viz.layout import MAX_SHOWN, NetworkView
 
 SCENARIO_DIR = bundled_dir()  # the bundled scenarios (package data when installed)
 DEFAULT_SCENARIO = SCENARIO_DIR / "baseline.toml"
 DEFAULT_CONSUMERS = 3000
-MAX_SHOWN = 2000
 SHOCK_FACTOR = 0.58  # organic reach × after an algorithm change (−42 % exposure, seed fact)
 
 
@@ -346,63 +345,3 @@ class WorkshopModel(SocialCommerceModel):
         key, first = np.unique(src * pop.n + dst, return_index=True)
         out.src, out.dst, out.negative = src[first], dst[first], neg[first]
         return out
-
-
-# --------------------------------------------------------------------- network view
-class NetworkView:
-    """The displayed sample of a world: who is shown, where, and which ties (computed once).
-
-    Args:
-        model: the workshop model.
-        max_shown: most consumers drawn (a uniform sample, fixed per world).
-    """
-
-    def __init__(self, model: WorkshopModel, max_shown: int = MAX_SHOWN) -> None:
-        pop = model.population
-        rng = np.random.default_rng([model.seed, 0x51])
-        n = pop.n
-        shown = np.arange(n) if n <= max_shown else np.sort(rng.choice(n, max_shown, replace=False))
-        self.model = model
-        self.shown = shown
-        self.slot = np.full(n, -1, dtype=np.int64)  # population row -> index in shown, or -1
-        self.slot[shown] = np.arange(len(shown))
-        degree = model.degree if model.degree is not None else np.zeros(n)
-        self.circles = model.config.population.circles
-        self.layout: CircleLayout = circle_layout(pop.circle[shown], degree[shown], self.circles)
-        creators = [inf for tier in model.influencers_by_tier.values() for inf in tier]
-        self.creators = creators
-        self.creator_tier = np.array([c.tier for c in creators], dtype=object)
-        self.creator_xy = ring_positions(
-            self.layout.centers, self.layout.radii, np.array([c.home_circle for c in creators], dtype=np.int64)
-        )
-        self._edges_for: int | None = None
-        self._edges = np.empty((0, 2, 2))
-
-    def background_edges(self, limit: int = 4000) -> np.ndarray:
-        """(k, 2, 2) segments of ties between shown consumers (a fixed subset ≤ ``limit``).
-
-        Recomputed only when the ties change (a trust or mixing lever rebuilds them).
-        """
-        g = self.model.graph
-        if g is None:
-            return self._edges
-        if self._edges_for != id(g):
-            src = np.repeat(np.arange(g.n), g.degree)
-            dst = g.indices.astype(np.int64)
-            keep = (src < dst) & (self.slot[src] >= 0) & (self.slot[dst] >= 0)
-            a, b = self.slot[src[keep]], self.slot[dst[keep]]
-            if len(a) > limit:
-                pick = np.random.default_rng([self.model.seed, 0xED]).choice(len(a), limit, replace=False)
-                a, b = a[pick], b[pick]
-            self._edges = np.stack([self.layout.xy[a], self.layout.xy[b]], axis=1)
-            self._edges_for = id(g)
-        return self._edges
-
-    def spread_segments(self) -> tuple[np.ndarray, np.ndarray]:
-        """Today's spread ties between shown consumers: (positive, negative) segment arrays."""
-        sp = self.model.spread
-        a, b = self.slot[sp.src], self.slot[sp.dst]
-        keep = (a >= 0) & (b >= 0)
-        seg = np.stack([self.layout.xy[a[keep]], self.layout.xy[b[keep]]], axis=1)
-        neg = sp.negative[keep]
-        return seg[~neg], seg[neg]

@@ -22,6 +22,11 @@ name, order, ``count``, ``followers_share`` and ``circle_focus``, and a roster's
 behaviour coefficients, retailers, shocks, other platform and tier keys, ``run.days`` and
 ``reference`` can change between runs that share a world.
 
+Deferred draws: in the reference modes the world draws the consumers' attributes and an edge
+list's tie trust and strong flags only if something reads them (:mod:`sim.world.deferred`);
+the reference rules never do, so an extra replication on a fixed edge list skips them. The
+values, when read, are those of an eager build.
+
 Reuse (:func:`cached_world`): worlds live in a least-recently-used cache of at most
 ``SOCSIM_WORLD_CACHE`` worlds per process (default 4; 0 switches reuse off) holding at most
 ``SOCSIM_WORLD_CACHE_MB`` megabytes of arrays together (default 1024; a larger world is used
@@ -47,7 +52,7 @@ from sim.config.scenario import Scenario
 from sim.kernels.arrayops import sorted_unique
 from sim.kernels.incremental import AttentionSampler
 from sim.world.graph import SocialGraph, build_graph, edgelist_identity, edgelist_size, from_networkx
-from sim.world.population import Population, build_population
+from sim.world.population import DeferredPopulation, Population, build_population
 from sim.world.roster_seats import roster_seats
 
 STATIC_FIELDS = ("segment", "circle", "need", "susceptibility", "activity", "attention",
@@ -73,18 +78,18 @@ class World:
     Attributes:
         seed: the seed it was built from.
         graph: the social graph (None: well mixed).
-        circle_order: consumer rows sorted by circle (stable), int64.
-        circle_starts: where each circle starts in ``circle_order`` (C + 1 entries).
+        circles: number of interest circles (``circle_order`` and ``circle_starts``, the
+            consumers sorted by circle, are computed on first use).
         creators: per tier (in scenario order), the creators' seats.
     """
 
     seed: int
     graph: SocialGraph | None
     template: Population  # static attributes; no retailer columns
-    circle_order: np.ndarray
-    circle_starts: np.ndarray
+    circles: int  # number of interest circles
     creators: dict[str, list[CreatorSeat]]
     agent_stream: np.random.Generator  # the agents' stream after the creators were drawn
+    _circles: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _adjacency: sp.csr_matrix | None = field(default=None, repr=False)
     _sampler: AttentionSampler | None = field(default=None, repr=False)
 
@@ -96,7 +101,28 @@ class World:
     def population(self, n_retailers: int) -> Population:
         """A population on this world: the static attributes shared, fresh dynamic arrays
         (N × ``n_retailers``)."""
+        if isinstance(self.template, DeferredPopulation):
+            return self.template.with_retailers(n_retailers)
         return dataclasses.replace(self.template, n_retailers=n_retailers)
+
+    @property
+    def circle_order(self) -> np.ndarray:
+        """Consumer rows sorted by circle (stable), int64, read-only."""
+        return self._circle_index()[0]
+
+    @property
+    def circle_starts(self) -> np.ndarray:
+        """Where each circle starts in ``circle_order`` (C + 1 entries), read-only."""
+        return self._circle_index()[1]
+
+    def _circle_index(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._circles is None:
+            circle = self.template.circle
+            order = np.argsort(circle, kind="stable")
+            starts = np.searchsorted(circle[order], np.arange(self.circles + 1))
+            order.flags.writeable = starts.flags.writeable = False
+            self._circles = (order, starts)
+        return self._circles
 
     def agent_rng(self) -> np.random.Generator:
         """A copy of the agents' stream as it stood after the creators were drawn."""
@@ -122,11 +148,13 @@ class World:
 
     def nbytes(self) -> int:
         """Approximate memory held by the world's arrays, bytes."""
-        total = sum(getattr(self.template, f).nbytes for f in STATIC_FIELDS)
-        total += self.circle_order.nbytes + self.circle_starts.nbytes
+        drawn = vars(self.template)  # a deferred world counts what it has drawn so far
+        total = sum(drawn[f].nbytes for f in STATIC_FIELDS if f in drawn)
+        total += sum(a.nbytes for a in self._circles or ())
         if self.graph is not None:
-            g = self.graph
-            total += g.indptr.nbytes + g.indices.nbytes + g.trust.nbytes + g.strong.nbytes
+            ties = vars(self.graph)
+            total += sum(ties[f].nbytes for f in ("indptr", "indices", "trust", "strong")
+                         if f in ties)
         return total + sum(s.followers.nbytes for seats in self.creators.values() for s in seats)
 
 
@@ -143,28 +171,33 @@ def consumer_count(config: Scenario, graph: nx.Graph | SocialGraph | None = None
     return config.run.consumers
 
 
-def build_world(config: Scenario, seed: int,
-                graph: nx.Graph | SocialGraph | None = None) -> World:
+def build_world(config: Scenario, seed: int, graph: nx.Graph | SocialGraph | None = None,
+                deferred: bool | None = None) -> World:
     """Build the world of ``config`` under ``seed`` (see the module docstring).
 
     ``graph``: an optional networkx graph or :class:`SocialGraph` used instead of generating
-    one (its node count sets the number of consumers).
+    one (its node count sets the number of consumers). ``deferred`` (default: in the reference
+    modes): the consumers' attributes and an edge list's tie trust are drawn on first read
+    (:mod:`sim.world.deferred`; same values, so the same results).
     """
     graph_rng, pop_rng, agent_rng, _ = np.random.default_rng(seed).spawn(4)
     n = consumer_count(config, graph)
+    full = config.run.mode == "full"
+    lean = not full if deferred is None else deferred
     weights = np.array([p.attention for p in config.platforms.values()])
-    template = build_population(config.population, n, len(weights), weights, 0, pop_rng)
+    template = build_population(config.population, n, len(weights), weights, 0, pop_rng,
+                                deferred=lean)
     if isinstance(graph, nx.Graph):
         social = from_networkx(graph, config.graph, graph_rng)
     elif isinstance(graph, SocialGraph):
         social = graph
     else:
-        social = build_graph(config.graph, template.circle, graph_rng)
-    order = np.argsort(template.circle, kind="stable")
-    starts = np.searchsorted(template.circle[order], np.arange(config.population.circles + 1))
-    creators = (draw_creators(config, order, starts, n, agent_rng)
-                if config.run.mode == "full" else {})
-    world = World(seed, social, template, order, starts, creators, agent_rng)
+        circle = template.circle if config.graph.kind == "circles" else np.zeros(n, np.int32)
+        social = build_graph(config.graph, circle, graph_rng, deferred=lean)
+    world = World(seed, social, template, config.population.circles, {}, agent_rng)
+    if full:
+        world.creators = draw_creators(config, world.circle_order, world.circle_starts, n,
+                                       agent_rng)
     _freeze(world)
     return world
 
@@ -223,8 +256,8 @@ def _roster_seats(config: Scenario, order: np.ndarray, starts: np.ndarray, n: in
 
 def _freeze(world: World) -> None:
     """Make the world's arrays read-only (runs share them)."""
-    arrays = [getattr(world.template, f) for f in STATIC_FIELDS]
-    arrays += [world.circle_order, world.circle_starts]
+    drawn = vars(world.template)  # deferred arrays are frozen when drawn
+    arrays = [drawn[f] for f in STATIC_FIELDS if f in drawn]
     arrays += [s.followers for seats in world.creators.values() for s in seats]
     for a in arrays:
         a.flags.writeable = False

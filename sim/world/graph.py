@@ -14,7 +14,7 @@ import math
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 
 import networkx as nx
@@ -23,6 +23,7 @@ import scipy.sparse as sp
 
 from sim.kernels.csr import guide_table, pick_pairs, symmetric_csr, unique_pairs, unique_ties
 from sim.config.scenario import GraphSection, Scenario
+from sim.world.deferred import LATER, Deferred, DeferredField
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,30 @@ def draw_ties(ties: TieStructure, strong: np.ndarray, cfg: GraphSection,
     strong = strong[ties.keep][ties.first]
     trust = _draw_trust(strong, cfg, rng)
     return SocialGraph(ties.indptr, ties.indices, trust[ties.edge], strong[ties.edge])
+
+
+class DeferredGraph(SocialGraph):
+    """A graph whose ties' trust and strong flags are drawn on first read
+    (:mod:`sim.world.deferred`; same values as the eager build)."""
+
+    trust = DeferredField()
+    strong = DeferredField()
+
+    @classmethod
+    def on(cls, group: Deferred, indptr: np.ndarray, indices: np.ndarray) -> "DeferredGraph":
+        graph = cls.__new__(cls)
+        graph.__dict__["_deferred"] = group
+        SocialGraph.__init__(graph, indptr, indices, LATER, LATER)
+        return graph
+
+
+def _edgelist_draws(ties: TieStructure, pairs: int, cfg: GraphSection,
+                    rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The strong flags (one per raw pair) and trust of an edge list's ties, as
+    :func:`draw_ties` draws them."""
+    strong = rng.random(pairs) < cfg.strong_share
+    graph = draw_ties(ties, strong, cfg, rng)
+    return {"trust": graph.trust, "strong": graph.strong}
 
 
 def _draw_trust(strong: np.ndarray, cfg: GraphSection, rng: np.random.Generator) -> np.ndarray:
@@ -346,9 +371,13 @@ def fit_to_edgelist(scn: Scenario) -> tuple[Scenario, list[str]]:
 
 
 def build_graph(
-    cfg: GraphSection, circle: np.ndarray, rng: np.random.Generator
+    cfg: GraphSection, circle: np.ndarray, rng: np.random.Generator, deferred: bool = False
 ) -> SocialGraph | None:
-    """Build the graph named by ``cfg.kind`` for consumers with the given circles.
+    """Build the graph named by ``cfg.kind`` for consumers with the given circles (read only
+    by kind ``circles``; the others take their length).
+
+    ``deferred``: an edge list's trust and strong flags are drawn on first read
+    (:class:`DeferredGraph`; same values); other kinds draw them while building.
 
     Returns ``None`` for ``well_mixed`` (no edges: social proof is the population share).
     """
@@ -372,6 +401,9 @@ def build_graph(
             size, u, _, ties = _edgelist(Path(cfg.path))
             if size != n:
                 raise ValueError(f"edge list has {size} nodes but {n} consumers were asked for")
+            if deferred:
+                group = Deferred(partial(_edgelist_draws, ties, len(u), cfg, rng))
+                return DeferredGraph.on(group, ties.indptr, ties.indices)
             strong = rng.random(len(u)) < cfg.strong_share
             return draw_ties(ties, strong, cfg, rng)
     raise ValueError(f"unknown graph kind {cfg.kind!r}")

@@ -16,11 +16,13 @@ code  name          meaning
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from sim.config.kpis import STAGES
 from sim.config.scenario import PopulationSection
+from sim.world.deferred import LATER, Deferred, DeferredField
 
 UNAWARE, AWARE, INTERESTED, CUSTOMER, LOYAL = range(5)
 NO_CHANNEL = -1
@@ -69,7 +71,7 @@ class Population:
     ever_exposed: np.ndarray = field(init=False)  # bool reached at least once
 
     def __post_init__(self) -> None:
-        n, r = len(self.circle), self.n_retailers
+        n, r = self.n, self.n_retailers
         self.stage = np.zeros((n, r), dtype=np.int8)
         self.orders = np.zeros((n, r), dtype=np.int32)
         self.member = np.zeros((n, r), dtype=bool)
@@ -98,25 +100,66 @@ class Population:
         return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
 
 
-def build_population(
-    cfg: PopulationSection, n: int, n_platforms: int, platform_weights: np.ndarray,
-    n_retailers: int, rng: np.random.Generator,
-) -> Population:
-    """Draw N consumers' attributes from the scenario's population section."""
+def _draw_attributes(cfg: PopulationSection, n: int, n_platforms: int,
+                     platform_weights: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The fixed attributes of N consumers, drawn from ``rng`` in a fixed order."""
     names = list(cfg.segments)
     seg_p = np.array([cfg.segments[s] for s in names], dtype=float)
     segment = rng.choice(len(names), size=n, p=seg_p / seg_p.sum()).astype(np.int8)
     circle = rng.choice(cfg.circles, size=n, p=zipf_shares(cfg.circles, cfg.circle_zipf))
     alpha = cfg.platform_concentration * platform_weights / platform_weights.sum() * n_platforms
     attention = rng.dirichlet(alpha, size=n).astype(np.float32)
-    return Population(
-        segment=segment,
-        segment_names=names,
-        circle=circle.astype(np.int32),
-        need=_beta(rng, cfg.need_mean, cfg.concentration, n),
-        susceptibility=_beta(rng, cfg.susceptibility_mean, cfg.concentration, n),
-        activity=_beta(rng, cfg.activity_mean, cfg.concentration, n),
-        attention=attention,
-        price_sensitivity=_beta(rng, cfg.price_sensitivity_mean, cfg.concentration, n),
-        n_retailers=n_retailers,
-    )
+    return {
+        "segment": segment,
+        "circle": circle.astype(np.int32),
+        "need": _beta(rng, cfg.need_mean, cfg.concentration, n),
+        "susceptibility": _beta(rng, cfg.susceptibility_mean, cfg.concentration, n),
+        "activity": _beta(rng, cfg.activity_mean, cfg.concentration, n),
+        "attention": attention,
+        "price_sensitivity": _beta(rng, cfg.price_sensitivity_mean, cfg.concentration, n),
+    }
+
+
+def build_population(
+    cfg: PopulationSection, n: int, n_platforms: int, platform_weights: np.ndarray,
+    n_retailers: int, rng: np.random.Generator, deferred: bool = False,
+) -> Population:
+    """Draw N consumers' attributes from the scenario's population section.
+
+    ``deferred``: draw them only when first read (:class:`DeferredPopulation`; same values).
+    """
+    names = list(cfg.segments)
+    draw = partial(_draw_attributes, cfg, n, n_platforms, platform_weights, rng)
+    if deferred:
+        return DeferredPopulation.on(Deferred(draw), n, names, n_retailers)
+    return Population(segment_names=names, n_retailers=n_retailers, **draw())
+
+
+class DeferredPopulation(Population):
+    """A population whose fixed attributes are drawn on first read (:mod:`sim.world.deferred`);
+    the dynamic arrays are fresh per instance, as for :class:`Population`."""
+
+    segment = DeferredField()
+    circle = DeferredField()
+    need = DeferredField()
+    susceptibility = DeferredField()
+    activity = DeferredField()
+    attention = DeferredField()
+    price_sensitivity = DeferredField()
+
+    @classmethod
+    def on(cls, group: Deferred, n: int, names: list[str], n_retailers: int) -> "DeferredPopulation":
+        """N consumers whose attributes come from ``group``, with ``n_retailers`` columns."""
+        pop = cls.__new__(cls)
+        pop.__dict__.update(_deferred=group, _n=n)
+        Population.__init__(pop, LATER, names, LATER, LATER, LATER, LATER, LATER, LATER,
+                            n_retailers)
+        return pop
+
+    @property
+    def n(self) -> int:
+        return self.__dict__["_n"]
+
+    def with_retailers(self, n_retailers: int) -> "DeferredPopulation":
+        """Fresh dynamic arrays (N × ``n_retailers``) on the same attributes."""
+        return DeferredPopulation.on(self._deferred, self.n, self.segment_names, n_retailers)

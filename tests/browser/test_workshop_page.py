@@ -162,7 +162,14 @@ def test_workshop_page_runs_a_cascade(
     assert int(page.locator(".ws-day").inner_text().split("/")[0]) >= 3
 
     page.locator(".ws-scenario .v-input__slot").click()  # another bundled campaign: a new world
-    page.get_by_role("option", name="kol_koc_swarm").click()
+    option = page.get_by_role("option", name="kol_koc_swarm")
+    menu = page.locator(".v-menu__content.menuable__content__active")
+    for _ in range(10):  # Vuetify renders a long list 20 items at a time, more as it scrolls
+        if option.count():
+            break
+        menu.evaluate("el => { el.scrollTop = el.scrollHeight; el.dispatchEvent(new Event('scroll')); }")
+        page.wait_for_timeout(250)
+    option.click()
     expect(page.locator(".ws-day")).to_have_text(re.compile(r"^0 / \d+$"))
     expect(page.get_by_text("KOC (nano) share")).to_be_visible()
     step(page, 1)

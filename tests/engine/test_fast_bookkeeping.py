@@ -1,9 +1,9 @@
 """The compiled daily bookkeeping returns exactly what the plain numpy code it replaces returns.
 
-Each reference below is the numpy implementation the compiled kernels replaced (start-of-day
-trackers, KPI counts, purchase hazards and draws, order booking, churn). Floats are compared
-bit for bit (``tobytes``) and random streams are compared by drawing once more from both
-generators afterwards: the kernels consume the same random numbers in the same order.
+Each reference (tests/naive.py) is the numpy implementation the compiled kernels replaced
+(start-of-day trackers, KPI counts, purchase hazards and draws, order booking, churn). Floats
+are compared bit for bit (``tobytes``) and random streams are compared by drawing once more
+from both generators afterwards: the kernels consume the same random numbers in the same order.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sim.kernels.incremental import CircleShare, NeighbourShare, _flip_changed
 from sim.engine.metrics import compute_kpis, consumer_counts
 from sim.engine.model import SocialCommerceModel
 from sim.kernels.bytescan import byte_words, count_set_bytes, entries_at_least, threshold_add
-from sim.world.population import AWARE, CUSTOMER, INTERESTED, LOYAL, STAGES, build_population
+from sim.world.population import AWARE, CUSTOMER, INTERESTED, LOYAL, build_population
 from sim.config.scenario import (
     BehaviourSection,
     GraphSection,
@@ -88,12 +88,6 @@ def test_byte_scans_reject_what_they_cannot_read():
 
 
 # ------------------------------------------------------------------ start-of-day trackers
-def reference_changed_rows(now: np.ndarray, before: np.ndarray) -> np.ndarray:
-    """The numpy scan the trackers used: rows whose mask differs in any column."""
-    diff = now != before
-    return np.flatnonzero(diff[:, 0] if diff.shape[1] == 1 else diff.any(axis=1))
-
-
 @pytest.mark.parametrize("n, n_ret", SIZES[1:])
 def test_flip_changed_finds_every_changed_entry_and_updates_the_mask(n, n_ret):
     rng = np.random.default_rng(n)
@@ -106,7 +100,7 @@ def test_flip_changed_finds_every_changed_entry_and_updates_the_mask(n, n_ret):
         assert same(entries, np.flatnonzero(now != before))
         assert same(delta, np.where(now.reshape(-1)[entries], 1, -1).astype(np.int8))
         assert same(mask, now)
-        assert same(np.unique(entries // n_ret), reference_changed_rows(now, before))
+        assert same(np.unique(entries // n_ret), naive.changed_rows(now, before))
 
 
 @pytest.mark.parametrize("n_ret", [1, 2, 3])
@@ -140,128 +134,11 @@ def test_trackers_fed_stage_codes_equal_full_recomputation(n_ret):
 
 
 # ------------------------------------------------------------------ KPI counts
-def reference_counts(pop, targeted: np.ndarray) -> list[int]:
-    """The numpy passes compute_kpis made over the consumers."""
-    stage_counts = np.bincount(pop.overall_stage(), minlength=len(STAGES))
-    orders_each = pop.orders[:, 0] if pop.orders.shape[1] == 1 else pop.orders.sum(axis=1)
-    buyers_mask = orders_each > 0
-    return [*stage_counts.tolist(), np.count_nonzero(buyers_mask),
-            np.count_nonzero(orders_each >= 2),
-            np.count_nonzero(~targeted[pop.circle[buyers_mask]]),
-            np.count_nonzero(pop.member), np.count_nonzero(pop.referred),
-            np.count_nonzero(pop.ever_exposed)]
-
-
 @pytest.mark.parametrize("n, n_ret", SIZES + [(100_003, 1)])
 def test_consumer_counts_equal_numpy_passes(n, n_ret):
     pop = population(n, n_ret, seed=n + n_ret)
     targeted = np.random.default_rng(n).random(6) < 0.5
-    assert consumer_counts(pop, targeted).tolist() == reference_counts(pop, targeted)
-
-
-def reference_compute_kpis(model) -> dict[str, float]:
-    """compute_kpis as it was written with numpy passes (the definitions are unchanged)."""
-    from sim.engine.metrics import ratio, targeted_circle_mask
-
-    pop, book, ledger = model.population, model.metrics, model.ledger
-    overall = pop.overall_stage()
-    stage_counts = np.bincount(overall, minlength=len(STAGES))
-    orders_each = pop.orders[:, 0] if pop.orders.shape[1] == 1 else pop.orders.sum(axis=1)
-    buyers_mask = orders_each > 0
-    buyers = np.count_nonzero(buyers_mask)
-    repeat = np.count_nonzero(orders_each >= 2)
-    members = np.count_nonzero(pop.member)
-    referred = np.count_nonzero(pop.referred)
-    spend_by_channel = model.spend_by_channel()
-    spend = float(sum(spend_by_channel.values()))
-    gmv = float(ledger.gmv.sum())
-    margin_gmv = float(ledger.profit.sum())
-    platform_orders = ledger.orders_by_platform
-    total_orders = int(platform_orders.sum())
-    shares = platform_orders / total_orders if total_orders else np.zeros_like(platform_orders, float)
-    targeted = targeted_circle_mask(model.ctx)
-    breakout_buyers = np.count_nonzero(~targeted[pop.circle[buyers_mask]])
-    kpis = {
-        "reach": float(np.count_nonzero(pop.ever_exposed)),
-        "exposures": float(book.exposures),
-        "engagements": float(book.engagements),
-        "engagement_rate": ratio(book.engagements, book.exposures),
-        "engaged": float(stage_counts[INTERESTED:].sum()),
-        "aware": float(stage_counts[AWARE:].sum()),
-        "interested": float(stage_counts[INTERESTED:].sum()),
-        "buyers": float(buyers),
-        "orders": float(ledger.orders),
-        "gmv": gmv,
-        "spend": spend,
-        "roas": ratio(gmv, spend),
-        "roi": ratio(margin_gmv - spend, spend),
-        "cac": ratio(spend, buyers),
-        "repurchase_rate": ratio(repeat, buyers),
-        "ugc_share": ratio(book.consumer_posts, len(model.posts)),
-        "negative_sentiment": book.negative_sentiment,
-        "platform_dependence": float(shares.max()) if total_orders else 0.0,
-        "platform_hhi": float((shares**2).sum()) if total_orders else 0.0,
-        "members": float(members),
-        "referred_members": float(referred),
-        "fission": ratio(referred, members - referred),
-        "cost_per_member": ratio(spend_by_channel.get("community", 0.0), members),
-        "engagement_rate_targeted": ratio(book.engagements_by_circle[targeted].sum(),
-                                          book.exposures_by_circle[targeted].sum()),
-        "profit": margin_gmv,
-        "breakout": ratio(breakout_buyers, buyers),
-        "daily_engagements": float(book.daily_engagements),
-        "daily_orders": float(ledger.daily_orders),
-        "daily_exposures": float(book.daily_exposures),
-    }
-    for i, name in enumerate(STAGES):
-        kpis[f"stage_{name}"] = float(stage_counts[i])
-    for ch, v in spend_by_channel.items():
-        kpis[f"spend_{ch}"] = float(v)
-    for p in model.platforms:
-        kpis[f"orders_{p.name}"] = float(platform_orders[p.index])
-        kpis[f"organic_{p.name}"] = float(p.delivered_organic)
-    reached_by = book.reached_by
-    if reached_by is not None:
-        counts = [np.count_nonzero(reached_by[:, c]) for c in range(reached_by.shape[1])]
-        for ch, count in zip(model.channels, counts):
-            kpis[f"reach_{ch}"] = float(count)
-        kpis["reach_creators"] = float(np.count_nonzero(book.reached_by_creator))
-    if len(model.retailers) > 1:
-        total = ledger.orders_by_retailer.sum()
-        for ret in model.retailers:
-            kpis[f"{ret.name}_orders"] = float(ledger.orders_by_retailer[ret.index])
-            kpis[f"{ret.name}_gmv"] = float(ledger.gmv[ret.index])
-            kpis[f"{ret.name}_share"] = ratio(ledger.orders_by_retailer[ret.index], total)
-            kpis[f"{ret.name}_price"] = float(ret.price)
-    _reference_funnel_kpis(model, kpis, spend_by_channel)
-    return kpis
-
-
-def _reference_funnel_kpis(model, kpis, spend_by_channel):
-    """The platform funnel's KPIs by their definitions (sim/config/kpis.py)."""
-    from sim.engine.metrics import ratio
-    f, pop = model.ctx.funnel, model.population
-    paid = [c for c, ch in enumerate(model.channels)
-            if ch in {*model.ctx.channels.tiers, "ads", "search"}]
-    media = sum(spend_by_channel.get(model.channels[c], 0.0) for c in paid)
-    reached = np.count_nonzero(pop.ever_exposed)
-    aware = np.count_nonzero(pop.stage.max(axis=1) >= AWARE)
-    kpis.update(impressions=float(f.impressions.sum()), views=float(f.views.sum()),
-                clicks=float(f.clicks.sum()), ctr=ratio(f.clicks.sum(), f.impressions.sum()),
-                cvr=ratio(f.click_orders, f.clicks.sum()),
-                cpm=1000 * ratio(media, f.impressions[paid].sum()),
-                cpc=ratio(media, f.clicks[paid].sum()),
-                cpe=ratio(media, f.engagements[paid].sum()),
-                aov=ratio(model.ledger.gmv.sum(), model.ledger.orders),
-                aware_of_reached=ratio(aware, reached))
-    for c, ch in enumerate(model.channels):
-        kpis[f"impressions_{ch}"] = float(f.impressions[c])
-        kpis[f"views_{ch}"] = float(f.views[c])
-        kpis[f"clicks_{ch}"] = float(f.clicks[c])
-        kpis[f"engagement_rate_{ch}"] = ratio(f.engagements[c], f.views[c])
-    for p in model.platforms:
-        kpis[f"impressions_on_{p.name}"] = float(f.impressions_on[p.index])
-        kpis[f"clicks_on_{p.name}"] = float(f.clicks_on[p.index])
+    assert consumer_counts(pop, targeted).tolist() == naive.consumer_counts(pop, targeted)
 
 
 @pytest.mark.parametrize("path", ["scenarios/baseline.toml", "scenarios/price_war.toml",
@@ -271,7 +148,7 @@ def test_compute_kpis_equals_numpy_definitions_every_day(path):
     model = SocialCommerceModel(scn, seed=4)
     while model.running:
         model.step()
-        got, expected = compute_kpis(model.ctx), reference_compute_kpis(model)
+        got, expected = compute_kpis(model.ctx), naive.compute_kpis(model)
         assert sorted(got) == sorted(expected)  # order: the KPI registry's (sim/config/kpis.py)
         assert got == expected
 
@@ -316,54 +193,6 @@ def test_purchase_hazards_equal_numpy_within_float_rounding(n_ret):
 
 
 # ------------------------------------------------------------------ purchase draws
-def reference_decide_purchases(pop, retailers, beh, atm, coupons, conversion, rng, prices=None,
-                               extra_sessions=None, memory=None, memory_needed=None,
-                               multipliers=None, boosts=None):
-    """decide_purchases as it was written with numpy passes (product-page visits from clicks
-    join the sessions; first orders need the considered memory; no membership boosts)."""
-    assert boosts is None or all(b is None for b in boosts)
-    n_ret = len(retailers)
-    any_open = pop.stage >= INTERESTED
-    any_open = any_open[:, 0] if any_open.shape[1] == 1 else any_open.any(axis=1)
-    open_rows = np.flatnonzero(any_open)
-    session_rows = open_rows[rng.random(len(open_rows)) < pop.activity[open_rows]]
-    if extra_sessions is not None and len(extra_sessions):
-        session_rows = np.union1d(session_rows, extra_sessions)
-    cand_rows, cand_p, cand_first, cand_ret = [], [], [], []
-    for r, cfg in enumerate(retailers):
-        stage = pop.stage[session_rows, r]
-        first_rows = session_rows[stage == INTERESTED]
-        if memory is not None and memory_needed is not None and memory_needed[r] > 0:
-            first_rows = first_rows[memory[first_rows, r] >= memory_needed[r]]
-        repeat_rows = session_rows[(stage >= CUSTOMER) & ~pop.churned[session_rows, r]]
-        price = cfg.price if prices is None else float(prices[r])
-        p_first = naive.first_purchase_probability(pop, first_rows, r, cfg, beh, atm,
-                                                       coupons[r], conversion, price)
-        p_rep = naive.repurchase_probability(pop, repeat_rows, r, beh,
-                                                 cfg.community.repurchase_multiplier
-                                                 if multipliers is None else multipliers[r],
-                                                 max(0.0, cfg.price - price))
-        first = np.zeros(len(first_rows) + len(repeat_rows), dtype=bool)
-        first[: len(first_rows)] = True
-        cand_rows.append(np.concatenate([first_rows, repeat_rows]))
-        cand_p.append(np.concatenate([p_first, p_rep]))
-        cand_first.append(first)
-        cand_ret.append(np.full(len(first), r))
-    rows = np.concatenate(cand_rows)
-    p = np.concatenate(cand_p)
-    first = np.concatenate(cand_first)
-    ret = np.concatenate(cand_ret)
-    if n_ret == 1:
-        hit = rng.random(len(rows)) < p
-        rows, first, ret = rows[hit], first[hit], ret[hit]
-    else:
-        keep = funnel.category_choice(rows, p, rng)
-        rows, first, ret = rows[keep], first[keep], ret[keep]
-    return [funnel.Purchases(r, rows[ret == r], first[ret == r],
-                             np.full(int((ret == r).sum()), coupons[r]))
-            for r in range(n_ret)]
-
-
 @pytest.mark.parametrize("n, n_ret", [(1, 1), (9, 1), (4099, 1), (4099, 2), (2001, 3)])
 def test_purchase_draws_equal_numpy_and_use_the_same_random_numbers(n, n_ret):
     pop = population(n, n_ret, seed=n * n_ret)
@@ -374,8 +203,8 @@ def test_purchase_draws_equal_numpy_and_use_the_same_random_numbers(n, n_ret):
     for coupons, prices in (([False] * n_ret, None), ([True] * n_ret, [60.0 + r for r in range(n_ret)])):
         a, b = np.random.default_rng(7), np.random.default_rng(7)
         got = funnel.decide_purchases(pop, retailers, beh, atm, coupons, conversion, a, prices)
-        expected = reference_decide_purchases(pop, retailers, beh, atm, coupons, conversion, b,
-                                              prices)
+        expected = naive.decide_purchases(pop, retailers, beh, atm, coupons, conversion, b,
+                                          prices)
         assert len(got) == len(expected) == n_ret
         for x, y in zip(got, expected):
             assert x.retailer == y.retailer
@@ -428,18 +257,6 @@ def test_tally_orders_equals_bincount():
         funnel.tally_orders(pop, purchase, np.zeros(3, np.int64), *np.zeros((3, 5), np.int64))
 
 
-def reference_churn(pop, beh, rng, retention=None) -> None:
-    active = (pop.stage >= CUSTOMER) & ~pop.churned
-    rows, cols = np.divmod(np.flatnonzero(active), active.shape[1])
-    hazard = np.where(pop.member[rows, cols], beh.churn_hazard * 0.5, beh.churn_hazard)
-    u = rng.random(len(rows))
-    if retention is not None:  # a check-in day: hazard × retention (as u / retention < hazard)
-        with np.errstate(divide="ignore"):
-            u = u / retention[rows, cols]
-    quit_ = u < hazard
-    pop.churned[rows[quit_], cols[quit_]] = True
-
-
 @pytest.mark.parametrize("n, n_ret", SIZES)
 def test_churn_equals_numpy_and_uses_the_same_random_numbers(n, n_ret):
     pop, ref = population(n, n_ret, seed=n), population(n, n_ret, seed=n)
@@ -447,13 +264,13 @@ def test_churn_equals_numpy_and_uses_the_same_random_numbers(n, n_ret):
     a, b = np.random.default_rng(9), np.random.default_rng(9)
     for _ in range(3):
         churn_mod.churn(pop, beh, a)
-        reference_churn(ref, beh, b)
+        naive.churn(ref, beh, b)
         assert same(pop.churned, ref.churned)
     assert a.random() == b.random()
     keep = np.where(np.arange(n * n_ret).reshape(n, n_ret) % 3 == 0, 0.0, 0.5)
     for _ in range(3):  # with check-in retention (gamification): 0 keeps, 0.5 halves
         churn_mod.churn(pop, beh, a, keep)
-        reference_churn(ref, beh, b, keep)
+        naive.churn(ref, beh, b, keep)
         assert same(pop.churned, ref.churned)
     assert a.random() == b.random()
 
@@ -466,8 +283,8 @@ def test_model_days_equal_with_reference_bookkeeping(monkeypatch):
     fast = SocialCommerceModel(scn, seed=11)
     while fast.running:
         fast.step()
-    monkeypatch.setattr(funnel, "decide_purchases", reference_decide_purchases)
-    monkeypatch.setattr(churn_mod, "churn", reference_churn)
+    monkeypatch.setattr(funnel, "decide_purchases", naive.decide_purchases)
+    monkeypatch.setattr(churn_mod, "churn", naive.churn)
     ref = SocialCommerceModel(scn, seed=11)
     while ref.running:
         ref.step()
