@@ -213,18 +213,24 @@ def compute_kpis(model) -> dict[str, float]:
 
 
 def decide_purchases(pop, retailers, beh, atm, coupons, conversion, rng, prices=None,
-                               multipliers=None, boosts=None):
-    """decide_purchases as it was written with numpy passes (no membership boosts)."""
+                     extra_sessions=None, memory=None, memory_needed=None,
+                     multipliers=None, boosts=None):
+    """decide_purchases as it was written with numpy passes (product-page visits from clicks
+    join the sessions; first orders need the considered memory; no membership boosts)."""
     assert boosts is None or all(b is None for b in boosts)
     n_ret = len(retailers)
     any_open = pop.stage >= INTERESTED
     any_open = any_open[:, 0] if any_open.shape[1] == 1 else any_open.any(axis=1)
     open_rows = np.flatnonzero(any_open)
     session_rows = open_rows[rng.random(len(open_rows)) < pop.activity[open_rows]]
+    if extra_sessions is not None and len(extra_sessions):
+        session_rows = np.union1d(session_rows, extra_sessions)
     cand_rows, cand_p, cand_first, cand_ret = [], [], [], []
     for r, cfg in enumerate(retailers):
         stage = pop.stage[session_rows, r]
         first_rows = session_rows[stage == INTERESTED]
+        if memory is not None and memory_needed is not None and memory_needed[r] > 0:
+            first_rows = first_rows[memory[first_rows, r] >= memory_needed[r]]
         repeat_rows = session_rows[(stage >= CUSTOMER) & ~pop.churned[session_rows, r]]
         price = cfg.price if prices is None else float(prices[r])
         p_first = first_purchase_probability(pop, first_rows, r, cfg, beh, atm,

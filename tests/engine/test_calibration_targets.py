@@ -1,5 +1,5 @@
-"""The baseline lands inside every public range of docs/calibration_targets.md (one test per
-range). One baseline run at 10,000 consumers over the full 90 days (about 5–10 s), measured on
+"""The grounded baseline (scenarios/baseline_grounded.toml) lands inside every public range of
+docs/calibration_targets.md (one test per range). One baseline run at 10,000 consumers over the full 90 days (about 5–10 s), measured on
 the run's behaviour: spend over delivered views and engagements, engagements over views, fees
 over the followers creators actually reach."""
 
@@ -13,7 +13,7 @@ import pytest
 from sim import SocialCommerceModel
 from sim.config.scenario import load_scenario
 
-BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline_grounded.toml"
 TIERS = ("head", "waist", "tail")
 
 # (low, high) of docs/calibration_targets.md
