@@ -208,22 +208,29 @@ def compute_kpis(model) -> dict[str, float]:
             kpis[f"{ret.name}_gmv"] = float(ledger.gmv[ret.index])
             kpis[f"{ret.name}_share"] = ratio(ledger.orders_by_retailer[ret.index], total)
             kpis[f"{ret.name}_price"] = float(ret.price)
+    funnel_kpis(model, kpis, spend_by_channel)
     return kpis
 
 
 def decide_purchases(pop, retailers, beh, atm, coupons, conversion, rng, prices=None,
-                               multipliers=None, boosts=None):
-    """decide_purchases as it was written with numpy passes (no membership boosts)."""
+                     extra_sessions=None, memory=None, memory_needed=None,
+                     multipliers=None, boosts=None):
+    """decide_purchases as it was written with numpy passes (product-page visits from clicks
+    join the sessions; first orders need the considered memory; no membership boosts)."""
     assert boosts is None or all(b is None for b in boosts)
     n_ret = len(retailers)
     any_open = pop.stage >= INTERESTED
     any_open = any_open[:, 0] if any_open.shape[1] == 1 else any_open.any(axis=1)
     open_rows = np.flatnonzero(any_open)
     session_rows = open_rows[rng.random(len(open_rows)) < pop.activity[open_rows]]
+    if extra_sessions is not None and len(extra_sessions):
+        session_rows = np.union1d(session_rows, extra_sessions)
     cand_rows, cand_p, cand_first, cand_ret = [], [], [], []
     for r, cfg in enumerate(retailers):
         stage = pop.stage[session_rows, r]
         first_rows = session_rows[stage == INTERESTED]
+        if memory is not None and memory_needed is not None and memory_needed[r] > 0:
+            first_rows = first_rows[memory[first_rows, r] >= memory_needed[r]]
         repeat_rows = session_rows[(stage >= CUSTOMER) & ~pop.churned[session_rows, r]]
         price = cfg.price if prices is None else float(prices[r])
         p_first = first_purchase_probability(pop, first_rows, r, cfg, beh, atm,
@@ -265,3 +272,30 @@ def churn(pop, beh, rng, retention=None) -> None:
             u = u / retention[rows, cols]
     quit_ = u < hazard
     pop.churned[rows[quit_], cols[quit_]] = True
+
+
+def funnel_kpis(model, kpis, spend_by_channel):
+    """The platform funnel's KPIs by their definitions (sim/config/kpis.py), added to ``kpis``."""
+    from sim.engine.metrics import ratio
+    f, pop = model.ctx.funnel, model.population
+    paid = [c for c, ch in enumerate(model.channels)
+            if ch in {*model.ctx.channels.tiers, "ads", "search"}]
+    media = sum(spend_by_channel.get(model.channels[c], 0.0) for c in paid)
+    reached = np.count_nonzero(pop.ever_exposed)
+    aware = np.count_nonzero(pop.stage.max(axis=1) >= AWARE)
+    kpis.update(impressions=float(f.impressions.sum()), views=float(f.views.sum()),
+                clicks=float(f.clicks.sum()), ctr=ratio(f.clicks.sum(), f.impressions.sum()),
+                cvr=ratio(f.click_orders, f.clicks.sum()),
+                cpm=1000 * ratio(media, f.impressions[paid].sum()),
+                cpc=ratio(media, f.clicks[paid].sum()),
+                cpe=ratio(media, f.engagements[paid].sum()),
+                aov=ratio(model.ledger.gmv.sum(), model.ledger.orders),
+                aware_of_reached=ratio(aware, reached))
+    for c, ch in enumerate(model.channels):
+        kpis[f"impressions_{ch}"] = float(f.impressions[c])
+        kpis[f"views_{ch}"] = float(f.views[c])
+        kpis[f"clicks_{ch}"] = float(f.clicks[c])
+        kpis[f"engagement_rate_{ch}"] = ratio(f.engagements[c], f.views[c])
+    for p in model.platforms:
+        kpis[f"impressions_on_{p.name}"] = float(f.impressions_on[p.index])
+        kpis[f"clicks_on_{p.name}"] = float(f.clicks_on[p.index])

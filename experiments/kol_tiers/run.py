@@ -47,6 +47,24 @@ KPIS = ("reach", "exposures", "engagements", "engagement_rate", "engaged", "buye
         "gmv", "spend", "roas", "roi", "breakout")
 SEED0 = 1001
 
+# The mechanisms behind the L5 question (whether big creators win on expensive,
+# high-involvement goods), as in the grounded baseline: views gate engagement, clicks open
+# product pages, awareness is a decayed memory, interested consumers search the brand later
+# (more likely the more seeded content they remember), creators differ within a tier, and a
+# first order of an expensive product needs memory in proportion to its price (consideration
+# length). ``--grounded`` applies them; ``--set KEY=VALUE`` moves one (e.g.
+# behaviour.consideration_memory=0 to switch consideration off).
+GROUNDED: dict[str, object] = {
+    "platforms.feed.view_rate": 0.5, "platforms.feed.click_rate": 0.3,
+    "platforms.feed.organic_reach": 0.6, "platforms.feed.amplification_factor": 2.0,
+    "behaviour.memory_retention": 0.95, "behaviour.awareness_threshold": 15.0,
+    "behaviour.promo_memory_weight": 0.2, "behaviour.search_rate": 0.08,
+    "behaviour.search_memory_half": 3.0, "behaviour.search_organic_click": 0.3,
+    "behaviour.consideration_memory": 2.0, "behaviour.creator_real_fans": 0.75,
+    "behaviour.creator_fit": 0.85, "behaviour.creator_spread": 6.0,
+    "behaviour.creator_quality_sd": 0.5, "retailers.0.search_platform": "feed",
+}
+
 
 def cells(budgets: dict[str, float]) -> list[dict[str, object]]:
     """Every (product, need, budget, tier) cell with its scenario overrides; tier 'none' = no
@@ -66,16 +84,19 @@ def cells(budgets: dict[str, float]) -> list[dict[str, object]]:
 
 
 def run_experiment(consumers: int, days: int, reps: int, workers: int, budgets: dict[str, float],
-                   tiers_from: Path | None = None) -> pd.DataFrame:
+                   tiers_from: Path | None = None,
+                   overrides: dict[str, object] | None = None) -> pd.DataFrame:
     """Run every cell × seed on the executor; one row per run. ``tiers_from``: take the
-    creator tiers from that scenario file instead (every tier moved to the feed platform)."""
+    creator tiers from that scenario file instead (every tier moved to the feed platform);
+    ``overrides``: scenario keys set on every cell (e.g. :data:`GROUNDED`)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from sim.execution.executors import make_executor
     from sim.config.scenario import load_scenario
     from sim.sweeps.tasks import ChunkTask, RunSpec, engine_run, run_chunk
 
-    base = load_scenario(SCENARIO, {"run.consumers": consumers, "run.days": days})
+    base = load_scenario(SCENARIO, {"run.consumers": consumers, "run.days": days,
+                                    **(overrides or {})})
     if tiers_from is not None:
         other = load_scenario(tiers_from)
         missing = sorted(set(TIERS) - set(other.influencers))
@@ -151,11 +172,20 @@ def summarize(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         wide = g.pivot(index="replication", columns="tier", values="incr_per_k")
         means = wide.mean().sort_values(ascending=False)
         best, second = means.index[0], means.index[1]
+        if means.iloc[0] <= 0:  # no tier sells: no best tier (a ratio without a denominator)
+            best_rows.append({"product": product, "need": need, "budget": budget,
+                              "best": "undefined", "best_incr_per_k": 0.0, "runner_up": "",
+                              "runner_up_incr_per_k": 0.0, "best_over_runner_up": float("nan"),
+                              "p_best_beats_runner_up": float("nan"),
+                              "best_over_head": float("nan"),
+                              "ranking": "undefined (no tier sells)"})
+            continue
         best_rows.append({
             "product": product, "need": need, "budget": budget, "best": best,
             "best_incr_per_k": means.iloc[0], "runner_up": second,
             "runner_up_incr_per_k": means.iloc[1],
-            "best_over_runner_up": means.iloc[0] / means.iloc[1] if means.iloc[1] > 0 else float("inf"),
+            "best_over_runner_up": (means.iloc[0] / means.iloc[1] if means.iloc[1] > 0
+                                    else float("inf")),
             "p_best_beats_runner_up": float((wide[best] > wide[second]).mean()),
             "best_over_head": means.iloc[0] / means["head"] if means["head"] > 0 else float("inf"),
             "ranking": " > ".join(means.index),
@@ -221,6 +251,7 @@ def plot(summary: pd.DataFrame, out: Path) -> None:
 def side_check(args: argparse.Namespace) -> int:
     """Extra budgets / products outside the shipped design; tables to runs/ only."""
     global PRODUCTS
+    RUNS.mkdir(exist_ok=True)
     budgets = ({f"{float(b):.3g}": float(b) for b in args.budgets.split(",")} if args.budgets
                else BUDGETS)
     if args.products:
@@ -229,9 +260,11 @@ def side_check(args: argparse.Namespace) -> int:
             raise SystemExit(f"--products: unknown {unknown}; allowed: {list(PRODUCTS)}")
         PRODUCTS = {k: v for k, v in PRODUCTS.items() if k in args.products.split(",")}
     runs = run_experiment(args.consumers or 10000, args.days, args.reps or 6, args.workers, budgets,
-                          args.tiers_from)
+                          args.tiers_from, _overrides(args))
     tag = "side_" + "_".join(budgets) + "_" + "_".join(PRODUCTS) + (
-        f"_tiers_{args.tiers_from.stem}" if args.tiers_from else "")
+        f"_tiers_{args.tiers_from.stem}" if args.tiers_from else "") + (
+        "_grounded" if args.grounded else "") + "".join(
+        "_" + kv.replace("=", "-") for kv in args.set)
     runs.to_csv(RUNS / f"kol_runs_{tag}.csv", index=False)
     summary, best = summarize(runs)
     summary.to_csv(RUNS / f"summary_{tag}.csv", index=False, float_format="%.5g")
@@ -241,6 +274,18 @@ def side_check(args: argparse.Namespace) -> int:
     print(best[["product", "need", "budget", "ranking", "best_over_runner_up",
                 "p_best_beats_runner_up"]].to_string(index=False))
     return 0
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, object]:
+    """GROUNDED (with --grounded) then every --set KEY=VALUE (numbers parsed as floats)."""
+    out: dict[str, object] = dict(GROUNDED) if args.grounded else {}
+    for kv in args.set:
+        key, _, value = kv.partition("=")
+        try:
+            out[key] = float(value)
+        except ValueError:
+            out[key] = value
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -257,8 +302,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--products", default=None, help="side check: comma-separated products")
     ap.add_argument("--tiers-from", type=Path, default=None,
                     help="side check: take the creator tiers from this scenario (on the feed)")
+    ap.add_argument("--grounded", action="store_true",
+                    help="side check: the grounded mechanisms (GROUNDED in this file)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="side check: set a scenario key on every cell (repeatable)")
     args = ap.parse_args(argv)
-    if args.budgets or args.products or args.tiers_from:
+    if args.budgets or args.products or args.tiers_from or args.grounded or args.set:
         return side_check(args)
     sys.path.insert(0, str(HERE.parents[1]))
     RUNS.mkdir(exist_ok=True)

@@ -20,7 +20,8 @@ SEED_MAX = 2**63 - 1
 def run(
     scenario: Annotated[Path, typer.Argument(help="scenario TOML file or bundled name")],
     out: Annotated[Optional[Path], typer.Option(
-        help="write timeseries.parquet and summary.json to this new (or empty) folder")] = None,
+        help="write timeseries.parquet, summary.json and creators.csv to this new (or empty) "
+        "folder")] = None,
     seed: Annotated[Optional[int], typer.Option(help="base seed (default: run.seed)")] = None,
     reps: Annotated[Optional[int], typer.Option(help="replications (default: run.replications)")] = None,
     workers: Annotated[int, typer.Option(help="parallel processes for replications")] = 1,
@@ -102,8 +103,11 @@ def _check_options(scn, n_reps: int, seed: int | None, workers: int, scheduler: 
 
 
 def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr, draws=None) -> None:
-    """Write timeseries.parquet, summary.json (and attribution.csv, and the per-store table
-    stores.csv when the scenario has stores) into the output folder."""
+    """Write timeseries.parquet, summary.json, creators.csv (full mode: one row per creator and
+    seed), attribution.csv (with --attribution) and the per-store table stores.csv (when the
+    scenario has stores) into the output folder."""
+    import pandas as pd
+
     from sim.config.formatting import write_csv
     from sim.execution.runner import retail_tables, timeseries_frame
 
@@ -123,6 +127,10 @@ def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr, draws=
     tx.write("summary.json", lambda p: p.write_text(json.dumps(summary, indent=2)))
     if attr is not None:
         tx.write("attribution.csv", lambda p: write_csv(attr.table, p))
+    creators = [r.creators.assign(seed=r.seed) for r in results
+                if r.creators is not None and len(r.creators)]
+    if creators:
+        tx.write("creators.csv", lambda p: write_csv(pd.concat(creators, ignore_index=True), p))
     for name, frame in retail_tables(results).items():  # stores.csv: one row per store
         tx.write(f"{name}.csv", lambda p, frame=frame: write_csv(frame, p))
 

@@ -133,6 +133,59 @@ class BehaviourSection(_Section):
         0.5, description="trust in a non-follower stranger's exposure (traffic-pool boost, "
         "cross-platform spill-over) as a share of follower_trust"
     )
+    search_rate: Share = Field(
+        0.0, description="daily probability an interested consumer with a saturated memory of "
+        "the brand searches for it (sim/engine/search.py)"
+    )
+    search_memory_half: Positive = Field(
+        5.0, description="brand memory (exposure-equivalents) at which the search probability "
+        "is half of search_rate"
+    )
+    search_ad_click: Share = Field(
+        0.2, description="probability a searcher clicks the brand's sponsored search result"
+    )
+    search_organic_click: Share = Field(
+        0.3, description="probability a searcher who did not click an ad opens the brand's "
+        "notes and product page from the organic results"
+    )
+    consideration_memory: float = Field(
+        0.0, ge=0.0, le=1000.0, description="brand memory (exposure-equivalents) a first order "
+        "needs per reference price of the product: needed = this × price / reference_price "
+        "(0 = off; sim/engine/consideration.py)"
+    )
+    extra_units: float = Field(
+        0.0, ge=0.0, le=20.0, description="mean extra units per order beyond the first, at list "
+        "price without a coupon (× exp(deal_response · price_sensitivity · deal / "
+        "reference_price) on a deal; sim/engine/order_value.py)"
+    )
+    memory_retention: Share = Field(
+        1.0, description="daily retention of a consumer's memory of a brand (awareness stock, "
+        "exposure-equivalents; 1 = never forgotten; sim/engine/awareness.py)"
+    )
+    awareness_threshold: float = Field(
+        1.0, ge=0.0, le=1000.0, description="memory (exposure-equivalents) at which a consumer "
+        "becomes aware of a brand, and below which an aware one forgets it (F15: ~15)"
+    )
+    promo_memory_weight: float = Field(
+        1.0, ge=0.0, le=1.0, description="memory left by one view of a promotion or ad, "
+        "relative to a scene/knowledge/UGC post (F15: promotions are forgotten within hours)"
+    )
+    creator_real_fans: Share = Field(
+        1.0, description="mean share of a creator's followers who are real, active fans "
+        "(audience quality; Beta draws per creator, concentration creator_spread)"
+    )
+    creator_fit: Share = Field(
+        1.0, description="mean fit of a creator to the product (× credibility; Beta draws per "
+        "creator, concentration creator_spread)"
+    )
+    creator_spread: float = Field(
+        10.0, ge=0.5, le=1000.0, description="concentration a + b of the per-creator Beta "
+        "draws of real-fan share and fit (lower = more spread within a tier)"
+    )
+    creator_quality_sd: float = Field(
+        0.0, ge=0.0, le=5.0, description="standard deviation of a creator's content quality, "
+        "a normal shift of its engagement logit (0 = identical creators)"
+    )
     sentiment_alarm: Share = Field(
         0.2, description="negative sentiment index (7-day share of negative exposures) above "
         "which every retailer notices a crisis (F34)"

@@ -3,12 +3,13 @@
 A scenario's channels are its influencer tiers (named in ``[influencers.TIER]``, in file order)
 followed by the fixed channels, in this order::
 
-    tiers..., ads, community, coupons, wom, ugc[, live]
+    tiers..., ads, community, coupons, wom, ugc, search[, live]
 
 That order is the model's channel code (``SocialCommerceModel.channel_code``: the position in
 the list, an int8 in every exposure and touch record), so it must not change: results depend on
 it. Paid channels have a budget line in a retailer's ``allocation`` (the tiers, ``ads``,
-``community``, ``coupons``); organic channels (``wom``: consumers sharing over their ties,
+``community``, ``coupons``, ``search``: sponsored results bought per click on a notes
+platform, :mod:`sim.engine.search`); organic channels (``wom``: consumers sharing over their ties,
 ``ugc``: buyers' own posts) cost nothing and cannot be switched off.
 
 Format channels (:data:`FORMAT_CHANNELS`) come last and only in scenarios that use their format
@@ -23,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-ChannelKind = Literal["tier", "ads", "community", "coupons", "organic", "live"]
+ChannelKind = Literal["tier", "ads", "community", "coupons", "organic", "search", "live"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ FIXED_CHANNELS: tuple[Channel, ...] = (
     Channel("coupons", "coupons", True, "coupons"),
     Channel("wom", "word of mouth", False, "organic"),
     Channel("ugc", "buyer posts (UGC)", False, "organic"),
+    Channel("search", "search ads", True, "search"),
 )
 """The channels every scenario has, after its tiers, in model order."""
 
@@ -57,7 +59,7 @@ TIER_LABELS: dict[str, str] = {
 """Display names of the tier names the bundled scenarios use (other tiers show their name)."""
 
 NON_TIER_CHANNELS: tuple[str, ...] = tuple(c.name for c in FIXED_CHANNELS if c.paid)
-"""Budget channels besides the influencer tiers (``ads``, ``community``, ``coupons``)."""
+"""Budget channels besides the influencer tiers (``ads``, ``community``, ``coupons``, ``search``)."""
 
 ORGANIC_CHANNELS: tuple[str, ...] = tuple(c.name for c in FIXED_CHANNELS if not c.paid)
 """Channels without a budget line (``wom``, ``ugc``): not removable, no spend."""

@@ -84,6 +84,10 @@ class RetailerSection(_Section):
         description="channel -> share of the spendable budget (normalised to sum 1)",
     )
     ad_platform: str = Field("feed", description="platform paid ads run on")
+    search_platform: str = Field(
+        "notes", description="platform consumers search the brand on (its search ads, bought "
+        "per click from the search line, run there; sim/engine/search.py)"
+    )
     ad_split: dict[str, NonNegative] = Field(
         default_factory=dict,
         description="platform -> share of the ads line (normalised to sum 1); {} = all of it "

@@ -193,6 +193,10 @@ def _check_retailer(r: RetailerSection, platforms: set[str], channels: set[str],
              sorted(channels))
     _unknown(f"{at}.ad_platform", "platform",
              [r.ad_platform] if r.ad_platform not in platforms else [], sorted(platforms))
+    if r.allocation.get("search", 0) > 0:
+        _unknown(f"{at}.search_platform", "platform",
+                 [r.search_platform] if r.search_platform not in platforms else [],
+                 sorted(platforms))
     for key in ("ad_target_circles", "target_circles"):
         _check_circles(f"{at}.{key}", getattr(r, key), n_circles)
     _unknown(f"{at}.ad_split", "platform", sorted(set(r.ad_split) - platforms), sorted(platforms))

@@ -102,6 +102,19 @@ class PlatformSection(_Section):
     conversion_multiplier: float = Field(1.0, gt=0.0, le=10.0, description="purchase hazard ×")
     ad_cpm: Positive = Field(60.0, description="paid ads: yuan per 1,000 impressions")
     content_lifetime: int = Field(1, ge=1, le=60, description="days a post keeps being delivered")
+    view_rate: Share = Field(
+        1.0, description="share of impressions (posts shown in a consumer's feed) that are "
+        "viewed: a video played, a note opened, a message read; only views can engage "
+        "(sim/engine/platform_funnel.py)"
+    )
+    click_rate: Share = Field(
+        0.0, description="probability an engaged view clicks through to the product page "
+        "(a product-page visit: a purchase session today; sim/engine/platform_funnel.py)"
+    )
+    search_cpc: Positive = Field(
+        4.0, description="search ads: yuan per click on a sponsored search result "
+        "(sim/engine/search.py)"
+    )
 
 
 class TierSection(_Section):

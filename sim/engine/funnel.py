@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit
 from numba.cpython.unsafe.numbers import trailing_zeros
 
+from sim.engine import consideration
 from sim.kernels.bytescan import HIGH, byte_words, count_high_bits, threshold_add
 from sim.world.population import CUSTOMER, INTERESTED, LOYAL, Population
 from sim.config.scenario import BehaviourSection, RetailerSection
@@ -262,6 +263,8 @@ def decide_purchases(
     pop: Population, retailers: list[RetailerSection], beh: BehaviourSection,
     atmosphere: np.ndarray, coupons: list[bool], conversion: np.ndarray,
     rng: np.random.Generator, prices: list[float] | None = None,
+    extra_sessions: np.ndarray | None = None, memory: np.ndarray | None = None,
+    memory_needed: list[float] | None = None,
     multipliers: list[float] | None = None, boosts: list[np.ndarray | None] | None = None,
 ) -> list[Purchases]:
     """Draw today's orders for every retailer, at most one order per consumer.
@@ -269,19 +272,26 @@ def decide_purchases(
     One retailer: an independent trial per candidate with its hazard. Several: one category
     purchase occasion per consumer (probability max_r h_r) assigned to retailer r with
     probability h_r / Σ h (:func:`category_choice`). ``prices`` are today's prices per
-    retailer, yuan (default: the list prices). ``multipliers``: members' repurchase multiplier
-    per retailer today (default: each community's ``repurchase_multiplier``); ``boosts``: per
-    retailer, a per-consumer repurchase multiplier (membership programme) or None.
+    retailer, yuan (default: the list prices). ``extra_sessions``: consumers who visit a
+    product page today whatever their activity draw (clicks, :mod:`sim.engine.platform_funnel`).
+    ``memory`` (N×R brand memory) and ``memory_needed`` (per retailer): first-order candidates
+    must have considered the product long enough (:mod:`sim.engine.consideration`).
+    ``multipliers``: members' repurchase multiplier per retailer today (default: each
+    community's ``repurchase_multiplier``); ``boosts``: per retailer, a per-consumer repurchase
+    multiplier (membership programme) or None.
 
     Random numbers: one session draw per consumer open to purchase (ascending rows), then one
     draw per candidate (retailer by retailer: first-order candidates, then repeat candidates)
     with one retailer, or the draws of :func:`category_choice` with several.
     """
     session_rows = purchase_sessions(pop, rng)
+    if extra_sessions is not None and len(extra_sessions):  # product-page visits (clicks)
+        session_rows = np.union1d(session_rows, extra_sessions)
     cands = [_candidates(pop, session_rows, r, cfg, beh, atmosphere, coupons[r], conversion,
                          cfg.price if prices is None else float(prices[r]),
                          cfg.community.repurchase_multiplier if multipliers is None
-                         else multipliers[r], None if boosts is None else boosts[r])
+                         else multipliers[r], None if boosts is None else boosts[r],
+                         memory, 0.0 if memory_needed is None else memory_needed[r])
              for r, cfg in enumerate(retailers)]
     if len(cands) == 1:  # one trial per candidate
         first_rows, p_first, repeat_rows, p_rep = cands[0]
@@ -304,11 +314,15 @@ def decide_purchases(
 def _candidates(pop: Population, session_rows: np.ndarray, r: int, cfg: RetailerSection,
                 beh: BehaviourSection, atmosphere: np.ndarray, coupon: bool,
                 conversion: np.ndarray, price: float, multiplier: float,
-                boost: np.ndarray | None) -> tuple[np.ndarray, ...]:
+                boost: np.ndarray | None, memory: np.ndarray | None = None,
+                needed: float = 0.0) -> tuple[np.ndarray, ...]:
     """(first-order candidates of retailer r among ``session_rows``, their hazards, repeat
     candidates, their hazards) at today's ``price``, members' repurchase ``multiplier`` and
-    per-consumer ``boost``."""
+    per-consumer ``boost``; first-order candidates need ``needed`` brand memory when
+    ``memory`` is given."""
     first_rows, repeat_rows = _split_candidates(session_rows, pop.stage, pop.churned, r)
+    if memory is not None:
+        first_rows = consideration.ready(memory, first_rows, r, needed)
     p_first = first_purchase_probability(pop, first_rows, r, cfg, beh, atmosphere, coupon,
                                          conversion, price)
     p_rep = repurchase_probability(pop, repeat_rows, r, beh, multiplier,

@@ -25,7 +25,7 @@ class Ledger:
     Attributes (cumulative from day 1 unless named daily/week):
         spent: per retailer, yuan per spend channel.
         week_spend: per retailer, yuan per spend channel since the last weekly review.
-        orders, daily_orders: orders over all retailers.
+        orders, daily_orders: orders over all retailers; units: units in them.
         orders_by_retailer: int64 R.
         gmv, profit: float64 R, yuan (Σ price; Σ price − unit cost).
         orders_by_platform: int64 per platform of the buyer's last touch.
@@ -42,6 +42,9 @@ class Ledger:
         self.week_spend = [{ch: 0.0 for ch in spend_channels} for _ in range(n_retailers)]
         self.orders = 0
         self.daily_orders = 0
+        self.units = 0
+        # today's online orders per retailer: (buyer rows, yuan per order)
+        self.baskets: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.orders_by_retailer = np.zeros(n_retailers, dtype=np.int64)
         self.gmv = np.zeros(n_retailers)
         self.profit = np.zeros(n_retailers)
@@ -53,6 +56,7 @@ class Ledger:
 
     def start_day(self) -> None:
         self.daily_orders = 0
+        self.baskets = {}
 
     # ------------------------------------------------------------------ spend
     def book_spend(self, retailer: int, channel: str, amount: float) -> None:
@@ -68,13 +72,17 @@ class Ledger:
         return sum(self.spent[retailer].values())
 
     # ----------------------------------------------------------------- orders
-    def book_orders(self, retailer: int, count: int, price: float, unit_cost: float) -> None:
-        """Book ``count`` orders of ``retailer`` at ``price`` yuan each (unit cost ``unit_cost``)."""
+    def book_orders(self, retailer: int, count: int, price: float, unit_cost: float,
+                    units: int | None = None) -> None:
+        """Book ``count`` orders of ``retailer`` holding ``units`` units in all (default one
+        each) at ``price`` yuan per unit (unit cost ``unit_cost``)."""
+        units = count if units is None else units
         self.orders += count
         self.daily_orders += count
+        self.units += units
         self.orders_by_retailer[retailer] += count
-        self.gmv[retailer] += count * price
-        self.profit[retailer] += count * (price - unit_cost)
+        self.gmv[retailer] += units * price
+        self.profit[retailer] += units * (price - unit_cost)
 
     def book_priced_orders(self, retailer: int, prices: np.ndarray, unit_cost: float,
                            extra_cost: np.ndarray | float = 0.0) -> None:
@@ -83,10 +91,25 @@ class Ledger:
         count, total = len(prices), float(np.sum(prices))
         self.orders += count
         self.daily_orders += count
+        self.units += count  # a store ticket or a distributor's order: one basket
         self.orders_by_retailer[retailer] += count
         self.gmv[retailer] += total
         self.profit[retailer] += (total - count * unit_cost
                                   - float(np.sum(np.broadcast_to(extra_cost, (count,)))))
+
+    def basket_values(self, retailer: int, rows: np.ndarray, price: float) -> np.ndarray:
+        """Yuan of today's online order of each of ``rows`` with ``retailer`` (``price`` for a
+        row without a recorded basket)."""
+        got = self.baskets.get(retailer)
+        out = np.full(len(rows), float(price))
+        if got is None or len(rows) == 0:
+            return out
+        brows, values = got
+        order = np.argsort(brows, kind="stable")
+        pos = np.clip(np.searchsorted(brows[order], rows), 0, len(brows) - 1)
+        hit = brows[order][pos] == rows
+        out[hit] = values[order][pos[hit]]
+        return out
 
     def book_adoptions(self, count: int) -> None:
         """Book ``count`` first orders without a retailer (the Bass reference mode)."""

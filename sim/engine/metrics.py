@@ -273,6 +273,7 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
     for ch, v in spend_by_channel.items():
         kpis[f"spend_{ch}"] = float(v)
     _breakdowns(ctx, kpis)
+    _funnel_kpis(ctx, kpis, spend_by_channel)
     if ctx.retail is not None:
         kpis |= ctx.retail.kpis()
     if ctx.formats:
@@ -280,6 +281,31 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
 
         kpis.update(format_kpis(ctx, gmv))
     return _in_registry_order(ctx, kpis)
+
+
+def _funnel_kpis(ctx: "Context", kpis: dict[str, float], spend_by_channel: dict) -> None:
+    """The platform funnel's KPIs (:mod:`sim.engine.platform_funnel`), added to ``kpis``."""
+    f, book = ctx.funnel, ctx.metrics
+    tiers = list(ctx.channels.tiers)
+    paid = [book.channels.index(ch) for ch in [*tiers, "ads", "search"] if ch in book.channels]
+    media = float(sum(spend_by_channel.get(book.channels[k], 0.0) for k in paid))
+    impressions, views, clicks = int(f.impressions.sum()), int(f.views.sum()), int(f.clicks.sum())
+    kpis.update(
+        impressions=float(impressions), views=float(views), clicks=float(clicks),
+        ctr=ratio(clicks, impressions), cvr=ratio(f.click_orders, clicks),
+        cpm=1000.0 * ratio(media, f.impressions[paid].sum()),
+        cpc=ratio(media, f.clicks[paid].sum()), cpe=ratio(media, f.engagements[paid].sum()),
+        aov=ratio(float(ctx.ledger.gmv.sum()), ctx.ledger.orders),
+        aware_of_reached=ctx.awareness.aware_share_of_reached(ctx),
+    )
+    for k, ch in enumerate(book.channels):
+        kpis[f"impressions_{ch}"] = float(f.impressions[k])
+        kpis[f"views_{ch}"] = float(f.views[k])
+        kpis[f"clicks_{ch}"] = float(f.clicks[k])
+        kpis[f"engagement_rate_{ch}"] = ratio(f.engagements[k], f.views[k])
+    for p in ctx.platforms:
+        kpis[f"impressions_on_{p.name}"] = float(f.impressions_on[p.index])
+        kpis[f"clicks_on_{p.name}"] = float(f.clicks_on[p.index])
 
 
 def platform_concentration(orders_by_platform: np.ndarray) -> tuple[float, float]:

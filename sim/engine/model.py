@@ -16,12 +16,12 @@ One step is one day, in this order (:meth:`SocialCommerceModel._full_step`):
 7. **response** to everything else delivered today (yesterday's shares, ads, community);
    engaged negative posts **spill over** to other platforms (:mod:`sim.engine.crisis`); fresh
    engagers **share** with their ties for tomorrow (:mod:`sim.engine.sharing`);
-8. **purchases** booked in the ledger, buyers' posts and joins (:mod:`sim.engine.purchases`,
-   :mod:`sim.engine.consumer_posts`); the **retail systems** when the scenario has them: stores,
-   distributors, membership (:mod:`sim.engine.retail`); the **commerce formats** the scenario
-   uses: live sessions, group buying, assists, gamification check-ins
-   (:mod:`sim.engine.formats`); **churn** (:mod:`sim.engine.churn`, lowered on check-in days),
-   crisis **repair**;
+8. **search** after seeding (:mod:`sim.engine.search`); **purchases** booked in the ledger,
+   buyers' posts and joins (:mod:`sim.engine.purchases`, :mod:`sim.engine.consumer_posts`); the
+   **retail systems** when the scenario has them: stores, distributors, membership
+   (:mod:`sim.engine.retail`); the **commerce formats** the scenario uses: live sessions, group
+   buying, assists, gamification check-ins (:mod:`sim.engine.formats`); **churn**
+   (:mod:`sim.engine.churn`, lowered on check-in days), crisis **repair**;
 9. **evening**: retailers watch the sentiment index; KPIs are computed and collected.
 
 The reference modes (``bass``, ``independent_cascade``, ``threshold``) replace steps 1–9 by
@@ -44,9 +44,12 @@ from pydantic import ValidationError
 from sim.config.retail import NO_RETAIL, retail_shape
 from sim.config.scenario import BehaviourSection, Scenario, ScenarioError, ShockSection
 from sim.config.formats import scenario_formats
-from sim.engine import (amplification, bookings, churn, community, crisis, gamification,
-                        purchases, response, revision, sharing)
+from sim.engine import (amplification, bookings, churn, community, creators, crisis,
+                        gamification, platform_funnel, purchases, response, revision, search,
+                        sharing)
+from sim.engine.awareness import AwarenessMemory
 from sim.engine.formats import format_desks, roster_influencer
+from sim.engine.platform_funnel import FunnelBook
 from sim.engine.agents import Consumer, Influencer, Retailer
 from sim.engine.ledger import Ledger
 from sim.engine.metrics import KpiCollector, MetricsBook, carry_kpis, compute_kpis
@@ -90,6 +93,7 @@ class SocialCommerceModel(mesa.Model):
             world = (build_world(config, seed, graph) if graph is not None
                      else cached_world(config, seed))
         _, _, _, dyn_rng = self.rng.spawn(4)
+        funnel_rng, self._creator_rng = self.rng.spawn(2)
         full = config.run.mode == "full"
         n_ret = max(1, len(config.retailers)) if full else 1
         pop = world.population(n_ret)
@@ -109,6 +113,8 @@ class SocialCommerceModel(mesa.Model):
             metrics=MetricsBook(channels.names, circles, pop.n, len(channels.tiers)),
             money_scale=pop.n / config.run.reference_consumers,
             response_pass=response.ResponsePass(pop),
+            funnel=FunnelBook(pop.n, n_ret, channels.names, len(platforms), funnel_rng),
+            awareness=AwarenessMemory(pop.n, n_ret),
         )
         if full:
             self._create_agents()
@@ -131,14 +137,21 @@ class SocialCommerceModel(mesa.Model):
         ctx.retailers = [Retailer(self, i, cfg, ctx.money_scale, config.run.days, config.shocks,
                                   ctx.ledger) for i, cfg in enumerate(config.retailers)]
         by_name, code = ctx.platform_by_name, ctx.code
+        rng = self._creator_rng
         for tier, seats in ctx.world.creators.items():
             cfg = config.influencers[tier]
+            traits = creators.draw_traits(config.behaviour, len(seats), rng)
             ctx.creators_by_tier[tier] = [
                 Influencer(self, tier, code[tier], by_name[cfg.platform], seat.home_circle,
-                           seat.followers, cfg.credibility, cfg.engagement,
-                           cfg.fee * ctx.money_scale) if seat.roster is None
+                           creators.real_followers(seat.followers, float(real), rng),
+                           cfg.credibility, cfg.engagement, cfg.fee * ctx.money_scale,
+                           real_fans=float(real), fit=float(fit), quality=float(quality))
+                if seat.roster is None
                 else roster_influencer(self, seat, cfg, code[tier], by_name, ctx.money_scale)
-                for seat in seats]
+                for seat, real, fit, quality in zip(seats, traits.real_fans, traits.fit,
+                                                    traits.quality)]
+        ctx.funnel.set_creators([c for cs in ctx.creators_by_tier.values() for c in cs],
+                                len(ctx.channels.tiers))
         ctx.formats = format_desks(ctx)
 
     # ------------------------------------------------------------------ step
@@ -148,6 +161,7 @@ class SocialCommerceModel(mesa.Model):
         day = ctx.state.day = self.day
         ctx.metrics.start_day()
         ctx.ledger.start_day()
+        ctx.funnel.start_day()
         for p in ctx.platforms:
             p.update_shocks(day)
         changed = True
@@ -180,6 +194,7 @@ class SocialCommerceModel(mesa.Model):
         batches.append(community.community_day(ctx))
         self._engage(organic_exp, organic)
         self._engage(Exposures.concat(batches))
+        search.search_day(ctx)
         if ctx.retail is not None:
             ctx.retail.before_purchases()
         purchases.purchase_day(ctx, self.conversion)
@@ -195,6 +210,7 @@ class SocialCommerceModel(mesa.Model):
         """Fatigue decays; social proof, saturations and festival flags for today."""
         ctx = self.ctx
         ctx.population.fatigue *= ctx.beh.fatigue_decay
+        ctx.awareness.morning(ctx)
         self.social_proof.update(ctx.population, ctx.state)
         if ctx.retailers:
             ctx.state.festival = np.array([ctx.day in r.cfg.festival_days for r in ctx.retailers])
@@ -219,16 +235,26 @@ class SocialCommerceModel(mesa.Model):
         """Response; spill-over for tomorrow; the traffic-pool boost of creators' posts in
         ``organic`` and the response to it; then tomorrow's shares."""
         ctx = self.ctx
-        res = response.respond(ctx, exp)
+        exp = platform_funnel.view(ctx, exp)
+        res = self._respond(exp)
         sharers, shared = res.sharers, res.shared
         ctx.state.pending.append(crisis.spill_over(ctx, exp, res.engaged))
         if organic:
             boosted = amplification.amplify(ctx, exp, res.engaged, organic)
+            boosted = platform_funnel.view(ctx, boosted)
             if len(boosted):
-                res2 = response.respond(ctx, boosted)
+                res2 = self._respond(boosted)
                 sharers = np.concatenate([sharers, res2.sharers])
                 shared = np.concatenate([shared, res2.shared])
         sharing.queue_shares(ctx, sharers, shared)
+
+    def _respond(self, exp: Exposures) -> response.ResponseResult:
+        """Response to today's views ``exp``, then the brand memory and the funnel's clicks."""
+        ctx = self.ctx
+        res = response.respond(ctx, exp)
+        ctx.awareness.remember(ctx, exp, res.retailer)
+        platform_funnel.after_response(ctx, exp, res)
+        return res
 
     # ------------------------------------------------------------- world API
     def use_graph(self, graph: SocialGraph | None) -> None:

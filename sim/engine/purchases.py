@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.engine import consumer_posts, funnel
+import numpy as np
+
+from sim.engine import consideration, consumer_posts, funnel, order_value, platform_funnel
 
 if TYPE_CHECKING:
     from sim.engine.state import Context
@@ -40,18 +42,25 @@ def purchase_day(ctx: "Context", conversion) -> None:
         pop, [r.cfg for r in retailers], ctx.beh, ctx.state.atmosphere, coupons, conversion,
         ctx.rng, prices=[r.price for r in retailers], multipliers=multipliers,
         boosts=None if ctx.retail is None else ctx.retail.repurchase_boosts(),
+        extra_sessions=ctx.funnel.sessions_today(), memory=ctx.awareness.memory,
+        memory_needed=consideration.memory_needed(ctx),
     )
     for pur in orders:
         r, rows = pur.retailer, pur.buyers
         if len(rows) == 0:
             continue
         ret = retailers[r]
+        redeemed = np.zeros(len(rows), dtype=bool)
         if coupons[r]:
             k = min(len(rows), int(ret.lines.get("coupons", 0.0) // ret.cfg.coupon_value))
             ret.book("coupons", k * ret.cfg.coupon_value)
             ledger.week_coupon_orders[r] += k
+            redeemed[:k] = True
         funnel.record_orders(pop, pur)
-        ledger.book_orders(r, len(rows), ret.price, ret.unit_cost)
+        platform_funnel.book_orders(ctx, r, rows)
+        basket = order_value.units(ctx, ret, rows, redeemed)
+        ledger.book_orders(r, len(rows), ret.price, ret.unit_cost, units=int(basket.sum()))
+        ledger.baskets[r] = (rows, basket * ret.price)
         funnel.tally_orders(pop, pur, ledger.orders_by_platform, ledger.first_touch_orders[r],
                             ledger.last_touch_orders[r], ledger.week_last_touch[r])
         consumer_posts.after_purchase(ctx, ret, rows)

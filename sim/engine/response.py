@@ -15,8 +15,8 @@ bound by memory latency; one fused loop measured slower than these short ones.)
                      − b_duplicate·[reused copy, consumer saw the retailer before])
        × negative_damping[retailer] for negative posts;
 
-2. the bookkeeping in batch order: exposure counts, reach, funnel stage ≥ aware, first and last
-   touch, fatigue; then the engagement draw ``u < p`` (``u`` drawn by the caller from the
+2. the bookkeeping in batch order: exposure counts, reach, first and last touch, fatigue
+   (awareness is a memory with a threshold: :mod:`sim.engine.awareness`, after the pass); then the engagement draw ``u < p`` (``u`` drawn by the caller from the
    model's generator);
 3. first engagements per (consumer, retailer) pair in batch order: source trust, last click,
    stage interested or negative opinion; the fresh engagers are returned for sharing.
@@ -34,7 +34,7 @@ import numpy as np
 from numba import njit
 
 from sim.world.content import Exposures, PostLog
-from sim.world.population import AWARE, INTERESTED, Population
+from sim.world.population import INTERESTED, Population
 from sim.config.scenario import BehaviourSection
 
 if TYPE_CHECKING:
@@ -95,16 +95,13 @@ def _probabilities(consumer, post, trust, retailer_of_post, kind, circle_of_post
 def _book_exposures(consumer, post, channel, retailer, platform_of_post, homogeneity,
                     ever_exposed, exposures, brand_exposures, stage, first_touch, last_touch,
                     last_platform, fatigue, circle, exposures_by_circle):
-    """Loop 2: exposure counts, funnel stage ≥ aware, first and last touch, fatigue, in batch
-    order. Returns the number of exposures."""
+    """Loop 2: exposure counts, first and last touch, fatigue, in batch order. Returns the number of exposures."""
     for k in range(len(consumer)):
         i, p, r, ch = consumer[k], post[k], retailer[k], channel[k]
         ever_exposed[i] = True
         exposures[i] += 1
         brand_exposures[i, r] += 1
         exposures_by_circle[circle[i]] += 1
-        if stage[i, r] < AWARE:
-            stage[i, r] = AWARE
         if first_touch[i, r] < 0:
             first_touch[i, r] = ch
         last_touch[i, r] = ch

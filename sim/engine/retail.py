@@ -127,11 +127,12 @@ class RetailSystems:
             r = ret.index
             rows = np.flatnonzero(ctx.population.orders[:, r] > self._before[:, r])
             self.bought_today[r][rows] = True
-            self.book.gmv["online"] += len(rows) * ret.price
+            values = ctx.ledger.basket_values(r, rows, ret.price)  # units × price per order
+            self.book.gmv["online"] += float(values.sum())
             self.book.orders["online"] += len(rows)
-            self.book.member_gmv += int(np.count_nonzero(is_member(ctx, r, rows))) * ret.price
+            self.book.member_gmv += float(values[is_member(ctx, r, rows)].sum())
             if r in self.membership:
-                self.membership[r].spend_today(rows, ret.price)
+                self.membership[r].spend_today(rows, values)
         for net in self.stores.values():
             net.day(day)
         for layer in self.distributors.values():

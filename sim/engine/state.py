@@ -23,9 +23,11 @@ import numpy as np
 
 from sim.config.channels import channel_names, paid_channel_names
 from sim.config.scenario import BehaviourSection, Scenario
+from sim.engine.awareness import AwarenessMemory
 from sim.engine.diffusion import atmosphere
 from sim.engine.ledger import Ledger
 from sim.engine.metrics import MetricsBook
+from sim.engine.platform_funnel import FunnelBook
 from sim.engine.response import ResponsePass
 from sim.kernels.incremental import CircleShare, NeighbourShare
 from sim.world.content import PostLog
@@ -146,6 +148,8 @@ class Context:
     posts: PostLog = field(default_factory=PostLog)
     retailers: list[Retailer] = field(default_factory=list)
     creators_by_tier: dict[str, list[Influencer]] = field(default_factory=dict)
+    funnel: FunnelBook | None = None
+    awareness: AwarenessMemory | None = None
     retail: RetailSystems | None = None  # stores, distributors, membership (sim.engine.retail)
     formats: dict[str, Any] = field(default_factory=dict)  # format name -> its desk (live, ...)
 

@@ -31,7 +31,8 @@ class RunResult:
     """Outputs of one run.
 
     ``summary``: final KPIs; ``timeseries``: one row per step (0..days) with a ``step`` column
-    and one column per KPI; ``attribution``: per channel spend, first- and last-touch orders.
+    and one column per KPI; ``attribution``: per channel spend, first- and last-touch orders;
+    ``creators``: one row per creator (:func:`sim.engine.platform_funnel.creator_rows`).
     """
 
     seed: int
@@ -39,6 +40,7 @@ class RunResult:
     timeseries: pd.DataFrame | None = None
     attribution: pd.DataFrame | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    creators: pd.DataFrame | None = None
 
 
 def attribution_table(model) -> pd.DataFrame:
@@ -75,9 +77,12 @@ def run_single(
         ts = model.datacollector.get_model_vars_dataframe()
         ts.index.name = "step"
         ts = ts.reset_index()
+    from sim.engine.platform_funnel import creator_rows
+
     extra = {"tables": model.retail.tables()} if getattr(model, "retail", None) else {}
     return RunResult(seed=seed, summary=dict(model.kpis), timeseries=ts,
-                     attribution=attribution_table(model), extra=extra)
+                     attribution=attribution_table(model), extra=extra,
+                     creators=pd.DataFrame(creator_rows(model.ctx)))
 
 
 def replication_seeds(scenario: Scenario, reps: int | None = None, seed: int | None = None) -> list[int]:

@@ -37,7 +37,7 @@ def calibrate_args(observed: Path, out: Path, *extra: str) -> list[str]:
 def test_bad_observed_file_exits_2_naming_column_and_row(tmp_path):
     cases = {
         "day,reach\n1,10\n2,8\n": "column 'reach', row 3 (day 2)",
-        "day,reach,clicks\n1,10,2\n": "column 'clicks', row 1: unknown KPI",
+        "day,reach,likes_received\n1,10,2\n": "column 'likes_received', row 1: unknown KPI",
         "when,reach\n1,10\n": "no 'day' column",
         "day,orders\n1,3\n2,x\n": "column 'orders', row 3 (day 2): 'x' is not a number",
         "day,orders\n1,-3\n": "column 'orders', row 2 (day 1): -3 is negative",

@@ -12,7 +12,7 @@ def test_model_uses_the_registry_order():
     scn = load_scenario("platform_diversified", {"run.consumers": 300, "run.days": 2})
     model = SocialCommerceModel(scn, seed=1)
     tiers = list(scn.influencers)
-    assert model.channels == [*tiers, "ads", "community", "coupons", "wom", "ugc"]
+    assert model.channels == [*tiers, "ads", "community", "coupons", "wom", "ugc", "search"]
     assert model.channels == channel_names(tiers)
     assert model.spend_channels == paid_channel_names(tiers)
     assert list(model.channel_code.values()) == list(range(len(model.channels)))
@@ -24,7 +24,7 @@ def test_paid_and_organic_channels():
     assert [c.name for c in chans if not c.paid] == list(ORGANIC_CHANNELS) == ["wom", "ugc"]
     assert all(is_organic(c.name) != c.paid for c in chans)
     assert [c.kind for c in chans] == ["tier", "tier", "ads", "community", "coupons", "organic",
-                                       "organic"]
+                                       "organic", "search"]
 
 
 def test_booked_spend_is_reported_for_paid_channels_only():

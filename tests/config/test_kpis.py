@@ -89,7 +89,7 @@ def test_lookup_without_a_scenario():
     assert lookup("stage_bogus") is None and lookup("no_such_kpi") is None
     assert kpi_label("no_such_kpi") == "no such kpi"
     assert LOWER_IS_BETTER == {"cac", "negative_sentiment", "platform_dependence", "platform_hhi",
-                               "cost_per_member"}
+                               "cost_per_member", "cpm", "cpc", "cpe"}
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.pattern)

@@ -23,7 +23,7 @@ def test_estimate_grows_with_consumers_days_and_cheap_impressions(baseline_path)
     small = estimate(_scn(baseline_path))
     assert estimate(_scn(baseline_path, **{"run.consumers": 200_000})).memory > small.memory
     assert estimate(_scn(baseline_path, **{"run.days": 300})).seconds > small.seconds
-    cheap = estimate(_scn(baseline_path, **{"platforms.feed.ad_cpm": 0.01}))
+    cheap = estimate(_scn(baseline_path, **{"platforms.feed.ad_cpm": 0.001}))
     assert cheap.daily_exposures > 1000 * small.daily_exposures
 
 

@@ -21,8 +21,9 @@ def test_spend_and_orders_of_a_run_are_the_ledgers(small_baseline):
     assert ret.spent is ledger.spent[0]
     assert model.kpis["spend"] == pytest.approx(ret.total_spent)
     assert 0 < ret.total_spent <= ret.budget + 1e-6
-    assert ledger.gmv[0] == pytest.approx(ledger.orders * ret.cfg.price)  # no price shock
-    assert ledger.profit[0] == pytest.approx(ledger.orders * ret.cfg.price * ret.cfg.margin)
+    assert ledger.units >= ledger.orders  # an order holds one unit or more
+    assert ledger.gmv[0] == pytest.approx(ledger.units * ret.cfg.price)  # no price shock
+    assert ledger.profit[0] == pytest.approx(ledger.units * ret.cfg.price * ret.cfg.margin)
     assert ledger.first_touch_orders.sum() <= ledger.orders
 
 

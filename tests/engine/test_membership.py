@@ -4,6 +4,8 @@ the retailer stops paying for the community."""
 
 from __future__ import annotations
 
+import pytest
+
 from retail_toys import check_money, paired_means, run, small
 
 from sim.engine import funnel
@@ -61,12 +63,36 @@ def test_members_lose_the_community_boost_when_it_stops(monkeypatch):
     assert seen[26] == seen[40] == 1.0
 
 
-def test_programme_beats_no_programme_on_repurchase():
-    """Levels, rewards and treatments raise members' repurchase (paired seeds)."""
-    on = small("membership_tiers", days=120)
-    off = small("membership_tiers", days=120, **{"retailers.0.membership.end_day": 1})
-    a, b = paired_means(off, on, "repurchase_rate", seeds=(1, 2, 3))
-    assert b > a
+def test_programme_raises_members_repurchase_hazard(monkeypatch):
+    """Levels, rewards and treatments raise members' repurchase hazard (paired seeds).
+
+    The programme acts on the daily repurchase hazard of its members' repeat candidates
+    (:func:`sim.engine.funnel.repurchase_probability`). At 2,000 consumers and 120 days the
+    grounded community holds ~50 members of whom ~25 buy, so the realised repurchase *rate*
+    moves by a fraction of an order and is not a testable quantity (seeds 2 and 3 give the same
+    orders with and without the programme). The test sums, over every day and seed, the hazard
+    of the repeat candidates the funnel evaluated: with the programme it must exceed the same
+    runs without it (the programme ends on day 1), and some candidates must carry a boost."""
+    import numpy as np
+
+    real = funnel.repurchase_probability
+    total = {"hazard": 0.0, "boosted": 0}
+
+    def spy(pop, rows, r, beh, multiplier=1.0, discount=0.0, boost=None):
+        p = real(pop, rows, r, beh, multiplier, discount, boost)
+        total["hazard"] += float(np.sum(p))
+        total["boosted"] += 0 if boost is None else int(np.count_nonzero(boost[rows] > 1.0))
+        return p
+
+    monkeypatch.setattr(funnel, "repurchase_probability", spy)
+    sums = {}
+    for name, kw in (("on", {}), ("off", {"retailers.0.membership.end_day": 1})):
+        total.update(hazard=0.0, boosted=0)
+        for seed in (1, 2, 3):
+            run(small("membership_tiers", days=120, **kw), seed)
+        sums[name] = dict(total)
+    assert sums["off"]["boosted"] == 0 < sums["on"]["boosted"]
+    assert sums["on"]["hazard"] > sums["off"]["hazard"]
 
 
 def test_membership_boost_multiplies_the_repurchase_hazard(small_baseline):
@@ -85,9 +111,11 @@ def test_membership_boost_multiplies_the_repurchase_hazard(small_baseline):
 
 def test_referrals_earn_points():
     kw = {"retailers.0.community.referral_prob": 0.05}
-    none = small("membership_tiers", days=40, **kw,
+    # 90 days: with awareness as memory the community fills more slowly (no referral yet by
+    # day 40 at 2,000 consumers)
+    none = small("membership_tiers", days=90, **kw,
                  **{"retailers.0.membership.referral_points": 0.0})
-    many = small("membership_tiers", days=40, **kw,
+    many = small("membership_tiers", days=90, **kw,
                  **{"retailers.0.membership.referral_points": 500.0})
     a, b = paired_means(none, many, "points_issued", seeds=(1, 2))
     assert b > a

@@ -97,7 +97,11 @@ def test_money_scales_with_consumers(small_baseline):
     a = run_single(small_baseline.with_overrides({"run.consumers": 2000}), seed=2).summary
     b = run_single(small_baseline.with_overrides({"run.consumers": 8000}), seed=2).summary
     assert b["spend"] == pytest.approx(4 * a["spend"], rel=0.1)
-    assert b["roas"] == pytest.approx(a["roas"], rel=0.35)
+    # ROAS over three seeds (a 2,000-consumer month has ~40 orders: one seed is too noisy)
+    roas = {n: np.mean([run_single(small_baseline.with_overrides({"run.consumers": n}),
+                                   seed=s).summary["roas"] for s in (1, 2, 3)])
+            for n in (2000, 8000)}
+    assert roas[8000] == pytest.approx(roas[2000], rel=0.35)
 
 
 def test_networkx_graph_can_be_supplied(small_baseline):

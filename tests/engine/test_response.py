@@ -38,7 +38,7 @@ def reference_response(pop, posts, exp, u, beh, atm, festival, damping, reached_
     reached_by[i, exp.channel] = True
     reached_by_creator[i[exp.channel < N_TIERS]] = True
     exposures_by_circle += np.bincount(pop.circle[i], minlength=len(exposures_by_circle))
-    pop.stage[i, r] = np.maximum(pop.stage[i, r], AWARE)
+    # awareness is a memory with a threshold (sim/engine/awareness.py), not set here
     first = first_per_pair(i, r)
     untouched = pop.first_touch[i[first], r[first]] < 0
     pop.first_touch[i[first][untouched], r[first][untouched]] = exp.channel[first][untouched]

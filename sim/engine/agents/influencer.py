@@ -38,12 +38,16 @@ class Influencer(mesa.Agent):
         credibility: 0–1, enters the engagement logit as b_cred·credibility·trust.
         b0: engagement logit intercept, logit of the tier's baseline engagement rate.
         fee: yuan per commissioned post (already scaled to the simulated market).
+        real_fans, fit, quality: the creator's traits (:mod:`sim.engine.creators`): share of
+            followers who are real fans (``followers`` holds only them), fit to the product
+            (× credibility), content quality (+ engagement logit).
     """
 
     def __init__(
         self, model: mesa.Model, tier: str, channel: int, platform: "Platform",
         home_circle: int, followers: np.ndarray, credibility: float, engagement: float,
-        fee: float, creator_id: str = "",
+        fee: float, creator_id: str = "", real_fans: float = 1.0, fit: float = 1.0,
+        quality: float = 0.0,
     ) -> None:
         super().__init__(model)
         self.creator_id = creator_id  # a roster creator's id ("" for a generated creator)
@@ -52,9 +56,10 @@ class Influencer(mesa.Agent):
         self.platform = platform
         self.home_circle = home_circle
         self.followers = followers
-        self.credibility = credibility
-        self.b0 = math.log(engagement / (1.0 - engagement))
+        self.credibility = credibility * fit
+        self.b0 = math.log(engagement / (1.0 - engagement)) + quality
         self.fee = fee
+        self.real_fans, self.fit, self.quality = real_fans, fit, quality
         self.queue: list[Commission] = []
         self.live_posts: list[tuple[int, int]] = []  # (post id, days left)
         self.posts_published = 0

@@ -166,6 +166,11 @@ class Retailer(mesa.Agent):
         self.allowance[channel] += self.lines.get(channel, 0.0) / days_left
         return self.allowance[channel]
 
+    def pace(self, channel: str, day: int) -> float:
+        """Today's accumulated allowance of a line paid per use (search clicks), yuan; what
+        is not spent stays in ``allowance[channel]`` for later days."""
+        return self._pace(channel, day)
+
     # ----------------------------------------------------------------- daily
     def act(self, ctx: "Context") -> None:
         """Commission creator posts, buy ads, run the community, handle crises, re-allocate."""

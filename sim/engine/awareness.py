@@ -1,0 +1,77 @@
+"""Awareness as memory: a decayed stock of brand exposures with a threshold.
+
+Every view of a retailer's content adds to the consumer's memory of that retailer (one
+exposure-equivalent for scene, knowledge, UGC, community and negative posts,
+``behaviour.promo_memory_weight`` for promotions and ads, which are forgotten fastest — F15).
+Each morning the stock is multiplied by ``behaviour.memory_retention`` (0–1 per day). A consumer
+becomes **aware** of the retailer when the stock reaches ``behaviour.awareness_threshold``
+(exposure-equivalents; F15: about fifteen exposures), and an aware consumer who has not engaged
+(stage still ``aware``, not a community member) forgets the brand, back to ``unaware``, when the
+stock falls below it. Engaging (stage ``interested``) does not need awareness first: a consumer
+who engages with a post has noticed the brand.
+
+So frequency matters: the same number of exposures spread thinly leaves nobody aware, bunched
+they cross the threshold. With retention 1, threshold 1 and weight 1 the rule is the old one
+(aware at the first view, never forgotten).
+
+State: ``memory``, float32 N×R (exposure-equivalents, ≥ 0).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.world.content import KIND, Exposures
+from sim.world.population import AWARE, UNAWARE
+
+if TYPE_CHECKING:
+    from sim.engine.state import Context
+
+_FAST_KINDS = (KIND["promo"], KIND["ad"])
+
+
+class AwarenessMemory:
+    """Per consumer and retailer, the memory stock (exposure-equivalents, float32 N×R)."""
+
+    def __init__(self, n: int, n_retailers: int) -> None:
+        self.memory = np.zeros((n, n_retailers), dtype=np.float32)
+
+    def morning(self, ctx: "Context") -> None:
+        """Decay the stock by ``memory_retention``; aware consumers below the threshold who
+        never engaged (and are not community members) forget the brand."""
+        beh = ctx.beh
+        if beh.memory_retention >= 1.0:
+            return
+        self.memory *= np.float32(beh.memory_retention)
+        pop = ctx.population
+        forget = ((pop.stage == AWARE) & (self.memory < beh.awareness_threshold)
+                  & ~pop.member)
+        pop.stage[forget] = UNAWARE
+
+    def remember(self, ctx: "Context", exp: Exposures, retailer: np.ndarray) -> None:
+        """Add today's views ``exp`` (retailer of each: ``retailer``) to the stock and make
+        consumers whose stock reached the threshold aware."""
+        if len(exp) == 0:
+            return
+        beh = ctx.beh
+        kind = ctx.posts["kind"][exp.post]
+        weight = np.where(np.isin(kind, _FAST_KINDS), np.float32(beh.promo_memory_weight),
+                          np.float32(1.0)).astype(np.float32)
+        i = exp.consumer
+        np.add.at(self.memory, (i, retailer), weight)
+        stage = ctx.population.stage
+        crossed = (stage[i, retailer] < AWARE) & (self.memory[i, retailer]
+                                                 >= beh.awareness_threshold)
+        stage[i[crossed], retailer[crossed]] = AWARE
+
+    def aware_share_of_reached(self, ctx: "Context") -> float:
+        """Consumers aware of (or further along with) some retailer / consumers reached."""
+        pop = ctx.population
+        reached = int(np.count_nonzero(pop.ever_exposed))
+        aware = int(np.count_nonzero((pop.stage >= AWARE).any(axis=1)))
+        return aware / reached if reached else 0.0
+
+
+__all__ = ["AwarenessMemory"]

@@ -1,0 +1,207 @@
+"""The platform funnel: impressions → views → engagements → clicks → orders, as platforms
+report it, per channel, per platform and per creator.
+
+Rules of the day (draws from the funnel's own random stream, so that turning a rate to 1 or 0
+never shifts the other mechanisms' draws):
+
+* **impression → view**: every delivered exposure is an *impression* (a post shown in a feed,
+  a note card, a group message). It is *viewed* (video played, note opened, message read) with
+  probability ``platforms.<p>.view_rate`` (0–1) — except what ties send (word of mouth, buyers'
+  posts), which is always looked at; only views reach the response pass, so an
+  engagement (like, comment, save, share) is always an engagement with a view, and the
+  engagement rate of a tier is engagements / views as a creator dashboard shows it.
+* **engagement → click**: an engaged view of a non-negative post clicks through to the product
+  page with probability ``platforms.<p>.click_rate`` (0–1). A click is a visit to the product
+  page: the consumer has a purchase session today whatever its activity draw
+  (:func:`sim.engine.funnel.decide_purchases`, ``extra_sessions``).
+* **click → order**: an order is *click-attributed* when its buyer clicked on that retailer's
+  content in the last :data:`CLICK_WINDOW` days (the 7-day click window of ad platforms).
+
+KPIs (:mod:`sim.config.kpis`): ``impressions``, ``views``, ``clicks``, ``ctr`` = clicks /
+impressions, ``cvr`` = click-attributed orders / clicks, ``cpm`` = paid media spend / paid
+impressions × 1000, ``cpc`` = paid media spend / paid clicks, ``cpe`` = paid media spend / paid
+engagements (paid media: the creator tiers, ads and search), ``aov`` = GMV / orders; per channel
+``impressions_<ch>``, ``views_<ch>``, ``clicks_<ch>``, ``engagement_rate_<ch>`` (engagements /
+views of the channel, the realised engagement of a tier) and per platform
+``impressions_on_<p>``, ``clicks_on_<p>``. Per creator: impressions, views, engagements, clicks
+and orders (buyer's last engagement with that creator), the rows of ``creators.csv``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.config.channels import ORGANIC_CHANNELS
+from sim.world.content import Exposures
+
+if TYPE_CHECKING:
+    from sim.engine.response import ResponseResult
+    from sim.engine.state import Context
+
+CLICK_WINDOW = 7
+"""Days after a click in which an order is credited to it (ad platforms' 7-day click window)."""
+
+_NEVER = -(10**6)
+
+
+class FunnelBook:
+    """The funnel's counters and per-consumer click state.
+
+    Args:
+        n: consumers; n_retailers: retailers R; channels: channel names (code order);
+        n_platforms: platforms; rng: the funnel's random stream.
+
+    Attributes (cumulative): ``impressions``, ``views``, ``engagements``, ``clicks`` per channel
+    (int64); ``impressions_on``, ``views_on``, ``clicks_on`` per platform; ``click_orders``;
+    per creator (index in :attr:`creators`) ``creator_counts`` int64 C×5 (impressions, views,
+    engagements, clicks, orders); ``last_click_day`` int32 N×R; ``last_creator`` int32 N×R
+    (creator index of the consumer's last engagement with the retailer, −1 none).
+    """
+
+    COLUMNS = ("impressions", "views", "engagements", "clicks", "orders")
+
+    def __init__(self, n: int, n_retailers: int, channels: list[str], n_platforms: int,
+                 rng: np.random.Generator) -> None:
+        k = len(channels)
+        self.channels = list(channels)
+        self.rng = rng
+        self.from_ties = np.array([ch in ORGANIC_CHANNELS for ch in channels], dtype=bool)
+        self.impressions = np.zeros(k, np.int64)
+        self.views = np.zeros(k, np.int64)
+        self.engagements = np.zeros(k, np.int64)
+        self.clicks = np.zeros(k, np.int64)
+        self.impressions_on = np.zeros(n_platforms, np.int64)
+        self.views_on = np.zeros(n_platforms, np.int64)
+        self.clicks_on = np.zeros(n_platforms, np.int64)
+        self.click_orders = 0
+        self.searches = 0
+        self.last_click_day = np.full((n, n_retailers), _NEVER, dtype=np.int32)
+        self.last_creator = np.full((n, n_retailers), -1, dtype=np.int32)
+        self.clicked_today: list[np.ndarray] = []
+        self.creators: list = []
+        self.n_tiers = 0
+        self._creator_of_author = np.full(0, -1, np.int64)
+        self.creator_counts = np.zeros((0, 5), np.int64)
+
+    def set_creators(self, creators: list, n_tiers: int) -> None:
+        """Register the run's creators (Influencer agents; their posts' authors are their ids)
+        and the number of tier channels (codes 0..n_tiers − 1)."""
+        self.creators = list(creators)
+        self.n_tiers = n_tiers
+        top = max((c.unique_id for c in creators), default=-1)
+        self._creator_of_author = np.full(top + 2, -1, np.int64)
+        for k, c in enumerate(creators):
+            self._creator_of_author[c.unique_id] = k
+        self.creator_counts = np.zeros((len(creators), 5), np.int64)
+
+    def creator_of(self, author: np.ndarray, channel: np.ndarray) -> np.ndarray:
+        """Creator index of each exposure's post author, for exposures credited to a creator
+        tier (−1 otherwise: ads, shares, buyers' posts, whose authors are not creators)."""
+        a = np.asarray(author, np.int64)
+        out = np.full(len(a), -1, np.int64)
+        ok = ((a >= 0) & (a < len(self._creator_of_author))
+              & (channel < self.n_tiers))
+        out[ok] = self._creator_of_author[a[ok]]
+        return out
+
+    def start_day(self) -> None:
+        self.clicked_today = []
+
+    def _count_creators(self, col: int, creator: np.ndarray) -> None:
+        c = creator[creator >= 0]
+        if len(c):
+            self.creator_counts[:, col] += np.bincount(c, minlength=len(self.creators))
+
+    def sessions_today(self) -> np.ndarray:
+        """Consumers who clicked through to a product page today (sorted, unique)."""
+        if not self.clicked_today:
+            return np.empty(0, np.int64)
+        return np.unique(np.concatenate(self.clicked_today))
+
+
+def _rates(ctx: "Context", key: str) -> np.ndarray:
+    return np.array([getattr(p.cfg, key) for p in ctx.platforms], dtype=np.float64)
+
+
+def view(ctx: "Context", exp: Exposures) -> Exposures:
+    """Count ``exp`` as impressions and return the viewed ones (see the module docstring)."""
+    f = ctx.funnel
+    if len(exp) == 0:
+        return exp
+    posts = ctx.posts
+    platform = posts["platform"][exp.post].astype(np.int64)
+    creator = f.creator_of(posts["author"][exp.post], exp.channel)
+    k, p = len(f.channels), len(f.impressions_on)
+    f.impressions += np.bincount(exp.channel, minlength=k)[:k]
+    f.impressions_on += np.bincount(platform, minlength=p)[:p]
+    f._count_creators(0, creator)
+    rate = _rates(ctx, "view_rate")
+    if (rate >= 1.0).all():
+        viewed = np.ones(len(exp), dtype=bool)
+    else:  # what ties send (shares, buyers' posts) is always looked at
+        viewed = (f.rng.random(len(exp)) < rate[platform]) | f.from_ties[exp.channel]
+    f.views += np.bincount(exp.channel[viewed], minlength=k)[:k]
+    f.views_on += np.bincount(platform[viewed], minlength=p)[:p]
+    f._count_creators(1, creator[viewed])
+    return exp if viewed.all() else exp.subset(viewed)
+
+
+def after_response(ctx: "Context", exp: Exposures, res: "ResponseResult") -> None:
+    """Engagements per channel and creator, the last engaged creator, and today's clicks."""
+    f = ctx.funnel
+    if len(exp) == 0:
+        return
+    posts = ctx.posts
+    eng = res.engaged
+    k, p = len(f.channels), len(f.clicks_on)
+    f.engagements += np.bincount(exp.channel[eng], minlength=k)[:k]
+    creator = f.creator_of(posts["author"][exp.post], exp.channel)
+    f._count_creators(2, creator[eng])
+    positive = eng & ~posts["negative"][exp.post]
+    idx = np.flatnonzero(positive & (creator >= 0))
+    if len(idx):  # the last engaged creator per (consumer, retailer): later entries win
+        f.last_creator[exp.consumer[idx], res.retailer[idx]] = creator[idx]
+    rate = _rates(ctx, "click_rate")
+    cand = np.flatnonzero(positive)
+    if len(cand) == 0 or not (rate > 0).any():
+        return
+    platform = posts["platform"][exp.post[cand]].astype(np.int64)
+    hit = cand[f.rng.random(len(cand)) < rate[platform]]
+    if len(hit) == 0:
+        return
+    f.clicks += np.bincount(exp.channel[hit], minlength=k)[:k]
+    f.clicks_on += np.bincount(posts["platform"][exp.post[hit]].astype(np.int64),
+                               minlength=p)[:p]
+    f._count_creators(3, creator[hit])
+    f.last_click_day[exp.consumer[hit], res.retailer[hit]] = ctx.day
+    f.clicked_today.append(exp.consumer[hit])
+
+
+def book_orders(ctx: "Context", retailer: int, buyers: np.ndarray) -> None:
+    """Credit today's orders of ``retailer`` by ``buyers``: click-attributed orders (a click
+    within :data:`CLICK_WINDOW` days) and orders per creator of the last engagement."""
+    f = ctx.funnel
+    if len(buyers) == 0:
+        return
+    recent = f.last_click_day[buyers, retailer] > ctx.day - CLICK_WINDOW
+    f.click_orders += int(np.count_nonzero(recent))
+    f._count_creators(4, f.last_creator[buyers, retailer].astype(np.int64))
+
+
+def creator_rows(ctx: "Context") -> list[dict]:
+    """One row per creator: creator, tier, platform, fee (yuan per post, simulated market),
+    posts, impressions, views, engagements, clicks, orders, real-fan share, fit, quality."""
+    f = ctx.funnel
+    rows = []
+    for c, counts in zip(f.creators, f.creator_counts.tolist()):
+        row = {"creator": c.unique_id, "tier": c.tier, "platform": c.platform.name,
+               "fee": c.fee, "posts": c.posts_published}
+        row.update(zip(FunnelBook.COLUMNS, counts))
+        row.update(real_fan_share=c.real_fans, fit=c.fit, quality=c.quality)
+        rows.append(row)
+    return rows
+
+
+__all__ = ["CLICK_WINDOW", "FunnelBook", "after_response", "book_orders", "creator_rows", "view"]

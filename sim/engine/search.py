@@ -1,0 +1,116 @@
+"""Search after seeding: consumers who engaged with a brand's content look it up later.
+
+Each day every consumer interested in a retailer (engaged, not yet a customer) searches for it
+with probability
+
+    P(search) = behaviour.search_rate × m / (m + behaviour.search_memory_half)
+
+where ``m`` is the consumer's memory of the retailer (:mod:`sim.engine.awareness`: the decayed
+stock of seeded content seen, exposure-equivalents) — the more seeded notes and videos it has
+seen recently, the likelier it searches (F4: notes drive search). The search runs on the
+retailer's ``search_platform`` (a notes platform).
+
+* **Sponsored result**: if the retailer funds a ``search`` line, the searcher sees its search ad
+  (an impression of the ``search`` channel) and clicks it with probability
+  ``behaviour.search_ad_click``. Each click costs the platform's ``search_cpc`` yuan, paid from
+  the line at the line's daily pace (clicks the day's allowance cannot pay are not shown). A
+  click is a touch and an engagement credited to ``search`` (first touch if none, last touch,
+  last engagement: search takes last-touch credit from the seeding that caused it) and a
+  product-page visit today.
+* **Organic result**: a searcher who did not click a sponsored result opens the brand's
+  notes and product page with probability ``behaviour.search_organic_click``: a product-page
+  visit today, with the credit left to the content that seeded it.
+
+Draws come from the funnel's random stream.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.world.population import INTERESTED
+
+if TYPE_CHECKING:
+    from sim.engine.agents import Retailer
+    from sim.engine.state import Context
+
+
+def searchers(ctx: "Context", r: int) -> np.ndarray:
+    """Consumers interested in retailer ``r`` who search for it today (ascending rows)."""
+    beh, pop = ctx.beh, ctx.population
+    rows = np.flatnonzero(pop.stage[:, r] == INTERESTED)
+    if len(rows) == 0 or beh.search_rate <= 0:
+        return rows[:0]
+    m = ctx.awareness.memory[rows, r].astype(np.float64)
+    p = beh.search_rate * m / (m + beh.search_memory_half)
+    return rows[ctx.funnel.rng.random(len(rows)) < p]
+
+
+def search_day(ctx: "Context") -> None:
+    """Today's searches of every retailer: sponsored clicks (paid, credited to ``search``) and
+    organic visits; both open a product-page session today."""
+    if ctx.beh.search_rate <= 0:
+        return
+    for ret in ctx.retailers:
+        rows = searchers(ctx, ret.index)
+        if len(rows) == 0:
+            continue
+        clicked = _sponsored(ctx, ret, rows)
+        rest = np.setdiff1d(rows, clicked, assume_unique=True)
+        organic = rest[ctx.funnel.rng.random(len(rest)) < ctx.beh.search_organic_click]
+        ctx.funnel.searches += len(rows)
+        ctx.funnel.clicked_today.append(organic)
+
+
+def _platform(ctx: "Context", ret: "Retailer"):
+    return ctx.platform_by_name.get(ret.cfg.search_platform)
+
+
+def _sponsored(ctx: "Context", ret: "Retailer", rows: np.ndarray) -> np.ndarray:
+    """Show ``ret``'s search ad to searchers ``rows`` while today's allowance pays; returns
+    the consumers who clicked it (touches, counters and spend booked)."""
+    platform = _platform(ctx, ret)
+    if platform is None or ret.lines.get("search", 0.0) <= 0 or not ret.in_campaign(ctx.day):
+        return rows[:0]
+    cpc = platform.cfg.search_cpc  # yuan per click: a price, not scaled with the market
+    allowance = ret.pace("search", ctx.day)
+    clicks = np.flatnonzero(ctx.funnel.rng.random(len(rows)) < ctx.beh.search_ad_click)
+    affordable = int(min(allowance, ret.lines["search"]) // cpc)
+    shown = len(rows)  # the ad is shown until the day's allowance is used up
+    if affordable < len(clicks):
+        shown, clicks = int(clicks[affordable]), clicks[:affordable]
+    paid_rows = rows[clicks]
+    if len(paid_rows) and ret.book("search", len(paid_rows) * cpc):
+        ret.allowance["search"] = allowance - len(paid_rows) * cpc
+    _credit(ctx, ret.index, platform.index, paid_rows, shown)
+    return paid_rows
+
+
+def _credit(ctx: "Context", r: int, platform: int, rows: np.ndarray, shown: int) -> None:
+    """Book sponsored clicks: touches and engagement credited to ``search``, funnel counts,
+    reach, and a product-page visit today."""
+    code, pop, f, book = ctx.code["search"], ctx.population, ctx.funnel, ctx.metrics
+    f.impressions[code] += shown
+    f.views[code] += shown
+    f.impressions_on[platform] += shown
+    f.views_on[platform] += shown
+    if len(rows) == 0:
+        return
+    f.clicks[code] += len(rows)
+    f.engagements[code] += len(rows)
+    f.clicks_on[platform] += len(rows)
+    untouched = pop.first_touch[rows, r] < 0
+    pop.first_touch[rows[untouched], r] = code
+    pop.last_touch[rows, r] = code
+    pop.last_click[rows, r] = code
+    pop.last_platform[rows, r] = platform
+    f.last_click_day[rows, r] = ctx.day
+    new = ~book.reached_by[rows, code]
+    book.reached_by[rows[new], code] = True
+    book.reach_counts[code] += int(new.sum())
+    f.clicked_today.append(rows)
+
+
+__all__ = ["search_day", "searchers"]
