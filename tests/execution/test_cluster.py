@@ -96,3 +96,11 @@ def test_sweep_rows_identical_to_serial(cluster, tmp_path):
     steps = "SELECT * FROM timeseries ORDER BY run_id, step"
     pd.testing.assert_frame_equal(query(tmp_path / "serial", steps),
                                   query(tmp_path / "cluster", steps), check_exact=True)
+
+
+def test_workers_start_warm(cluster):
+    # `dask worker --preload sim.execution.prewarm` warmed each worker at start: warm()
+    # returns 0.0 in a warm process
+    from sim.execution.warmup import warm
+
+    assert map_runs(warm, [300, 300], scheduler=cluster, chunk_size=1) == [0.0, 0.0]
