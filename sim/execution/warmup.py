@@ -1,6 +1,6 @@
 """Warm a worker process before it takes runs: imports and compiled kernels loaded once.
 
-A fresh process pays about 1–1.5 s of CPU on its first run beyond the imports: numba loads
+A fresh process pays about 0.3–1.3 s of CPU (measured) on its first run beyond the imports: numba loads
 every compiled kernel the run calls from its on-disk cache (``cache=True``), one signature at a
 time, and Mesa, pandas and pyarrow set up their first objects. In a sweep on two worker
 processes that is paid twice, at the start, while the driver process that runs serially pays
@@ -15,7 +15,9 @@ it once. Warming moves it to when the worker starts:
 
 :func:`warm` runs the bundled baseline scenario with 1,000 consumers for 15 days under seed 0
 and discards the result: nothing of it stays but loaded code (it bypasses the world cache),
-so results of later runs are unchanged (tested). A failure to warm is logged and ignored: the
+so results of later runs are unchanged (tested). It then freezes the objects alive
+(:func:`sim.execution.runner.freeze_long_lived`), so a forkserver's workers do not copy its
+whole heap on their first garbage collection. A failure to warm is logged and ignored: the
 first real run then pays the loading itself.
 """
 
@@ -45,6 +47,11 @@ def warm(consumers: int = WARM_CONSUMERS, days: int = WARM_DAYS) -> float:
     t0 = time.perf_counter()
     try:
         _run_once(consumers, days)
+        # then everything alive leaves the cyclic collector's walks (and, in a forkserver,
+        # is not copied into each forked worker by a first full collection there)
+        from sim.execution.runner import freeze_long_lived
+
+        freeze_long_lived()
     except Exception as exc:  # noqa: BLE001 - warming is an optimisation, never an error
         _log.warning("socsim: could not warm this process (%s: %s); the first run will load "
                      "the compiled kernels itself", type(exc).__name__, exc)
