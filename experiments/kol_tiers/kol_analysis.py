@@ -13,21 +13,10 @@ import numpy as np
 import pandas as pd
 
 from run import NEEDS, PRODUCTS, SMALL, TIERS
+from sim.execution.runner import mean_interval as t_interval  # mean, 95 % t-interval over seeds
 
 KEYS = ["mechanism", "product", "need", "budget"]
 BOOT = 4000  # bootstrap resamples of seeds for ratio intervals
-
-
-def t_interval(x) -> tuple[float, float, float]:
-    """Mean and 95 % t-interval over seeds (NaN bounds with fewer than two values)."""
-    from scipy import stats
-
-    x = np.asarray(x, dtype=float)
-    m = float(x.mean())
-    if len(x) < 2:
-        return m, float("nan"), float("nan")
-    h = float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
-    return m, m - h, m + h
 
 
 def paired(runs: pd.DataFrame) -> pd.DataFrame:
