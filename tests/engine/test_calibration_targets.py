@@ -1,12 +1,13 @@
 """The grounded baseline (scenarios/baseline_grounded.toml) lands inside every public range of
 docs/calibration_targets.md (one test per range). One baseline run at 10,000 consumers over the
-full 90 days (about 5–10 s; the memory test runs its own 2,000 consumers over 30 days), measured on the run's behaviour: spend over delivered views and
-engagements, engagements over views, fees over the followers creators actually reach, clicks
-over impressions, orders over clicks, buyers who came back, the followers creators really
-deliver to, how fast memory fades on a day without exposures, and how orders concentrate on
-the best creators. Ranges the baseline misses are marked ``xfail(strict=True)``: they document
-a known gap (docs/calibration_targets.md says which value would close it) and fail loudly once
-the baseline lands inside."""
+full 90 days (about 5–10 s; the memory test runs its own 2,000 consumers over 30 days),
+measured on the run's behaviour: spend over delivered views and engagements, engagements over
+views, fees over the followers creators actually reach, clicks over impressions, orders over
+clicks, buyers who came back, the followers creators really deliver to, how fast memory fades
+on a day without exposures, and how orders concentrate on the best creators. Ranges the
+baseline misses are marked ``xfail(strict=True)``: they document a known gap
+(docs/calibration_targets.md says which values would close it) and fail loudly once the
+baseline lands inside."""
 
 from __future__ import annotations
 
