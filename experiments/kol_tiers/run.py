@@ -147,6 +147,8 @@ def run_experiment(consumers: int, days: int, reps: int, workers: int,
 def main(argv: list[str] | None = None) -> int:
     from kol_analysis import best_tiers, l5_table, plot, summarize
 
+    from sim.config.scenario import ScenarioError
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true",
                     help="3,000 consumers, 3 seeds, budget 400k; results to runs/ only")
@@ -161,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                     "results to runs/ only")
     args = ap.parse_args(argv)
     RUNS.mkdir(exist_ok=True)
-    extra = _parse_sets(args.set)
+    extra = _parse_sets(args.set, ap)
     side = args.quick or bool(extra)
     tag = ("_quick" if args.quick else "") + "".join("_" + kv.replace("=", "-") for kv in args.set)
     raw = RUNS / f"kol_runs{tag}.csv"
@@ -169,9 +171,12 @@ def main(argv: list[str] | None = None) -> int:
         runs = pd.read_csv(raw)
     else:
         budgets = {"400k": BUDGETS["400k"]} if args.quick else BUDGETS
-        runs = run_experiment(args.consumers or (3000 if args.quick else 5000), args.days,
-                              args.reps or (3 if args.quick else 10), args.workers, budgets,
-                              MECHANISMS, extra)
+        try:
+            runs = run_experiment(args.consumers or (3000 if args.quick else 5000), args.days,
+                                  args.reps or (3 if args.quick else 10), args.workers, budgets,
+                                  MECHANISMS, extra)
+        except ScenarioError as exc:  # a bad --set, named with its value
+            ap.error(str(exc))
         runs.to_csv(raw, index=False)
     summary = summarize(runs)
     best, l5 = best_tiers(runs), l5_table(runs)
@@ -190,13 +195,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _parse_sets(pairs: list[str]) -> dict[str, object]:
-    """``--set KEY=VALUE`` pairs (numbers parsed as floats)."""
+def _parse_sets(pairs: list[str], ap: argparse.ArgumentParser) -> dict[str, object]:
+    """``--set KEY=VALUE`` pairs (numbers parsed as floats); a malformed pair exits 2."""
     out: dict[str, object] = {}
     for kv in pairs:
         key, sep, value = kv.partition("=")
         if not sep or not key:
-            raise SystemExit(f"--set {kv!r}: expected KEY=VALUE")
+            ap.error(f"--set {kv}: expected KEY=VALUE")
         try:
             out[key] = float(value)
         except ValueError:
