@@ -16,26 +16,31 @@ import math
 import os
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 
 from sim.config.scenario import Scenario
 from sim.engine.reference_batch import CascadeBatch
 from sim.execution.executors import map_runs
 from sim.execution.runner import RunResult, attribution_table
+from sim.world.graph import edgelist_identity
 
 CASCADE_CHUNK = 50
 """Most replications per batch (a batch reports its results together)."""
 
-_BATCHES: OrderedDict[str, CascadeBatch] = OrderedDict()
+_BATCHES: OrderedDict[tuple, CascadeBatch] = OrderedDict()
 BATCH_CACHE = 2
 """Scenarios whose templates are kept per process (least recently used dropped first)."""
 
 
 def batch_for(config: Scenario, seed: int) -> CascadeBatch:
     """The process's :class:`CascadeBatch` of ``config``, built the first time from a model
-    under ``seed`` at day 0 (the templates do not depend on the seed)."""
+    under ``seed`` at day 0 (the templates do not depend on the seed; an edge list is known
+    by its path, size and modification time, as in the world cache)."""
     from sim.engine.model import SocialCommerceModel
 
-    key = config.model_dump_json()
+    path = config.graph.path
+    source = edgelist_identity(Path(path)) if config.graph.kind == "edgelist" and path else None
+    key = (config.model_dump_json(), source)  # an edge list by its path, size and mtime
     batch = _BATCHES.get(key)
     if batch is None:
         model = SocialCommerceModel(config, seed=seed)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import networkx as nx
@@ -99,6 +100,21 @@ def test_batching_and_processes_do_not_change_results(edgelist):
     pooled = replicate(config, 7, seed=100, workers=2, on_done=seen.append)
     assert_same_results(pooled, serial)
     assert sorted(r.seed for r in seen) == list(range(100, 107))  # each result reported once
+
+
+def test_a_rewritten_edge_list_is_read_again(tmp_path):
+    path = tmp_path / "ties.txt"
+    results = []
+    for n, m in ((400, 2), (400, 4)):  # same node count, other ties
+        g = nx.barabasi_albert_graph(n, m, seed=1)
+        np.savetxt(path, np.array(g.edges(), dtype=np.int64), fmt="%d")
+        os.utime(path, ns=(m * 10**9, m * 10**9))  # the file's version changes
+        config = cascade(**{"graph.kind": "edgelist", "graph.path": str(path),
+                            "reference.transmissibility": 0.3, "reference.seeds": 3})
+        fast = replicate(config, 2, seed=4)
+        assert_same_results(fast, model_path(config, 2, 4))
+        results.append(fast[0].summary["exposures"])
+    assert results[0] != results[1]
 
 
 def test_no_model_is_built_per_replication(edgelist, monkeypatch):
