@@ -1,28 +1,33 @@
-"""Replications of the independent-cascade reference mode without a model per replication.
+"""Replications of the independent-cascade and threshold reference modes without a model per
+replication.
 
-A replication of ``run.mode = "independent_cascade"`` (:mod:`sim.engine.reference`) touches
-nothing but the cascade: the seeds engage on day 1, every later day one generation of the
-compiled kernel runs, each successful trial is a delivered and engaged word-of-mouth exposure.
-Every KPI that moves is therefore a function of three per-day counts (consumers engaged so
-far, successful trials so far, today's trials), and every other KPI keeps its day-0 value
-(nothing books spend, orders, posts, reach per channel or funnel counts). So a batch of
-replications needs no Mesa model, no consumer arrays and no daily KPI pass:
+A replication of ``run.mode = "independent_cascade"`` or ``"threshold"``
+(:mod:`sim.engine.reference`) touches nothing but the spread: the seeds engage on day 1, and
+every later day either one generation of the cascade runs (each successful trial a delivered
+and engaged word-of-mouth exposure) or the consumers whose engaged share of ties reached φ
+engage (counted as engagements, no exposure). Every KPI that moves is therefore a function of
+a few per-day counts (:class:`Counts`), and every other KPI keeps its day-0 value (nothing
+books spend, orders, posts, reach per channel or funnel counts). So a batch of replications
+needs no Mesa model, no consumer arrays and no daily KPI pass:
 
 * per replication, the run's dynamics stream (the model's: child 3 of
   ``np.random.default_rng(seed).spawn(4)``) draws the seed consumers exactly as
-  ``ReferenceStep._seed`` does, then one raw 64-bit word per day, of which generation ``g``
-  uses the ``g``-th exactly as ``cascade_generation`` would (the words after the cascade dies
-  are drawn but never used; nothing reads the stream afterwards); one compiled call
-  (:func:`sim.kernels.cascade.cascade_by_generation`) returns the per-generation counts;
+  ``ReferenceStep._seed`` does. The cascade then draws one raw 64-bit word per day, of which
+  generation ``g`` uses the ``g``-th exactly as ``cascade_generation`` would (the words after
+  the cascade dies are drawn but never used; nothing reads the stream afterwards), and one
+  compiled call (:func:`sim.kernels.cascade.cascade_by_generation`) returns the
+  per-generation counts; the threshold rule draws nothing more and one compiled call
+  (:func:`sim.kernels.threshold.threshold_by_day`) returns the flips per day;
 * the KPI rows of all replications are one float64 array built by broadcasting: the day-0
   snapshot of one model of the scenario (built once per process and scenario,
-  :func:`sim.execution.cascade_batch.batch_for`) for the still KPIs, the counts for the moving ones
-  (:func:`moving_kpis`); the time series and attribution tables are cut from one frame each.
+  :func:`sim.execution.cascade_batch.batch_for`) for the still KPIs, the counts for the moving
+  ones (:func:`moving_kpis`); the time series and attribution tables are cut from one frame
+  each.
 
 The outputs equal the model path's for the same seeds (same KPI names, order and dtypes,
 same summary, attribution and creators tables; tests/engine/test_reference_batch.py). The
 world is the model's: an edge list's ties are the same under every seed (the seed only draws
-the ties' trust, which the cascade never reads); any other graph comes from the world cache
+the ties' trust, which neither rule reads); any other graph comes from the world cache
 (:func:`sim.world.builder.cached_world`) per seed.
 """
 
@@ -36,15 +41,27 @@ import pandas as pd
 
 from sim.engine.platform_funnel import creator_rows
 from sim.kernels.cascade import cascade_by_generation
+from sim.kernels.threshold import threshold_by_day
 from sim.world.builder import cached_world
 from sim.world.graph import SocialGraph
 
 if TYPE_CHECKING:
     from sim.engine.state import Context
 
+BATCH_MODES = ("independent_cascade", "threshold")
+"""Reference modes whose replications can run in batches."""
+
 DYNAMICS_STREAM = 3
 """The model's dynamics stream is child 3 of ``np.random.default_rng(seed).spawn(4)``
 (:class:`sim.engine.model.SocialCommerceModel`)."""
+
+
+def batchable(config) -> bool:
+    """Whether ``config``'s replications can run in batches: a batch mode on a graph (the
+    threshold rule needs ties; the cascade without ties only seeds)."""
+    mode = config.run.mode
+    return mode in BATCH_MODES and (mode == "independent_cascade"
+                                    or config.graph.kind != "well_mixed")
 
 
 def dynamics_rng(seed: int) -> np.random.Generator:
@@ -55,18 +72,23 @@ def dynamics_rng(seed: int) -> np.random.Generator:
 
 
 @dataclass(frozen=True)
-class CascadeCounts:
-    """Per-day counts of one replication (int64 arrays, days 0..``run.days``).
+class Counts:
+    """Per-day counts of one replication (int64 arrays over days 0..``run.days``).
 
-    ``engaged``: consumers engaged by the end of the day (seeds included; every consumer
-    reached by the cascade engaged, so it is also the reach); ``trials``: successful trials
-    so far (the exposures and engagements); ``daily``: today's successful trials.
+    ``engaged``: consumers engaged by the end of the day (seeds included; in both rules every
+    consumer reached is engaged, so it is also the reach); ``exposures``, ``engagements``: so
+    far; ``daily_exposures``, ``daily_engagements``: today's.
     """
 
     seed: int
     engaged: np.ndarray
-    trials: np.ndarray
-    daily: np.ndarray
+    exposures: np.ndarray
+    engagements: np.ndarray
+    daily_exposures: np.ndarray
+    daily_engagements: np.ndarray
+
+
+FIELDS = ("engaged", "exposures", "engagements", "daily_exposures", "daily_engagements")
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -75,20 +97,16 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den != 0)
 
 
-def moving_kpis(engaged: np.ndarray, trials: np.ndarray, daily: np.ndarray,
-                n: int) -> dict[str, np.ndarray]:
-    """The KPIs an independent cascade moves, from its counts (any shape, float64 back), as
-    :func:`sim.engine.metrics.compute_kpis` computes them: only stage ``interested`` is ever
-    set, only word of mouth delivers, every delivery engages."""
-    e = np.asarray(engaged, dtype=float)
-    t = np.asarray(trials, dtype=float)
-    d = np.asarray(daily, dtype=float)
+def moving_kpis(counts: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """The KPIs the two rules move, from their counts (arrays of any one shape, keyed by
+    :data:`FIELDS`; float64 back), as :func:`sim.engine.metrics.compute_kpis` computes them:
+    only stage ``interested`` is ever set and everyone reached is engaged."""
+    e, x, g, dx, dg = (np.asarray(counts[f], dtype=float) for f in FIELDS)
     return {
         "reach": e, "engaged": e, "aware": e, "interested": e, "stage_interested": e,
-        "stage_unaware": n - e,
-        "exposures": t, "engagements": t, "engagement_rate": _ratio(t, t),
-        "daily_engagements": d, "daily_exposures": d,
-        "aware_of_reached": _ratio(e, e),
+        "stage_unaware": n - e, "aware_of_reached": _ratio(e, e),
+        "exposures": x, "engagements": g, "engagement_rate": _ratio(g, x),
+        "daily_exposures": dx, "daily_engagements": dg,
     }
 
 
@@ -104,8 +122,8 @@ class BatchOutputs:
     creators: list[pd.DataFrame]
 
 
-class CascadeBatch:
-    """Replications of one independent-cascade scenario (see the module docstring).
+class ReferenceBatch:
+    """Replications of one independent-cascade or threshold scenario (module docstring).
 
     Args:
         ctx: the context of a model of the scenario at day 0 (before any step; any seed:
@@ -117,9 +135,9 @@ class CascadeBatch:
 
     def __init__(self, ctx: "Context", kpis: dict[str, float], attribution: pd.DataFrame) -> None:
         config = ctx.config
-        if config.run.mode != "independent_cascade":
-            raise ValueError(f"run.mode: a cascade batch needs 'independent_cascade' "
-                             f"(got {config.run.mode!r})")
+        if not batchable(config):
+            raise ValueError(f"run.mode: batches need one of {BATCH_MODES} on a graph (got "
+                             f"{config.run.mode!r} on {config.graph.kind!r})")
         self.config = config
         self.n = ctx.population.n
         self.names = list(kpis)
@@ -134,43 +152,46 @@ class CascadeBatch:
         """The moving KPIs' formulas give the model's day-0 values (fails loudly if a KPI's
         definition changed under them)."""
         zero = np.zeros(1, np.int64)
-        for name, value in moving_kpis(zero, zero, zero, self.n).items():
+        for name, value in moving_kpis(dict.fromkeys(FIELDS, zero), self.n).items():
             if name not in self.names or value[0] != self.start[self.names.index(name)]:
-                raise RuntimeError(f"cascade batch: KPI {name!r} does not follow the model's "
-                                   "definition (sim/engine/reference_batch.py)")
+                raise RuntimeError(f"reference batch: KPI {name!r} does not follow the "
+                                   "model's definition (sim/engine/reference_batch.py)")
 
     def graph_of(self, seed: int) -> SocialGraph | None:
         """The world's graph under ``seed`` (an edge list's ties are the same for every seed)."""
         return self.graph if self.graph is not None else cached_world(self.config, seed).graph
 
-    def counts(self, seed: int) -> CascadeCounts:
+    def counts(self, seed: int) -> Counts:
         """One replication's per-day counts, from the same draws as the model's run."""
         ref, days = self.config.reference, self.config.run.days
         rng = dynamics_rng(seed)
         graph = self.graph_of(seed)
         seeds = rng.choice(self.n, size=min(ref.seeds, self.n), replace=False)
         engaged = np.zeros(days + 1, np.int64)
-        trials = np.zeros(days + 1, np.int64)
-        daily = np.zeros(days + 1, np.int64)
         engaged[1:] = len(seeds)
+        new = daily_x = daily_g = np.zeros(days + 1, np.int64)
         if graph is not None and days > 1:
-            words = rng.bit_generator.random_raw(days - 1)
-            new, hits = cascade_by_generation(graph, seeds, ref.transmissibility, words)
-            engaged[2:] += np.cumsum(new)
-            trials[2:] = np.cumsum(hits)
-            daily[2:] = hits
-        return CascadeCounts(int(seed), engaged, trials, daily)
+            if self.config.run.mode == "threshold":
+                flips = threshold_by_day(graph, seeds, ref.phi, days - 1)
+                new = daily_g = np.concatenate([[0, 0], flips])
+            else:
+                words = rng.bit_generator.random_raw(days - 1)
+                fresh, hits = cascade_by_generation(graph, seeds, ref.transmissibility, words)
+                new = np.concatenate([[0, 0], fresh])
+                daily_x = daily_g = np.concatenate([[0, 0], hits])
+        engaged += np.cumsum(new)
+        return Counts(int(seed), engaged, np.cumsum(daily_x), np.cumsum(daily_g), daily_x,
+                      daily_g)
 
-    def kpi_rows(self, counts: list[CascadeCounts]) -> np.ndarray:
+    def kpi_rows(self, counts: list[Counts]) -> np.ndarray:
         """KPI rows of the replications: float64 (replications × days + 1 × KPIs), columns in
         :attr:`names` order."""
-        days = self.config.run.days
-        rows = np.empty((len(counts), days + 1, len(self.names)))
+        days1 = self.config.run.days + 1
+        rows = np.empty((len(counts), days1, len(self.names)))
         rows[...] = self.start
-        moving = moving_kpis(np.array([c.engaged for c in counts]).reshape(-1, days + 1),
-                             np.array([c.trials for c in counts]).reshape(-1, days + 1),
-                             np.array([c.daily for c in counts]).reshape(-1, days + 1), self.n)
-        for name, values in moving.items():
+        stacked = {f: np.array([getattr(c, f) for c in counts]).reshape(-1, days1)
+                   for f in FIELDS}
+        for name, values in moving_kpis(stacked, self.n).items():
             rows[:, :, self.names.index(name)] = values
         return rows
 
@@ -190,13 +211,13 @@ class CascadeBatch:
         frame.insert(0, "step", np.tile(np.arange(days1, dtype=np.int64), reps))
         return frame
 
-    def _attributions(self, counts: list[CascadeCounts]) -> list[pd.DataFrame]:
+    def _attributions(self, counts: list[Counts]) -> list[pd.DataFrame]:
         """Each replication's attribution table: the day-0 table with word of mouth's
-        exposures (every successful trial) added."""
+        exposures (every successful trial of a cascade) added."""
         base = self._attribution
         frame = pd.concat([base] * len(counts), ignore_index=True)
         exposures = np.tile(base["exposures"].to_numpy(), len(counts)).reshape(len(counts), -1)
-        exposures[:, self.wom] += np.array([c.trials[-1] for c in counts], dtype=np.int64)
+        exposures[:, self.wom] += np.array([c.exposures[-1] for c in counts], dtype=np.int64)
         frame["exposures"] = exposures.reshape(-1)
         return _split(frame, len(counts))
 
@@ -207,4 +228,5 @@ def _split(frame: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
     return [frame.iloc[i * size:(i + 1) * size].reset_index(drop=True) for i in range(parts)]
 
 
-__all__ = ["BatchOutputs", "CascadeBatch", "CascadeCounts", "dynamics_rng", "moving_kpis"]
+__all__ = ["BATCH_MODES", "BatchOutputs", "Counts", "ReferenceBatch", "batchable",
+           "dynamics_rng", "moving_kpis"]

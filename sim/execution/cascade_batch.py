@@ -1,9 +1,11 @@
-"""Replications of the independent-cascade reference mode in batches, on any backend.
+"""Replications of the independent-cascade and threshold reference modes in batches, on any
+backend.
 
-:func:`sim.execution.runner.replicate` sends ``run.mode = "independent_cascade"`` here (unless
-parameters are drawn per replication): consecutive seeds go out in batches
+:func:`sim.execution.runner.replicate` sends ``run.mode = "independent_cascade"`` and
+``"threshold"`` here (:func:`sim.engine.reference_batch.batchable`; unless parameters are
+drawn per replication): consecutive seeds go out in batches
 (:func:`cascade_replications`), and each batch runs in one process through
-:class:`sim.engine.reference_batch.CascadeBatch`, which builds no model per replication. The
+:class:`sim.engine.reference_batch.ReferenceBatch`, which builds no model per replication. The
 batch's templates come from one model of the scenario at day 0, built once per process and
 scenario (:func:`batch_for`). Each seed's result depends on the seed alone, so results are
 identical whatever the backend (serial, local processes, a Dask cluster) and the batching,
@@ -19,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sim.config.scenario import Scenario
-from sim.engine.reference_batch import CascadeBatch
+from sim.engine.reference_batch import ReferenceBatch
 from sim.execution.executors import map_runs
 from sim.execution.runner import RunResult, attribution_table
 from sim.world.graph import edgelist_identity
@@ -27,13 +29,13 @@ from sim.world.graph import edgelist_identity
 CASCADE_CHUNK = 50
 """Most replications per batch (a batch reports its results together)."""
 
-_BATCHES: OrderedDict[tuple, CascadeBatch] = OrderedDict()
+_BATCHES: OrderedDict[tuple, ReferenceBatch] = OrderedDict()
 BATCH_CACHE = 2
 """Scenarios whose templates are kept per process (least recently used dropped first)."""
 
 
-def batch_for(config: Scenario, seed: int) -> CascadeBatch:
-    """The process's :class:`CascadeBatch` of ``config``, built the first time from a model
+def batch_for(config: Scenario, seed: int) -> ReferenceBatch:
+    """The process's :class:`ReferenceBatch` of ``config``, built the first time from a model
     under ``seed`` at day 0 (the templates do not depend on the seed; an edge list is known
     by its path, size and modification time, as in the world cache)."""
     from sim.engine.model import SocialCommerceModel
@@ -44,7 +46,7 @@ def batch_for(config: Scenario, seed: int) -> CascadeBatch:
     batch = _BATCHES.get(key)
     if batch is None:
         model = SocialCommerceModel(config, seed=seed)
-        batch = _BATCHES[key] = CascadeBatch(model.ctx, model.kpis, attribution_table(model))
+        batch = _BATCHES[key] = ReferenceBatch(model.ctx, model.kpis, attribution_table(model))
         while len(_BATCHES) > BATCH_CACHE:
             _BATCHES.popitem(last=False)
     else:
@@ -55,7 +57,7 @@ def batch_for(config: Scenario, seed: int) -> CascadeBatch:
 def cascade_replications(scenario: Scenario, seeds: list[int], keep_timeseries: bool = True,
                          workers: int | None = 1, scheduler: str | None = None,
                          on_done: Callable[[RunResult], None] | None = None) -> list[RunResult]:
-    """The replications ``seeds`` of an independent-cascade scenario, in seed order: batches
+    """The replications ``seeds`` of a batchable reference scenario, in seed order: batches
     of consecutive seeds (about two per worker, at most :data:`CASCADE_CHUNK`) on the backend
     of :func:`map_runs` (``workers``, ``scheduler`` as there); ``on_done`` gets each result."""
     slots = 1 if workers == 1 and not scheduler else (workers or os.cpu_count() or 1)

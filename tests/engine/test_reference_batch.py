@@ -1,4 +1,4 @@
-"""Independent-cascade replications without a model per replication
+"""Independent-cascade and threshold replications without a model per replication
 (sim.engine.reference_batch, through sim.execution.runner.replicate) give exactly what one
 model per seed gives: every column of every time series, the summaries, the attribution and
 creators tables, on an edge-list world and on generated graphs, whatever the batching."""
@@ -140,16 +140,17 @@ def test_counts_follow_the_cascade():
     config = cascade(**{"reference.transmissibility": 0.3, "reference.seeds": 10})
     batch = batch_for(config, 1)
     c = batch.counts(4)
-    assert c.engaged[0] == 0 and c.engaged[1] == 10 and c.trials[1] == 0
-    assert (np.diff(c.engaged) >= 0).all() and (np.diff(c.trials) >= 0).all()
-    np.testing.assert_array_equal(np.diff(c.trials), c.daily[1:])
+    assert c.engaged[0] == 0 and c.engaged[1] == 10 and c.exposures[1] == 0
+    assert (np.diff(c.engaged) >= 0).all() and (np.diff(c.exposures) >= 0).all()
+    np.testing.assert_array_equal(np.diff(c.exposures), c.daily_exposures[1:])
+    np.testing.assert_array_equal(c.engagements, c.exposures)  # every delivery engages
     # engaging someone new takes a successful trial: newly engaged ≤ today's trials
-    assert (np.diff(c.engaged)[1:] <= c.daily[2:]).all() and c.engaged[-1] > 10
+    assert (np.diff(c.engaged)[1:] <= c.daily_exposures[2:]).all() and c.engaged[-1] > 10
 
 
 def test_moving_kpis_guard_against_a_changed_definition(monkeypatch):
-    def drifted(engaged, trials, daily, n):
-        out = moving_kpis(engaged, trials, daily, n)
+    def drifted(counts, n):
+        out = moving_kpis(counts, n)
         out["stage_unaware"] = n - out["engaged"] + 1  # no longer the model's definition
         return out
 
@@ -159,12 +160,41 @@ def test_moving_kpis_guard_against_a_changed_definition(monkeypatch):
         batch_for(cascade(), 1)
 
 
-def test_the_bundled_scenario_keeps_its_recorded_fingerprint():
+@pytest.mark.parametrize("mode", ["independent_cascade", "threshold"])
+def test_the_bundled_scenario_keeps_its_recorded_fingerprint(mode):
     """The batch path reproduces the bundled scenario's recorded time series
     (scripts/fingerprints.py: seed 7, 30 days, each column's values to 12 digits, hashed)."""
-    recorded = json.loads((ROOT / "tests" / "data" / "fingerprints.json").read_text())[
-        "scenarios/reference/independent_cascade.toml"]
-    ts = replicate(load_scenario(SCENARIO, {"run.days": 30}), 1, seed=7)[0].timeseries
+    name = f"scenarios/reference/{mode}.toml"
+    recorded = json.loads((ROOT / "tests" / "data" / "fingerprints.json").read_text())[name]
+    ts = replicate(load_scenario(ROOT / name, {"run.days": 30}), 1, seed=7)[0].timeseries
+    assert set(ts.columns) == set(recorded)
     for col in sorted(ts.columns):
         text = ",".join(f"{v:.12g}" for v in np.asarray(ts[col], dtype=float))
         assert hashlib.sha256(text.encode()).hexdigest()[:16] == recorded[col], col
+
+
+def threshold(**overrides):
+    return load_scenario(ROOT / "scenarios" / "reference" / "threshold.toml",
+                         {"run.consumers": 2000, "run.days": 25} | overrides)
+
+
+@pytest.mark.parametrize("overrides", [
+    {},  # the bundled question's φ = 0.18 on Erdős–Rényi, mean degree 5
+    {"reference.phi": 0.1, "reference.seeds": 40},  # goes global
+    {"graph.kind": "circles", "graph.mean_degree": 8, "reference.phi": 0.12},
+    {"reference.phi": 0.0},  # everyone with a tie engages on day 2
+    {"reference.phi": 1.0, "reference.seeds": 300},  # only consumers all of whose ties engaged
+    {"reference.phi": 0.5, "reference.seeds": 1},  # nobody flips: every later day carried over
+    {"run.days": 1},
+], ids=["bundled", "global", "circles", "phi0", "phi1", "still", "one_day"])
+def test_threshold_replications_equal_the_model_path(overrides):
+    config = threshold(**overrides)
+    assert_same_results(replicate(config, 4, seed=12), model_path(config, 4, 12))
+
+
+def test_threshold_on_an_edge_list_equals_the_model_path(edgelist):
+    config = threshold(**{"graph.kind": "edgelist", "graph.path": str(edgelist),
+                          "reference.phi": 0.15, "reference.seeds": 30})
+    fast = replicate(config, 4, seed=2)
+    assert_same_results(fast, model_path(config, 4, 2))
+    assert max(r.summary["engaged"] for r in fast) > 60  # it spread beyond the seeds
