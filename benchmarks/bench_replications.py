@@ -1,7 +1,7 @@
 """Many small runs: what an *extra* replication costs, against a big run and against cynetdiff.
 
     python benchmarks/bench_replications.py [--quick] [--ic-reps 200] [--small-reps 40]
-                                            [--skip-ic | --skip-small]
+                                            [--skip-ic | --skip-small] [--threshold]
 
 Two measurements, each side by side in one process (this machine's speed drifts over minutes,
 so only ratios measured together count):
@@ -144,6 +144,32 @@ def ic_row(reps: int, tmp: Path) -> dict:
     return row
 
 
+def threshold_row(reps: int, tmp: Path) -> dict:
+    """Threshold replications on the same edge list (``scenarios/reference/threshold.toml``,
+    50 seeds, 40 days) at φ = 0.18 (the cascade stops at once) and φ = 0.1 (it goes global):
+    extra replications through ``replicate`` (batches) and through one model each."""
+    from sim.config.scenario import load_scenario
+
+    path = tmp / "ba_100k.txt"
+    if not path.exists():
+        write_ba_edgelist(path)
+    before, rows = load(), []
+    for phi in (0.18, 0.1):
+        scn = load_scenario(ROOT / "scenarios" / "reference" / "threshold.toml", {
+            "graph.kind": "edgelist", "graph.path": str(path), "reference.seeds": SEEDS,
+            "reference.phi": phi, "run.days": 40})
+        fast_s, _, fast = extra_rep_seconds(scn, reps)
+        slow_reps = max(1, min(reps, 10))
+        slow_s, _, slow = extra_rep_seconds(scn, slow_reps, run=model_path)
+        rows.append({"phi": phi, "batch_ms": 1000 * fast_s, "model_path_ms": 1000 * slow_s,
+                     "model_path_reps": slow_reps,
+                     "engaged": mean_se([r.summary["engaged"] for r in fast[1:]]),
+                     "same_summaries": all(a.summary == b.summary for a, b in zip(fast, slow))})
+        print(f"threshold φ {phi}: {1000 * fast_s:.2f} ms per extra replication in batches, "
+              f"{1000 * slow_s:.1f} ms through one model each", flush=True)
+    return {"reps": reps, "rows": rows, "load_before": before, "load_after": load()}
+
+
 def small_vs_big_row(reps: int, big: int, days: int) -> dict:
     from sim.config.scenario import load_scenario
     from sim.execution.runner import run_single
@@ -182,6 +208,8 @@ def main() -> None:
                     help="extra 10k replications per block (40)")
     ap.add_argument("--skip-ic", action="store_true")
     ap.add_argument("--skip-small", action="store_true", help="only the IC measurement")
+    ap.add_argument("--threshold", action="store_true",
+                    help="also threshold replications on the same edge list (100 per φ)")
     args = ap.parse_args()
     ic_reps = args.ic_reps or (10 if args.quick else 200)
     small_reps = args.small_reps or (5 if args.quick else 40)
@@ -190,6 +218,8 @@ def main() -> None:
         payload: dict = {}
         if not args.skip_ic:
             payload["ic"] = ic_row(ic_reps, Path(tmp))
+        if args.threshold:
+            payload["threshold"] = threshold_row(10 if args.quick else 100, Path(tmp))
         if not args.skip_small:
             payload["small"] = small_vs_big_row(small_reps, big, 90)
         elif (old := RESULTS / "replications.json").exists():  # keep the last small row

@@ -143,6 +143,18 @@ def replications_table(r: dict) -> list[str]:
                     f"{fmt(ic['model_path_ms'])} ms through one model per replication "
                     f"(`run_single`, R = {ic['model_path_reps']}; the same summaries: "
                     f"{'yes' if ic['model_path_same_summaries'] else '**no**'}).", ""]
+    if "threshold" in r:
+        th = r["threshold"]
+        out += [f"Threshold on the same edge list (`threshold.toml`, 50 seeds, 40 days), per "
+                f"extra replication (R = {th['reps']} in batches, R in brackets for one model each), "
+                f"load {th['load_before']} → {th['load_after']}:", "",
+                "| φ | final engaged | batches ms | one model each ms (R) | ratio | same summaries |",
+                "|---|---|---|---|---|---|"]
+        out += [f"| {x['phi']} | {fmt(x['engaged'][0], 0)} | {fmt(x['batch_ms'], 2)} | "
+                f"{fmt(x['model_path_ms'])} ({x['model_path_reps']}) | "
+                f"{x['model_path_ms'] / x['batch_ms']:,.1f}× | "
+                f"{'yes' if x['same_summaries'] else '**no**'} |" for x in th["rows"]]
+        out.append("")
     if "small" not in r:
         return out
     sm = r["small"]
