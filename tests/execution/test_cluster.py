@@ -98,15 +98,16 @@ def test_sweep_rows_identical_to_serial(cluster, tmp_path):
                                   query(tmp_path / "cluster", steps), check_exact=True)
 
 
-def test_cascade_replications_identical_to_the_model_path(cluster):
-    """Independent-cascade replications go out in batches (no model per replication,
-    sim.execution.cascade_batch); on the cluster they equal one model per seed."""
+@pytest.mark.parametrize("mode", ["independent_cascade", "threshold"])
+def test_cascade_replications_identical_to_the_model_path(cluster, mode):
+    """Independent-cascade and threshold replications go out in batches (no model per
+    replication, sim.execution.cascade_batch); on the cluster they equal one model per seed."""
     from sim.execution.runner import _run_job, replication_jobs, run_jobs
 
-    cascade = load_scenario(ROOT / "scenarios" / "reference" / "independent_cascade.toml",
-                            {"run.consumers": 3000, "run.days": 20})
-    models = run_jobs(_run_job, replication_jobs(cascade, list(range(5, 12))))
-    remote = replicate(cascade, 7, seed=5, scheduler=cluster)
+    scn = load_scenario(ROOT / "scenarios" / "reference" / f"{mode}.toml",
+                        {"run.consumers": 3000, "run.days": 20})
+    models = run_jobs(_run_job, replication_jobs(scn, list(range(5, 12))))
+    remote = replicate(scn, 7, seed=5, scheduler=cluster)
     assert [r.seed for r in remote] == list(range(5, 12))
     for a, b in zip(models, remote):
         assert a.summary == b.summary
