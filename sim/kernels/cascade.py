@@ -1,7 +1,7 @@
 """Compiled independent-cascade kernel (the ``independent_cascade`` reference mode, docs/model.md).
 
 Each newly activated node gets one chance to activate each of its ties, independently with
-probability ``T`` (the transmissibility, 0–1). Two entry points share one compiled inner loop
+probability ``T`` (the transmissibility, 0–1). Three entry points share one compiled inner loop
 (:func:`_expand`):
 
 * :func:`cascade_generation` advances one generation (one simulated day): the model's
