@@ -12,6 +12,10 @@ post days, :mod:`sim.engine.roster_export`). Each observed file is then fitted f
 * ``world``: ``--set run.world_seed=1`` (one market and creators, not the campaign's own);
 * ``roster+world``: both.
 
+``--spread N`` instead measures where the seed-to-seed spread of the simulated KPIs comes from:
+the campaign of seed 4242 and its booking log, then N runs (seeds 1..N) of each conditioning
+at the true values; mean and standard deviation of each KPI on the last day (``spread.md``).
+
 Writes ``results.json`` and a markdown table (``results_conditioning.md``) to ``--out``: per
 campaign, key and variant the truth, best value, 90 % interval, its width as a share of the
 search range and whether the truth is inside; then per variant and key the coverage, mean
@@ -108,6 +112,30 @@ def tables(runs: dict[int, dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def spread(args, keys: list[str], size: list[str]) -> str:
+    """Mean and sd over seeds 1..``args.spread`` of the last day's KPIs, per conditioning."""
+    import numpy as np
+
+    folder = args.out / "spread"
+    folder.mkdir(parents=True, exist_ok=True)
+    truth = [f"{k}={TRUTH[k]}" for k in keys]
+    _, log = campaign(folder, size, {k: TRUTH[k] for k in keys}, SEED)
+    lines = ["| conditioning | " + " | ".join(f"{k} mean ± sd" for k in KPIS) + " |",
+             "|---|" + "---|" * len(KPIS)]
+    for name, (use_roster, world) in VARIANTS.items():
+        sets = [*size, *truth] + ([f"run.world_seed={world}"] if world is not None else [])
+        sets += [f"influencers.roster='{log}'"] if use_roster else []
+        scn = load_scenario(GROUNDED, sets)
+        v = np.array([[run_single(scn, s).summary[k] for k in KPIS]
+                      for s in range(1, args.spread + 1)])
+        cells = [f"{m:,.0f} ± {sd:,.0f}" for m, sd in zip(v.mean(0), v.std(0, ddof=1))]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        print(lines[-1], flush=True)
+    text = "\n".join(lines) + "\n"
+    (args.out / "spread.md").write_text(text)
+    return text
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--campaigns", type=int, default=5)
@@ -118,9 +146,14 @@ def main() -> None:
     ap.add_argument("--keys", default="trust,c0")
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "conditioning")
+    ap.add_argument("--spread", type=int, default=0,
+                    help="measure the seed-to-seed spread over this many seeds instead")
     args = ap.parse_args()
     keys = [k for k in BOX if k.split(".")[-1].split("_")[-1] in args.keys.split(",")]
     size = [f"run.consumers={args.consumers}", f"run.days={args.days}"]
+    if args.spread:
+        print(spread(args, keys, size))
+        return
     t0 = time.perf_counter()
     runs = {SEED + i: fit_variants(args.out / f"campaign_{SEED + i}", args, keys, size, SEED + i)
             for i in range(args.campaigns)}
