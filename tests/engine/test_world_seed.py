@@ -7,7 +7,7 @@ import numpy as np
 from grounded_scenario import GROUNDED
 
 from sim.config.scenario import load_scenario
-from sim.engine.model import SocialCommerceModel, world_traits_rng
+from sim.engine.model import SocialCommerceModel
 
 SMALL = ["run.consumers=1200", "run.days=12"]
 
@@ -39,11 +39,3 @@ def test_replications_share_the_world_and_differ_in_dynamics():
 def test_without_world_seed_each_seed_draws_its_world():
     scn = load_scenario(GROUNDED, SMALL)
     assert _traits(_run(scn, 1)) != _traits(_run(scn, 2))
-
-
-def test_trait_stream_is_the_models_own():
-    model = SocialCommerceModel(load_scenario(GROUNDED, SMALL), 3)
-    ours, theirs = world_traits_rng(3), np.random.default_rng(3)
-    theirs.spawn(4)
-    assert ours.random() == theirs.spawn(2)[1].random()
-    assert model.seed == 3
