@@ -1,7 +1,13 @@
 """The grounded baseline (scenarios/baseline_grounded.toml) lands inside every public range of
-docs/calibration_targets.md (one test per range). One baseline run at 10,000 consumers over the full 90 days (about 5–10 s), measured on
-the run's behaviour: spend over delivered views and engagements, engagements over views, fees
-over the followers creators actually reach."""
+docs/calibration_targets.md (one test per range). One baseline run at 10,000 consumers over the
+full 90 days (about 5–10 s; the memory test runs its own 2,000 consumers over 30 days),
+measured on the run's behaviour: spend over delivered views and engagements, engagements over
+views, fees over the followers creators actually reach, clicks over impressions, orders over
+clicks, buyers who came back, the followers creators really deliver to, how fast memory fades
+on a day without exposures, and how orders concentrate on the best creators. Ranges the
+baseline misses are marked ``xfail(strict=True)``: they document a known gap
+(docs/calibration_targets.md says which values would close it) and fail loudly once the
+baseline lands inside."""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ import pytest
 
 from sim import SocialCommerceModel
 from sim.config.scenario import load_scenario
+from sim.engine.platform_funnel import creator_rows
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline_grounded.toml"
 TIERS = ("head", "waist", "tail")
@@ -22,6 +29,14 @@ COST_PER_ENGAGEMENT = (1.0, 10.0)  # yuan per engagement with a creator post
 ENGAGEMENT_PER_VIEW = {"head": (0.03, 0.08), "waist": (0.08, 0.15), "tail": (0.15, 0.25)}
 FEE_PER_FOLLOWER = (0.005, 0.5)  # yuan per real follower, per post
 IN_FEED_CPM = (4.0, 60.0)  # yuan per 1,000 ad impressions
+CVR = (0.02, 0.06)  # orders within the click window / product-page clicks
+AD_CTR = (0.0035, 0.014)  # product-page clicks / in-feed ad impressions
+REPURCHASE = (0.15, 0.30)  # buyers with two or more orders / buyers
+FEED_VIEW_RATE = (0.2, 0.7)  # short-video impressions played past the first seconds
+NOTES_VIEW_RATE = (0.015, 0.10)  # note cards opened / note cards shown
+REAL_FAN_SHARE = (0.55, 0.78)  # followers a creator really delivers to / nominal followers
+WEEKLY_MEMORY_RETENTION = (0.3, 0.8)  # brand memory kept after a week without exposures
+TOP_FIFTH_ORDER_SHARE = (0.8, 1.0)  # creator-attributed orders from the top 20 % of creators
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +79,76 @@ def test_fee_per_follower_by_tier(baseline_run, tier):
 def test_in_feed_ad_cpm(baseline_run):
     k = baseline_run.kpis
     assert _inside(1000.0 * k["spend_ads"] / k["impressions_ads"], IN_FEED_CPM)
+
+
+def test_conversion_rate_of_product_page_clicks(baseline_run):
+    assert _inside(baseline_run.kpis["cvr"], CVR)
+
+
+def test_in_feed_ad_click_through_rate(baseline_run):
+    k = baseline_run.kpis
+    assert _inside(k["clicks_ads"] / k["impressions_ads"], AD_CTR)
+
+
+def test_repurchase_rate(baseline_run):
+    assert _inside(baseline_run.kpis["repurchase_rate"], REPURCHASE)
+
+
+def _creator_view_rate(model, platform: str) -> float:
+    """Views / impressions of the creator posts published on ``platform`` (the tier channels
+    whose creators post there; search results and ads are left out)."""
+    k = model.kpis
+    tiers = {c.tier for cs in model.influencers_by_tier.values() for c in cs
+             if c.platform.name == platform and c.posts_published}
+    assert tiers
+    return sum(k[f"views_{t}"] for t in tiers) / sum(k[f"impressions_{t}"] for t in tiers)
+
+
+def test_short_video_feed_view_rate(baseline_run):
+    assert _inside(_creator_view_rate(baseline_run, "feed"), FEED_VIEW_RATE)
+
+
+@pytest.mark.xfail(strict=True, reason="creator notes open at ~30 % in the baseline; note "
+                   "click-through on the notes platform is 1.5–10 % "
+                   "(docs/calibration_targets.md)")
+def test_notes_view_rate(baseline_run):
+    assert _inside(_creator_view_rate(baseline_run, "notes"), NOTES_VIEW_RATE)
+
+
+def test_real_fan_share_of_creator_followers(baseline_run):
+    """Per creator, the followers a post can be delivered to over the seat's nominal followers
+    (bought and inactive followers are never delivered to); mean over every creator drawn."""
+    ctx = baseline_run.ctx
+    shares = [len(c.followers) / len(seat.followers)
+              for tier, seats in ctx.world.creators.items()
+              for seat, c in zip(seats, ctx.creators_by_tier[tier]) if len(seat.followers)]
+    assert len(shares) > 100
+    assert _inside(float(np.mean(shares)), REAL_FAN_SHARE)
+
+
+def test_brand_memory_fades_at_a_brand_advertising_rate():
+    """On a day without exposures a consumer's memory of the brand shrinks by the daily
+    retention; a week of it must keep 30–80 % (TV-like brand carry-over). Measured as the
+    median ratio over consumers whose memory fell from one day to the next (nearly all of them
+    saw nothing of the brand that day)."""
+    model = SocialCommerceModel(load_scenario(BASELINE, {"run.consumers": 2000, "run.days": 30}),
+                                seed=1)
+    ratios = []
+    while model.running:
+        before = model.ctx.awareness.memory.copy()
+        model.step()
+        after = model.ctx.awareness.memory
+        fell = (before > 0.5) & (after < before)
+        ratios.extend((after[fell] / before[fell]).tolist())
+    assert len(ratios) > 1000
+    assert _inside(float(np.median(ratios)) ** 7, WEEKLY_MEMORY_RETENTION)
+
+
+@pytest.mark.xfail(strict=True, reason="the top fifth of creators bring ~74 % of creator orders "
+                   "in the baseline; practitioners report 80 % or more "
+                   "(docs/calibration_targets.md)")
+def test_top_fifth_of_creators_bring_most_orders(baseline_run):
+    orders = np.sort([r["orders"] for r in creator_rows(baseline_run.ctx) if r["posts"] > 0])[::-1]
+    top = orders[: int(np.ceil(0.2 * len(orders)))]
+    assert orders.sum() > 100
+    assert _inside(top.sum() / orders.sum(), TOP_FIFTH_ORDER_SHARE)
