@@ -17,6 +17,10 @@ class RunSection(_Section):
     days: int = Field(90, ge=1, le=3650, description="simulated days (one step = one day)")
     seed: int = Field(1, ge=0, le=2**63 - 1, description="base random seed")
     replications: int = Field(1, ge=1, le=100_000, description="runs with seeds seed, seed+1, ...")
+    world_seed: int | None = Field(
+        None, ge=0, le=2**63 - 1, description="seed of the world: graph, consumers, creators' "
+        "followers and traits (unset: each run's own seed). Set, every replication shares that "
+        "one world and only the daily dynamics vary with the run's seed (docs/calibration.md)")
     consumers: int = Field(10_000, ge=10, le=50_000_000, description="simulated consumers N")
     reference_consumers: int = Field(
         1_000_000, ge=1, description="market size the money amounts in this file are written for"

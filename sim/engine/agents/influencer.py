@@ -41,6 +41,8 @@ class Influencer(mesa.Agent):
         real_fans, fit, quality: the creator's traits (:mod:`sim.engine.creators`): share of
             followers who are real fans (``followers`` holds only them), fit to the product
             (× credibility), content quality (+ engagement logit).
+        post_days: a roster creator's logged post days (``post_days`` of a booking log,
+            :mod:`sim.engine.bookings`); () for everyone else.
     """
 
     def __init__(
@@ -60,6 +62,7 @@ class Influencer(mesa.Agent):
         self.b0 = math.log(engagement / (1.0 - engagement)) + quality
         self.fee = fee
         self.real_fans, self.fit, self.quality = real_fans, fit, quality
+        self.post_days: tuple[int, ...] = ()
         self.queue: list[Commission] = []
         self.live_posts: list[tuple[int, int]] = []  # (post id, days left)
         self.posts_published = 0
