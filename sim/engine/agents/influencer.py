@@ -41,6 +41,8 @@ class Influencer(mesa.Agent):
         real_fans, fit, quality: the creator's traits (:mod:`sim.engine.creators`): share of
             followers who are real fans (``followers`` holds only them), fit to the product
             (× credibility), content quality (+ engagement logit).
+        withheld: counterfactual switch (:mod:`sim.analysis.creator_lift`): the creator still
+            accepts and is paid for commissions, but none of its posts is published.
     """
 
     def __init__(
@@ -63,6 +65,7 @@ class Influencer(mesa.Agent):
         self.queue: list[Commission] = []
         self.live_posts: list[tuple[int, int]] = []  # (post id, days left)
         self.posts_published = 0
+        self.withheld = False
 
     def commission(self, order: Commission) -> None:
         """Accept a paid post; it is published in today's publishing phase."""
@@ -71,6 +74,9 @@ class Influencer(mesa.Agent):
     def publish(self, ctx: "Context") -> None:
         """Publish queued commissions as posts and keep them live for the platform's lifetime
         (delivered to followers by :mod:`sim.engine.organic`)."""
+        if self.withheld:  # the run without this creator's posts
+            self.queue.clear()
+            return
         lifetime = self.platform.cfg.content_lifetime
         for order in self.queue:
             post_id = ctx.publish(
