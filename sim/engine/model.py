@@ -50,6 +50,7 @@ from sim.engine import (amplification, bookings, churn, community, creators, cri
                         gamification, platform_funnel, purchases, response, revision, search,
                         sharing)
 from sim.engine.awareness import AwarenessMemory
+from sim.engine.engagement_kinds import EngagementKinds, mix_cdf
 from sim.engine.formats import format_desks, roster_influencer
 from sim.engine.platform_funnel import FunnelBook
 from sim.engine.agents import Consumer, Influencer, Retailer
@@ -121,6 +122,8 @@ class SocialCommerceModel(mesa.Model):
             funnel=FunnelBook(pop.n, n_ret, channels.names, len(platforms), funnel_rng),
             awareness=AwarenessMemory(pop.n, n_ret),
         )
+        self.ctx.funnel.kinds = EngagementKinds(
+            mix_cdf([p.cfg.engagement_mix for p in platforms]), seed)
         if full:
             self._create_agents()
             self._withhold(withheld)
