@@ -96,7 +96,8 @@ def first_purchase_probability(pop, rows, r, cfg, beh, atm, coupon, conversion,
         + beh.c_need * pop.need[rows]
         + beh.c_trust * pop.source_trust[rows, r]
         + beh.c_proof * atm[rows, r] * pop.susceptibility[rows]
-        - beh.c_price * pop.price_sensitivity[rows] * (price / beh.reference_price)
+        - beh.c_price * pop.price_sensitivity[rows] * (
+            price / (beh.reference_price if cfg.category_price is None else cfg.category_price))
         + beh.c_coupon * coupon
     )
     p = 1.0 / (1.0 + np.exp(-logit)) * conversion[pop.last_platform[rows, r]]

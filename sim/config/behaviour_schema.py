@@ -153,6 +153,15 @@ class BehaviourSection(_Section):
         "needs per reference price of the product: needed = this × price / reference_price "
         "(0 = off; sim/engine/consideration.py)"
     )
+    consideration_search: Share = Field(
+        0.0, description="daily probability that a consumer considering a first order (interested, "
+        "brand memory below what the price needs) researches the product by searching it "
+        "(sim/engine/consideration.py; 0 = only seeded-content search)"
+    )
+    search_memory: float = Field(
+        0.0, ge=0.0, le=100.0, description="brand memory (exposure-equivalents) a search adds: "
+        "the brand's notes read in the results (sim/engine/search.py; 0 = none)"
+    )
     extra_units: float = Field(
         0.0, ge=0.0, le=20.0, description="mean extra units per order beyond the first, at list "
         "price without a coupon (× exp(deal_response · price_sensitivity · deal / "

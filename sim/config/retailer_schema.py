@@ -71,6 +71,13 @@ class RetailerSection(_Section):
 
     name: str = "brand"
     price: Positive = Field(85.0, description="yuan per unit")
+    category_price: Positive | None = Field(
+        None, description="yuan: the typical price of the product's category, which buyers "
+        "compare the price with in the first-purchase hazard (− c_price · price_sensitivity · "
+        "price / category_price); default behaviour.reference_price. An expensive product in an "
+        "expensive category (price near category_price) is not cheap for its category; its "
+        "absolute price still sets the consideration it needs (sim/engine/consideration.py)"
+    )
     margin: Share = Field(0.4, description="gross margin share of price")
     quality: Share = Field(0.7, description="product quality: probability a buyer is satisfied")
     budget: NonNegative = Field(30_000.0, description="campaign budget, yuan")

@@ -3,7 +3,7 @@
 First purchase, per interested consumer with a session today:
 
     P = σ(c0 + c_need·need + c_trust·source_trust + c_proof·atmosphere·susceptibility
-          − c_price·price_sensitivity·price/reference_price + c_coupon·[coupon])
+          − c_price·price_sensitivity·price/category_price + c_coupon·[coupon])
         × conversion_multiplier(platform of last touch) × (1 − negative_block·[negative])
 
 Repurchase, per customer who has not churned: ``repurchase_hazard × member multiplier ×
@@ -149,11 +149,13 @@ def first_purchase_probability(
 
         logit = (c0 + c_need·need + c_trust·source_trust[:, r]
                  + c_proof·atmosphere[:, r]·susceptibility
-                 − c_price·price_sensitivity·(price / reference_price) + c_coupon·coupon)
+                 − c_price·price_sensitivity·(price / category_price) + c_coupon·coupon)
         clip(sigmoid(logit) · conversion[last_platform[:, r]]
              · (1 − negative_block·negative[:, r]), 0, 1)
 
     evaluated by numpy over ``rows`` (float32 where the population arrays are float32).
+    ``category_price`` is the retailer's ``category_price`` (default
+    ``behaviour.reference_price``, :func:`category_price`).
     """
     price = cfg.price if price is None else price
     rows = np.asarray(rows, dtype=np.int64)
@@ -161,13 +163,19 @@ def first_purchase_probability(
     e = np.empty(len(rows), dtype=fa)
     _negative_logit(rows, r, pop.need, pop.source_trust, atmosphere, pop.susceptibility,
                     pop.price_sensitivity, f32(beh.c0), f32(beh.c_need), f32(beh.c_trust),
-                    fa(beh.c_proof), f32(beh.c_price), f32(price / beh.reference_price),
+                    fa(beh.c_proof), f32(beh.c_price), f32(price / category_price(cfg, beh)),
                     fa(beh.c_coupon * coupon), e)
     np.exp(e, out=e)  # numpy's exponential, as in sigmoid(logit) = 1 / (1 + exp(−logit))
     out = np.empty(len(rows), dtype=np.float64)
     _purchase_hazard(rows, r, e, fa(1.0), conversion, pop.last_platform, pop.negative,
                      float(beh.negative_block), 1.0, out)
     return out
+
+
+def category_price(cfg: RetailerSection, beh: BehaviourSection) -> float:
+    """Yuan the first-purchase hazard compares a retailer's price with: its category's
+    typical price ``cfg.category_price``, or ``beh.reference_price`` if unset."""
+    return beh.reference_price if cfg.category_price is None else cfg.category_price
 
 
 def repurchase_probability(

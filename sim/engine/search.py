@@ -21,6 +21,11 @@ retailer's ``search_platform`` (a notes platform).
   notes and product page with probability ``behaviour.search_organic_click``: a product-page
   visit today, with the credit left to the content that seeded it.
 
+* **Research**: a consumer considering an expensive product (interested, memory below what its
+  price needs) also searches it with probability ``behaviour.consideration_search``
+  (:mod:`sim.engine.consideration`); every searcher reads the brand's notes in the results,
+  adding ``behaviour.search_memory`` exposure-equivalents to its memory.
+
 Draws come from the funnel's random stream.
 """
 
@@ -30,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine import consideration
 from sim.world.population import INTERESTED
 
 if TYPE_CHECKING:
@@ -37,29 +43,40 @@ if TYPE_CHECKING:
     from sim.engine.state import Context
 
 
-def searchers(ctx: "Context", r: int) -> np.ndarray:
-    """Consumers interested in retailer ``r`` who search for it today (ascending rows)."""
+def searchers(ctx: "Context", r: int, needed: float = 0.0) -> np.ndarray:
+    """Consumers interested in retailer ``r`` who search for it today (ascending rows): those
+    whose memory of seeded content prompts a search, and those still considering it (memory
+    below ``needed``) who research it (:func:`sim.engine.consideration.researchers`)."""
     beh, pop = ctx.beh, ctx.population
     rows = np.flatnonzero(pop.stage[:, r] == INTERESTED)
-    if len(rows) == 0 or beh.search_rate <= 0:
-        return rows[:0]
-    m = ctx.awareness.memory[rows, r].astype(np.float64)
-    p = beh.search_rate * m / (m + beh.search_memory_half)
-    return rows[ctx.funnel.rng.random(len(rows)) < p]
+    if len(rows) == 0:
+        return rows
+    seeded = rows[:0]
+    if beh.search_rate > 0:
+        m = ctx.awareness.memory[rows, r].astype(np.float64)
+        p = beh.search_rate * m / (m + beh.search_memory_half)
+        seeded = rows[ctx.funnel.rng.random(len(rows)) < p]
+    research = consideration.researchers(ctx, rows, r, needed)
+    return np.union1d(seeded, research) if len(research) else seeded
 
 
 def search_day(ctx: "Context") -> None:
     """Today's searches of every retailer: sponsored clicks (paid, credited to ``search``) and
-    organic visits; both open a product-page session today."""
-    if ctx.beh.search_rate <= 0:
+    organic visits; both open a product-page session today. Every searcher reads the brand's
+    notes: ``behaviour.search_memory`` more exposure-equivalents of memory."""
+    beh = ctx.beh
+    if beh.search_rate <= 0 and beh.consideration_search <= 0:
         return
+    needed = consideration.memory_needed(ctx)
     for ret in ctx.retailers:
-        rows = searchers(ctx, ret.index)
+        rows = searchers(ctx, ret.index, needed[ret.index])
         if len(rows) == 0:
             continue
+        if beh.search_memory > 0:
+            ctx.awareness.memory[rows, ret.index] += np.float32(beh.search_memory)
         clicked = _sponsored(ctx, ret, rows)
         rest = np.setdiff1d(rows, clicked, assume_unique=True)
-        organic = rest[ctx.funnel.rng.random(len(rest)) < ctx.beh.search_organic_click]
+        organic = rest[ctx.funnel.rng.random(len(rest)) < beh.search_organic_click]
         ctx.funnel.searches += len(rows)
         ctx.funnel.clicked_today.append(organic)
 
