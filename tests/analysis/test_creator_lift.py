@@ -77,3 +77,18 @@ def test_unmeasured_creators_stay_empty_not_zero(scenario, base):
     assert all(t["incremental_orders"].isna().all() for t in rest)
     none = with_lift(base, None)
     assert all(t["incremental_orders_mean"].isna().all() for t in none)
+
+
+def test_withheld_runs_keep_their_seeds_parameter_draw(scenario):
+    """With --uncertainty each withheld run carries the parameter vector of its full run."""
+    import pandas as pd
+
+    from sim.execution.runner import RunResult
+
+    table = pd.DataFrame({"creator": [5, 6], "tier": ["head", "head"], "fee": [10.0, 10.0],
+                          "posts": [2, 0]})
+    base = [RunResult(seed=s, summary={"orders": 3.0}, creators=table,
+                      extra={"params": {"behaviour.s0": 0.1 * s}}) for s in (1, 2)]
+    jobs = lift_jobs(scenario, base, [5, 6])
+    assert [(j[1], j[2], j[3]) for j in jobs] == [(1, {"behaviour.s0": 0.1}, (5,)),
+                                                  (2, {"behaviour.s0": 0.2}, (5,))]
