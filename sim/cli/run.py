@@ -32,7 +32,7 @@ def run(
     attribution: Annotated[bool, typer.Option(
         "--attribution", help="also measure first-touch, last-touch and incremental orders per "
         "channel (re-runs each seed once per paid channel with that channel removed)")] = False,
-    creator_lift: Annotated[int, typer.Option(
+    lift_n: Annotated[int, typer.Option(
         "--creator-lift", help="also measure incremental orders of the N creators with the "
         "most spend (creators.csv): one extra run per creator and seed in which it posted")] = 0,
     force: ForceOption = False,
@@ -48,7 +48,7 @@ def run(
     scn = load_or_fail(scenario, set_)
     n_reps = reps if reps is not None else scn.run.replications
     _check_options(scn, n_reps, seed, workers, scheduler, attribution)
-    _check_lift(scn, creator_lift)
+    check_lift(scn, lift_n)
     draws = load_uncertainty_or_fail(uncertainty, [scn])
     n_runs = runs_needed(scn, n_reps) if attribution else n_reps
     preflight_or_fail([scn], runs=n_runs, workers=workers, allow_large=allow_large)
@@ -61,7 +61,7 @@ def run(
             with RunProgress(n_runs, f"running {scenario.name}") as bar:
                 results, attr = _simulate(scn, n_reps, seed, workers, scheduler, attribution,
                                           out is not None, draws, bar)
-            lift = _creator_lift(scn, results, creator_lift, workers, scheduler)
+            lift = creator_lift(scn, results, lift_n, workers, scheduler)
     except ExecutorError as exc:  # the output folder is aborted already
         fail(str(exc))
     elapsed = time.perf_counter() - start
@@ -110,7 +110,7 @@ def _check_options(scn, n_reps: int, seed: int | None, workers: int, scheduler: 
              "have no budget channels")
 
 
-def _check_lift(scn, n: int) -> None:
+def check_lift(scn, n: int) -> None:
     """Exit 2 on a negative --creator-lift or one asked of a reference mode."""
     if n < 0:
         fail(f"--creator-lift: must be 0 or more creators (got {n})")
@@ -119,7 +119,7 @@ def _check_lift(scn, n: int) -> None:
              "have no creators")
 
 
-def _creator_lift(scn, results, n: int, workers: int, scheduler: str | None):
+def creator_lift(scn, results, n: int, workers: int, scheduler: str | None):
     """Incremental orders of the ``n`` top-spend creators (None when ``n`` is 0), with a
     progress bar over the withheld runs (:mod:`sim.analysis.creator_lift`)."""
     if n <= 0:

@@ -79,3 +79,17 @@ def test_creators_csv_is_not_written_when_the_lift_fails(tmp_path, monkeypatch):
 def test_bad_creator_lift_exits_2(args, word):
     res = CliRunner().invoke(app, ["run", BASELINE, *SMALL, *args])
     assert res.exit_code == 2 and "--creator-lift" in res.output and word in res.output
+
+
+def test_compare_out_writes_creators_per_scenario_with_lift(tmp_path):
+    out = tmp_path / "cmp"
+    swarm = str(Path(BASELINE).with_name("kol_koc_swarm.toml"))
+    res = CliRunner().invoke(app, ["compare", BASELINE, swarm, *SMALL, "--reps", "2",
+                                   "--attribution-reps", "0", "--creator-lift", "1", "--out",
+                                   str(out)])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "creators.csv")
+    assert table.columns[0] == "scenario" and table["scenario"].nunique() == 2
+    measured = table.dropna(subset=["incremental_orders_mean"])
+    assert measured.groupby("scenario")["creator"].nunique().tolist() == [1, 1]
+    assert len(measured) == 4  # one creator × two seeds in each scenario
