@@ -1,7 +1,8 @@
 """Engagement kinds: every engaged view is a like, a comment, a save or a share.
 
-Rule of the day (after the response pass, :func:`sim.engine.platform_funnel.after_response`):
-each engaged view of a post on platform ``p`` gets one kind, drawn with the platform's shares
+Rule of the day (in every response pass, :func:`sim.engine.response.respond`, where the
+``engagements`` KPI is counted — creator posts, shares, ads, community, live sessions, group-buy
+and assist asks alike): each engaged view of a post on platform ``p`` gets one kind, drawn with the platform's shares
 ``platforms.<p>.engagement_mix`` (weights over ``like``, ``comment``, ``save``, ``share``,
 normalised to sum 1; defaults and public ranges in docs/calibration_targets.md). The four
 counts therefore add up to the ``engagements`` KPI. The kinds are counted per run (KPIs
@@ -23,10 +24,15 @@ drawn and the four counts stay 0.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.config.world_schema import ENGAGEMENT_KINDS
+
+if TYPE_CHECKING:
+    from sim.engine.state import Context
+    from sim.world.content import Exposures
 
 KINDS = ENGAGEMENT_KINDS
 """Engagement kinds, in column order (KPIs: ``likes``, ``comments``, ``saves``, ``shares``)."""
@@ -88,4 +94,15 @@ class EngagementKinds:
         return kind
 
 
-__all__ = ["COLUMNS", "KINDS", "STREAM", "EngagementKinds", "mix_cdf"]
+def book_kinds(ctx: "Context", exp: "Exposures", engaged: np.ndarray) -> None:
+    """Give each engaged view of ``exp`` (``engaged``: bool per exposure) its kind, counted
+    per platform and per creator of the post (no-op without a kinds book)."""
+    f = ctx.funnel
+    if f.kinds is None or not engaged.any():
+        return
+    post, channel = exp.post[engaged], exp.channel[engaged]
+    platform = ctx.posts["platform"][post].astype(np.int64)
+    f.kinds.book(platform, f.creator_of(ctx.posts["author"][post], channel))
+
+
+__all__ = ["COLUMNS", "book_kinds", "KINDS", "STREAM", "EngagementKinds", "mix_cdf"]

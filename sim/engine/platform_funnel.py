@@ -26,7 +26,8 @@ views of the channel, the realised engagement of a tier) and per platform
 ``impressions_on_<p>``, ``clicks_on_<p>``. Per creator: impressions, views, engagements, clicks
 and orders (buyer's last engagement with that creator), the rows of ``creators.csv``.
 Engaged views are split into likes, comments, saves and shares by
-:mod:`sim.engine.engagement_kinds` (KPIs ``likes``, ``comments``, ``saves``, ``shares``).
+:mod:`sim.engine.engagement_kinds` (KPIs ``likes``, ``comments``, ``saves``, ``shares``), in
+:func:`sim.engine.response.respond`, which every response pass (formats' included) goes through.
 """
 
 from __future__ import annotations
@@ -166,8 +167,6 @@ def after_response(ctx: "Context", exp: Exposures, res: "ResponseResult") -> Non
     f.engagements += np.bincount(exp.channel[eng], minlength=k)[:k]
     creator = f.creator_of(posts["author"][exp.post], exp.channel)
     f._count_creators(2, creator[eng])
-    if f.kinds is not None:  # like, comment, save or share: a stream of their own
-        f.kinds.book(posts["platform"][exp.post[eng]].astype(np.int64), creator[eng])
     positive = eng & ~posts["negative"][exp.post]
     idx = np.flatnonzero(positive & (creator >= 0))
     if len(idx):  # the last engaged creator per (consumer, retailer): later entries win

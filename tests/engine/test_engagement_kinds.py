@@ -43,6 +43,23 @@ def test_the_mix_moves_only_the_split():
             assert alt[k] == v or (v != v and alt[k] != alt[k]), k
 
 
+@pytest.mark.parametrize("name", ["live_commerce", "group_buying", "bargain_assist"])
+def test_kinds_add_up_in_every_response_pass(name):
+    """Live sessions, group-buy and assist asks respond outside the daily engagement pass;
+    their engagements get kinds too."""
+    path = BASELINE.with_name(f"{name}.toml")
+    s = run_single(load_scenario(path, {"run.consumers": 2000, "run.days": 30}), 7,
+                   keep_timeseries=False).summary
+    assert s["engagements"] > 0
+    assert sum(s[k] for k in COLUMNS) == s["engagements"]
+
+
+def test_reference_modes_draw_no_kinds():
+    path = BASELINE.parent / "reference" / "independent_cascade.toml"
+    s = run_single(load_scenario(path, {"run.days": 30}), 1, keep_timeseries=False).summary
+    assert s["engagements"] > 0 and all(s[k] == 0 for k in COLUMNS)
+
+
 def test_draws_follow_the_platform_shares():
     cdf = mix_cdf([{"like": 3, "comment": 1}, {"save": 1.0, "share": 1.0}])
     book = EngagementKinds(cdf, seed=1)
