@@ -1,12 +1,13 @@
 """Engagement kinds: every engaged view is a like, a comment, a save or a share.
 
-Rule of the day (in every response pass, :func:`sim.engine.response.respond`, where the
-``engagements`` KPI is counted — creator posts, shares, ads, community, live sessions, group-buy
-and assist asks alike): each engaged view of a post on platform ``p`` gets one kind, drawn with the platform's shares
-``platforms.<p>.engagement_mix`` (weights over ``like``, ``comment``, ``save``, ``share``,
-normalised to sum 1; defaults and public ranges in docs/calibration_targets.md). The four
-counts therefore add up to the ``engagements`` KPI. The kinds are counted per run (KPIs
-``likes``, ``comments``, ``saves``, ``shares``) and per creator (``creators.csv``).
+Rule of the day, in every response pass (:func:`sim.engine.response.respond`, where the
+``engagements`` KPI is counted: creator posts, shares, ads, community, live sessions, group-buy
+and assist asks alike): each engaged view of a post on platform ``p`` gets one kind, drawn with
+the platform's shares ``platforms.<p>.engagement_mix`` (weights over ``like``, ``comment``,
+``save``, ``share``, normalised to sum 1; default and what was searched for a public range in
+docs/calibration_targets.md). The four counts therefore add up to the ``engagements`` KPI.
+They are counted per run (KPIs ``likes``, ``comments``, ``saves``, ``shares``) and per creator
+(``creators.csv``).
 
 The draws come from a random stream of their own (seed sequence of the run's seed with spawn
 key :data:`STREAM`), untouched by and not touching any other stream: every other KPI of a run
@@ -14,8 +15,9 @@ is the same whatever the mix.
 
 What the label does not do: propagation. Word of mouth stays the sharing rule of
 :mod:`sim.engine.sharing` (a consumer's first engagement with a retailer is passed to each tie
-with the sharing probability), so ``shares`` is what a platform dashboard would show as
-shares, not the number of consumers who passed a post on to their ties. Coupling the two would change who reshares and with it every bundled result.
+with the sharing probability), so ``shares`` is what a platform dashboard would show as shares,
+not the number of consumers who passed a post on to their ties. Making the ``share`` label
+decide who reshares would change who reshares, and with it every bundled result.
 
 Reference modes (``bass``, ``independent_cascade``, ``threshold``) have no posts: no kinds are
 drawn and the four counts stay 0.
