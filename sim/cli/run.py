@@ -149,8 +149,8 @@ def print_lift_table(lift, n_reps: int) -> None:
 def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr, draws=None,
                    lift=None) -> None:
     """Write timeseries.parquet, summary.json, creators.csv (full mode: one row per creator and
-    seed; incremental orders with ``--creator-lift``), attribution.csv (with --attribution) and the per-store table stores.csv (when the
-    scenario has stores) into the output folder."""
+    seed; incremental orders with ``--creator-lift``), attribution.csv (with --attribution)
+    and the per-store table stores.csv (when the scenario has stores) into the output folder."""
     import pandas as pd
 
     from sim.config.formatting import write_csv
