@@ -100,7 +100,7 @@ def book_kinds(ctx: "Context", exp: "Exposures", engaged: np.ndarray) -> None:
     """Give each engaged view of ``exp`` (``engaged``: bool per exposure) its kind, counted
     per platform and per creator of the post (no-op without a kinds book)."""
     f = ctx.funnel
-    if f.kinds is None or not engaged.any():
+    if f is None or f.kinds is None or not engaged.any():
         return
     post, channel = exp.post[engaged], exp.channel[engaged]
     platform = ctx.posts["platform"][post].astype(np.int64)
