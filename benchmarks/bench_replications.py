@@ -1,7 +1,7 @@
 """Many small runs: what an *extra* replication costs, against a big run and against cynetdiff.
 
     python benchmarks/bench_replications.py [--quick] [--ic-reps 200] [--small-reps 40]
-                                            [--skip-ic | --skip-small]
+                                            [--skip-ic | --skip-small] [--threshold]
 
 Two measurements, each side by side in one process (this machine's speed drifts over minutes,
 so only ratios measured together count):
@@ -15,7 +15,11 @@ so only ratios measured together count):
   subtracted those costs from the R extra replications (about 11 ms each at R = 200). cynetdiff runs R cascades on the same graph, T and seed count
   (50 random seed nodes drawn per cascade, as socsim does per replication), timing
   ``set_seeds + reset_model + advance_until_completion`` per cascade. Final sizes are compared
-  by a z score of the means.
+  by a z score of the means. ``replicate`` runs these replications in batches without a model
+  per replication (``sim.execution.cascade_batch``); for reference the same method also times
+  them with their time series kept (``socsim run --out``) and through one model per
+  replication (``run_single``, the path they took before 2026-12-04 18:40 UTC; at most 40
+  replications).
 * **10k extra replications vs one 1M run** (``scenarios/baseline.toml``, 90 days): ns per
   consumer-day of an extra 10,000-consumer replication (as above, ``replicate`` with 1 + R
   replications minus 1) against one 1,000,000-consumer ``run_single`` (world building, steps
@@ -51,21 +55,35 @@ def write_ba_edgelist(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return a.indptr.astype(np.int64), a.indices.astype(np.int64)
 
 
-def extra_rep_seconds(scenario, reps: int) -> tuple[float, float, list]:
-    """(seconds per extra replication, seconds of the first, results) via ``replicate``."""
+def model_path(scenario, reps: int, seed: int, keep_timeseries: bool = False) -> list:
+    """The replications through one model each (``run_single``), whatever the mode."""
+    from sim.execution.runner import _run_job, replication_jobs, replication_seeds, run_jobs
+
+    seeds = replication_seeds(scenario, reps, seed)
+    return run_jobs(_run_job, replication_jobs(scenario, seeds, keep_timeseries))
+
+
+def extra_rep_seconds(scenario, reps: int, keep_timeseries: bool = False,
+                      run=None) -> tuple[float, float, list]:
+    """(seconds per extra replication, seconds of the first, results) via ``replicate`` (or
+    ``run(scenario, reps, seed, keep_timeseries)``)."""
     from sim.execution.runner import replicate
+
+    if run is None:
+        def run(scn, n, seed, keep):
+            return replicate(scn, n, seed=seed, keep_timeseries=keep)
 
     gc.collect()
     t0 = time.perf_counter()
-    replicate(scenario, 1, seed=1000, keep_timeseries=False)  # one-off costs paid here
+    run(scenario, 1, 1000, keep_timeseries)  # one-off costs paid here
     first = time.perf_counter() - t0
     gc.collect()
     t0 = time.perf_counter()
-    replicate(scenario, 1, seed=1000, keep_timeseries=False)
+    run(scenario, 1, 1000, keep_timeseries)
     one = time.perf_counter() - t0
     gc.collect()
     t0 = time.perf_counter()
-    res = replicate(scenario, 1 + reps, seed=1000, keep_timeseries=False)
+    res = run(scenario, 1 + reps, 1000, keep_timeseries)
     many = time.perf_counter() - t0
     return (many - one) / reps, first, res
 
@@ -106,15 +124,50 @@ def ic_row(reps: int, tmp: Path) -> dict:
     ours = mean_se([r.summary["engaged"] for r in res[1:]])
     theirs = mean_se(cyn_sizes)
     z = (ours[0] - theirs[0]) / math.hypot(ours[1], theirs[1]) if ours[1] or theirs[1] else 0.0
+    kept_s = extra_rep_seconds(scn, reps, keep_timeseries=True)[0]
+    slow_reps = min(reps, 40)
+    slow_s, _, slow = extra_rep_seconds(scn, slow_reps, run=model_path)
+    same = all(a.summary == b.summary for a, b in zip(res, slow))
     row = {"reps": reps, "days": scn.run.days, "socsim_extra_rep_ms": 1000 * socsim_s,
            "socsim_first_rep_s": first_s, "cynetdiff_ms": 1000 * cyn_s,
            "ratio": socsim_s / cyn_s, "socsim_size": ours, "cynetdiff_size": theirs, "z": z,
+           "timeseries_kept_ms": 1000 * kept_s, "model_path_reps": slow_reps,
+           "model_path_ms": 1000 * slow_s, "model_path_same_summaries": same,
            "load_before": before, "load_after": load()}
-    print(f"IC 100k BA, {reps} extra replications: socsim {1000 * socsim_s:.1f} ms each "
+    print(f"IC 100k BA, {reps} extra replications: socsim {1000 * socsim_s:.2f} ms each "
           f"(first {first_s:.1f} s), cynetdiff {1000 * cyn_s:.2f} ms per cascade: "
-          f"{row['ratio']:.1f}x; final size {ours[0]:.0f} ± {ours[1]:.0f} vs "
-          f"{theirs[0]:.0f} ± {theirs[1]:.0f} (z {z:+.2f}); load {before}", flush=True)
+          f"{row['ratio']:.2f}x; final size {ours[0]:.0f} ± {ours[1]:.0f} vs "
+          f"{theirs[0]:.0f} ± {theirs[1]:.0f} (z {z:+.2f}); with time series "
+          f"{1000 * kept_s:.2f} ms; one model per replication {1000 * slow_s:.1f} ms "
+          f"({slow_reps} replications, same summaries: {same}); load {before} -> "
+          f"{row['load_after']}", flush=True)
     return row
+
+
+def threshold_row(reps: int, tmp: Path) -> dict:
+    """Threshold replications on the same edge list (``scenarios/reference/threshold.toml``,
+    50 seeds, 40 days) at φ = 0.18 (the cascade stops at once) and φ = 0.1 (it goes global):
+    extra replications through ``replicate`` (batches) and through one model each."""
+    from sim.config.scenario import load_scenario
+
+    path = tmp / "ba_100k.txt"
+    if not path.exists():
+        write_ba_edgelist(path)
+    before, rows = load(), []
+    for phi in (0.18, 0.1):
+        scn = load_scenario(ROOT / "scenarios" / "reference" / "threshold.toml", {
+            "graph.kind": "edgelist", "graph.path": str(path), "reference.seeds": SEEDS,
+            "reference.phi": phi, "run.days": 40})
+        fast_s, _, fast = extra_rep_seconds(scn, reps)
+        slow_reps = max(1, min(reps, 10))
+        slow_s, _, slow = extra_rep_seconds(scn, slow_reps, run=model_path)
+        rows.append({"phi": phi, "batch_ms": 1000 * fast_s, "model_path_ms": 1000 * slow_s,
+                     "model_path_reps": slow_reps,
+                     "engaged": mean_se([r.summary["engaged"] for r in fast[1:]]),
+                     "same_summaries": all(a.summary == b.summary for a, b in zip(fast, slow))})
+        print(f"threshold φ {phi}: {1000 * fast_s:.2f} ms per extra replication in batches, "
+              f"{1000 * slow_s:.1f} ms through one model each", flush=True)
+    return {"reps": reps, "rows": rows, "load_before": before, "load_after": load()}
 
 
 def small_vs_big_row(reps: int, big: int, days: int) -> dict:
@@ -155,6 +208,8 @@ def main() -> None:
                     help="extra 10k replications per block (40)")
     ap.add_argument("--skip-ic", action="store_true")
     ap.add_argument("--skip-small", action="store_true", help="only the IC measurement")
+    ap.add_argument("--threshold", action="store_true",
+                    help="also threshold replications on the same edge list (100 per φ)")
     args = ap.parse_args()
     ic_reps = args.ic_reps or (10 if args.quick else 200)
     small_reps = args.small_reps or (5 if args.quick else 40)
@@ -163,6 +218,8 @@ def main() -> None:
         payload: dict = {}
         if not args.skip_ic:
             payload["ic"] = ic_row(ic_reps, Path(tmp))
+        if args.threshold:
+            payload["threshold"] = threshold_row(10 if args.quick else 100, Path(tmp))
         if not args.skip_small:
             payload["small"] = small_vs_big_row(small_reps, big, 90)
         elif (old := RESULTS / "replications.json").exists():  # keep the last small row

@@ -133,10 +133,28 @@ def replications_table(r: dict) -> list[str]:
                 "", "| R | socsim ms / extra replication | first replication s | cynetdiff ms "
                 "/ cascade | ratio | final size socsim | final size cynetdiff | z | load |",
                 "|---|---|---|---|---|---|---|---|---|",
-                f"| {ic['reps']} | {fmt(ic['socsim_extra_rep_ms'])} | "
+                f"| {ic['reps']} | {fmt(ic['socsim_extra_rep_ms'], 2)} | "
                 f"{fmt(ic['socsim_first_rep_s'])} | {fmt(ic['cynetdiff_ms'], 2)} | "
-                f"{ic['ratio']:,.1f}× | {fmt(sm, 0)} ± {fmt(ss, 0)} | {fmt(cm, 0)} ± {fmt(cs, 0)} "
+                f"{ic['ratio']:,.2f}× | {fmt(sm, 0)} ± {fmt(ss, 0)} | {fmt(cm, 0)} ± {fmt(cs, 0)} "
                 f"| {ic['z']:+.2f} | {ic['load_before']} → {ic['load_after']} |", ""]
+        if "model_path_ms" in ic:
+            out += [f"Measured in the same run: {fmt(ic['timeseries_kept_ms'], 2)} ms per extra "
+                    "replication with the time series kept (`socsim run … --out`); "
+                    f"{fmt(ic['model_path_ms'])} ms through one model per replication "
+                    f"(`run_single`, R = {ic['model_path_reps']}; the same summaries: "
+                    f"{'yes' if ic['model_path_same_summaries'] else '**no**'}).", ""]
+    if "threshold" in r:
+        th = r["threshold"]
+        out += [f"Threshold on the same edge list (`threshold.toml`, 50 seeds, 40 days), per "
+                f"extra replication (R = {th['reps']} in batches, R in brackets for one model each), "
+                f"load {th['load_before']} → {th['load_after']}:", "",
+                "| φ | final engaged | batches ms | one model each ms (R) | ratio | same summaries |",
+                "|---|---|---|---|---|---|"]
+        out += [f"| {x['phi']} | {fmt(x['engaged'][0], 0)} | {fmt(x['batch_ms'], 2)} | "
+                f"{fmt(x['model_path_ms'])} ({x['model_path_reps']}) | "
+                f"{x['model_path_ms'] / x['batch_ms']:,.1f}× | "
+                f"{'yes' if x['same_summaries'] else '**no**'} |" for x in th["rows"]]
+        out.append("")
     if "small" not in r:
         return out
     sm = r["small"]
@@ -237,7 +255,7 @@ def targets_table() -> list[str]:
         if "ic" in r:
             ic = r["ic"]
             rows.append(("IC, extra replications on the 100k BA edge list ≤ 2× cynetdiff",
-                         f"{ic['ratio']:,.1f}× ({fmt(ic['socsim_extra_rep_ms'])} vs "
+                         f"{ic['ratio']:,.2f}× ({fmt(ic['socsim_extra_rep_ms'], 2)} vs "
                          f"{fmt(ic['cynetdiff_ms'], 2)} ms, R = {ic['reps']})", ic["ratio"] <= 2))
         if (sm := r.get("small")) is not None:
             rows.append((f"ns / consumer-day, 10k extra replications ≤ 1.5× one {sm['big']:,} run",

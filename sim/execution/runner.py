@@ -130,8 +130,19 @@ def replicate(
     serial, ``workers=n`` local processes, ``scheduler="tcp://HOST:PORT"`` a Dask cluster.
     ``on_done`` is called as each run finishes (for progress bars). ``uncertainty``: each
     replication draws one parameter vector (see :func:`replication_jobs`).
+
+    Replications of the ``independent_cascade`` and ``threshold`` reference modes (without
+    ``uncertainty``) run in batches that build no model per replication
+    (:mod:`sim.execution.cascade_batch`): the results of one model per seed, many times faster.
     """
+    from sim.engine.reference_batch import batchable
+
     seeds = replication_seeds(scenario, reps, seed)
+    if uncertainty is None and batchable(scenario):
+        from sim.execution.cascade_batch import cascade_replications
+
+        return cascade_replications(scenario, seeds, keep_timeseries, workers, scheduler,
+                                    on_done)
     jobs = replication_jobs(scenario, seeds, keep_timeseries, uncertainty)
     return run_jobs(_run_job, jobs, workers=workers, scheduler=scheduler, on_done=on_done)
 

@@ -1,13 +1,17 @@
 """Compiled independent-cascade kernel (the ``independent_cascade`` reference mode, docs/model.md).
 
 Each newly activated node gets one chance to activate each of its ties, independently with
-probability ``T`` (the transmissibility, 0–1). Two entry points share one compiled inner loop
+probability ``T`` (the transmissibility, 0–1). Three entry points share one compiled inner loop
 (:func:`_expand`):
 
 * :func:`cascade_generation` advances one generation (one simulated day): the model's
   ``independent_cascade`` mode calls it once per step;
 * :func:`independent_cascade` runs a whole cascade to extinction in one call (benchmarks,
-  Monte-Carlo estimates of spread).
+  Monte-Carlo estimates of spread);
+* :func:`cascade_by_generation` runs the generations of one run in one call, each drawn from
+  its own generator state exactly as successive :func:`cascade_generation` calls draw them, and
+  returns the per-generation counts (replications of the reference mode that keep no
+  per-consumer state: :mod:`sim.engine.reference_batch`).
 
 Speed comes from two exact devices. The Bernoulli trials over the concatenated tie lists of a
 generation are sampled by *geometric skipping*: the gap to the next successful trial is
@@ -198,6 +202,66 @@ def independent_cascade(
                         np.uint64(rng.bit_generator.random_raw()), active, queue)
 
 
+@njit(cache=True)
+def _by_generation(indptr, indices, seeds, log_q, words, active, queue, new, hits):
+    """Generations of a cascade from ``seeds``; generation ``g`` draws from the xoshiro state
+    seeded by ``words[g]``. ``active`` must be all False and is left all False. Writes the
+    nodes activated and the successful trials of each generation to ``new[g]``, ``hits[g]``;
+    returns the number of generations run (the frontier emptied, or ``len(words)``)."""
+    tail = 0
+    for s in seeds:
+        if not active[s]:
+            active[s] = True
+            queue[tail] = s
+            tail += 1
+    lo = 0
+    g = 0
+    no_hits = np.empty(0, dtype=np.int64)
+    while lo < tail and g < len(words):
+        hi = tail
+        state = _seed_state(words[g])
+        tail, n_hits = _expand(indptr, indices, queue, lo, hi, queue, tail, log_q, active, state,
+                               no_hits, False)
+        new[g] = tail - hi
+        hits[g] = n_hits
+        lo = hi
+        g += 1
+    for q in range(tail):
+        active[queue[q]] = False
+    return g
+
+
+def cascade_by_generation(
+    graph: SocialGraph, seeds: np.ndarray, transmissibility: float, words: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``len(words)`` generations of a cascade from ``seeds`` (distinct node ids, the
+    first frontier, in this order), in one compiled call.
+
+    Generation ``g`` draws from a xoshiro256** state seeded by ``words[g]`` (uint64): given
+    ``words[g] = rng.bit_generator.random_raw()`` for each generation in turn, it draws exactly
+    what ``cascade_generation(graph, frontier, T, active, rng)`` draws, so the counts are those
+    of the day-by-day run. A generation whose frontier is empty is not run (and draws nothing,
+    like the model's day); with T = 0 nothing is tried.
+
+    Returns:
+        ``(new, hits)``, int64 arrays of length ``len(words)``: the nodes activated in each
+        generation and the successful trials (delivered exposures, active targets included);
+        zero for generations not run.
+    """
+    seeds = np.asarray(seeds, dtype=np.int64)
+    k = len(words)
+    new, hits = np.zeros(k, np.int64), np.zeros(k, np.int64)
+    if transmissibility == 0.0 or k == 0 or len(seeds) == 0:
+        _log_q(transmissibility)  # validates T
+        return new, hits
+    if seeds.min() < 0 or seeds.max() >= graph.n:
+        raise ValueError(f"seed ids must be in [0, {graph.n - 1}]")
+    active, queue = _workspace(graph.n)
+    _by_generation(graph.indptr, graph.indices, seeds, _log_q(transmissibility),
+                   np.asarray(words, dtype=np.uint64), active, queue, new, hits)
+    return new, hits
+
+
 def cascade_generation(
     graph: SocialGraph, frontier: np.ndarray, transmissibility: float, active: np.ndarray,
     rng: np.random.Generator, record_hits: bool = False,
@@ -218,4 +282,5 @@ def cascade_generation(
     return new, (hits if record_hits else int(n_hits))
 
 
-__all__ = ["cascade_generation", "independent_cascade", "rng_state"]
+__all__ = ["cascade_by_generation", "cascade_generation", "independent_cascade",
+           "rng_state"]

@@ -96,3 +96,20 @@ def test_sweep_rows_identical_to_serial(cluster, tmp_path):
     steps = "SELECT * FROM timeseries ORDER BY run_id, step"
     pd.testing.assert_frame_equal(query(tmp_path / "serial", steps),
                                   query(tmp_path / "cluster", steps), check_exact=True)
+
+
+@pytest.mark.parametrize("mode", ["independent_cascade", "threshold"])
+def test_cascade_replications_identical_to_the_model_path(cluster, mode):
+    """Independent-cascade and threshold replications go out in batches (no model per
+    replication, sim.execution.cascade_batch); on the cluster they equal one model per seed."""
+    from sim.execution.runner import _run_job, replication_jobs, run_jobs
+
+    scn = load_scenario(ROOT / "scenarios" / "reference" / f"{mode}.toml",
+                        {"run.consumers": 3000, "run.days": 20})
+    models = run_jobs(_run_job, replication_jobs(scn, list(range(5, 12))))
+    remote = replicate(scn, 7, seed=5, scheduler=cluster)
+    assert [r.seed for r in remote] == list(range(5, 12))
+    for a, b in zip(models, remote):
+        assert a.summary == b.summary
+        pd.testing.assert_frame_equal(a.timeseries, b.timeseries, check_exact=True)
+        pd.testing.assert_frame_equal(a.attribution, b.attribution, check_exact=True)
