@@ -92,6 +92,13 @@ class GraphSection(_Section):
         return self
 
 
+ENGAGEMENT_KINDS = ("like", "comment", "save", "share")
+"""Kinds of engagement platforms report separately (sim/engine/engagement_kinds.py)."""
+
+DEFAULT_ENGAGEMENT_MIX = {"like": 0.80, "comment": 0.06, "save": 0.08, "share": 0.06}
+"""Default shares of engaged views by kind (an assumption; docs/calibration_targets.md)."""
+
+
 class PlatformSection(_Section):
     """One platform (algorithmic feed, notes/search, private messaging, ...)."""
 
@@ -119,6 +126,22 @@ class PlatformSection(_Section):
         4.0, description="search ads: yuan per click on a sponsored search result "
         "(sim/engine/search.py)"
     )
+    engagement_mix: dict[str, NonNegative] = Field(
+        default_factory=lambda: dict(DEFAULT_ENGAGEMENT_MIX),
+        description="engagement kind (like, comment, save, share) -> share of engaged views "
+        "(weights, normalised; sim/engine/engagement_kinds.py; ranges in "
+        "docs/calibration_targets.md)"
+    )
+
+    @model_validator(mode="after")
+    def _check_engagement_mix(self) -> "PlatformSection":
+        bad = sorted(set(self.engagement_mix) - set(ENGAGEMENT_KINDS))
+        if bad:
+            raise ValueError(f"engagement_mix has unknown kind {bad[0]!r}; allowed: "
+                             f"{list(ENGAGEMENT_KINDS)}")
+        if sum(self.engagement_mix.values()) <= 0:
+            raise ValueError("engagement_mix must hold at least one positive share")
+        return self
 
 
 class TierSection(_Section):

@@ -37,6 +37,8 @@ replaces the graph (:meth:`SocialCommerceModel.use_graph`).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import mesa
 import networkx as nx
 import numpy as np
@@ -49,6 +51,7 @@ from sim.engine import (amplification, bookings, churn, community, creators, cri
                         gamification, platform_funnel, purchases, response, revision, search,
                         sharing)
 from sim.engine.awareness import AwarenessMemory
+from sim.engine.engagement_kinds import EngagementKinds, mix_cdf
 from sim.engine.formats import format_desks, roster_influencer
 from sim.engine.platform_funnel import FunnelBook
 from sim.engine.agents import Consumer, Influencer, Retailer
@@ -88,6 +91,8 @@ class SocialCommerceModel(mesa.Model):
         world: optional prebuilt :class:`~sim.world.builder.World` of ``config`` under
             ``seed``. Default: the process's world cache (:func:`sim.world.builder.cached_world`),
             or a fresh build when ``graph`` is given.
+        withheld: ids (``unique_id``) of creators whose posts are never published (they are
+            still commissioned and paid): the counterfactual of :mod:`sim.analysis.creator_lift`.
     """
 
     carry_idle_kpis: bool = True
@@ -95,7 +100,8 @@ class SocialCommerceModel(mesa.Model):
     (:func:`sim.engine.metrics.carry_kpis`) instead of recomputing them (same values)."""
 
     def __init__(self, config: Scenario, seed: int | None = None,
-                 graph: nx.Graph | SocialGraph | None = None, world: World | None = None) -> None:
+                 graph: nx.Graph | SocialGraph | None = None, world: World | None = None,
+                 withheld: Collection[int] = ()) -> None:
         seed = int(config.run.seed if seed is None else seed)
         super().__init__(rng=seed)
         self.seed = seed
@@ -132,8 +138,11 @@ class SocialCommerceModel(mesa.Model):
             funnel=FunnelBook(pop.n, n_ret, channels.names, len(platforms), funnel_rng),
             awareness=AwarenessMemory(pop.n, n_ret),
         )
+        self.ctx.funnel.kinds = EngagementKinds(
+            mix_cdf([p.cfg.engagement_mix for p in platforms]), seed)
         if full:
             self._create_agents()
+            self._withhold(withheld)
             if shape[0]:  # stores, distributors or membership (sim.engine.retail)
                 self.ctx.retail = RetailSystems(self.ctx, self)
         # social proof and saturations feed the full model's response; the reference rules
@@ -170,6 +179,16 @@ class SocialCommerceModel(mesa.Model):
         ctx.funnel.set_creators([c for cs in ctx.creators_by_tier.values() for c in cs],
                                 len(ctx.channels.tiers))
         ctx.formats = format_desks(ctx)
+
+    def _withhold(self, withheld: Collection[int]) -> None:
+        """Mark the creators ``withheld`` (unique ids); ValueError names an unknown id."""
+        if not withheld:
+            return
+        by_id = {c.unique_id: c for cs in self.ctx.creators_by_tier.values() for c in cs}
+        for uid in withheld:
+            if uid not in by_id:
+                raise ValueError(f"withheld: no creator with id {uid!r}")
+            by_id[uid].withheld = True
 
     # ------------------------------------------------------------------ step
     def step(self) -> None:
