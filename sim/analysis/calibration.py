@@ -151,11 +151,43 @@ class Problem:
         return (tag, self.scenario, self.point(values), [int(s) for s in seeds], self.cells)
 
     def fingerprint(self, method: str, reps: int) -> str:
-        """Hash of everything that defines the fit (for resuming a study in DIR)."""
+        """Hash of everything that defines the fit (for resuming a study in DIR), a roster's
+        contents included."""
+        roster = self.scenario.roster
+        text = Path(roster.path).read_bytes() if roster and Path(roster.path).is_file() else b""
         blob = json.dumps([self.scenario.model_dump(mode="json"), self.observed.frame.to_json(),
-                           [vars(p) for p in self.params], self.seed, method, reps],
+                           [vars(p) for p in self.params], self.seed, method, reps,
+                           hashlib.sha256(text).hexdigest()],
                           sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def conditioning(scenario: Scenario) -> dict[str, Any]:
+    """What the fit holds fixed and what varies between its simulated campaigns, and the
+    sentence the outputs use to say which uncertainty the 90 % interval holds."""
+    from sim.config.roster import scenario_roster
+
+    roster = scenario_roster(scenario) if scenario.run.mode == "full" else None
+    world = scenario.run.world_seed
+    if roster is None:
+        creators = "creators drawn at random in every run (their traits and followers)"
+    elif roster.scheduled:
+        creators = (f"the {len(roster.creators)} creators of the booking log {roster.path.name} "
+                    "(their measured values and post days fixed)")
+    else:
+        creators = (f"the {len(roster.creators)} creators of the roster {roster.path.name} "
+                    "(measured values fixed; which of them post on which day drawn per run)")
+    market = (f"one market drawn from run.world_seed = {world} (graph, consumers, followers) "
+              "shared by every run, so the market's structure is not part of the interval"
+              if world is not None else
+              "a new market (graph, consumers, creators' followers) in every run")
+    holds = (f"90% interval of the fitted keys given the observed KPIs, conditional on {creators}"
+             f"; {market}. It holds what the data leave open about the keys, and the seed "
+             "noise of campaigns simulated under these conditions.")
+    return {"roster": str(roster.path) if roster is not None else None,
+            "creators": len(roster.creators) if roster is not None else None,
+            "booking_log": bool(roster is not None and roster.scheduled),
+            "world_seed": world, "holds": holds}
 
 
 def simulate_cells(job: tuple) -> tuple[Any, np.ndarray]:
@@ -252,5 +284,5 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
 
 
 __all__ = ["CalibrationError", "FitParam", "INTERVAL", "Problem", "atomic_write",
-           "calibrated_toml", "latin_points", "parse_fit", "run_points", "simulate_cells",
+           "calibrated_toml", "conditioning", "latin_points", "parse_fit", "run_points", "simulate_cells",
            "weighted_quantile", "write_outputs"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import time
 import tomllib
 from collections.abc import Callable, Sequence
@@ -25,8 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.calibration import (CalibrationError, Problem, atomic_write, parse_fit,
-                                      simulate_cells, write_outputs)
+from sim.analysis.calibration import (CalibrationError, Problem, atomic_write, conditioning,
+                                      parse_fit, simulate_cells, write_outputs)
 from sim.analysis.calibration_methods import fit_abc, fit_optuna, pilot_size
 from sim.analysis.observed import load_observed
 from sim.config.kpis import kpi_names
@@ -129,16 +130,26 @@ def calibrate(scenario_path: str | Path, observed_path: str | Path, fit: Sequenc
               reps: int = 5, seed: int | None = None, overrides: Sequence[str] = (),
               workers: int | None = 1, scheduler: str | None = None, predictive: int = 20,
               progress: Callable[[int, int], None] | None = None,
-              last_day: int | None = None) -> CalibrationResult:
+              last_day: int | None = None,
+              roster: str | Path | None = None) -> CalibrationResult:
     """Fit ``fit`` keys (``KEY=LO:HI``) of a scenario to observed data; write ``out``.
 
     ``last_day`` fits only the observed days up to it (the rest is held out; the band in
-    ``predictive.parquet`` still covers every day). Raises :class:`CalibrationError` (or
+    ``predictive.parquet`` still covers every day). ``roster``: the brand's booked creators
+    (a roster CSV, with ``post_days`` a booking log) set as ``[influencers] roster`` of every
+    simulated campaign, so the fit conditions on them. Raises :class:`CalibrationError` (or
     another ``ScenarioError``) on bad input, naming the option and the value.
     """
     t0 = time.perf_counter()
     scenario_path, out = Path(scenario_path), Path(out)
     sets = parse_sets(overrides)
+    written = dict(sets)  # what calibrated.toml sets (a roster relative to DIR)
+    if roster is not None:
+        roster = Path(roster)
+        if not roster.is_file():
+            raise CalibrationError(f"--roster: file not found: {roster}")
+        sets["influencers.roster"] = str(roster.resolve())
+        written["influencers.roster"] = os.path.relpath(roster.resolve(), out.resolve())
     scenario = load_scenario(scenario_path, sets)
     observed = load_observed(observed_path, kpi_names(scenario), scenario.run.days)
     if last_day is not None:
@@ -171,8 +182,9 @@ def calibrate(scenario_path: str | Path, observed_path: str | Path, fit: Sequenc
                                                             int(observed.frame.index.max())],
                "scenario": str(scenario_path), "set": sets, "seed": problem.seed,
                "consumers": scenario.run.consumers, "days": scenario.run.days,
-               "backend": backend, "wall_seconds": round(time.perf_counter() - t0, 2)}
-    write_outputs(out, scenario_path, problem, fitted, post, sets)
+               "backend": backend, "wall_seconds": round(time.perf_counter() - t0, 2),
+               "conditioning": conditioning(scenario)}
+    write_outputs(out, scenario_path, problem, fitted, post, written)
     buf = io.BytesIO()
     band.to_parquet(buf, index=False)
     atomic_write(out / "predictive.parquet", buf.getvalue())

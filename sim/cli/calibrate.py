@@ -36,6 +36,10 @@ def calibrate(
         "numbers)")] = 5,
     seed: Annotated[Optional[int], typer.Option(help="base seed (default: run.seed)")] = None,
     set_: SetOption = None,
+    roster: Annotated[Optional[Path], typer.Option(
+        help="the brand's booked creators: a roster CSV (docs/formats.md), with a post_days "
+        "column a booking log; every simulated campaign uses them, so the fit and its "
+        "interval are conditional on those creators (docs/calibration.md)")] = None,
     workers: Annotated[Optional[int], typer.Option(
         help="parallel workers (1 = serial, the default); optuna asks one trial per worker at "
         "a time, so its result depends on --seed and the number of workers")] = 1,
@@ -53,7 +57,7 @@ def calibrate(
     check_workers(workers)
     check_scheduler(scheduler, workers)
     res = _run(scenario, observed, fit, out, method, trials, reps, seed, set_, workers,
-               scheduler)
+               scheduler, roster)
     from sim.io.calibration_report import write_calibration_report
 
     write_calibration_report(res, out / "report.html")
@@ -66,6 +70,7 @@ def calibrate(
         t.add_row(cell(key), cell(f"{v['best']:.4g}"), cell(f"{v['lo']:.4g} – {v['hi']:.4g}"),
                   cell(f"{v['low']:g} – {v['high']:g}"))
     print_table(t, min_width=80)
+    say(f["conditioning"]["holds"])
     if f.get("misfit"):
         say("warning: the observed data lie farther from the best fit than 90% of the model's "
             "own campaigns; see report.html", err=True)
@@ -73,7 +78,8 @@ def calibrate(
         f"report.html to {out}")
 
 
-def _run(scenario, observed, fit, out, method, trials, reps, seed, set_, workers, scheduler):
+def _run(scenario, observed, fit, out, method, trials, reps, seed, set_, workers, scheduler,
+         roster):
     """Run the calibration behind a progress bar; bad input exits 2."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -93,6 +99,7 @@ def _run(scenario, observed, fit, out, method, trials, reps, seed, set_, workers
         with bar:
             return run_calibration(scenario, observed, fit or [], out, method=method,
                                    trials=trials, reps=reps, seed=seed, overrides=set_ or [],
-                                   workers=workers, scheduler=scheduler, progress=progress)
+                                   workers=workers, scheduler=scheduler, progress=progress,
+                                   roster=roster)
     except (ScenarioError, ExecutorError) as exc:  # CalibrationError, ObservedError included
         fail(str(exc))

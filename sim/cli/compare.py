@@ -12,6 +12,7 @@ from sim.cli.common import (HEADLINE_KPIS, AllowLargeOption, ForceOption, SetOpt
                             UncertaintyOption, aborting_output, begin_output, cell,
                             check_workers, fail, load_or_fail, load_uncertainty_or_fail,
                             preflight_or_fail, print_table, publishing_output, say, table)
+from sim.cli.run import check_lift, creator_lift, print_lift_table
 from sim.cli.sweep import check_scheduler
 
 
@@ -20,7 +21,8 @@ def compare(
         help="scenario TOML files or bundled names (two or more); the first is the reference")],
     reps: Annotated[int, typer.Option(help="replications per scenario, same seeds for all")] = 10,
     out: Annotated[Optional[Path], typer.Option(
-        help="write comparison.csv and report.html to this new (or empty) folder")] = None,
+        help="write comparison.csv, report.html and creators.csv to this new (or empty) "
+        "folder")] = None,
     metric: Annotated[str, typer.Option(help="KPI the verdict is about (roi, gmv, orders, ...)")] = "roi",
     workers: Annotated[int, typer.Option(help="parallel processes (results identical to serial)")] = 1,
     scheduler: Annotated[Optional[str], typer.Option(
@@ -39,6 +41,10 @@ def compare(
     xlsx: Annotated[Optional[Path], typer.Option(
         help="also write a workbook (Verdict, KPIs, Attribution, Time series, Inputs)")] = None,
     uncertainty: UncertaintyOption = None,
+    lift_n: Annotated[int, typer.Option(
+        "--creator-lift", help="also measure incremental orders of each scenario's N creators "
+        "with the most spend (creators.csv): one extra run per creator and seed in which it "
+        "posted")] = 0,
 ) -> None:
     """Compare scenarios on paired replications: KPI table, P(beats first), verdict, report."""
     import time
@@ -50,6 +56,8 @@ def compare(
 
     _check_options(len(scenarios), reps, seed, workers, scheduler, equalize)
     loaded = [load_or_fail(p, set_) for p in scenarios]
+    for scn in loaded:
+        check_lift(scn, lift_n)
     draws = load_uncertainty_or_fail(uncertainty, loaded)
     attribution_reps = _attribution_reps(attribution_reps, reps, out is not None, loaded)
     n_runs = len(loaded) * reps + sum(
@@ -60,17 +68,22 @@ def compare(
     tx = begin_output(out, force, "compare")
     start = time.perf_counter()
     try:
-        with aborting_output(tx), RunProgress(n_runs, f"comparing {len(loaded)} scenarios") as bar:
-            cmp = run_compare(loaded, reps, seed, metric, workers, bar, names=names,
-                              attribution_reps=attribution_reps, equalize=equalize,
-                              uncertainty=draws, scheduler=scheduler)
+        with aborting_output(tx):
+            with RunProgress(n_runs, f"comparing {len(loaded)} scenarios") as bar:
+                cmp = run_compare(loaded, reps, seed, metric, workers, bar, names=names,
+                                  attribution_reps=attribution_reps, equalize=equalize,
+                                  uncertainty=draws, scheduler=scheduler)
+            lifts = _lifts(cmp, lift_n, workers, scheduler)
     except ExecutorError as exc:  # the output folder is aborted already
         fail(str(exc))
     elapsed = time.perf_counter() - start
     if tx is not None:
-        _write_outputs(tx, cmp)
+        _write_outputs(tx, cmp, lifts)
     with publishing_output(tx):  # the results are published even if printing fails
         _print_verdict(cmp, reps, n_runs, elapsed)
+        for name, lift in lifts.items():
+            say(name)
+            print_lift_table(lift, reps)
     if xlsx is not None:
         from sim.io.outputs import write_file_atomic
         from sim.io.workbook import comparison_workbook
@@ -78,12 +91,29 @@ def compare(
         say(f"wrote {write_file_atomic(xlsx, lambda p: comparison_workbook(cmp, p))}")
 
 
-def _write_outputs(tx, cmp) -> None:
-    """comparison.csv and report.html into the output folder."""
+def _lifts(cmp, n: int, workers: int, scheduler: str | None) -> dict:
+    """Per scenario name, the incremental orders of its ``n`` top-spend creators on all
+    its seeds ({} when ``n`` is 0)."""
+    return {name: creator_lift(scn, cmp.results[name], n, workers, scheduler)
+            for name, scn in zip(cmp.names, cmp.scenarios)} if n > 0 else {}
+
+
+def _write_outputs(tx, cmp, lifts: dict | None = None) -> None:
+    """comparison.csv, report.html and (full-mode scenarios) creators.csv — one row per
+    scenario, creator and seed, incremental orders where ``--creator-lift`` measured them."""
+    import pandas as pd
+
+    from sim.analysis.creator_lift import with_lift
+    from sim.config.formatting import write_csv
     from sim.io.report import write_report
 
     tx.write("comparison.csv", cmp.to_csv)
     tx.write("report.html", lambda p: write_report(cmp, p))
+    lifts = lifts or {}
+    tables = [t.assign(scenario=name)[["scenario", *t.columns]] for name in cmp.names
+              for t in with_lift(cmp.results[name], lifts.get(name))]
+    if tables:
+        tx.write("creators.csv", lambda p: write_csv(pd.concat(tables, ignore_index=True), p))
 
 
 def _print_verdict(cmp, reps: int, n_runs: int, elapsed: float) -> None:

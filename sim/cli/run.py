@@ -32,6 +32,9 @@ def run(
     attribution: Annotated[bool, typer.Option(
         "--attribution", help="also measure first-touch, last-touch and incremental orders per "
         "channel (re-runs each seed once per paid channel with that channel removed)")] = False,
+    lift_n: Annotated[int, typer.Option(
+        "--creator-lift", help="also measure incremental orders of the N creators with the "
+        "most spend (creators.csv): one extra run per creator and seed in which it posted")] = 0,
     force: ForceOption = False,
     allow_large: AllowLargeOption = False,
     uncertainty: UncertaintyOption = None,
@@ -45,6 +48,7 @@ def run(
     scn = load_or_fail(scenario, set_)
     n_reps = reps if reps is not None else scn.run.replications
     _check_options(scn, n_reps, seed, workers, scheduler, attribution)
+    check_lift(scn, lift_n)
     draws = load_uncertainty_or_fail(uncertainty, [scn])
     n_runs = runs_needed(scn, n_reps) if attribution else n_reps
     preflight_or_fail([scn], runs=n_runs, workers=workers, allow_large=allow_large)
@@ -53,15 +57,17 @@ def run(
 
     start = time.perf_counter()
     try:
-        with aborting_output(tx), RunProgress(n_runs, f"running {scenario.name}") as bar:
-            results, attr = _simulate(scn, n_reps, seed, workers, scheduler, attribution,
-                                      out is not None, draws, bar)
+        with aborting_output(tx):
+            with RunProgress(n_runs, f"running {scenario.name}") as bar:
+                results, attr = _simulate(scn, n_reps, seed, workers, scheduler, attribution,
+                                          out is not None, draws, bar)
+            lift = creator_lift(scn, results, lift_n, workers, scheduler)
     except ExecutorError as exc:  # the output folder is aborted already
         fail(str(exc))
     elapsed = time.perf_counter() - start
     summary_table = summarize(results)
     if tx is not None:
-        _write_outputs(tx, scenario, scn, results, summary_table, attr, draws)
+        _write_outputs(tx, scenario, scn, results, summary_table, attr, draws, lift)
     with publishing_output(tx):  # the results are published even if printing fails
         print_kpi_table(summary_table, title=f"{scn.name or scenario.stem}: "
                         f"{scn.run.consumers:,} consumers, {scn.run.days} days, {n_reps} "
@@ -71,6 +77,8 @@ def run(
         if attribution:
             print_attribution_table(attr, title=f"attribution per channel ({n_reps} seed(s); "
                                     "incremental = orders lost when the channel is removed)")
+        if lift is not None:
+            print_lift_table(lift, n_reps)
 
 
 def _simulate(scn, n_reps: int, seed: int | None, workers: int, scheduler: str | None,
@@ -102,10 +110,47 @@ def _check_options(scn, n_reps: int, seed: int | None, workers: int, scheduler: 
              "have no budget channels")
 
 
-def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr, draws=None) -> None:
+def check_lift(scn, n: int) -> None:
+    """Exit 2 on a negative --creator-lift or one asked of a reference mode."""
+    if n < 0:
+        fail(f"--creator-lift: must be 0 or more creators (got {n})")
+    if n and scn.run.mode != "full":
+        fail(f"--creator-lift: needs run.mode 'full' (got {scn.run.mode!r}): reference modes "
+             "have no creators")
+
+
+def creator_lift(scn, results, n: int, workers: int, scheduler: str | None):
+    """Incremental orders of the ``n`` top-spend creators (None when ``n`` is 0), with a
+    progress bar over the withheld runs (:mod:`sim.analysis.creator_lift`)."""
+    if n <= 0:
+        return None
+    from sim.analysis.creator_lift import lift_runs_needed, measure_creator_lift
+    from sim.execution.progress import RunProgress
+
+    with RunProgress(lift_runs_needed(results, n), "creator lift (one run per creator and "
+                     "seed)") as bar:
+        return measure_creator_lift(scn, results, n, workers=workers, scheduler=scheduler,
+                                    on_done=bar)
+
+
+def print_lift_table(lift, n_reps: int) -> None:
+    """The measured creators, most incremental orders first (at most 10 rows)."""
+    t = table(f"incremental orders per creator ({len(lift.table)} creator(s), {n_reps} seed(s), "
+              f"{lift.runs} withheld run(s); 95% interval holds seed noise)",
+              [(c, "left" if c in ("creator", "tier") else "right")
+               for c in ("creator", "tier", "incremental", "95% interval")])
+    top = lift.table.sort_values("incremental_orders", ascending=False).head(10)
+    for row in top.itertuples():
+        ci = "—" if row.lo != row.lo else f"{row.lo:+.1f} – {row.hi:+.1f}"
+        t.add_row(*map(cell, [str(row.creator), row.tier, f"{row.incremental_orders:+.1f}", ci]))
+    print_table(t)
+
+
+def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr, draws=None,
+                   lift=None) -> None:
     """Write timeseries.parquet, summary.json, creators.csv (full mode: one row per creator and
-    seed), attribution.csv (with --attribution) and the per-store table stores.csv (when the
-    scenario has stores) into the output folder."""
+    seed; incremental orders with ``--creator-lift``), attribution.csv (with --attribution)
+    and the per-store table stores.csv (when the scenario has stores) into the output folder."""
     import pandas as pd
 
     from sim.config.formatting import write_csv
@@ -127,8 +172,9 @@ def _write_outputs(tx, scenario: Path, scn, results, summary_table, attr, draws=
     tx.write("summary.json", lambda p: p.write_text(json.dumps(summary, indent=2)))
     if attr is not None:
         tx.write("attribution.csv", lambda p: write_csv(attr.table, p))
-    creators = [r.creators.assign(seed=r.seed) for r in results
-                if r.creators is not None and len(r.creators)]
+    from sim.analysis.creator_lift import with_lift
+
+    creators = with_lift(results, lift)  # incremental orders empty where not measured
     if creators:
         tx.write("creators.csv", lambda p: write_csv(pd.concat(creators, ignore_index=True), p))
     for name, frame in retail_tables(results).items():  # stores.csv: one row per store

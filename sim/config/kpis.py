@@ -180,6 +180,15 @@ _CORE: list[Kpi] = [
        "GMV / orders"),
     _k("aware_of_reached", "aware share of reached", "", "higher", "share",
        "consumers aware of (or further along with) some retailer / consumers reached"),
+    _k("likes", "likes", "engagements", "higher", "count",
+       "engaged views that are likes (platforms.<p>.engagement_mix; 0 in reference modes)"),
+    _k("comments", "comments", "engagements", "higher", "count",
+       "engaged views that are comments (platforms.<p>.engagement_mix)"),
+    _k("saves", "saves", "engagements", "higher", "count",
+       "engaged views that are saves (collects; platforms.<p>.engagement_mix)"),
+    _k("shares", "shares", "engagements", "higher", "count",
+       "engaged views that are shares as a platform reports them (a label: word of mouth is "
+       "the sharing rule's, sim/engine/sharing.py)"),
 ]
 CORE_KPIS: dict[str, Kpi] = {k.name: k for k in _CORE}
 """Core KPIs by name, reported by every run (in this order)."""

@@ -20,6 +20,13 @@ real_fan_share     share     share of followers who are real, attentive people (
  (optional)                  default 1): bought or dormant followers never see a post
 content_quality    share     credibility of the creator's content (0–1; default: the tier's
  (optional)                  credibility)
+post_days          days      the days the brand's booked posts of this creator went out, e.g.
+ (optional)                  ``3;17;40`` (whole days ≥ 1; a day twice = two posts); empty: not
+                             booked. With this column the roster is a **booking log**: the
+                             first retailer commissions exactly these posts (each fee booked as
+                             contracted spend on the creator's tier) and its budget line does
+                             not draw creators of the roster's tiers at random
+                             (:mod:`sim.engine.bookings`)
 =================  ========  =================================================================
 
 A creator's simulated followers: ``followers · real_fan_share · roster_audience_share`` people
@@ -48,7 +55,7 @@ if TYPE_CHECKING:
     from sim.config.scenario import Scenario
 
 REQUIRED = ("creator_id", "platform", "tier", "followers", "fee", "engagement_rate")
-OPTIONAL = ("circle", "real_fan_share", "content_quality")
+OPTIONAL = ("circle", "real_fan_share", "content_quality", "post_days")
 
 
 class RosterError(ScenarioError):
@@ -70,14 +77,17 @@ class RosterCreator:
     circle_mix: tuple[tuple[int, float], ...] = ()
     real_fan_share: float = 1.0
     content_quality: float | None = None
+    post_days: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
 class Roster:
-    """A validated roster: its file and creators in file order."""
+    """A validated roster: its file and creators in file order. ``scheduled``: the file has a
+    ``post_days`` column (a booking log: its tiers are booked by the log, not at random)."""
 
     path: Path
     creators: tuple[RosterCreator, ...] = field(default_factory=tuple)
+    scheduled: bool = False
 
     @property
     def tiers(self) -> list[str]:
@@ -128,6 +138,19 @@ def _circle_mix(text: str, where: str) -> tuple[tuple[int, float], ...]:
     return tuple(mix)
 
 
+def _post_days(text: str, where: str) -> tuple[int, ...]:
+    """``3;17;40`` -> (3, 17, 40), sorted; empty -> ()."""
+    days = []
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        day = _number(part.strip(), where, integer=True)
+        if day < 1:
+            raise RosterError(f"{where}: day {part.strip()!r} must be at least 1")
+        days.append(int(day))
+    return tuple(sorted(days))
+
+
 def _share(row: dict[str, str], col: str, where: str, default: float | None,
            low_open: bool) -> float | None:
     text = (row.get(col) or "").strip()
@@ -162,6 +185,7 @@ def _parse_row(row: dict[str, str], i: int, source: str) -> RosterCreator:
         circle_mix=_circle_mix(row.get("circle") or "", at("circle")),
         real_fan_share=_share(row, "real_fan_share", at("real_fan_share"), 1.0, True),
         content_quality=_share(row, "content_quality", at("content_quality"), None, False),
+        post_days=_post_days(row.get("post_days") or "", at("post_days")),
     )
 
 
@@ -197,7 +221,7 @@ def read_roster(path: str | Path) -> Roster:
         creators.append(c)
     if not creators:
         raise RosterError(f"{path}: no creators (only a header)")
-    return Roster(path, tuple(creators))
+    return Roster(path, tuple(creators), "post_days" in header)
 
 
 def check_roster(roster: Roster, tiers: list[str], platforms: list[str], circles: int) -> None:

@@ -17,6 +17,10 @@ class RunSection(_Section):
     days: int = Field(90, ge=1, le=3650, description="simulated days (one step = one day)")
     seed: int = Field(1, ge=0, le=2**63 - 1, description="base random seed")
     replications: int = Field(1, ge=1, le=100_000, description="runs with seeds seed, seed+1, ...")
+    world_seed: int | None = Field(
+        None, ge=0, le=2**63 - 1, description="seed of the world: graph, consumers, creators' "
+        "followers and traits (unset: each run's own seed). Set, every replication shares that "
+        "one world and only the daily dynamics vary with the run's seed (docs/calibration.md)")
     consumers: int = Field(10_000, ge=10, le=50_000_000, description="simulated consumers N")
     reference_consumers: int = Field(
         1_000_000, ge=1, description="market size the money amounts in this file are written for"
@@ -88,6 +92,13 @@ class GraphSection(_Section):
         return self
 
 
+ENGAGEMENT_KINDS = ("like", "comment", "save", "share")
+"""Kinds of engagement platforms report separately (sim/engine/engagement_kinds.py)."""
+
+DEFAULT_ENGAGEMENT_MIX = {"like": 0.80, "comment": 0.06, "save": 0.08, "share": 0.06}
+"""Default shares of engaged views by kind (an assumption; docs/calibration_targets.md)."""
+
+
 class PlatformSection(_Section):
     """One platform (algorithmic feed, notes/search, private messaging, ...)."""
 
@@ -115,6 +126,22 @@ class PlatformSection(_Section):
         4.0, description="search ads: yuan per click on a sponsored search result "
         "(sim/engine/search.py)"
     )
+    engagement_mix: dict[str, NonNegative] = Field(
+        default_factory=lambda: dict(DEFAULT_ENGAGEMENT_MIX),
+        description="engagement kind (like, comment, save, share) -> share of engaged views "
+        "(weights, normalised; sim/engine/engagement_kinds.py; ranges in "
+        "docs/calibration_targets.md)"
+    )
+
+    @model_validator(mode="after")
+    def _check_engagement_mix(self) -> "PlatformSection":
+        bad = sorted(set(self.engagement_mix) - set(ENGAGEMENT_KINDS))
+        if bad:
+            raise ValueError(f"engagement_mix has unknown kind {bad[0]!r}; allowed: "
+                             f"{list(ENGAGEMENT_KINDS)}")
+        if sum(self.engagement_mix.values()) <= 0:
+            raise ValueError("engagement_mix must hold at least one positive share")
+        return self
 
 
 class TierSection(_Section):

@@ -32,13 +32,15 @@ def roster_influencer(model: "mesa.Model", seat: "CreatorSeat", cfg: "TierSectio
                       channel: int, platforms: dict[str, "Platform"],
                       money_scale: float) -> Influencer:
     """The agent of a roster creator's seat: its platform, engagement rate, fee (scaled to the
-    simulated market) and content quality (else the tier's credibility)."""
+    simulated market), content quality (else the tier's credibility) and logged post days."""
     c = seat.roster
     assert c is not None
     credibility = cfg.credibility if c.content_quality is None else c.content_quality
-    return Influencer(model, seat.tier, channel, platforms[c.platform], seat.home_circle,
-                      seat.followers, credibility, c.engagement_rate, c.fee * money_scale,
-                      c.creator_id)
+    agent = Influencer(model, seat.tier, channel, platforms[c.platform], seat.home_circle,
+                       seat.followers, credibility, c.engagement_rate, c.fee * money_scale,
+                       c.creator_id, real_fans=c.real_fan_share)
+    agent.post_days = c.post_days  # a booking log's days (sim.engine.bookings)
+    return agent
 
 
 def format_desks(ctx: "Context") -> dict[str, Any]:

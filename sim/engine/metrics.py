@@ -21,6 +21,7 @@ _B7 = np.uint64(7)
 
 from sim.config.kpis import kpi_names_for
 from sim.config.retail import NO_RETAIL
+from sim.engine.engagement_kinds import COLUMNS as KIND_COLUMNS
 from sim.kernels.bytescan import HIGH, byte_total, byte_words, count_set_bytes
 from sim.world.population import AWARE, INTERESTED, STAGES, Population
 
@@ -298,6 +299,8 @@ def _funnel_kpis(ctx: "Context", kpis: dict[str, float], spend_by_channel: dict)
         aov=ratio(float(ctx.ledger.gmv.sum()), ctx.ledger.orders),
         aware_of_reached=ctx.awareness.aware_share_of_reached(ctx),
     )
+    kinds = f.kinds.counts if f.kinds is not None else np.zeros(len(KIND_COLUMNS), np.int64)
+    kpis.update(zip(KIND_COLUMNS, map(float, kinds)))
     for k, ch in enumerate(book.channels):
         kpis[f"impressions_{ch}"] = float(f.impressions[k])
         kpis[f"views_{ch}"] = float(f.views[k])

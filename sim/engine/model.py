@@ -7,7 +7,8 @@ One step is one day, in this order (:meth:`SocialCommerceModel._full_step`):
 2. **crises** scheduled today break out (:func:`sim.engine.crisis.trigger`);
 3. **retailers act**: commission creator posts, buy ads, run communities, respond to crises,
    re-allocate (:class:`sim.engine.agents.Retailer`); their community switches and crisis
-   damping enter the day state; named roster creators are booked (:mod:`sim.engine.bookings`);
+   damping enter the day state; named roster creators and a roster's booking log are booked
+   (:mod:`sim.engine.bookings`);
 4. **creators publish** (:class:`sim.engine.agents.Influencer`);
 5. **organic delivery** of every live creator post to followers (:mod:`sim.engine.organic`),
    **response** to it (:mod:`sim.engine.response`) and **amplification** of the posts that
@@ -36,6 +37,8 @@ replaces the graph (:meth:`SocialCommerceModel.use_graph`).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import mesa
 import networkx as nx
 import numpy as np
@@ -48,6 +51,7 @@ from sim.engine import (amplification, bookings, churn, community, creators, cri
                         gamification, platform_funnel, purchases, response, revision, search,
                         sharing)
 from sim.engine.awareness import AwarenessMemory
+from sim.engine.engagement_kinds import EngagementKinds, mix_cdf
 from sim.engine.formats import format_desks, roster_influencer
 from sim.engine.platform_funnel import FunnelBook
 from sim.engine.agents import Consumer, Influencer, Retailer
@@ -63,6 +67,14 @@ from sim.world.graph import SocialGraph
 from sim.world.platforms import Platform
 
 
+def world_traits_rng(world_seed: int) -> np.random.Generator:
+    """The creator-trait stream a model seeded ``world_seed`` uses (its fifth and sixth
+    spawned children: funnel, traits), for runs that share the world of ``run.world_seed``."""
+    root = np.random.default_rng(world_seed)
+    root.spawn(4)
+    return root.spawn(2)[1]
+
+
 class SocialCommerceModel(mesa.Model):
     """A social-commerce world. ``config`` is a validated :class:`~sim.config.scenario.Scenario`.
 
@@ -71,12 +83,16 @@ class SocialCommerceModel(mesa.Model):
         seed: random seed (default ``config.run.seed``). ``np.random.default_rng(seed)`` is
             split into independent streams for the graph, the population, the agents and the
             daily dynamics, so that two scenarios that differ only in, say, budget share the
-            same world under the same seed (common random numbers).
+            same world under the same seed (common random numbers). With ``run.world_seed``
+            set, the world (graph, consumers, creators' followers and traits) comes from that
+            seed instead, and ``seed`` drives only the agents' choices and the dynamics.
         graph: optional networkx graph or :class:`SocialGraph` to use instead of generating
             one (its node count sets the number of consumers).
         world: optional prebuilt :class:`~sim.world.builder.World` of ``config`` under
             ``seed``. Default: the process's world cache (:func:`sim.world.builder.cached_world`),
             or a fresh build when ``graph`` is given.
+        withheld: ids (``unique_id``) of creators whose posts are never published (they are
+            still commissioned and paid): the counterfactual of :mod:`sim.analysis.creator_lift`.
     """
 
     carry_idle_kpis: bool = True
@@ -84,16 +100,21 @@ class SocialCommerceModel(mesa.Model):
     (:func:`sim.engine.metrics.carry_kpis`) instead of recomputing them (same values)."""
 
     def __init__(self, config: Scenario, seed: int | None = None,
-                 graph: nx.Graph | SocialGraph | None = None, world: World | None = None) -> None:
+                 graph: nx.Graph | SocialGraph | None = None, world: World | None = None,
+                 withheld: Collection[int] = ()) -> None:
         seed = int(config.run.seed if seed is None else seed)
         super().__init__(rng=seed)
         self.seed = seed
         self._given_graph = graph is not None  # its ties cannot be re-drawn (revise)
+        fixed = config.run.world_seed  # a world shared by every replication (docs/calibration.md)
         if world is None:
-            world = (build_world(config, seed, graph) if graph is not None
-                     else cached_world(config, seed))
-        _, _, _, dyn_rng = self.rng.spawn(4)
+            at = seed if fixed is None else int(fixed)
+            world = (build_world(config, at, graph) if graph is not None
+                     else cached_world(config, at))
+        _, _, agents_rng, dyn_rng = self.rng.spawn(4)
         funnel_rng, self._creator_rng = self.rng.spawn(2)
+        if fixed is not None:  # traits as a run seeded world_seed draws them; bookings vary
+            self._creator_rng = world_traits_rng(int(fixed))
         full = config.run.mode == "full"
         n_ret = max(1, len(config.retailers)) if full else 1
         pop = world.population(n_ret)
@@ -107,7 +128,8 @@ class SocialCommerceModel(mesa.Model):
         circles = config.population.circles
         self.ctx = Context(
             config=config, world=world, population=pop, graph=world.graph, channels=channels,
-            platforms=platforms, rng=dyn_rng, agent_rng=world.agent_rng(),
+            platforms=platforms, rng=dyn_rng,
+            agent_rng=world.agent_rng() if fixed is None else agents_rng,
             state=DayState.start(pop.n, circles, n_ret),
             ledger=Ledger(n_ret, channels.names, channels.spend + list(shape[2]), len(platforms)),
             metrics=MetricsBook(channels.names, circles, pop.n, len(channels.tiers)),
@@ -116,8 +138,11 @@ class SocialCommerceModel(mesa.Model):
             funnel=FunnelBook(pop.n, n_ret, channels.names, len(platforms), funnel_rng),
             awareness=AwarenessMemory(pop.n, n_ret),
         )
+        self.ctx.funnel.kinds = EngagementKinds(
+            mix_cdf([p.cfg.engagement_mix for p in platforms]), seed)
         if full:
             self._create_agents()
+            self._withhold(withheld)
             if shape[0]:  # stores, distributors or membership (sim.engine.retail)
                 self.ctx.retail = RetailSystems(self.ctx, self)
         # social proof and saturations feed the full model's response; the reference rules
@@ -150,9 +175,20 @@ class SocialCommerceModel(mesa.Model):
                 else roster_influencer(self, seat, cfg, code[tier], by_name, ctx.money_scale)
                 for seat, real, fit, quality in zip(seats, traits.real_fans, traits.fit,
                                                     traits.quality)]
+        bookings.logged_tiers(ctx)  # a roster's booking log replaces the random draws
         ctx.funnel.set_creators([c for cs in ctx.creators_by_tier.values() for c in cs],
                                 len(ctx.channels.tiers))
         ctx.formats = format_desks(ctx)
+
+    def _withhold(self, withheld: Collection[int]) -> None:
+        """Mark the creators ``withheld`` (unique ids); ValueError names an unknown id."""
+        if not withheld:
+            return
+        by_id = {c.unique_id: c for cs in self.ctx.creators_by_tier.values() for c in cs}
+        for uid in withheld:
+            if uid not in by_id:
+                raise ValueError(f"withheld: no creator with id {uid!r}")
+            by_id[uid].withheld = True
 
     # ------------------------------------------------------------------ step
     def step(self) -> None:
@@ -183,6 +219,7 @@ class SocialCommerceModel(mesa.Model):
         crisis.trigger(ctx)
         self._retailers_act()
         bookings.book_named_creators(ctx)
+        bookings.book_logged_posts(ctx)
         # only creators holding a commission have anything to publish (a few of hundreds a
         # day); in the agent set's order, so posts get the ids `AgentSet.do("publish")` gives
         for creator in self.agents_by_type.get(Influencer, ()):

@@ -25,6 +25,9 @@ engagements (paid media: the creator tiers, ads and search), ``aov`` = GMV / ord
 views of the channel, the realised engagement of a tier) and per platform
 ``impressions_on_<p>``, ``clicks_on_<p>``. Per creator: impressions, views, engagements, clicks
 and orders (buyer's last engagement with that creator), the rows of ``creators.csv``.
+Engaged views are split into likes, comments, saves and shares by
+:mod:`sim.engine.engagement_kinds` (KPIs ``likes``, ``comments``, ``saves``, ``shares``), in
+:func:`sim.engine.response.respond`, which every response pass (formats' included) goes through.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.config.channels import ORGANIC_CHANNELS
+from sim.engine.engagement_kinds import COLUMNS as KIND_COLUMNS
+from sim.engine.engagement_kinds import EngagementKinds
 from sim.world.content import Exposures
 
 if TYPE_CHECKING:
@@ -84,6 +89,7 @@ class FunnelBook:
         self.n_tiers = 0
         self._creator_of_author = np.full(0, -1, np.int64)
         self.creator_counts = np.zeros((0, 5), np.int64)
+        self.kinds: EngagementKinds | None = None  # set by the model (full and reference)
 
     def set_creators(self, creators: list, n_tiers: int) -> None:
         """Register the run's creators (Influencer agents; their posts' authors are their ids)
@@ -95,6 +101,8 @@ class FunnelBook:
         for k, c in enumerate(creators):
             self._creator_of_author[c.unique_id] = k
         self.creator_counts = np.zeros((len(creators), 5), np.int64)
+        if self.kinds is not None:
+            self.kinds.set_creators(len(creators))
 
     def creator_of(self, author: np.ndarray, channel: np.ndarray) -> np.ndarray:
         """Creator index of each exposure's post author, for exposures credited to a creator
@@ -192,13 +200,17 @@ def book_orders(ctx: "Context", retailer: int, buyers: np.ndarray) -> None:
 
 def creator_rows(ctx: "Context") -> list[dict]:
     """One row per creator: creator, tier, platform, fee (yuan per post, simulated market),
-    posts, impressions, views, engagements, clicks, orders, real-fan share, fit, quality."""
+    posts, impressions, views, engagements, clicks, orders, likes, comments, saves, shares
+    (the engagements by kind, :mod:`sim.engine.engagement_kinds`), real-fan share, fit,
+    quality."""
     f = ctx.funnel
     rows = []
-    for c, counts in zip(f.creators, f.creator_counts.tolist()):
+    for k, (c, counts) in enumerate(zip(f.creators, f.creator_counts.tolist())):
         row = {"creator": c.unique_id, "tier": c.tier, "platform": c.platform.name,
                "fee": c.fee, "posts": c.posts_published}
         row.update(zip(FunnelBook.COLUMNS, counts))
+        if f.kinds is not None:
+            row.update(zip(KIND_COLUMNS, f.kinds.by_creator[k].tolist()))
         row.update(real_fan_share=c.real_fans, fit=c.fit, quality=c.quality)
         rows.append(row)
     return rows

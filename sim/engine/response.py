@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
+from sim.engine import engagement_kinds
 from sim.world.content import Exposures, PostLog
 from sim.world.population import INTERESTED, Population
 from sim.config.scenario import BehaviourSection
@@ -227,6 +228,7 @@ def respond(ctx: "Context", exp: Exposures) -> ResponseResult:
     )
     book.count_exposures(len(exp), res.negative_exposures, exp.channel, len(book.channels))
     book.count_engagements(int(np.count_nonzero(res.engaged)))
+    engagement_kinds.book_kinds(ctx, exp, res.engaged)  # like, comment, save or share
     return res
 
 

@@ -89,13 +89,15 @@ def freeze_long_lived() -> None:
 
 def run_single(
     scenario: Scenario, seed: int | None = None, *, keep_timeseries: bool = True, graph=None,
+    withheld: tuple[int, ...] = (),
 ) -> RunResult:
-    """Build the model, run ``run.days`` steps and collect its outputs."""
+    """Build the model, run ``run.days`` steps and collect its outputs (``withheld``: creator
+    ids whose posts are not published, :mod:`sim.analysis.creator_lift`)."""
     from sim.engine.model import SocialCommerceModel
 
     freeze_long_lived()
     seed = int(scenario.run.seed if seed is None else seed)
-    model = SocialCommerceModel(scenario, seed=seed, graph=graph)
+    model = SocialCommerceModel(scenario, seed=seed, graph=graph, withheld=withheld)
     while model.running:
         model.step()
     ts = None

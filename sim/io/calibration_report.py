@@ -118,6 +118,14 @@ def _param_table(res: "CalibrationResult") -> str:
     return "".join(rows) + "</table>"
 
 
+def _holds(fit: dict) -> str:
+    """Which uncertainty the interval holds: what the fit conditioned on (creators, market)."""
+    cond = fit.get("conditioning")
+    if not cond:
+        return ""
+    return f"<p class='note'><b>What the interval holds:</b> {html.escape(cond['holds'])}</p>"
+
+
 def render_calibration(res: "CalibrationResult", held_out: pd.DataFrame | None = None) -> str:
     """The report as one HTML string."""
     import matplotlib
@@ -140,7 +148,7 @@ def render_calibration(res: "CalibrationResult", held_out: pd.DataFrame | None =
         f"({html.escape(', '.join(fit['kpis']))}; days {fit['days_fitted'][0]}–"
         f"{fit['days_fitted'][1]}), {fit['consumers']:,} consumers, distance at the best fit "
         f"{fit['distance']:.3g}; {res.seconds:.0f} s on {html.escape(res.backend)}.</p>",
-        misfit, "<h2>Fitted values</h2>", _param_table(res),
+        misfit, "<h2>Fitted values</h2>", _param_table(res), _holds(fit),
     ]
     with matplotlib.rc_context(_style()), sns.axes_style("whitegrid"):
         parts.append(_figure(

@@ -41,6 +41,10 @@ class Influencer(mesa.Agent):
         real_fans, fit, quality: the creator's traits (:mod:`sim.engine.creators`): share of
             followers who are real fans (``followers`` holds only them), fit to the product
             (× credibility), content quality (+ engagement logit).
+        post_days: a roster creator's logged post days (``post_days`` of a booking log,
+            :mod:`sim.engine.bookings`); () for everyone else.
+        withheld: counterfactual switch (:mod:`sim.analysis.creator_lift`): the creator still
+            accepts and is paid for commissions, but none of its posts is published.
     """
 
     def __init__(
@@ -60,9 +64,11 @@ class Influencer(mesa.Agent):
         self.b0 = math.log(engagement / (1.0 - engagement)) + quality
         self.fee = fee
         self.real_fans, self.fit, self.quality = real_fans, fit, quality
+        self.post_days: tuple[int, ...] = ()
         self.queue: list[Commission] = []
         self.live_posts: list[tuple[int, int]] = []  # (post id, days left)
         self.posts_published = 0
+        self.withheld = False
 
     def commission(self, order: Commission) -> None:
         """Accept a paid post; it is published in today's publishing phase."""
@@ -71,6 +77,9 @@ class Influencer(mesa.Agent):
     def publish(self, ctx: "Context") -> None:
         """Publish queued commissions as posts and keep them live for the platform's lifetime
         (delivered to followers by :mod:`sim.engine.organic`)."""
+        if self.withheld:  # the run without this creator's posts
+            self.queue.clear()
+            return
         lifetime = self.platform.cfg.content_lifetime
         for order in self.queue:
             post_id = ctx.publish(

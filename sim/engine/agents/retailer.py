@@ -90,6 +90,8 @@ class Retailer(mesa.Agent):
         self.community_open = False
         self.negative_damping = 1.0
         self.reallocations: list[tuple[int, str, str, float]] = []
+        # tiers booked from a roster's booking log (sim.engine.bookings), not drawn at random
+        self.logged_tiers: tuple[str, ...] = ()
 
     # ----------------------------------------------------------------- money
     def book(self, channel: str, amount: float) -> bool:
@@ -186,7 +188,7 @@ class Retailer(mesa.Agent):
                 and (day - self.cfg.start_day) % self.cfg.reallocation_days == 0):
             self._reallocate(day)
         for tier, all_creators in ctx.creators_by_tier.items():
-            if tier in self.lines and all_creators:
+            if tier in self.lines and all_creators and tier not in self.logged_tiers:
                 self._commission(ctx.agent_rng, tier, self._creators(tier, all_creators), day)
         if "ads" in self.lines:
             self._buy_ads(ctx, day)
@@ -250,6 +252,13 @@ class Retailer(mesa.Agent):
         if len(picks) == 0 or not self.book(tier, spent):
             return
         self.allowance[tier] = allowance - spent
+        self.commission_posts(rng, creators, picks)
+
+    def commission_posts(self, rng: np.random.Generator, creators: list,
+                         picks: np.ndarray) -> None:
+        """Commission one post from ``creators[i]`` for each ``i`` in ``picks`` (already paid):
+        its kind follows ``content_mix``; it is tagged to the creator's home circle, reuses
+        copy or carries guanxi framing with the configured shares."""
         u = rng.random((len(picks), 4))
         kinds = (self._kinds[np.minimum(np.searchsorted(self._kind_cdf, u[:, 0], side="right"),
                                         len(self._kinds) - 1)]

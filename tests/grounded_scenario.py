@@ -1,0 +1,8 @@
+"""The grounded baseline the calibration-conditioning tests read (one place to repoint)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+GROUNDED = Path(__file__).resolve().parent.parent / "scenarios" / "baseline_grounded.toml"
+"""Scenario with the grounded funnel and creators that differ within a tier."""
