@@ -88,6 +88,22 @@ def extra_rep_seconds(scenario, reps: int, keep_timeseries: bool = False,
     return (many - one) / reps, first, res
 
 
+def extra_rep_cost(scenario, reps: int) -> tuple[float, float]:
+    """(wall s, CPU s) per extra replication via ``replicate``, as :func:`extra_rep_seconds`
+    (both after a first replication that pays the one-off costs); CPU time of this process,
+    which other processes on the machine inflate much less than wall time."""
+    from sim.execution.runner import replicate
+
+    replicate(scenario, 1, seed=1000, keep_timeseries=False)  # one-off costs paid here
+    out = []
+    for n in (1, 1 + reps):
+        gc.collect()
+        t0, c0 = time.perf_counter(), time.process_time()
+        replicate(scenario, n, seed=1000, keep_timeseries=False)
+        out.append((time.perf_counter() - t0, time.process_time() - c0))
+    return (out[1][0] - out[0][0]) / reps, (out[1][1] - out[0][1]) / reps
+
+
 def cynetdiff_cascades(indptr, indices, reps: int) -> tuple[float, list[int]]:
     from cynetdiff.models import IndependentCascadeModel
 
@@ -178,26 +194,37 @@ def small_vs_big_row(reps: int, big: int, days: int) -> dict:
     small = load_scenario(base, {"run.consumers": 10_000, "run.days": days})
     large = load_scenario(base, {"run.consumers": big, "run.days": days})
     before = load()
-    blocks = []
+    blocks, cpu_blocks = [], []
     for part in ("small", "big", "small"):
         if part == "small":
-            blocks.append(extra_rep_seconds(small, reps)[0])
+            wall, cpu = extra_rep_cost(small, reps)
+            blocks.append(wall)
+            cpu_blocks.append(cpu)
             continue
         gc.collect()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         run_single(large, 1)
-        big_s = time.perf_counter() - t0
-    small_s = float(np.mean(blocks))
+        big_s, big_cpu = time.perf_counter() - t0, time.process_time() - c0
+    small_s, small_cpu = float(np.mean(blocks)), float(np.mean(cpu_blocks))
     ns_small = 1e9 * small_s / (10_000 * days)
     ns_big = 1e9 * big_s / (big * days)
+    cpu_ratio = (small_cpu / 10_000) / (big_cpu / big)
     row = {"reps": reps, "days": days, "big": big, "small_extra_rep_s": small_s,
            "small_blocks_s": blocks, "big_run_s": big_s, "ns_small": ns_small,
-           "ns_big": ns_big, "ratio": ns_small / ns_big, "load_before": before,
-           "load_after": load()}
-    print(f"10k extra replication {small_s:.3f} s = {ns_small:.0f} ns/consumer-day; "
-          f"{big:,} run {big_s:.1f} s = {ns_big:.0f} ns/consumer-day: {row['ratio']:.2f}x; "
+           "ns_big": ns_big, "ratio": ns_small / ns_big, "small_extra_rep_cpu_s": small_cpu,
+           "small_blocks_cpu_s": cpu_blocks, "big_run_cpu_s": big_cpu,
+           "cpu_ratio": cpu_ratio, "load_before": before, "load_after": load()}
+    print(f"10k extra replication {small_s:.3f} s ({small_cpu:.3f} s CPU) = {ns_small:.0f} "
+          f"ns/consumer-day; {big:,} run {big_s:.1f} s ({big_cpu:.1f} s CPU) = {ns_big:.0f} "
+          f"ns/consumer-day: {row['ratio']:.2f}x wall, {cpu_ratio:.2f}x CPU; "
           f"load {before} -> {row['load_after']}", flush=True)
     return row
+
+
+def kept(prev: dict, key: str) -> dict:
+    """A row of the previous result file kept as it was, saying when it was measured."""
+    return prev[key] | {"measured": prev[key].get(
+        "measured", f"{prev['machine']['date']}, `{prev['command']}`")}
 
 
 def main() -> None:
@@ -216,17 +243,20 @@ def main() -> None:
     big = 300_000 if args.quick else 1_000_000
     with tempfile.TemporaryDirectory(prefix="socsim-bench-reps-") as tmp:
         payload: dict = {}
+        old = RESULTS / "replications.json"
+        prev = json.loads(old.read_text()) if old.exists() else {}
         if not args.skip_ic:
             payload["ic"] = ic_row(ic_reps, Path(tmp))
+        elif "ic" in prev:
+            payload["ic"] = kept(prev, "ic")
         if args.threshold:
             payload["threshold"] = threshold_row(10 if args.quick else 100, Path(tmp))
+        elif "threshold" in prev:
+            payload["threshold"] = kept(prev, "threshold")
         if not args.skip_small:
             payload["small"] = small_vs_big_row(small_reps, big, 90)
-        elif (old := RESULTS / "replications.json").exists():  # keep the last small row
-            prev = json.loads(old.read_text())
-            if "small" in prev:
-                payload["small"] = prev["small"] | {"measured": prev["small"].get(
-                    "measured", f"{prev['machine']['date']}, `{prev['command']}`")}
+        elif "small" in prev:
+            payload["small"] = kept(prev, "small")
     payload["versions"] = versions("numpy", "numba", "cynetdiff", "mesa")
     save("replications", payload)
 

@@ -13,6 +13,13 @@ cluster it starts once the cluster is up (a user's cluster is running before the
 start-up time is reported apart). Every backend's rows are compared with the serial rows
 (all columns, exactly).
 
+Every backend starts warm: the cluster's workers load the engine's compiled kernels when they
+start (``dask worker --preload sim.execution.prewarm``, counted in the cluster's start-up), the
+pool's forkserver does so once when the pool starts (counted in the pool's time), and the
+driving process is warmed the same way before the serial pass (reported apart). CPU time is
+recorded too: the driving process's for the serial pass, the worker processes' (psutil) for the
+cluster, so a loaded machine's share of the cores can be told from the sweep's own cost.
+
 Control: the same machine's speed-up on pure-Python CPU work spread over the same number of
 processes, measured right after. On a shared machine it can be well below the core count (other
 users' processes hold the cores); the sweep cannot do better than it.
@@ -73,8 +80,23 @@ def parallelism_control(workers: int, n: int = 10_000_000, tasks: int = 4) -> di
     return {"serial_s": serial, "pool_s": pooled, "speedup": serial / pooled, "load": load()}
 
 
+def worker_cpu(address: str) -> float:
+    """CPU seconds (user + system) used so far by the cluster's worker processes."""
+    from distributed import Client
+
+    def cpu() -> float:
+        import psutil
+
+        t = psutil.Process().cpu_times()
+        return t.user + t.system
+
+    with Client(address, set_as_default=False) as client:
+        return float(sum(client.run(cpu).values()))
+
+
 def main() -> None:
     from sim.execution.cluster import tcp_cluster
+    from sim.execution.warmup import warm
     from sim.sweeps.driver import load_sweep, query, run_sweep
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -91,19 +113,27 @@ def main() -> None:
         t0 = time.perf_counter()
         with tcp_cluster(n_workers=cores, nthreads=1) as address:
             startup = time.perf_counter() - t0
+            driver_warm = warm()
             for label, kw in (("serial", {"workers": 1}),
                               (f"process pool, {cores} workers", {"workers": cores}),
                               (f"TCP Dask cluster, {cores} worker processes",
                                {"scheduler": address})):
                 out = tmp / label.split(",")[0].replace(" ", "_")
+                cluster = "scheduler" in kw
+                c0 = worker_cpu(address) if cluster else time.process_time()
                 with Timer() as t:
                     res = run_sweep(sweep, out, progress=False, **kw)
+                cpu = (worker_cpu(address) if cluster else time.process_time()) - c0
                 frames[label] = query(out, "SELECT * FROM runs ORDER BY run_id")
                 rows.append({"backend": label, "workers": kw.get("workers", cores),
                              "runs": res.ran, "wall_s": t.seconds, "runs_per_s": res.ran / t.seconds,
+                             "cpu_s": None if kw.get("workers") == cores else cpu,
+                             "cpu_of": "workers" if cluster else "driver",
                              "load_before": t.load_before, "load_after": t.load_after})
+                cpu_txt = "" if rows[-1]["cpu_s"] is None else f", {cpu / res.ran:.3f} s CPU/run"
                 print(f"{label:40} {res.ran} runs in {t.seconds:6.1f} s = "
-                      f"{res.ran / t.seconds:5.2f} runs/s (load {t.load_before})", flush=True)
+                      f"{res.ran / t.seconds:5.2f} runs/s{cpu_txt} (load {t.load_before})",
+                      flush=True)
         serial = rows[0]["runs_per_s"]
         ref = frames["serial"]
         same = {label: bool(f.equals(ref)) for label, f in frames.items()}
@@ -117,7 +147,7 @@ def main() -> None:
     save("sweep", {"scenario": "scenarios/baseline.toml (10,000 consumers, 60 days)",
                    "runs": runs, "rows": rows, "speedup": rows[1]["runs_per_s"] / serial,
                    "cluster_speedup": rows[2]["runs_per_s"] / serial,
-                   "cluster_startup_s": startup,
+                   "cluster_startup_s": startup, "driver_warm_s": driver_warm,
                    "same_results": all(same.values()), "same_by_backend": same,
                    "control": control, "load_end": load(),
                    "versions": versions("numpy", "dask", "distributed", "pyarrow")})

@@ -126,7 +126,8 @@ def replications_table(r: dict) -> list[str]:
     if "ic" in r:
         ic = r["ic"]
         (sm, ss), (cm, cs) = ic["socsim_size"], ic["cynetdiff_size"]
-        out += ["Independent cascade on a 100,000-node Barabási–Albert edge list (m = 5), "
+        when = f" (measured {ic['measured']})" if "measured" in ic else ""
+        out += [f"Independent cascade{when} on a 100,000-node Barabási–Albert edge list (m = 5), "
                 f"T = 0.05, 50 seeds, {ic['days']} days per replication, through `replicate` "
                 "(what `socsim run … --reps` does); an extra replication = (1 + R runs − 1 run) "
                 "÷ R in one process, both after a first run that pays the one-off costs; cynetdiff on the same graph, R cascades of 50 random seeds.",
@@ -163,11 +164,20 @@ def replications_table(r: dict) -> list[str]:
             f"{sm['reps']} per block, two blocks around the big run) against one "
             f"{sm['big']:,}-consumer run (build, steps and outputs), in one process.", "",
             "| 10k s / extra replication | 10k ns / consumer-day | big run s | big ns / "
-            "consumer-day | ratio | load |", "|---|---|---|---|---|---|",
+            "consumer-day | ratio | CPU: 10k s / extra replication, big run s, ratio | load |",
+            "|---|---|---|---|---|---|---|",
             f"| {sm['small_extra_rep_s']:.3f} | {fmt(sm['ns_small'], 0)} | {fmt(sm['big_run_s'])} "
-            f"| {fmt(sm['ns_big'], 0)} | {sm['ratio']:.2f}× | {sm['load_before']} → "
-            f"{sm['load_after']} |"]
+            f"| {fmt(sm['ns_big'], 0)} | {sm['ratio']:.2f}× | {_cpu_cell(sm)} | "
+            f"{sm['load_before']} → {sm['load_after']} |"]
     return out
+
+
+def _cpu_cell(sm: dict) -> str:
+    """The small-vs-big CPU figures (absent in results measured before they were recorded)."""
+    if "cpu_ratio" not in sm:
+        return "not recorded"
+    return (f"{sm['small_extra_rep_cpu_s']:.3f}, {fmt(sm['big_run_cpu_s'])}, "
+            f"{sm['cpu_ratio']:.2f}×")
 
 
 def mesa_table(r: dict) -> list[str]:
@@ -199,13 +209,15 @@ def sweep_table(r: dict) -> list[str]:
     out = [f"### Sweep throughput ({r['machine']['date']}, `{r['command']}`)", "",
            f"{r['scenario']}, {r['runs']} runs of a Latin-hypercube sweep through "
            "`sim.sweeps.driver.run_sweep` (Parquet output included).", "",
-           "| backend | runs | wall s | runs / s | rows identical to serial | load |",
-           "|---|---|---|---|---|---|"]
+           "| backend | runs | wall s | runs / s | CPU s per run | rows identical to serial "
+           "| load |", "|---|---|---|---|---|---|---|"]
     same = r.get("same_by_backend", {})
     for row in r["rows"]:
         ident = same.get(row["backend"], r["same_results"])
+        cpu = (f"{row['cpu_s'] / row['runs']:.3f} ({row['cpu_of']})"
+               if row.get("cpu_s") is not None else "—")
         out.append(f"| {row['backend']} | {row['runs']} | {fmt(row['wall_s'])} | "
-                   f"{row['runs_per_s']:.2f} | {'yes' if ident else 'NO'} | "
+                   f"{row['runs_per_s']:.2f} | {cpu} | {'yes' if ident else 'NO'} | "
                    f"{row['load_before']} |")
     out += ["", f"Speed-up with all cores: process pool {r['speedup']:.2f}×"
             + (f", TCP Dask cluster {r['cluster_speedup']:.2f}× (the cluster's start-up, "

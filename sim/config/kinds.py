@@ -33,9 +33,21 @@ def _kind_array(items: tuple[tuple[str, float], ...]) -> np.ndarray:
     return out
 
 
+_TABLES: dict[tuple, np.ndarray] = {}
+
+
 def kind_table(values: Mapping[str, float]) -> np.ndarray:
-    """A per-kind mapping as a read-only float32 array in kind-code order."""
-    return _kind_array(tuple(sorted(values.items())))
+    """A per-kind mapping as a read-only float32 array in kind-code order.
+
+    Called for every post published (thousands of times a run): looked up by the mapping's
+    items as they come, which is cheaper than sorting them first; at most 256 tables kept."""
+    items = tuple(values.items())
+    table = _TABLES.get(items)
+    if table is None:
+        if len(_TABLES) >= 256:
+            _TABLES.clear()
+        table = _TABLES[items] = _kind_array(tuple(sorted(items)))
+    return table
 
 
 def _kind_map(default: dict[str, float], lo: float, hi: float, what: str):

@@ -57,8 +57,8 @@ class AwarenessMemory:
             return
         beh = ctx.beh
         kind = ctx.posts["kind"][exp.post]
-        weight = np.where(np.isin(kind, _FAST_KINDS), np.float32(beh.promo_memory_weight),
-                          np.float32(1.0)).astype(np.float32)
+        fast = (kind == _FAST_KINDS[0]) | (kind == _FAST_KINDS[1])  # np.isin costs ~40 µs
+        weight = np.where(fast, np.float32(beh.promo_memory_weight), np.float32(1.0))
         i = exp.consumer
         np.add.at(self.memory, (i, retailer), weight)
         stage = ctx.population.stage

@@ -345,12 +345,18 @@ def _in_registry_order(ctx: "Context", kpis: dict[str, float]) -> dict[str, floa
                           tuple(r.name for r in ctx.retailers),
                           ctx.retail.shape if ctx.retail is not None else NO_RETAIL,
                           tuple(ctx.formats))
-    if len(names) != len(kpis) or not all(n in kpis for n in names):
+    if len(names) != len(kpis) or kpis.keys() != _name_set(names):
         extra, missing = sorted(set(kpis) - set(names)), sorted(set(names) - set(kpis))
         raise RuntimeError(f"KPI registry (sim/config/kpis.py) and compute_kpis disagree: "
                            f"computed but not registered {extra}, registered but not computed "
                            f"{missing}")
     return {n: kpis[n] for n in names}
+
+
+@lru_cache(maxsize=64)
+def _name_set(names: tuple[str, ...]) -> frozenset[str]:
+    """The registry's names as a set (compared with a day's KPI keys in one C-level test)."""
+    return frozenset(names)
 
 
 def _breakdowns(ctx: "Context", kpis: dict[str, float]) -> None:

@@ -52,6 +52,7 @@ __all__ = [
     "SerialExecutor",
     "auto_chunk_size",
     "chunked",
+    "guided_chunks",
     "make_executor",
     "map_runs",
 ]
@@ -109,8 +110,10 @@ class SerialExecutor(Executor):
             yield fn(chunk)
 
 
-PRELOAD = ["sim.engine.model", "sim.sweeps.tasks"]
-"""Modules the forkserver imports once, so each worker starts with them loaded (~3 s saved)."""
+PRELOAD = ["sim.engine.model", "sim.sweeps.tasks", "sim.execution.prewarm"]
+"""Modules the forkserver (and ``dask worker --preload``) imports once, so each worker starts
+with them loaded (~3 s saved) and the engine's compiled kernels loaded by a small warm-up run
+(:mod:`sim.execution.warmup`; ~0.3–1.3 s of CPU per worker saved)."""
 
 
 def process_context(start_method: str | None = None) -> multiprocessing.context.BaseContext:
@@ -280,6 +283,26 @@ def auto_chunk_size(n_items: int, workers: int, chunks_per_worker: int = 8, max_
     return max(1, min(max_size, math.ceil(n_items / (max(1, workers) * chunks_per_worker))))
 
 
+def guided_chunks(items: Sequence[T], workers: int, *, spread: int = 4,
+                  max_size: int = 64) -> list[list[T]]:
+    """Split ``items`` into consecutive chunks of decreasing size ("guided" scheduling).
+
+    Each chunk takes about ``remaining / (spread · workers)`` items (at least 1, at most
+    ``max_size``): the first chunks are large, so per-task costs (pickling the base scenario,
+    one Parquet file per sweep chunk) stay few, and the last ones hold a single job, so no
+    worker sits idle for long at the end while another finishes a big chunk — which on a shared
+    machine, where one worker can run at half speed, cost up to a chunk's duration. Which
+    chunk a job is in never changes its result (seeds are per job).
+    """
+    out: list[list[T]] = []
+    i, n, per = 0, len(items), max(1, spread * max(1, workers))
+    while i < n:
+        size = max(1, min(max_size, math.ceil((n - i) / per)))
+        out.append(list(items[i : i + size]))
+        i += size
+    return out
+
+
 def _run_indexed(fn: Callable[[T], R], chunk: list[tuple[int, T]]) -> list[tuple[int, R]]:
     """Run ``fn`` on every job of a chunk, keeping each job's position."""
     return [(i, fn(job)) for i, job in chunk]
@@ -311,8 +334,9 @@ def map_runs(
             ``workers``.
         on_done: called in this process with each result as it arrives (completion order), for
             progress bars.
-        chunk_size: jobs per task (default: about 8 tasks per worker, at most 16 jobs); jobs of
-            one chunk run in one process one after the other, so they share its world cache.
+        chunk_size: jobs per task (default: :func:`guided_chunks`, decreasing sizes of at most
+            16 jobs); jobs of one chunk run in one process one after the other, so they share
+            its world cache.
 
     Raises:
         ExecutorError: the backend cannot be created or the scheduler cannot be reached.
@@ -323,8 +347,9 @@ def map_runs(
         workers = 1  # a pool would only add its start-up time
     results: list[Any] = [None] * len(jobs)
     with make_executor(workers, scheduler) as ex:
-        size = chunk_size or auto_chunk_size(len(jobs), ex.workers, max_size=16)
-        chunks = chunked(list(enumerate(jobs)), size)
+        indexed = list(enumerate(jobs))
+        chunks = (chunked(indexed, chunk_size) if chunk_size
+                  else guided_chunks(indexed, ex.workers, max_size=16))
         for part in ex.map_chunks(partial(_run_indexed, fn), chunks):
             for i, res in part:
                 results[i] = res

@@ -11,6 +11,8 @@ noise and parameter uncertainty. The drawn values are in ``RunResult.extra["para
 
 from __future__ import annotations
 
+import gc
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -62,6 +64,29 @@ def attribution_table(model) -> pd.DataFrame:
     })
 
 
+_FROZEN = False
+
+
+def freeze_long_lived() -> None:
+    """Once per process: collect garbage, then move every object alive now (modules, classes,
+    caches, loaded kernels) to the garbage collector's permanent generation (``gc.freeze``).
+
+    Python's cyclic collector otherwise walks these ~160,000 import-time
+    objects in every full collection, about once per 10,000-consumer run (≈ 5 % of its time);
+    frozen, they are skipped. Objects are still freed by reference counting; only a reference
+    cycle among objects alive at the freeze would never be collected. Called by
+    :func:`run_single` before its first run; ``SOCSIM_GC_FREEZE=0`` turns it off. Results do
+    not depend on it.
+    """
+    global _FROZEN
+    if _FROZEN:
+        return
+    _FROZEN = True
+    if os.environ.get("SOCSIM_GC_FREEZE", "1") != "0":
+        gc.collect()
+        gc.freeze()
+
+
 def run_single(
     scenario: Scenario, seed: int | None = None, *, keep_timeseries: bool = True, graph=None,
     withheld: tuple[int, ...] = (),
@@ -70,6 +95,7 @@ def run_single(
     ids whose posts are not published, :mod:`sim.analysis.creator_lift`)."""
     from sim.engine.model import SocialCommerceModel
 
+    freeze_long_lived()
     seed = int(scenario.run.seed if seed is None else seed)
     model = SocialCommerceModel(scenario, seed=seed, graph=graph, withheld=withheld)
     while model.running:

@@ -256,7 +256,7 @@ def draw_weighted(pool: np.ndarray, cum: np.ndarray, count: int, rng: np.random.
     if count >= 1000:
         picks = searchsorted_right(cum, targets, table if table is not None else guide_table(cum))
     else:
-        picks = np.searchsorted(cum, targets, side="right")
+        picks = cum.searchsorted(targets, side="right")  # the method: no dispatch wrapper
     return pool[np.minimum(picks, len(pool) - 1)].astype(np.int64)
 
 

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sim.execution.executors import auto_chunk_size, chunked, make_executor
+from sim.execution.executors import chunked, guided_chunks, make_executor
 from sim.execution.progress import RunProgress
 from sim.execution.uncertainty import ParameterDraws
 from sim.sweeps.design import Design, generate_design, run_specs
@@ -265,7 +265,8 @@ def run_sweep(
         workers, scheduler: backend, see :func:`sim.execution.executors.make_executor`.
         resume: continue a sweep in ``out_dir``: only run_ids missing from ``runs/`` are run.
         progress: show a rich progress bar (stderr).
-        chunk_size: runs per task (default: ~8 tasks per worker, at most 64 runs).
+        chunk_size: runs per task (default: decreasing sizes of at most 64 runs, the last
+            ones single runs: :func:`sim.execution.executors.guided_chunks`).
         run_fn: picklable top-level ``f(base, params, seed, keep_timeseries)``; default runs the
             engine (``Scenario.with_overrides`` + ``sim.execution.runner.run_single``). With a custom
             ``run_fn`` the base file is passed as a raw TOML dict unless ``base_loader`` is given.
@@ -350,12 +351,11 @@ def _run_locked(sw: Sweep, out: Path, base: Any, manifest: dict[str, Any], worke
     if todo:
         with make_executor(workers, scheduler) as ex:
             backend = ex.describe()
-            size = chunk_size or auto_chunk_size(len(todo), ex.workers)
             first = max(chunk_ids(out / RUNS_DIR), default=-1) + 1
-            tasks = [
-                ChunkTask(first + i, base, runs, fn, kpis, sw.timeseries)
-                for i, runs in enumerate(chunked(todo, size))
-            ]
+            parts = (chunked(todo, chunk_size) if chunk_size
+                     else guided_chunks(todo, ex.workers))
+            tasks = [ChunkTask(first + i, base, runs, fn, kpis, sw.timeseries)
+                     for i, runs in enumerate(parts)]
             label = f"sweep {sw.name or out.name} [{backend}]"
             with RunProgress(len(specs), label, done=len(done_set), enabled=progress,
                              transient=False) as bar:

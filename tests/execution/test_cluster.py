@@ -98,6 +98,14 @@ def test_sweep_rows_identical_to_serial(cluster, tmp_path):
                                   query(tmp_path / "cluster", steps), check_exact=True)
 
 
+def test_workers_start_warm(cluster):
+    # `dask worker --preload sim.execution.prewarm` warmed each worker at start: warm()
+    # returns 0.0 in a warm process
+    from sim.execution.warmup import warm
+
+    assert map_runs(warm, [300, 300], scheduler=cluster, chunk_size=1) == [0.0, 0.0]
+
+
 @pytest.mark.parametrize("mode", ["independent_cascade", "threshold"])
 def test_cascade_replications_identical_to_the_model_path(cluster, mode):
     """Independent-cascade and threshold replications go out in batches (no model per
