@@ -292,6 +292,11 @@ def funnel_kpis(model, kpis, spend_by_channel):
                 cpe=ratio(media, f.engagements[paid].sum()),
                 aov=ratio(model.ledger.gmv.sum(), model.ledger.orders),
                 aware_of_reached=ratio(aware, reached))
+    # engagement kinds: the per-platform counts summed over platforms
+    from sim.engine.engagement_kinds import KINDS
+    by_platform = (f.kinds.by_platform.sum(axis=0) if f.kinds is not None
+                   else np.zeros(len(KINDS), np.int64))
+    kpis.update({kind + "s": float(n) for kind, n in zip(KINDS, by_platform)})
     for c, ch in enumerate(model.channels):
         kpis[f"impressions_{ch}"] = float(f.impressions[c])
         kpis[f"views_{ch}"] = float(f.views[c])

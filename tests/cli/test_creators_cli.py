@@ -43,6 +43,15 @@ def test_pick_writes_a_shortlist_within_budget(roster, tmp_path):
         assert float(r["gain_low"]) <= float(r["marginal_gain"]) <= float(r["gain_high"])
 
 
+def test_pick_on_a_plan_without_creator_lines_runs(roster, tmp_path):
+    """A plan that funds no creator tier still values booked roster creators (a booked tier
+    gets a line of its own mid-run) instead of failing on the missing line."""
+    out = tmp_path / "short.csv"
+    res = _pick(roster, out, "--set", "retailers.0.allocation={coupons=1.0}")
+    assert res.exit_code == 0, res.output
+    assert out.exists()
+
+
 @pytest.mark.parametrize("extra, words", [
     (["--objective", "likes"], "--objective: 'likes'"),
     (["--method", "best"], "--method: 'best'"),

@@ -165,7 +165,8 @@ class Retailer(mesa.Agent):
     def _pace(self, channel: str, day: int) -> float:
         """Add today's allowance for a line and return the accumulated allowance."""
         days_left = max(1, self.end_day - day + 1)
-        self.allowance[channel] += self.lines.get(channel, 0.0) / days_left
+        self.allowance[channel] = (self.allowance.get(channel, 0.0)
+                                   + self.lines.get(channel, 0.0) / days_left)
         return self.allowance[channel]
 
     def pace(self, channel: str, day: int) -> float:
