@@ -120,6 +120,18 @@ def _expand(indptr, indices, queue, lo, hi, out, tail, log_q, active, state, hit
 
 
 @njit(cache=True)
+def _enqueue_seeds(seeds, active, queue):
+    """Mark the distinct ``seeds`` active and put them first in ``queue``; returns how many."""
+    tail = 0
+    for s in seeds:
+        if not active[s]:
+            active[s] = True
+            queue[tail] = s
+            tail += 1
+    return tail
+
+
+@njit(cache=True)
 def _run_cascade(indptr, indices, seeds, log_q, seed, active, queue):
     """Whole cascade; ``active`` must be all False and is left all False again (only the
     activated entries are touched, so a run costs O(cascade), not O(n))."""
@@ -128,12 +140,7 @@ def _run_cascade(indptr, indices, seeds, log_q, seed, active, queue):
         if s < 0 or s >= n:
             raise ValueError("seed ids must be node ids in [0, n)")
     state = _seed_state(seed)
-    tail = 0
-    for s in seeds:
-        if not active[s]:
-            active[s] = True
-            queue[tail] = s
-            tail += 1
+    tail = _enqueue_seeds(seeds, active, queue)
     lo = 0
     no_hits = np.empty(0, dtype=np.int64)
     while lo < tail:
@@ -208,12 +215,7 @@ def _by_generation(indptr, indices, seeds, log_q, words, active, queue, new, hit
     seeded by ``words[g]``. ``active`` must be all False and is left all False. Writes the
     nodes activated and the successful trials of each generation to ``new[g]``, ``hits[g]``;
     returns the number of generations run (the frontier emptied, or ``len(words)``)."""
-    tail = 0
-    for s in seeds:
-        if not active[s]:
-            active[s] = True
-            queue[tail] = s
-            tail += 1
+    tail = _enqueue_seeds(seeds, active, queue)
     lo = 0
     g = 0
     no_hits = np.empty(0, dtype=np.int64)
