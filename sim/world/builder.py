@@ -50,6 +50,7 @@ import scipy.sparse as sp
 from sim.config.roster import RosterCreator, scenario_roster
 from sim.config.scenario import Scenario
 from sim.kernels.arrayops import sorted_unique
+from sim.kernels.sampling import creator_followers
 from sim.kernels.incremental import AttentionSampler
 from sim.world.graph import SocialGraph, build_graph, edgelist_identity, edgelist_size, from_networkx
 from sim.world.population import DeferredPopulation, Population, build_population
@@ -226,12 +227,19 @@ def draw_creators(config: Scenario, order: np.ndarray, starts: np.ndarray, n: in
         if tier in roster:
             out[tier] = roster[tier]
             continue
-        seats = []
         k = max(1, int(round(cfg.followers_share * n)))
+        want = int(round(k * cfg.circle_focus))
+        if 1 <= n < 2**32 - 1:  # one compiled call per tier, the same draws (sim.kernels.sampling)
+            homes, flat, offsets = creator_followers(rng, cdf, order, starts, n, cfg.count, k,
+                                                     want)
+            out[tier] = [CreatorSeat(tier, int(homes[c]), flat[offsets[c]:offsets[c + 1]])
+                         for c in range(cfg.count)]
+            continue
+        seats = []
         for _ in range(cfg.count):
             home = int(cdf.searchsorted(rng.random(), side="right"))
             members = order[starts[home]:starts[home + 1]]
-            k_in = min(len(members), int(round(k * cfg.circle_focus)))
+            k_in = min(len(members), want)
             inside = rng.choice(members, size=k_in, replace=False)
             outside = rng.integers(0, n, size=k - k_in)
             followers = sorted_unique(np.concatenate([inside, outside])).astype(np.int64)
