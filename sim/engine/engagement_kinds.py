@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from sim.config.world_schema import ENGAGEMENT_KINDS
 
@@ -96,15 +97,51 @@ class EngagementKinds:
         return kind
 
 
+@njit(cache=True)
+def _book_engaged(post, channel, engaged, u, post_platform, post_author, creator_of_author,
+                  n_tiers, cdf, counts, by_platform, by_creator):
+    """:meth:`EngagementKinds.book` for the engaged entries of a batch in one pass: the j-th
+    engaged view (batch order) gets kind ``min(#{q: u[j] >= cdf[platform, q]}, K - 1)``,
+    counted overall, per platform and per creator (creator as
+    :meth:`sim.engine.platform_funnel.FunnelBook.creator_of`: a creator tier's post author)."""
+    k_kinds = counts.shape[0]
+    j = 0
+    for k in range(len(post)):
+        if not engaged[k]:
+            continue
+        p = post[k]
+        pl = np.int64(post_platform[p])
+        x = u[j]
+        j += 1
+        kind = 0
+        for q in range(cdf.shape[1]):
+            if x >= cdf[pl, q]:
+                kind += 1
+        kind = min(kind, k_kinds - 1)
+        counts[kind] += 1
+        by_platform[pl, kind] += 1
+        a = post_author[p]
+        if a >= 0 and a < len(creator_of_author) and channel[k] < n_tiers:
+            c = creator_of_author[a]
+            if c >= 0:
+                by_creator[c, kind] += 1
+    return j
+
+
 def book_kinds(ctx: "Context", exp: "Exposures", engaged: np.ndarray) -> None:
     """Give each engaged view of ``exp`` (``engaged``: bool per exposure) its kind, counted
-    per platform and per creator of the post (no-op without a kinds book)."""
+    per platform and per creator of the post (no-op without a kinds book). Same draws and
+    counts as :meth:`EngagementKinds.book` on the engaged views, in one compiled pass."""
     f = ctx.funnel
-    if f is None or f.kinds is None or not engaged.any():
+    if f is None or f.kinds is None:
         return
-    post, channel = exp.post[engaged], exp.channel[engaged]
-    platform = ctx.posts["platform"][post].astype(np.int64)
-    f.kinds.book(platform, f.creator_of(ctx.posts["author"][post], channel))
+    m = int(np.count_nonzero(engaged))
+    if m == 0:
+        return
+    kinds = f.kinds
+    _book_engaged(exp.post, exp.channel, engaged, kinds.rng.random(m), ctx.posts["platform"],
+                  ctx.posts["author"], f._creator_of_author, f.n_tiers, kinds.cdf,
+                  kinds.counts, kinds.by_platform, kinds.by_creator)
 
 
 __all__ = ["COLUMNS", "book_kinds", "KINDS", "STREAM", "EngagementKinds", "mix_cdf"]

@@ -39,6 +39,7 @@ import numpy as np
 from sim.config.channels import ORGANIC_CHANNELS
 from sim.engine.engagement_kinds import COLUMNS as KIND_COLUMNS
 from sim.engine.engagement_kinds import EngagementKinds
+from sim.kernels.funnel import count_clicks, count_engagements, count_impressions_views
 from sim.world.content import Exposures
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ CLICK_WINDOW = 7
 """Days after a click in which an order is credited to it (ad platforms' 7-day click window)."""
 
 _NEVER = -(10**6)
+_NO_DRAWS = np.empty(0, np.float64)
 
 
 class FunnelBook:
@@ -139,21 +141,14 @@ def view(ctx: "Context", exp: Exposures) -> Exposures:
     if len(exp) == 0:
         return exp
     posts = ctx.posts
-    platform = posts["platform"][exp.post].astype(np.int64)
-    creator = f.creator_of(posts["author"][exp.post], exp.channel)
-    k, p = len(f.channels), len(f.impressions_on)
-    f.impressions += np.bincount(exp.channel, minlength=k)[:k]
-    f.impressions_on += np.bincount(platform, minlength=p)[:p]
-    f._count_creators(0, creator)
     rate = _rates(ctx, "view_rate")
-    if (rate >= 1.0).all():
-        viewed = np.ones(len(exp), dtype=bool)
-    else:  # what ties send (shares, buyers' posts) is always looked at
-        viewed = (f.rng.random(len(exp)) < rate[platform]) | f.from_ties[exp.channel]
-    f.views += np.bincount(exp.channel[viewed], minlength=k)[:k]
-    f.views_on += np.bincount(platform[viewed], minlength=p)[:p]
-    f._count_creators(1, creator[viewed])
-    return exp if viewed.all() else exp.subset(viewed)
+    # what ties send (shares, buyers' posts) is always looked at; no draw if every rate is 1
+    u = _NO_DRAWS if (rate >= 1.0).all() else f.rng.random(len(exp))
+    viewed, n_viewed = count_impressions_views(
+        exp.post, exp.channel, posts["platform"], posts["author"], f._creator_of_author,
+        f.n_tiers, u, rate, f.from_ties, f.impressions, f.impressions_on, f.views, f.views_on,
+        f.creator_counts)
+    return exp if n_viewed == len(exp) else exp.subset(viewed)
 
 
 def after_response(ctx: "Context", exp: Exposures, res: "ResponseResult") -> None:
@@ -162,29 +157,19 @@ def after_response(ctx: "Context", exp: Exposures, res: "ResponseResult") -> Non
     if len(exp) == 0:
         return
     posts = ctx.posts
-    eng = res.engaged
-    k, p = len(f.channels), len(f.clicks_on)
-    f.engagements += np.bincount(exp.channel[eng], minlength=k)[:k]
-    creator = f.creator_of(posts["author"][exp.post], exp.channel)
-    f._count_creators(2, creator[eng])
-    positive = eng & ~posts["negative"][exp.post]
-    idx = np.flatnonzero(positive & (creator >= 0))
-    if len(idx):  # the last engaged creator per (consumer, retailer): later entries win
-        f.last_creator[exp.consumer[idx], res.retailer[idx]] = creator[idx]
+    author = posts["author"]
+    cand = count_engagements(exp.post, exp.channel, exp.consumer, res.retailer, res.engaged,
+                             posts["negative"], author, f._creator_of_author, f.n_tiers,
+                             f.engagements, f.creator_counts, f.last_creator)
     rate = _rates(ctx, "click_rate")
-    cand = np.flatnonzero(positive)
     if len(cand) == 0 or not (rate > 0).any():
         return
-    platform = posts["platform"][exp.post[cand]].astype(np.int64)
-    hit = cand[f.rng.random(len(cand)) < rate[platform]]
-    if len(hit) == 0:
-        return
-    f.clicks += np.bincount(exp.channel[hit], minlength=k)[:k]
-    f.clicks_on += np.bincount(posts["platform"][exp.post[hit]].astype(np.int64),
-                               minlength=p)[:p]
-    f._count_creators(3, creator[hit])
-    f.last_click_day[exp.consumer[hit], res.retailer[hit]] = ctx.day
-    f.clicked_today.append(exp.consumer[hit])
+    hit = count_clicks(cand, f.rng.random(len(cand)), rate, exp.post, exp.channel,
+                       exp.consumer, res.retailer, posts["platform"], author,
+                       f._creator_of_author, f.n_tiers, ctx.day, f.clicks, f.clicks_on,
+                       f.creator_counts, f.last_click_day)
+    if len(hit):
+        f.clicked_today.append(hit)
 
 
 def book_orders(ctx: "Context", retailer: int, buyers: np.ndarray) -> None:
