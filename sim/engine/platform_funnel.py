@@ -35,6 +35,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from sim.config.channels import ORGANIC_CHANNELS
 from sim.engine.engagement_kinds import COLUMNS as KIND_COLUMNS
@@ -201,4 +202,29 @@ def creator_rows(ctx: "Context") -> list[dict]:
     return rows
 
 
-__all__ = ["CLICK_WINDOW", "FunnelBook", "after_response", "book_orders", "creator_rows", "view"]
+def creator_frame(ctx: "Context") -> pd.DataFrame:
+    """:func:`creator_rows` as a data frame, built column by column: equal to
+    ``pd.DataFrame(creator_rows(ctx))`` (same columns, order, dtypes and values) at a fraction
+    of the cost of inferring hundreds of row dicts (a few ms a run)."""
+    f = ctx.funnel
+    cs = f.creators
+    if not cs:
+        return pd.DataFrame(creator_rows(ctx))
+    cols: dict[str, object] = {
+        "creator": [c.unique_id for c in cs], "tier": [c.tier for c in cs],
+        "platform": [c.platform.name for c in cs], "fee": [c.fee for c in cs],
+        "posts": [c.posts_published for c in cs]}
+    counts = f.creator_counts.tolist()
+    for j, name in enumerate(FunnelBook.COLUMNS):
+        cols[name] = [row[j] for row in counts]
+    if f.kinds is not None:
+        kinds = f.kinds.by_creator.tolist()
+        for j, name in enumerate(KIND_COLUMNS):
+            cols[name] = [row[j] for row in kinds]
+    cols.update(real_fan_share=[c.real_fans for c in cs], fit=[c.fit for c in cs],
+                quality=[c.quality for c in cs])
+    return pd.DataFrame(cols)
+
+
+__all__ = ["CLICK_WINDOW", "FunnelBook", "after_response", "book_orders", "creator_frame",
+           "creator_rows", "view"]

@@ -34,7 +34,8 @@ class RunResult:
 
     ``summary``: final KPIs; ``timeseries``: one row per step (0..days) with a ``step`` column
     and one column per KPI; ``attribution``: per channel spend, first- and last-touch orders;
-    ``creators``: one row per creator (:func:`sim.engine.platform_funnel.creator_rows`).
+    ``creators``: one row per creator (:func:`sim.engine.platform_funnel.creator_rows`,
+    built column by column by ``creator_frame``).
     """
 
     seed: int
@@ -105,12 +106,12 @@ def run_single(
         ts = model.datacollector.get_model_vars_dataframe()
         ts.index.name = "step"
         ts = ts.reset_index()
-    from sim.engine.platform_funnel import creator_rows
+    from sim.engine.platform_funnel import creator_frame
 
     extra = {"tables": model.retail.tables()} if getattr(model, "retail", None) else {}
     return RunResult(seed=seed, summary=dict(model.kpis), timeseries=ts,
                      attribution=attribution_table(model), extra=extra,
-                     creators=pd.DataFrame(creator_rows(model.ctx)))
+                     creators=creator_frame(model.ctx))
 
 
 def replication_seeds(scenario: Scenario, reps: int | None = None, seed: int | None = None) -> list[int]:

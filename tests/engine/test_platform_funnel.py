@@ -71,3 +71,21 @@ def test_per_creator_counts_add_up_to_the_tier_counts():
             assert sum(r[col] for r in mine) == model.kpis[f"{col}_{tier}"]
     assert sum(r["orders"] for r in rows) <= model.kpis["orders"]
     assert np.all([r["engagements"] <= r["views"] for r in rows])
+
+
+@pytest.mark.parametrize("path", ["baseline.toml", "live_commerce.toml", "reference/bass.toml"])
+def test_creator_frame_equals_frame_of_rows(path):
+    """The column-built creators table is the data frame of the row dicts (columns, dtypes,
+    values), with and without creators."""
+    import pandas as pd
+
+    from sim.engine.model import SocialCommerceModel
+    from sim.engine.platform_funnel import creator_frame, creator_rows
+
+    file = Path(__file__).resolve().parents[2] / "scenarios" / path
+    over = {"run.days": 12} if "reference" in path else {"run.consumers": 1500, "run.days": 12}
+    model = SocialCommerceModel(load_scenario(file, over), seed=3)
+    while model.running:
+        model.step()
+    pd.testing.assert_frame_equal(creator_frame(model.ctx),
+                                  pd.DataFrame(creator_rows(model.ctx)), check_exact=True)
