@@ -38,6 +38,8 @@ replaces the graph (:meth:`SocialCommerceModel.use_graph`).
 from __future__ import annotations
 
 from collections.abc import Collection
+from itertools import compress
+from operator import attrgetter
 
 import mesa
 import networkx as nx
@@ -65,6 +67,8 @@ from sim.world.builder import World, build_world, cached_world, draw_ties
 from sim.world.content import Exposures
 from sim.world.graph import SocialGraph
 from sim.world.platforms import Platform
+
+_QUEUE = attrgetter("queue")
 
 
 def world_traits_rng(world_seed: int) -> np.random.Generator:
@@ -152,6 +156,7 @@ class SocialCommerceModel(mesa.Model):
         self._organic: OrganicDelivery | None = None  # built on the first day
         self._reference = None if full else ReferenceStep(self.ctx)
         self._consumer_views: dict[int, Consumer] = {}
+        self._creator_list: list[Influencer] | None = None  # see _creators
         self.kpis = compute_kpis(self.ctx)
         self.datacollector = KpiCollector(list(self.kpis))
         self.datacollector.collect(self)
@@ -222,9 +227,9 @@ class SocialCommerceModel(mesa.Model):
         bookings.book_logged_posts(ctx)
         # only creators holding a commission have anything to publish (a few of hundreds a
         # day); in the agent set's order, so posts get the ids `AgentSet.do("publish")` gives
-        for creator in self.agents_by_type.get(Influencer, ()):
-            if creator.queue:
-                creator.publish(ctx)
+        creators = self._creators()
+        for creator in compress(creators, map(_QUEUE, creators)):
+            creator.publish(ctx)
         state = ctx.state
         batches, state.pending, state.today = state.pending + state.today, [], []
         organic_exp, organic = self._organic_delivery().deliver(ctx.rng, ctx.beh.follower_trust)
@@ -242,6 +247,14 @@ class SocialCommerceModel(mesa.Model):
         churn.churn(ctx.population, ctx.beh, ctx.rng, gamification.retention(ctx))
         crisis.repair_opinions(ctx)
         crisis.watch_sentiment(ctx)
+
+    def _creators(self) -> list:
+        """The Influencer agents in the agent set's order (a list kept while their number
+        stays the same: creators are created with the model and never removed)."""
+        agents = self.agents_by_type.get(Influencer, ())
+        if self._creator_list is None or len(self._creator_list) != len(agents):
+            self._creator_list = list(agents)
+        return self._creator_list
 
     def _morning(self) -> None:
         """Fatigue decays; social proof, saturations and festival flags for today."""
