@@ -285,30 +285,49 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
 
 
 def _funnel_kpis(ctx: "Context", kpis: dict[str, float], spend_by_channel: dict) -> None:
-    """The platform funnel's KPIs (:mod:`sim.engine.platform_funnel`), added to ``kpis``."""
+    """The platform funnel's KPIs (:mod:`sim.engine.platform_funnel`), added to ``kpis``.
+
+    The counters are read once as Python ints (``tolist``): indexing numpy scalars a hundred
+    times a day cost more than the KPIs' arithmetic; the values are the same."""
     f, book = ctx.funnel, ctx.metrics
-    tiers = list(ctx.channels.tiers)
-    paid = [book.channels.index(ch) for ch in [*tiers, "ads", "search"] if ch in book.channels]
+    names = _funnel_names(tuple(ctx.channels.tiers), tuple(book.channels),
+                          tuple(p.name for p in ctx.platforms))
+    paid, channel_keys, platform_keys = names
+    imp, vw, cl, en = (f.impressions.tolist(), f.views.tolist(), f.clicks.tolist(),
+                       f.engagements.tolist())
     media = float(sum(spend_by_channel.get(book.channels[k], 0.0) for k in paid))
-    impressions, views, clicks = int(f.impressions.sum()), int(f.views.sum()), int(f.clicks.sum())
+    impressions, views, clicks = sum(imp), sum(vw), sum(cl)
+    gmv = float(ctx.ledger.gmv.sum())
     kpis.update(
         impressions=float(impressions), views=float(views), clicks=float(clicks),
         ctr=ratio(clicks, impressions), cvr=ratio(f.click_orders, clicks),
-        cpm=1000.0 * ratio(media, f.impressions[paid].sum()),
-        cpc=ratio(media, f.clicks[paid].sum()), cpe=ratio(media, f.engagements[paid].sum()),
-        aov=ratio(float(ctx.ledger.gmv.sum()), ctx.ledger.orders),
+        cpm=1000.0 * ratio(media, sum(imp[k] for k in paid)),
+        cpc=ratio(media, sum(cl[k] for k in paid)), cpe=ratio(media, sum(en[k] for k in paid)),
+        aov=ratio(gmv, ctx.ledger.orders),
         aware_of_reached=ctx.awareness.aware_share_of_reached(ctx),
     )
-    kinds = f.kinds.counts if f.kinds is not None else np.zeros(len(KIND_COLUMNS), np.int64)
+    kinds = f.kinds.counts.tolist() if f.kinds is not None else [0] * len(KIND_COLUMNS)
     kpis.update(zip(KIND_COLUMNS, map(float, kinds)))
-    for k, ch in enumerate(book.channels):
-        kpis[f"impressions_{ch}"] = float(f.impressions[k])
-        kpis[f"views_{ch}"] = float(f.views[k])
-        kpis[f"clicks_{ch}"] = float(f.clicks[k])
-        kpis[f"engagement_rate_{ch}"] = ratio(f.engagements[k], f.views[k])
-    for p in ctx.platforms:
-        kpis[f"impressions_on_{p.name}"] = float(f.impressions_on[p.index])
-        kpis[f"clicks_on_{p.name}"] = float(f.clicks_on[p.index])
+    for (k_imp, k_views, k_clicks, k_rate), i, v, c, e in zip(channel_keys, imp, vw, cl, en):
+        kpis[k_imp] = float(i)
+        kpis[k_views] = float(v)
+        kpis[k_clicks] = float(c)
+        kpis[k_rate] = ratio(e, v)
+    on_imp, on_clicks = f.impressions_on.tolist(), f.clicks_on.tolist()
+    for p, (k_imp, k_clicks) in zip(ctx.platforms, platform_keys):
+        kpis[k_imp] = float(on_imp[p.index])
+        kpis[k_clicks] = float(on_clicks[p.index])
+
+
+@lru_cache(maxsize=64)
+def _funnel_names(tiers: tuple[str, ...], channels: tuple[str, ...],
+                  platforms: tuple[str, ...]) -> tuple:
+    """(paid channel codes, per channel the four KPI names, per platform the two KPI names)."""
+    paid = tuple(channels.index(ch) for ch in [*tiers, "ads", "search"] if ch in channels)
+    channel_keys = tuple((f"impressions_{ch}", f"views_{ch}", f"clicks_{ch}",
+                          f"engagement_rate_{ch}") for ch in channels)
+    platform_keys = tuple((f"impressions_on_{p}", f"clicks_on_{p}") for p in platforms)
+    return paid, channel_keys, platform_keys
 
 
 def platform_concentration(orders_by_platform: np.ndarray) -> tuple[float, float]:
@@ -350,7 +369,7 @@ def _in_registry_order(ctx: "Context", kpis: dict[str, float]) -> dict[str, floa
         raise RuntimeError(f"KPI registry (sim/config/kpis.py) and compute_kpis disagree: "
                            f"computed but not registered {extra}, registered but not computed "
                            f"{missing}")
-    return {n: kpis[n] for n in names}
+    return dict(zip(names, map(kpis.__getitem__, names)))
 
 
 @lru_cache(maxsize=64)
