@@ -26,24 +26,33 @@ def amplify(ctx: "Context", exp: Exposures, engaged: np.ndarray, organic: list) 
     if len(exp) == 0:
         return Exposures.empty()
     n_posts = len(ctx.posts)
-    delivered = np.bincount(exp.post, minlength=n_posts)
-    hits = np.bincount(exp.post[engaged], minlength=n_posts)
+    live = [post for _, post, _ in organic]
+    delivered = np.bincount(exp.post, minlength=n_posts)[live].tolist()
+    hits = np.bincount(exp.post[engaged], minlength=n_posts)[live].tolist()
     circles = ctx.posts["circle"]
     trust = ctx.beh.stranger_trust * ctx.beh.follower_trust
     sampler = ctx.world.sampler
-    out = []
-    for inf, post, _ in organic:
-        extra = inf.platform.amplified_count(int(delivered[post]), int(hits[post]))
+    # the boosted posts' exposures, assembled into one batch at the end (equal to the
+    # concatenation of one batch per post)
+    reached_parts, sizes, post_ids, channels = [], [], [], []
+    for (inf, post, _), d, h in zip(organic, delivered, hits):
+        extra = inf.platform.amplified_count(d, h)
         if extra == 0:
             continue
         circle = int(circles[post])
         circle = circle if circle >= 0 else inf.home_circle
         pool, cum = sampler.pool(circle, inf.platform.index, lambda: ctx.circle_members(circle))
         reached = sampler.draw(pool, cum, extra, ctx.rng)
-        out.append(Exposures(reached, np.full(len(reached), post, np.int64),
-                             np.full(len(reached), trust, np.float32),
-                             np.full(len(reached), inf.channel, np.int8)))
-    return Exposures.concat(out)
-
+        if len(reached):
+            reached_parts.append(reached)
+            sizes.append(len(reached))
+            post_ids.append(post)
+            channels.append(inf.channel)
+    if not reached_parts:
+        return Exposures.empty()
+    consumer = np.concatenate(reached_parts).astype(np.int64, copy=False)
+    return Exposures(consumer, np.repeat(np.array(post_ids, np.int64), sizes),
+                     np.full(len(consumer), trust, np.float32),
+                     np.repeat(np.array(channels, np.int8), sizes))
 
 __all__ = ["amplify"]
