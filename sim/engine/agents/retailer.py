@@ -83,7 +83,8 @@ class Retailer(mesa.Agent):
         self._price_shocks = [s for s in shocks if s.kind == "price"
                               and (s.retailer == cfg.name or s.retailer is None and index == 0)]
         self._eligible: dict[str, list] = {}
-        self._fees: dict[str, np.ndarray] = {}  # per tier, the eligible creators' (fixed) fees
+        # per tier, the eligible creators' (fixed) fees and the cheapest of them (yuan)
+        self._fees: dict[str, tuple[np.ndarray, float]] = {}
         self.crisis_day: int | None = None
         self.responding = False
         self.targeted_circles: set[int] = set(cfg.ad_target_circles) | set(cfg.target_circles)
@@ -232,26 +233,31 @@ class Retailer(mesa.Agent):
         block instead of four calls per post). At most ``16 × creators`` posts a day (a guard
         for zero fees).
         """
-        fees = self._fees.get(tier)
-        if fees is None or len(fees) != len(creators):
-            fees = self._fees[tier] = np.array([c.fee for c in creators], dtype=np.float64)
+        n_creators = len(creators)
+        cached = self._fees.get(tier)
+        if cached is None or len(cached[0]) != n_creators:  # fees and the cheapest, once
+            fees = np.array([c.fee for c in creators], dtype=np.float64)
+            cached = self._fees[tier] = (fees, max(float(fees.min()), 1e-9))
+        fees, cheapest = cached
         allowance = self._pace(tier, day)
         budget = min(allowance, self.lines.get(tier, 0.0) + 1e-9)
-        cap, cheapest = 16 * len(creators), max(float(fees.min()), 1e-9)
-        picked, spent = [], 0.0
-        while (count := sum(len(p) for p in picked)) < cap:
+        cap = 16 * n_creators
+        picked, spent, count = [], 0.0, 0
+        while count < cap:
             k = min(cap - count, int(max(0.0, budget - spent) // cheapest) + 1)
-            draw = rng.integers(len(creators), size=k)
-            cum = spent + np.cumsum(fees[draw])
-            n = int(np.searchsorted(cum, budget, side="right"))  # posts that still fit
+            draw = rng.integers(n_creators, size=k)
+            cum = fees[draw].cumsum()
+            cum += spent  # spent + each running sum, as spent + np.cumsum(...)
+            n = int(cum.searchsorted(budget, side="right"))  # posts that still fit
             if n:
                 picked.append(draw[:n])
                 spent = float(cum[n - 1])
+                count += n
             if n < k:
                 break
-        picks = np.concatenate(picked) if picked else np.empty(0, np.int64)
-        if len(picks) == 0 or not self.book(tier, spent):
+        if not picked or not self.book(tier, spent):
             return
+        picks = picked[0] if len(picked) == 1 else np.concatenate(picked)
         self.allowance[tier] = allowance - spent
         self.commission_posts(rng, creators, picks)
 
@@ -267,11 +273,11 @@ class Retailer(mesa.Agent):
         tagged = u[:, 1] < self.cfg.circle_tagged
         reused = u[:, 2] < self.cfg.content_reuse
         framed = u[:, 3] < self.cfg.guanxi_framing
-        for j, c in enumerate(picks.tolist()):
+        for c, kind, tag, reuse, frame in zip(picks.tolist(), kinds.tolist(), tagged.tolist(),
+                                              reused.tolist(), framed.tolist()):
             creator = creators[c]
-            circle = creator.home_circle if tagged[j] else -1
-            creator.commission(Commission(self.index, int(kinds[j]), circle, bool(reused[j]),
-                                          bool(framed[j])))
+            circle = creator.home_circle if tag else -1
+            creator.commission(Commission(self.index, int(kind), circle, reuse, frame))
             self.targeted_circles.add(creator.home_circle)
 
     def _creators(self, tier: str, creators: list) -> list:
