@@ -15,6 +15,8 @@ whenever the accumulated allowance covers a fee, so a re-allocated line changes 
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from typing import TYPE_CHECKING
 
 import mesa
@@ -266,18 +268,20 @@ class Retailer(mesa.Agent):
         """Commission one post from ``creators[i]`` for each ``i`` in ``picks`` (already paid):
         its kind follows ``content_mix``; it is tagged to the creator's home circle, reuses
         copy or carries guanxi framing with the configured shares."""
-        u = rng.random((len(picks), 4))
-        kinds = (self._kinds[np.minimum(np.searchsorted(self._kind_cdf, u[:, 0], side="right"),
-                                        len(self._kinds) - 1)]
-                 if self._kind_cdf is not None else np.full(len(picks), KIND["promo"]))
-        tagged = u[:, 1] < self.cfg.circle_tagged
-        reused = u[:, 2] < self.cfg.content_reuse
-        framed = u[:, 3] < self.cfg.guanxi_framing
-        for c, kind, tag, reuse, frame in zip(picks.tolist(), kinds.tolist(), tagged.tolist(),
-                                              reused.tolist(), framed.tolist()):
+        # the same four uniforms per post as before, compared as Python floats (a handful of
+        # posts: cheaper than eight numpy calls); the kind is the first cumulative share above
+        # the draw (searchsorted "right" = bisect_right), capped at the last kind
+        cfg, index = self.cfg, self.index
+        p_tagged, p_reused, p_framed = cfg.circle_tagged, cfg.content_reuse, cfg.guanxi_framing
+        if self._kind_cdf is not None:
+            cdf, kinds, last = self._kind_cdf.tolist(), self._kinds.tolist(), len(self._kinds) - 1
+        for c, (u0, u1, u2, u3) in zip(picks.tolist(), rng.random((len(picks), 4)).tolist()):
             creator = creators[c]
-            circle = creator.home_circle if tag else -1
-            creator.commission(Commission(self.index, int(kind), circle, reuse, frame))
+            kind = (kinds[min(bisect_right(cdf, u0), last)] if self._kind_cdf is not None
+                    else KIND["promo"])
+            circle = creator.home_circle if u1 < p_tagged else -1
+            creator.commission(Commission(index, int(kind), circle, u2 < p_reused,
+                                          u3 < p_framed))
             self.targeted_circles.add(creator.home_circle)
 
     def _creators(self, tier: str, creators: list) -> list:
