@@ -158,6 +158,16 @@ class Context:
         """The live behaviour coefficients (read at every use)."""
         return self.config.behaviour
 
+    def _homogeneity(self, beh: BehaviourSection) -> list[float]:
+        """``beh.homogeneity`` (fatigue per exposure by kind code) as Python floats, kept
+        while ``beh.kind_homogeneity`` is the same mapping object (a revised scenario or an
+        assignment gives a new one); every post published reads it."""
+        table = beh.kind_homogeneity
+        cached = self.__dict__.get("_homogeneity_cache")
+        if cached is None or cached[0] is not table:
+            cached = self.__dict__["_homogeneity_cache"] = (table, beh.homogeneity.tolist())
+        return cached[1]
+
     @property
     def mode(self) -> str:
         return self.config.run.mode
@@ -187,8 +197,8 @@ class Context:
         ``reused``: near-duplicate copy, whose exposures add ``behaviour.reuse_fatigue`` to the
         kind's fatigue; ``framed``: guanxi framing (sharing over strong ties × guanxi_boost).
         """
-        homogeneity = (float(self.beh.homogeneity[kind])
-                       + (self.beh.reuse_fatigue if reused else 0.0))
+        beh = self.config.behaviour
+        homogeneity = (self._homogeneity(beh)[kind] + (beh.reuse_fatigue if reused else 0.0))
         return self.posts.append(retailer, platform, channel, kind, circle, credibility, b0,
                                  negative, author, self.state.day, homogeneity, framed, reused)
 
