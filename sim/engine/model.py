@@ -38,7 +38,6 @@ replaces the graph (:meth:`SocialCommerceModel.use_graph`).
 from __future__ import annotations
 
 from collections.abc import Collection
-from itertools import compress
 from operator import attrgetter
 
 import mesa
@@ -68,7 +67,7 @@ from sim.world.content import Exposures
 from sim.world.graph import SocialGraph
 from sim.world.platforms import Platform
 
-_QUEUE = attrgetter("queue")
+_UNIQUE_ID = attrgetter("unique_id")
 
 
 def world_traits_rng(world_seed: int) -> np.random.Generator:
@@ -109,6 +108,8 @@ class SocialCommerceModel(mesa.Model):
         seed = int(config.run.seed if seed is None else seed)
         super().__init__(rng=seed)
         self.seed = seed
+        # creators holding commissions not yet published (Influencer.commission adds them)
+        self.queued_creators: list[Influencer] = []
         self._given_graph = graph is not None  # its ties cannot be re-drawn (revise)
         fixed = config.run.world_seed  # a world shared by every replication (docs/calibration.md)
         if world is None:
@@ -156,7 +157,6 @@ class SocialCommerceModel(mesa.Model):
         self._organic: OrganicDelivery | None = None  # built on the first day
         self._reference = None if full else ReferenceStep(self.ctx)
         self._consumer_views: dict[int, Consumer] = {}
-        self._creator_list: list[Influencer] | None = None  # see _creators
         self.kpis = compute_kpis(self.ctx)
         self.datacollector = KpiCollector(list(self.kpis))
         self.datacollector.collect(self)
@@ -227,12 +227,17 @@ class SocialCommerceModel(mesa.Model):
         bookings.book_logged_posts(ctx)
         # only creators holding a commission have anything to publish (a few of hundreds a
         # day); in the agent set's order, so posts get the ids `AgentSet.do("publish")` gives
-        creators = self._creators()
-        for creator in compress(creators, map(_QUEUE, creators)):
-            creator.publish(ctx)
+        # (creators register on their first commission of the day, Influencer.commission;
+        # agents get increasing ids as they join the agent set, so ids give its order)
+        published, self.queued_creators = self.queued_creators, []
+        published.sort(key=_UNIQUE_ID)
+        for creator in published:
+            if creator.queue:
+                creator.publish(ctx)
         state = ctx.state
         batches, state.pending, state.today = state.pending + state.today, [], []
-        organic_exp, organic = self._organic_delivery().deliver(ctx.rng, ctx.beh.follower_trust)
+        organic_exp, organic = self._organic_delivery().deliver(ctx.rng, ctx.beh.follower_trust,
+                                                                published)
         batches.append(community.community_day(ctx))
         self._engage(organic_exp, organic)
         self._engage(Exposures.concat(batches))
@@ -247,14 +252,6 @@ class SocialCommerceModel(mesa.Model):
         churn.churn(ctx.population, ctx.beh, ctx.rng, gamification.retention(ctx))
         crisis.repair_opinions(ctx)
         crisis.watch_sentiment(ctx)
-
-    def _creators(self) -> list:
-        """The Influencer agents in the agent set's order (a list kept while their number
-        stays the same: creators are created with the model and never removed)."""
-        agents = self.agents_by_type.get(Influencer, ())
-        if self._creator_list is None or len(self._creator_list) != len(agents):
-            self._creator_list = list(agents)
-        return self._creator_list
 
     def _morning(self) -> None:
         """Fatigue decays; social proof, saturations and festival flags for today."""

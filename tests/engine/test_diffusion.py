@@ -256,6 +256,35 @@ def test_organic_delivery_equals_numpy_over_days():
     assert fast.deliver(r_fast, 0.7)[1] == []  # every post has expired
 
 
+def test_organic_delivery_told_the_publishers_equals_looking_at_everyone():
+    """Given the creators who published since the last delivery (as the model passes them),
+    delivery looks only at them and at the creators still live, with the same results."""
+    rng = np.random.default_rng(14)
+    pop = build_population(PopulationSection(), 2000, 3, np.array([1.0, 2.0, 1.0]), 1, rng)
+    platforms = [Platform(0, "feed", PlatformSection(organic_reach=0.6)),
+                 Platform(1, "notes", PlatformSection(organic_reach=0.4, content_lifetime=3))]
+    told_cs = _creators(rng, pop, platforms, 15)
+    all_cs = _copy(told_cs, platforms)
+    told, every = OrganicDelivery(told_cs, pop), OrganicDelivery(all_cs, pop)
+    r_told, r_all = np.random.default_rng(3), np.random.default_rng(3)
+    first = [c for c in told_cs if c.live_posts]  # posts live before the first delivery
+    for day in range(8):
+        published = first if day == 0 else []
+        if day in (1, 2, 5):  # new posts from a few creators, some already live
+            for k in ((3, 7, 11) if day != 5 else (0, 3, 14)):
+                for cs in (told_cs, all_cs):
+                    cs[k].live_posts.append((2000 + 10 * day + k, 1 + k % 3))
+                published.append(told_cs[k])
+        exp_a, org_a = told.deliver(r_told, 0.7, published[::-1])  # any order, repeats
+        exp_b, org_b = every.deliver(r_all, 0.7)
+        assert same_exposures(exp_a, exp_b)
+        position = {id(c): k for cs in (told_cs, all_cs) for k, c in enumerate(cs)}
+        assert ([(position[id(c)], p) for c, p, _ in org_a]
+                == [(position[id(c)], p) for c, p, _ in org_b])
+        assert [c.live_posts for c in told_cs] == [c.live_posts for c in all_cs]
+        assert r_told.random() == r_all.random()
+
+
 def test_organic_delivery_without_live_posts_draws_nothing():
     rng = np.random.default_rng(6)
     pop = build_population(PopulationSection(), 500, 2, np.array([1.0, 1.0]), 1, rng)

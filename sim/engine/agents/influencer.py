@@ -71,7 +71,13 @@ class Influencer(mesa.Agent):
         self.withheld = False
 
     def commission(self, order: Commission) -> None:
-        """Accept a paid post; it is published in today's publishing phase."""
+        """Accept a paid post; it is published in today's publishing phase (a model that
+        keeps a ``queued_creators`` list is told of the creator's first commission of the
+        day, so that it publishes without asking every creator)."""
+        if not self.queue:
+            queued = getattr(self.model, "queued_creators", None)
+            if queued is not None:
+                queued.append(self)
         self.queue.append(order)
 
     def publish(self, ctx: "Context") -> None:
