@@ -270,9 +270,10 @@ def targets_table() -> list[str]:
                          f"{ic['ratio']:,.2f}× ({fmt(ic['socsim_extra_rep_ms'], 2)} vs "
                          f"{fmt(ic['cynetdiff_ms'], 2)} ms, R = {ic['reps']})", ic["ratio"] <= 2))
         if (sm := r.get("small")) is not None:
+            cpu = f"; CPU {sm['cpu_ratio']:.2f}×" if "cpu_ratio" in sm else ""
             rows.append((f"ns / consumer-day, 10k extra replications ≤ 1.5× one {sm['big']:,} run",
-                         f"{sm['ratio']:.2f}× ({fmt(sm['ns_small'], 0)} vs {fmt(sm['ns_big'], 0)} ns)",
-                         sm["ratio"] <= 1.5))
+                         f"{sm['ratio']:.2f}× ({fmt(sm['ns_small'], 0)} vs {fmt(sm['ns_big'], 0)} ns)"
+                         f"{cpu}", sm["ratio"] <= 1.5))
     if (r := read("sweep")) is not None and "cluster_speedup" in r:
         ok = r["cluster_speedup"] >= 1.4 and r["same_results"]
         workers = r["rows"][-1]["workers"]

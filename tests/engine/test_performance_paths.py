@@ -254,7 +254,7 @@ def test_vectorised_organic_delivery_equals_creator_by_creator(monkeypatch, smal
     from sim.engine.model import SocialCommerceModel
     from sim.engine.organic import OrganicDelivery
 
-    def creator_by_creator(self, rng, trust):
+    def creator_by_creator(self, rng, trust, published=None):  # looks at every creator
         return naive.deliver_creator_by_creator(self.creators, self.pop, rng, trust)
 
     def run():
