@@ -6,7 +6,8 @@ its creator has real fans, and opened by a few percent of them (docs/calibration
 Rule, every day and for every live creator post: a post shown to ``d`` followers today (its
 organic impressions, :mod:`sim.engine.organic`) is also shown to
 ``round(discovery_reach × d)`` consumers of the post's tagged circle (the creator's home
-circle for generic posts: the readers the platform matches to the post's interest), drawn with
+circle for generic posts: the readers the platform matches to the post's interest), followers
+or not — mostly not, as a creator's followers are a minority of its circle — drawn with
 replacement ∝ attention to the platform × activity, like the traffic-pool boost
 (:mod:`sim.engine.amplification`). These are impressions: they are viewed at the platform's
 ``view_rate`` and only views can engage (:mod:`sim.engine.platform_funnel`). Unlike the
