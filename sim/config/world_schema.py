@@ -159,8 +159,8 @@ class TierSection(_Section):
         0.0, ge=0.0, le=10.0, description="power-law exponent α of follower counts within the "
         "tier: P(followers > x) ∝ x^−α between the tier's smallest and largest creator, "
         "rescaled so the tier's mean stays followers_share · consumers (0 = every creator "
-        "has the mean; 1–1.3 is the Twitter follower distribution's tail; "
-        "sim/world/builder.py)"
+        "has the mean; ~0.9 is the Twitter follower distribution's tail; generated creators "
+        "only, a roster's keep their own; sim/world/builder.py)"
     )
     followers_range: float = Field(
         10.0, ge=1.0, le=1000.0, description="largest / smallest follower count a "
