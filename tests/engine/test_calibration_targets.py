@@ -4,10 +4,9 @@ full 90 days (about 5–10 s; the memory test runs its own 2,000 consumers over 
 measured on the run's behaviour: spend over delivered views and engagements, engagements over
 views, fees over the followers creators actually reach, clicks over impressions, orders over
 clicks, buyers who came back, the followers creators really deliver to, how fast memory fades
-on a day without exposures, and how orders concentrate on the best creators. Ranges the
-baseline misses are marked ``xfail(strict=True)``: they document a known gap
-(docs/calibration_targets.md says which values would close it) and fail loudly once the
-baseline lands inside."""
+on a day without exposures, and how orders concentrate on the best creators. A range the
+baseline misses would be marked ``xfail(strict=True)`` (a known gap, documented in
+docs/calibration_targets.md); none is today."""
 
 from __future__ import annotations
 
@@ -108,9 +107,6 @@ def test_short_video_feed_view_rate(baseline_run):
     assert _inside(_creator_view_rate(baseline_run, "feed"), FEED_VIEW_RATE)
 
 
-@pytest.mark.xfail(strict=True, reason="creator notes open at ~30 % in the baseline; note "
-                   "click-through on the notes platform is 1.5–10 % "
-                   "(docs/calibration_targets.md)")
 def test_notes_view_rate(baseline_run):
     assert _inside(_creator_view_rate(baseline_run, "notes"), NOTES_VIEW_RATE)
 
@@ -144,9 +140,6 @@ def test_brand_memory_fades_at_a_brand_advertising_rate():
     assert _inside(float(np.median(ratios)) ** 7, WEEKLY_MEMORY_RETENTION)
 
 
-@pytest.mark.xfail(strict=True, reason="the top fifth of creators bring ~74 % of creator orders "
-                   "in the baseline; practitioners report 80 % or more "
-                   "(docs/calibration_targets.md)")
 def test_top_fifth_of_creators_bring_most_orders(baseline_run):
     orders = np.sort([r["orders"] for r in creator_rows(baseline_run.ctx) if r["posts"] > 0])[::-1]
     top = orders[: int(np.ceil(0.2 * len(orders)))]
