@@ -113,6 +113,12 @@ class PlatformSection(_Section):
     conversion_multiplier: float = Field(1.0, gt=0.0, le=10.0, description="purchase hazard ×")
     ad_cpm: Positive = Field(60.0, description="paid ads: yuan per 1,000 impressions")
     content_lifetime: int = Field(1, ge=1, le=60, description="days a post keeps being delivered")
+    discovery_reach: float = Field(
+        0.0, ge=0.0, le=100.0, description="discovery feed: non-follower impressions of a creator "
+        "post per follower impression, shown every day the post is live to consumers of its "
+        "circle ∝ attention × activity, not gated by engagement (0 = followers only; "
+        "sim/engine/discovery.py)"
+    )
     view_rate: Share = Field(
         1.0, description="share of impressions (posts shown in a consumer's feed) that are "
         "viewed: a video played, a note opened, a message read; only views can engage "
@@ -149,6 +155,18 @@ class TierSection(_Section):
 
     count: int = Field(0, ge=0, le=100_000, description="creators in this tier")
     followers_share: Share = Field(0.01, description="share of consumers following each creator")
+    followers_tail: float = Field(
+        0.0, ge=0.0, le=10.0, description="power-law exponent α of follower counts within the "
+        "tier: P(followers > x) ∝ x^−α between the tier's smallest and largest creator, "
+        "rescaled so the tier's mean stays followers_share · consumers (0 = every creator "
+        "has the mean; ~0.9 is the Twitter follower distribution's tail; generated creators "
+        "only, a roster's keep their own; sim/world/builder.py)"
+    )
+    followers_range: float = Field(
+        10.0, ge=1.0, le=1000.0, description="largest / smallest follower count a "
+        "followers_tail draw allows within the tier (10: a tier spans a decade, e.g. "
+        "10k–100k followers)"
+    )
     circle_focus: Share = Field(0.7, description="share of followers from the creator's circle")
     credibility: Share = Field(0.5, description="credibility of the creator's posts (0–1)")
     engagement: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(

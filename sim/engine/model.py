@@ -10,8 +10,9 @@ One step is one day, in this order (:meth:`SocialCommerceModel._full_step`):
    damping enter the day state; named roster creators and a roster's booking log are booked
    (:mod:`sim.engine.bookings`);
 4. **creators publish** (:class:`sim.engine.agents.Influencer`);
-5. **organic delivery** of every live creator post to followers (:mod:`sim.engine.organic`),
-   **response** to it (:mod:`sim.engine.response`) and **amplification** of the posts that
+5. **organic delivery** of every live creator post to followers (:mod:`sim.engine.organic`)
+   and, on a platform with a discovery feed, to interested non-followers
+   (:mod:`sim.engine.discovery`), **response** to it (:mod:`sim.engine.response`) and **amplification** of the posts that
    engage (:mod:`sim.engine.amplification`);
 6. **community** content, lead joins and referrals (:mod:`sim.engine.community`);
 7. **response** to everything else delivered today (yesterday's shares, ads, community);
@@ -48,7 +49,7 @@ from pydantic import ValidationError
 from sim.config.retail import NO_RETAIL, retail_shape
 from sim.config.scenario import BehaviourSection, Scenario, ScenarioError, ShockSection
 from sim.config.formats import scenario_formats
-from sim.engine import (amplification, bookings, churn, community, creators, crisis,
+from sim.engine import (amplification, bookings, churn, community, creators, crisis, discovery,
                         gamification, platform_funnel, purchases, response, revision, search,
                         sharing)
 from sim.engine.awareness import AwarenessMemory
@@ -238,6 +239,9 @@ class SocialCommerceModel(mesa.Model):
         batches, state.pending, state.today = state.pending + state.today, [], []
         organic_exp, organic = self._organic_delivery().deliver(ctx.rng, ctx.beh.follower_trust,
                                                                 published)
+        shown = discovery.discover(ctx, organic)  # non-followers of discovery feeds
+        if len(shown):
+            organic_exp = Exposures.concat([organic_exp, shown])
         batches.append(community.community_day(ctx))
         self._engage(organic_exp, organic)
         self._engage(Exposures.concat(batches))

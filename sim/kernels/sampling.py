@@ -117,26 +117,30 @@ def integers_below(rng, n, size):
 
 
 @njit(cache=True)
-def creator_followers(rng, cdf, order, starts, n, count, k, want):
-    """``count`` creators' homes and followers, drawn as :func:`sim.world.builder.draw_creators`
-    does one by one: a home circle by ``cdf.searchsorted(rng.random(), "right")``, then
-    ``k_in = min(|circle|, want)`` (the caller's ``round(k · circle_focus)``) members of it without repeats
-    (``rng.choice(members, k_in, replace=False)``) and ``k - k_in`` consumers uniformly from
-    0..n-1 (``rng.integers(0, n, k - k_in)``); followers are the distinct ids, ascending.
+def creator_followers(rng, cdf, order, starts, n, ks, wants):
+    """Creators' homes and followers, drawn as :func:`sim.world.builder.draw_creators` does
+    one by one: for creator c, a home circle by ``cdf.searchsorted(rng.random(), "right")``,
+    then ``k_in = min(|circle|, wants[c])`` members of it without repeats
+    (``rng.choice(members, k_in, replace=False)``) and ``ks[c] - k_in`` consumers uniformly
+    from 0..n-1 (``rng.integers(0, n, ks[c] - k_in)``); followers are the distinct ids,
+    ascending. ``ks`` (followers drawn, ≥ 1) and ``wants`` (the caller's
+    ``round(ks[c] · circle_focus)``, ≤ ``ks[c]``) are int64 per creator.
 
     Returns (home per creator, followers of all creators one after another, offsets: creator
     c's followers are ``flat[offsets[c]:offsets[c + 1]]``). Needs 1 <= n <= 2**32 - 1.
     """
     bitgen = rng.bit_generator
+    count = len(ks)
     homes = np.empty(count, dtype=np.int64)
     offsets = np.zeros(count + 1, dtype=np.int64)
-    flat = np.empty(count * k, dtype=np.int64)
+    flat = np.empty(max(np.int64(0), ks.sum()), dtype=np.int64)
     for c in range(count):
+        k = ks[c]
         u = next_double(bitgen)
         home = np.int64(np.searchsorted(cdf, u, side="right"))
         homes[c] = home
         lo, hi = starts[home], starts[home + 1]
-        k_in = min(hi - lo, want)
+        k_in = min(hi - lo, wants[c])
         both = np.empty(k, dtype=np.int64)
         picked = _sample_indices(bitgen, hi - lo, k_in)
         for j in range(k_in):

@@ -17,7 +17,8 @@ is an edge list or given, whose node count sets it); whether ``run.mode`` is ``f
 the full model has creators); every ``[population]`` key; every ``[graph]`` key (an edge list
 by its path, size and modification time); the platforms' names, order and ``attention``
 (consumers' attention shares are drawn from them); and, in full mode, each influencer tier's
-name, order, ``count``, ``followers_share`` and ``circle_focus``, and a roster's file version and
+name, order, ``count``, ``followers_share``, ``circle_focus``, ``followers_tail`` and
+``followers_range``, and a roster's file version and
 ``roster_audience_share`` (not ``book``: every booking of a pick shares one world). Nothing else: budgets,
 behaviour coefficients, retailers, shocks, other platform and tier keys, ``run.days`` and
 ``reference`` can change between runs that share a world.
@@ -212,7 +213,8 @@ def draw_ties(config: Scenario, seed: int, circle: np.ndarray) -> SocialGraph | 
 
 def draw_creators(config: Scenario, order: np.ndarray, starts: np.ndarray, n: int,
                   rng: np.random.Generator) -> dict[str, list[CreatorSeat]]:
-    """Each tier's creators: a home circle ∝ circle size, ``followers_share · n`` followers of
+    """Each tier's creators: a home circle ∝ circle size, ``followers_share · n`` followers
+    (on average: :func:`follower_counts`, power-law spread with ``followers_tail``) of
     whom a share ``circle_focus`` come from the home circle (without repeats), the rest
     uniformly from everyone. Tiers in scenario order, creators one after another. Tiers a
     roster fills (``[influencers] roster``) take its creators instead
@@ -227,16 +229,18 @@ def draw_creators(config: Scenario, order: np.ndarray, starts: np.ndarray, n: in
         if tier in roster:
             out[tier] = roster[tier]
             continue
-        k = max(1, int(round(cfg.followers_share * n)))
-        want = int(round(k * cfg.circle_focus))
+        sizes_k = follower_counts(cfg.followers_share * n, cfg.count, cfg.followers_tail,
+                                  cfg.followers_range, n, rng)
+        wants = [int(round(k * cfg.circle_focus)) for k in sizes_k]
         if 1 <= n < 2**32 - 1:  # one compiled call per tier, the same draws (sim.kernels.sampling)
-            homes, flat, offsets = creator_followers(rng, cdf, order, starts, n, cfg.count, k,
-                                                     want)
+            homes, flat, offsets = creator_followers(rng, cdf, order, starts, n,
+                                                     np.array(sizes_k, dtype=np.int64),
+                                                     np.array(wants, dtype=np.int64))
             out[tier] = [CreatorSeat(tier, int(homes[c]), flat[offsets[c]:offsets[c + 1]])
                          for c in range(cfg.count)]
             continue
         seats = []
-        for _ in range(cfg.count):
+        for k, want in zip(sizes_k, wants):
             home = int(cdf.searchsorted(rng.random(), side="right"))
             members = order[starts[home]:starts[home + 1]]
             k_in = min(len(members), want)
@@ -246,6 +250,23 @@ def draw_creators(config: Scenario, order: np.ndarray, starts: np.ndarray, n: in
             seats.append(CreatorSeat(tier, home, followers))
         out[tier] = seats
     return out
+
+
+def follower_counts(mean: float, count: int, tail: float, spread: float, n: int,
+                    rng: np.random.Generator) -> list[int]:
+    """Follower counts of a tier's ``count`` creators whose mean is ``mean`` followers.
+
+    ``tail`` 0: every creator has ``round(mean)`` (at least 1), without a random draw. ``tail``
+    α > 0: a bounded power law (Pareto) — ``x = (1 − u·(1 − spread^−α))^(−1/α)`` for uniform
+    ``u``, so ``P(x > t) ∝ t^−α`` on ``[1, spread]`` — rescaled by the draws' mean so the tier
+    keeps ``mean · count`` followers in all (a few creators hold most of them, most hold
+    little); each count rounded, at least 1 and at most ``n``."""
+    if tail <= 0.0 or count == 0:
+        return [max(1, int(round(mean)))] * count
+    u = rng.random(count)
+    x = (1.0 - u * (1.0 - spread ** -tail)) ** (-1.0 / tail)
+    k = np.rint(mean * x / x.mean()).astype(np.int64)
+    return np.clip(k, 1, n).tolist()
 
 
 def _roster_seats(config: Scenario, order: np.ndarray, starts: np.ndarray, n: int,
@@ -278,7 +299,8 @@ def world_key(config: Scenario, seed: int) -> tuple:
     path = config.graph.path
     source = edgelist_identity(Path(path)) if config.graph.kind == "edgelist" and path else None
     full = config.run.mode == "full"
-    tiers = tuple((t, c.count, c.followers_share, c.circle_focus)
+    tiers = tuple((t, c.count, c.followers_share, c.circle_focus, c.followers_tail,
+                   c.followers_range)
                   for t, c in config.influencers.items()) if full else ()
     roster = config.roster
     if full and roster is not None:  # the file's version and its audience share, not `book`
@@ -345,4 +367,4 @@ def cached_world(config: Scenario, seed: int) -> World:
 
 
 __all__ = ["CreatorSeat", "World", "WorldCache", "WORLDS", "build_world", "cached_world",
-           "consumer_count", "draw_creators", "world_key"]
+           "consumer_count", "draw_creators", "follower_counts", "world_key"]

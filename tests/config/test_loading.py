@@ -135,8 +135,10 @@ def test_bundled_variants_state_only_their_differences(path):
             if key not in inherited:
                 continue  # a new tier, retailer or key: nothing to inherit
             old = inherited[key]
+            # weight tables are replaced whole on loading (sim/config/loading.py), so a
+            # variant restates every weight of the one it changes
             if isinstance(value, dict) and isinstance(old, dict) and key not in (
-                    "allocation", "content_mix", "ad_split", "segments"):
+                    "allocation", "content_mix", "ad_split", "segments", "engagement_mix"):
                 out += restated(value, old, f"{where}{key}.")
             elif value == old:
                 out.append(f"{where}{key}")

@@ -43,10 +43,10 @@ def test_integers_below_equals_numpy(n, size, odd):
     assert a.bit_generator.state == b.bit_generator.state
 
 
-def _numpy_creators(rng, cdf, order, starts, n, count, k, want):
+def _numpy_creators(rng, cdf, order, starts, n, ks, wants):
     """The per-creator numpy draws the kernel replaces (sim.world.builder before the kernel)."""
     homes, followers = [], []
-    for _ in range(count):
+    for k, want in zip(ks, wants):
         home = int(cdf.searchsorted(rng.random(), side="right"))
         members = order[starts[home]:starts[home + 1]]
         k_in = min(len(members), want)
@@ -59,7 +59,8 @@ def _numpy_creators(rng, cdf, order, starts, n, count, k, want):
 
 @pytest.mark.parametrize("n,circles,k,focus", [(2000, 7, 300, 0.7), (500, 3, 500, 1.0),
                                                (30_000, 2, 2000, 0.9), (50, 10, 1, 0.0)])
-def test_creator_followers_equals_per_creator_draws(n, circles, k, focus):
+@pytest.mark.parametrize("spread", [False, True])
+def test_creator_followers_equals_per_creator_draws(n, circles, k, focus, spread):
     g = np.random.default_rng(n)
     circle = np.sort(g.integers(0, circles, n))
     circle[-1] = circles - 1
@@ -68,10 +69,13 @@ def test_creator_followers_equals_per_creator_draws(n, circles, k, focus):
     sizes = np.diff(starts).astype(float)
     cdf = (sizes / sizes.sum()).cumsum()
     cdf /= cdf[-1]
-    want = int(round(k * focus))
+    # equal counts, or counts spread over 1..n (power-law follower counts)
+    ks = g.integers(1, n + 1, 25) if spread else np.full(25, k)
+    wants = np.array([int(round(x * focus)) for x in ks])
     a, b = np.random.default_rng(11), np.random.default_rng(11)
-    homes, followers = _numpy_creators(a, cdf, order, starts, n, 25, k, want)
-    got_homes, flat, offsets = creator_followers(b, cdf, order, starts, n, 25, k, want)
+    homes, followers = _numpy_creators(a, cdf, order, starts, n, ks.tolist(), wants.tolist())
+    got_homes, flat, offsets = creator_followers(b, cdf, order, starts, n, ks.astype(np.int64),
+                                                 wants.astype(np.int64))
     assert got_homes.tolist() == homes
     for c, f in enumerate(followers):
         assert np.array_equal(flat[offsets[c]:offsets[c + 1]], f)

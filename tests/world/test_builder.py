@@ -76,7 +76,8 @@ def test_world_keys_change_with_every_world_input():
     key = world_key(scn, 1)
     for change in ({"population.need_mean": 0.5}, {"graph.mean_degree": 12.0},
                    {"run.consumers": 1600}, {"platforms.feed.attention": 2.0},
-                   {"influencers.head.count": 5}):
+                   {"influencers.head.count": 5}, {"influencers.tail.followers_tail": 1.0},
+                   {"influencers.tail.followers_range": 50.0}):
         assert world_key(scn.with_overrides(change), 1) != key, change
     assert world_key(scn, 2) != key
     for same in ({"retailers.0.budget": 1.0}, {"behaviour.b_fatigue": 1.0}, {"run.days": 5},

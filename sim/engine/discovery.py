@@ -1,0 +1,68 @@
+"""Discovery feeds: a platform shows creators' posts to interested non-followers.
+
+A notes platform's discovery feed (and a short-video feed's recommendation page) puts a post in
+front of many people who do not follow its creator: a note is shown to far more readers than
+its creator has real fans, and opened by a few percent of them (docs/calibration_targets.md).
+Rule, every day and for every live creator post: a post shown to ``d`` followers today (its
+organic impressions, :mod:`sim.engine.organic`) is also shown to
+``round(discovery_reach × d)`` consumers of the post's tagged circle (the creator's home
+circle for generic posts: the readers the platform matches to the post's interest), followers
+or not — mostly not, as a creator's followers are a minority of its circle — drawn with
+replacement ∝ attention to the platform × activity, like the traffic-pool boost
+(:mod:`sim.engine.amplification`). These are impressions: they are viewed at the platform's
+``view_rate`` and only views can engage (:mod:`sim.engine.platform_funnel`). Unlike the
+traffic pool the reach is not gated by engagement — it is the platform's standing
+distribution, not a reward. Strangers trust these exposures less: trust
+``behaviour.stranger_trust × follower_trust``. The channel is the creator's tier, so the
+impressions count in ``impressions_<tier>``.
+
+``platforms.<name>.discovery_reach`` is 0 by default (posts reach followers only), which draws
+nothing and leaves every run unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.world.content import Exposures
+
+if TYPE_CHECKING:
+    from sim.engine.state import Context
+
+
+def discovery_count(reach: float, delivered: int) -> int:
+    """Non-follower impressions of a post shown to ``delivered`` followers today, on a
+    platform with ``discovery_reach`` ``reach`` (≥ 0)."""
+    if reach <= 0.0 or delivered <= 0:
+        return 0
+    return int(round(reach * delivered))
+
+
+def discover(ctx: "Context", organic: list) -> Exposures:
+    """Today's discovery impressions of the live posts in ``organic`` ((creator, post id,
+    followers reached) per live post, as :meth:`sim.engine.organic.OrganicDelivery.deliver`
+    returns them). Empty, without a random draw, when no post's platform has discovery
+    reach."""
+    out = []
+    circles = None
+    trust = ctx.beh.stranger_trust * ctx.beh.follower_trust
+    sampler = ctx.world.sampler
+    for inf, post, reached in organic:
+        extra = discovery_count(inf.platform.cfg.discovery_reach, len(reached))
+        if extra == 0:
+            continue
+        if circles is None:
+            circles = ctx.posts["circle"]
+        circle = int(circles[post])
+        circle = circle if circle >= 0 else inf.home_circle
+        pool, cum = sampler.pool(circle, inf.platform.index, lambda: ctx.circle_members(circle))
+        shown = sampler.draw(pool, cum, extra, ctx.rng)
+        out.append(Exposures(shown, np.full(len(shown), post, np.int64),
+                             np.full(len(shown), trust, np.float32),
+                             np.full(len(shown), inf.channel, np.int8)))
+    return Exposures.concat(out)
+
+
+__all__ = ["discover", "discovery_count"]
