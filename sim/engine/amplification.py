@@ -55,4 +55,5 @@ def amplify(ctx: "Context", exp: Exposures, engaged: np.ndarray, organic: list) 
                      np.full(len(consumer), trust, np.float32),
                      np.repeat(np.array(channels, np.int8), sizes))
 
+
 __all__ = ["amplify"]
