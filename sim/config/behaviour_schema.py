@@ -148,6 +148,12 @@ class BehaviourSection(_Section):
         0.3, description="probability a searcher who did not click an ad opens the brand's "
         "notes and product page from the organic results"
     )
+    own_visit: Share = Field(
+        1.0, description="probability that an interested consumer's own session (a day without "
+        "a product-page click or search of the brand) reaches the brand's product page, so that "
+        "a first order can follow; × the first-purchase hazard of such sessions (1 = every own "
+        "session is a shop visit; sim/engine/funnel.py)"
+    )
     consideration_memory: float = Field(
         0.0, ge=0.0, le=1000.0, description="brand memory (exposure-equivalents) a first order "
         "needs per reference price of the product: needed = this × price / reference_price "

@@ -6,6 +6,12 @@ First purchase, per interested consumer with a session today:
           − c_price·price_sensitivity·price/category_price + c_coupon·[coupon])
         × conversion_multiplier(platform of last touch) × (1 − negative_block·[negative])
 
+A session of the consumer's own (its activity draw, no product-page click or search of the
+brand today, :mod:`sim.engine.platform_funnel`) reaches the product page with probability
+``behaviour.own_visit`` (0–1): the first-purchase hazard of such sessions is × ``own_visit``,
+that of click and search sessions is not. Repurchases are not gated (a customer reorders from
+the shop it already knows).
+
 Repurchase, per customer who has not churned: ``repurchase_hazard × member multiplier ×
 (1 − negative_block·[negative])`` (× a stock-up factor during a price cut).
 
@@ -282,6 +288,8 @@ def decide_purchases(
     probability h_r / Σ h (:func:`category_choice`). ``prices`` are today's prices per
     retailer, yuan (default: the list prices). ``extra_sessions``: consumers who visit a
     product page today whatever their activity draw (clicks, :mod:`sim.engine.platform_funnel`).
+    First-order candidates outside ``extra_sessions`` reach the product page with
+    ``beh.own_visit`` (their hazard × it, :func:`own_session_hazard`).
     ``memory`` (N×R brand memory) and ``memory_needed`` (per retailer): first-order candidates
     must have considered the product long enough (:mod:`sim.engine.consideration`).
     ``multipliers``: members' repurchase multiplier per retailer today (default: each
@@ -299,7 +307,8 @@ def decide_purchases(
                          cfg.price if prices is None else float(prices[r]),
                          cfg.community.repurchase_multiplier if multipliers is None
                          else multipliers[r], None if boosts is None else boosts[r],
-                         memory, 0.0 if memory_needed is None else memory_needed[r])
+                         memory, 0.0 if memory_needed is None else memory_needed[r],
+                         extra_sessions)
              for r, cfg in enumerate(retailers)]
     if len(cands) == 1:  # one trial per candidate
         first_rows, p_first, repeat_rows, p_rep = cands[0]
@@ -323,19 +332,36 @@ def _candidates(pop: Population, session_rows: np.ndarray, r: int, cfg: Retailer
                 beh: BehaviourSection, atmosphere: np.ndarray, coupon: bool,
                 conversion: np.ndarray, price: float, multiplier: float,
                 boost: np.ndarray | None, memory: np.ndarray | None = None,
-                needed: float = 0.0) -> tuple[np.ndarray, ...]:
+                needed: float = 0.0,
+                visits: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """(first-order candidates of retailer r among ``session_rows``, their hazards, repeat
     candidates, their hazards) at today's ``price``, members' repurchase ``multiplier`` and
     per-consumer ``boost``; first-order candidates need ``needed`` brand memory when
-    ``memory`` is given."""
+    ``memory`` is given; those not among ``visits`` (today's product-page visits) reach the
+    page with ``beh.own_visit``."""
     first_rows, repeat_rows = _split_candidates(session_rows, pop.stage, pop.churned, r)
     if memory is not None:
         first_rows = consideration.ready(memory, first_rows, r, needed)
     p_first = first_purchase_probability(pop, first_rows, r, cfg, beh, atmosphere, coupon,
                                          conversion, price)
+    own_session_hazard(p_first, first_rows, visits, beh.own_visit)
     p_rep = repurchase_probability(pop, repeat_rows, r, beh, multiplier,
                                    max(0.0, cfg.price - price), boost)
     return first_rows, p_first, repeat_rows, p_rep
+
+
+def own_session_hazard(p: np.ndarray, rows: np.ndarray, visits: np.ndarray | None,
+                       own_visit: float) -> None:
+    """Multiply in place the first-purchase hazards ``p`` of candidates ``rows`` who did not
+    visit the product page today (not in ``visits``, sorted consumer rows: clicks and searches)
+    by ``own_visit`` (0–1), the probability that their own session reaches the page. Nothing
+    is done at ``own_visit`` 1, so results without the rule are bit-identical."""
+    if own_visit >= 1.0 or len(rows) == 0:
+        return
+    if visits is None or len(visits) == 0:
+        p *= own_visit
+        return
+    p[~np.isin(rows, visits, assume_unique=True)] *= own_visit
 
 
 def category_choice(rows: np.ndarray, p: np.ndarray, rng: np.random.Generator) -> np.ndarray:

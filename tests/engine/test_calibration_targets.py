@@ -6,10 +6,10 @@ views, fees over the followers creators actually reach, clicks over impressions,
 clicks, buyers who came back, the followers creators really deliver to, how fast memory fades
 on a day without exposures, how orders concentrate on the best creators, messages read on the
 messaging platform, the price of a search click, the kinds of engagement per platform and the
-spend per buyer against the order value. Ranges the
-baseline misses are marked ``xfail(strict=True)``: they document a known gap
-(docs/calibration_targets.md says which values would close it) and fail loudly once the
-baseline lands inside."""
+spend per buyer against the order value. A range the
+baseline misses would be marked ``xfail(strict=True)``: it documents a known gap
+(docs/calibration_targets.md says which values would close it) and fails loudly once the
+baseline lands inside; none is at present."""
 
 from __future__ import annotations
 
@@ -222,9 +222,6 @@ def test_notes_comments_and_saves_per_like(baseline_run):
     assert _inside(kinds["save"] / kinds["like"], NOTES_SAVES_PER_LIKE)
 
 
-@pytest.mark.xfail(strict=True, reason="the baseline spends ~0.26 of an order's value per buyer; "
-                   "public e-commerce CAC is 0.45–0.9 of the order value "
-                   "(docs/calibration_targets.md)")
 def test_spend_per_buyer_against_order_value(baseline_run):
     """CAC (spend / buyers) over AOV (GMV / orders): what a buyer costs in first orders."""
     k = baseline_run.kpis

@@ -84,9 +84,11 @@ CONSIDERATION = {"behaviour.consideration_memory": 1.0, "behaviour.consideration
 def tier_orders(tier: str, product: str, consideration: bool, seed: int) -> float:
     """Orders of the grounded baseline with its whole creator budget (1.6M yuan per 1M
     consumers) on one tier; each product priced 15 % below its category, so only
-    consideration tells them apart."""
+    consideration tells them apart. 12,000 consumers: first orders need a product-page visit
+    (``behaviour.own_visit`` of the grounded baseline), so a tier sells a few hundred orders
+    and fewer consumers leave the ratio to sampling noise."""
     price, category = PRICES[product]
-    sets = {"run.consumers": 3000, "run.days": 60, "population.need_mean": 0.6,
+    sets = {"run.consumers": 12000, "run.days": 60, "population.need_mean": 0.6,
             "retailers.brand.budget": 1.6e6, "retailers.brand.reserve_share": 0.0,
             "retailers.brand.allocation": {tier: 1.0}, "retailers.brand.price": price,
             "retailers.brand.category_price": category, "behaviour.search_memory": 2.0,
