@@ -3,6 +3,10 @@
     PYTHONPATH=$PWD python scripts/measure_bundled.py                       # seeds 1-3
     PYTHONPATH=$PWD python scripts/measure_bundled.py --seeds 1 2 3 4 5 6 --workers 2 \
         --before-ref main --out out/grounding
+    # a mechanism check: one family after grounding with the memory threshold switched off
+    PYTHONPATH=$PWD python scripts/measure_bundled.py --sides after \
+        --only budget_static budget_adaptive \
+        --set behaviour.awareness_threshold=1 behaviour.memory_retention=1
 
 "Before" is the scenario folder of git ref ``--before-ref`` (default ``main``; its
 ``baseline.toml`` still runs the ungrounded funnel), exported into a temporary folder so its
@@ -18,7 +22,9 @@ family (the paired bundled scenarios of docs/strategies.md and their question) t
 its metric before and after: the paired difference of the second plan against the first
 (same seeds), its 95 % Student-t interval over seeds, P(second beats first), and the outcome
 (``better``, ``worse`` or ``unclear`` when the interval includes zero). Intervals are over
-seeds only (seed noise), never over parameters.
+seeds only (seed noise), never over parameters. ``--set KEY=VALUE`` applies to every run of
+both sides (for mechanism checks: switch one grounded mechanism back to its neutral default);
+``--sides after`` runs one side only.
 """
 
 from __future__ import annotations
@@ -127,14 +133,16 @@ def derived(scenario: str, summary: dict, ts: pd.DataFrame | None) -> dict[str, 
     return out
 
 
-def run_job(job: tuple[str, str, str, tuple, int, int]) -> dict:
-    """One run: ``(side, arm name, scenario path, overrides, consumers, seed)`` -> one row."""
+def run_job(job: tuple[str, str, str, tuple, int, int, tuple]) -> dict:
+    """One run: ``(side, arm name, scenario path, overrides, consumers, seed, --set items)``
+    -> one row (every scalar KPI, the derived quantities, the run's CPU seconds)."""
     from sim import load_scenario
     from sim.execution.runner import run_single
 
-    side, arm, path, overrides, consumers, seed = job
-    sets = {"run.consumers": consumers, **dict(overrides)}
-    scenario = load_scenario(path, sets)
+    side, arm, path, overrides, consumers, seed, sets_cli = job
+    scenario = load_scenario(path, [f"run.consumers={consumers}", *sets_cli])
+    if overrides:
+        scenario = scenario.with_overrides(dict(overrides))
     t0 = time.process_time()
     res = run_single(scenario, seed, keep_timeseries=True)
     row = {"side": side, "arm": arm, "seed": seed, "cpu_s": time.process_time() - t0}
@@ -284,17 +292,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--before-ref", default="main")
     ap.add_argument("--only", nargs="*", default=None, help="scenario stems to run (default all)")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--set", dest="sets", nargs="*", default=[],
+                    help="KEY=VALUE overrides applied to every run of both sides")
+    ap.add_argument("--sides", nargs="+", choices=("before", "after"),
+                    default=["before", "after"])
     args = ap.parse_args(argv)
     if args.consumers < 100 or args.workers < 1:
         print(f"error: --consumers {args.consumers} / --workers {args.workers} out of range "
               "(consumers >= 100, workers >= 1)", file=sys.stderr)
         return 2
 
+    from sim import load_scenario
+    from sim.config.scenario import ScenarioError
     from sim.execution.executors import map_runs
+
+    try:  # bad --set keys or values fail here, before any run
+        load_scenario(ROOT / "scenarios" / "baseline.toml", args.sets)
+    except (ScenarioError, ValueError) as exc:
+        print(f"error: --set {' '.join(args.sets)}: {exc}", file=sys.stderr)
+        return 2
 
     with tempfile.TemporaryDirectory() as tmp:
         commit = export_scenarios(args.before_ref, Path(tmp))
         folders = {"before": Path(tmp) / "scenarios", "after": ROOT / "scenarios"}
+        folders = {k: v for k, v in folders.items() if k in args.sides}
         jobs = []
         for side, folder in folders.items():
             names = campaign_scenarios(folder)
@@ -303,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
             for arm in arms_to_run(names):
                 for seed in args.seeds:
                     jobs.append((side, arm.name, str(folder / f"{arm.scenario}.toml"),
-                                 arm.overrides, args.consumers, seed))
+                                 arm.overrides, args.consumers, seed, tuple(args.sets)))
         t0 = time.time()
         done = [0]
 
@@ -314,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
 
         rows = pd.DataFrame(map_runs(run_job, jobs, workers=args.workers, on_done=progress))
     text = report(rows, args.seeds, args.consumers, commit)
+    if args.sets:
+        text = f"Every run with --set {' '.join(args.sets)}.\n\n" + text
     text += (f"\n{len(jobs)} runs, {time.time() - t0:.0f} s wall, "
              f"{rows.cpu_s.sum():.0f} s CPU in the runs, {args.workers} workers.\n")
     print(text)

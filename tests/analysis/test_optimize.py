@@ -76,7 +76,8 @@ def test_levers_parse_against_the_scenario(baseline_path):
     assert set(tiers.parts) == {"head", "waist", "tail", "nano"}
     point = {f"tiers.{p}": tiers.total / 4 for p in tiers.parts}
     alloc = point_overrides(scn, [tiers], point)["retailers.0.allocation"]
-    assert alloc["ads"] == pytest.approx(0.15) and sum(alloc.values()) == pytest.approx(1.0)
+    assert alloc["ads"] == pytest.approx(0.1) and alloc["search"] == pytest.approx(0.05)
+    assert sum(alloc.values()) == pytest.approx(1.0)  # non-tier lines kept, tiers re-split
     rng = parse_lever("retailers.0.coupon_value=0:20", scn)
     assert rng.kind == "range" and rng.hi == 20
     with pytest.raises(ScenarioError, match="no such scenario key"):
