@@ -256,9 +256,12 @@ def verdict_text(v: dict) -> str:
 
 def report(rows: pd.DataFrame, seeds: list[int], consumers: int, commit: str) -> str:
     """The markdown report: headline table and family verdicts, before and after."""
+    from sim.execution.runner import mean_interval
+
     lines = [f"Before: scenarios of commit {commit[:10]}; after: this checkout. "
              f"{consumers:,} consumers, each scenario's own days, seeds {seeds[0]}-{seeds[-1]} "
-             f"({len(seeds)} seeds). Means over seeds.", ""]
+             f"({len(seeds)} seeds). Means over seeds; ROI with its 95 % t-interval over seeds.",
+             ""]
     lines += ["| scenario | ROI before | ROI after | orders before | orders after | reach before "
               "| reach after | buyers before | buyers after |", "|---" * 9 + "|"]
     plain = rows[~rows.arm.str.contains("@")]
@@ -267,7 +270,16 @@ def report(rows: pd.DataFrame, seeds: list[int], consumers: int, commit: str) ->
         cells = []
         for k in HEADLINE:
             for side in ("before", "after"):
-                cells.append(fmt(mean.loc[(side, arm), k]) if (side, arm) in mean.index else "-")
+                if (side, arm) not in mean.index:
+                    cells.append("-")
+                    continue
+                cell = fmt(mean.loc[(side, arm), k])
+                if k == "roi":
+                    vals = plain[(plain.side == side) & (plain.arm == arm)]["roi"].to_numpy(float)
+                    if len(vals) > 1:
+                        _, lo, hi = mean_interval(vals)
+                        cell += f" ({fmt(lo)} to {fmt(hi)})"
+                cells.append(cell)
         lines.append(f"| {arm} | " + " | ".join(cells) + " |")
     lines += ["", "Family verdicts: the second (and later) plan against the first, paired on the "
               "same seeds; 95 % interval over seeds.", "",
@@ -296,11 +308,19 @@ def main(argv: list[str] | None = None) -> int:
                     help="KEY=VALUE overrides applied to every run of both sides")
     ap.add_argument("--sides", nargs="+", choices=("before", "after"),
                     default=["before", "after"])
+    ap.add_argument("--rows", type=Path, default=None,
+                    help="re-tabulate a runs.csv written by --out instead of running")
     args = ap.parse_args(argv)
     if args.consumers < 100 or args.workers < 1:
         print(f"error: --consumers {args.consumers} / --workers {args.workers} out of range "
               "(consumers >= 100, workers >= 1)", file=sys.stderr)
         return 2
+
+    if args.rows is not None:
+        rows = pd.read_csv(args.rows)
+        seeds = sorted(int(s) for s in rows.seed.unique())
+        print(report(rows, seeds, args.consumers, args.before_ref))
+        return 0
 
     from sim import load_scenario
     from sim.config.scenario import ScenarioError
