@@ -39,8 +39,8 @@ from sim.engine.model import SocialCommerceModel  # noqa: E402
 from sim.engine.roster_export import roster_csv, roster_rows  # noqa: E402
 from sim.execution.runner import run_single  # noqa: E402
 
-GROUNDED = ROOT / "scenarios" / "baseline_grounded.toml"
-"""The grounded baseline (repoint here when it is folded into baseline.toml)."""
+GROUNDED = ROOT / "scenarios" / "baseline.toml"
+"""The grounded baseline (the bundled baseline; its funnel is grounded)."""
 TRUTH = {"behaviour.follower_trust": 0.5, "behaviour.c0": -5.3}
 BOX = {"behaviour.follower_trust": (0.2, 0.9), "behaviour.c0": (-6.5, -4.0)}
 KPIS = ("reach", "engagements", "buyers", "orders")

@@ -42,10 +42,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 SCENARIO = HERE / "kol_tiers.toml"
 RUNS = HERE / "runs"
-# The grounded magnitudes: scenarios/baseline_grounded.toml while it exists, else the baseline
-# (once the grounded values are folded into it). The one place the experiment names its source.
-GROUNDED_SCENARIO = next(p for p in (ROOT / "scenarios" / "baseline_grounded.toml",
-                                     ROOT / "scenarios" / "baseline.toml") if p.exists())
+# The grounded magnitudes: the bundled baseline (its funnel is grounded). The one place the
+# experiment names its source.
+GROUNDED_SCENARIO = ROOT / "scenarios" / "baseline.toml"
 
 PRODUCTS: dict[str, dict[str, float]] = {
     "everyday": {"price": 85.0, "category_price": 100.0, "quality": 0.8, "margin": 0.45},

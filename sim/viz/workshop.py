@@ -122,11 +122,11 @@ PRESETS: dict[str, dict[str, float]] = {
     "Viral cascade": {"sharing": 0.6, "social_currency": 2.5, "trust": 1.5, "fatigue": 0.05},
 }
 """Lever positions that make a word-of-mouth cascade visible on the page (other levers keep the
-scenario's values). On the baseline at 3,000 consumers "Viral cascade" takes new engagements
-from under 20 a day to a burst of 100–180 a day around days 4–8 that reaches about a third of
-the consumers, then dies out as fatigue and saturation build: a share-worthy story (social
-currency ×2.5, sharing propensity 0.6) told over trusted ties (trust ×1.5, tie trust capped at 1)
-to an audience not yet tired of the category (fatigue 0.05)."""
+scenario's values). On the (grounded) baseline at 3,000 consumers "Viral cascade" takes new
+engagements from under 25 a day to a burst of 500–1,000 a day around days 4–7 that engages
+80–90 % of the consumers (seeds 1–2), then dies out as fatigue and saturation build: a
+share-worthy story (social currency ×2.5, sharing propensity 0.6) told over trusted ties (trust
+×1.5, tie trust capped at 1) to an audience not yet tired of the category (fatigue 0.05)."""
 
 
 LEVER_LABELS = {

@@ -1,7 +1,11 @@
 """Calibration to observed campaign data: recovery of known values, outputs, resume.
 
 The module fixture fits a 1,500-consumer, 30-day campaign (36 trials × 2 replications, about
-100 runs, ~15 s of CPU); the tests that use it are marked slow."""
+100 runs, ~15 s of CPU); the tests that use it are marked slow. The campaign is the grounded
+baseline with identical creators within a tier (tests/data/quiet_creators.toml): with the
+baseline's per-seed creator draws, seed noise at this size swamps what the two fitted keys do
+to the observed KPIs (docs/calibration.md), and these tests check the machinery — that the fit
+recovers known values when the data carry them."""
 
 from __future__ import annotations
 
@@ -18,10 +22,10 @@ from sim.config.scenario import load_scenario
 from sim.execution.runner import run_single
 
 ROOT = Path(__file__).resolve().parents[2]
-BASELINE = ROOT / "scenarios" / "baseline.toml"
+BASELINE = ROOT / "tests" / "data" / "quiet_creators.toml"
 SMALL = ["run.consumers=1500", "run.days=30"]
-TRUTH = {"behaviour.follower_trust": 0.5, "behaviour.c0": -4.2}
-BOX = {"behaviour.follower_trust": (0.2, 0.9), "behaviour.c0": (-5.5, -3.0)}
+TRUTH = {"behaviour.follower_trust": 0.5, "behaviour.c0": -5.3}  # c0: the baseline's value
+BOX = {"behaviour.follower_trust": (0.2, 0.9), "behaviour.c0": (-6.5, -4.0)}
 FITS = [f"{k}={lo}:{hi}" for k, (lo, hi) in BOX.items()]
 
 

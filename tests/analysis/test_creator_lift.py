@@ -13,7 +13,7 @@ from sim.analysis.creator_lift import (lift_candidates, lift_from_runs, lift_job
 from sim.config.scenario import load_scenario
 from sim.execution.runner import replicate, run_single
 
-BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline_grounded.toml"
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 
 
 @pytest.fixture(scope="module")

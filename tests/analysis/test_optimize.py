@@ -76,7 +76,8 @@ def test_levers_parse_against_the_scenario(baseline_path):
     assert set(tiers.parts) == {"head", "waist", "tail", "nano"}
     point = {f"tiers.{p}": tiers.total / 4 for p in tiers.parts}
     alloc = point_overrides(scn, [tiers], point)["retailers.0.allocation"]
-    assert alloc["ads"] == pytest.approx(0.15) and sum(alloc.values()) == pytest.approx(1.0)
+    assert alloc["ads"] == pytest.approx(0.1) and alloc["search"] == pytest.approx(0.05)
+    assert sum(alloc.values()) == pytest.approx(1.0)  # non-tier lines kept, tiers re-split
     rng = parse_lever("retailers.0.coupon_value=0:20", scn)
     assert rng.kind == "range" and rng.hi == 20
     with pytest.raises(ScenarioError, match="no such scenario key"):
@@ -85,10 +86,15 @@ def test_levers_parse_against_the_scenario(baseline_path):
 
 @pytest.mark.slow
 def test_best_plan_beats_the_starting_plan_on_fresh_seeds(tmp_path, baseline_path):
+    """The search starts from the head-heavy plan, the worst KOL mix on the grounded baseline
+    (docs/grounding.md), so a better allocation exists by a margin larger than seed noise; from
+    the pyramid, already near the best mix, what 60 trials find is within the grounded
+    funnel's seed noise at a test size. 90 days: awareness needs repeated exposures, so a
+    30-day campaign has barely started selling."""
     from sim.analysis.search import optimize_scenario, write_best_toml
 
-    path = baseline_path.parent / "kol_pyramid.toml"
-    sets = ["run.consumers=2000", "run.days=30"]
+    path = baseline_path.parent / "kol_head_heavy.toml"
+    sets = ["run.consumers=3000", "run.days=90"]
     res = optimize_scenario(path, tmp_path, ["allocation"], ["roi"], [], trials=60, reps=3,
                             overrides=sets, fresh_reps=10)
     p = res.validation.paired(res.validation.reference, "best", "roi")

@@ -137,7 +137,9 @@ def test_workshop_page_runs_a_cascade(
     expect(page.locator(".ws-day")).to_have_text(re.compile(r"^6 / \d+$"))
     after = funnel(page)
     assert sum(after.values()) == 3000
-    assert after["unaware"] < start["unaware"] and after["aware"] > start["aware"]
+    # the funnel moved: consumers left "unaware" (on the grounded baseline the first ones
+    # engage; "aware" by memory alone takes ~15 exposure-equivalents, more than six days give)
+    assert after["unaware"] < start["unaware"]
     assert after["engaged"] + after["customer"] + after["loyal"] > 0
     _, net_src_after = image_loaded(page, ".ws-network")
     _, charts_src_after = image_loaded(page, ".ws-charts")

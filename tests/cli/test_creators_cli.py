@@ -33,8 +33,14 @@ def _pick(roster, out, *extra):
 
 
 def test_pick_writes_a_shortlist_within_budget(roster, tmp_path):
+    """The plan's only creator and ad reach is the roster's (coupons fund nothing that reaches
+    anybody), so each pick's gain is its own audience. On the whole grounded baseline at 800
+    consumers over 8 days one booked post adds about 1 % to reach, less than the seed noise of
+    the rest of the campaign (views, clicks and memory redraw when a post is added), and the
+    honest answer is an empty shortlist; the greedy passes are checked against exhaustive
+    search in tests/analysis/test_creator_pick.py."""
     out = tmp_path / "short.csv"
-    res = _pick(roster, out)
+    res = _pick(roster, out, "--set", "retailers.0.allocation={coupons=1.0}")
     assert res.exit_code == 0, res.output
     rows = list(csv.DictReader(out.open()))
     assert rows and sum(float(r["fee"]) for r in rows) <= 4500
@@ -47,7 +53,7 @@ def test_pick_on_a_plan_without_creator_lines_runs(roster, tmp_path):
     """A plan that funds no creator tier still values booked roster creators (a booked tier
     gets a line of its own mid-run) instead of failing on the missing line."""
     out = tmp_path / "short.csv"
-    res = _pick(roster, out, "--set", "retailers.0.allocation={coupons=1.0}")
+    res = _pick(roster, out, "--set", "retailers.0.allocation={ads=0.5,coupons=0.5}")
     assert res.exit_code == 0, res.output
     assert out.exists()
 

@@ -10,7 +10,7 @@ from sim import SocialCommerceModel
 from sim.config.scenario import load_scenario
 from sim.world.population import AWARE
 
-BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline_grounded.toml"
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 
 
 def run(days: int = 30, seed: int = 1, **sets):

@@ -1,4 +1,4 @@
-"""The grounded baseline (scenarios/baseline_grounded.toml) lands inside every public range of
+"""The grounded baseline (scenarios/baseline.toml) lands inside every public range of
 docs/calibration_targets.md (one test per range). One baseline run at 10,000 consumers over the
 full 90 days (about 5–10 s; the memory test runs its own 2,000 consumers over 30 days),
 measured on the run's behaviour: spend over delivered views and engagements, engagements over
@@ -22,7 +22,7 @@ from sim import SocialCommerceModel
 from sim.config.scenario import load_scenario
 from sim.engine.platform_funnel import creator_rows
 
-BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline_grounded.toml"
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 TIERS = ("head", "waist", "tail")
 
 # (low, high) of docs/calibration_targets.md

@@ -16,8 +16,7 @@ from sim.execution.runner import run_single
 from sim.world.population import INTERESTED
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
-# the grounded values: baseline_grounded.toml while it exists, else the baseline they move into
-GROUNDED = next(p for p in (BASELINE.with_name("baseline_grounded.toml"), BASELINE) if p.exists())
+GROUNDED = BASELINE  # the baseline holds the grounded values (docs/calibration_targets.md)
 
 
 def test_ready_keeps_rows_with_enough_memory():

@@ -12,7 +12,7 @@ from sim.config.scenario import BehaviourSection, load_scenario
 from sim.engine.creators import draw_traits, real_followers
 from sim.engine.platform_funnel import creator_rows
 
-BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline_grounded.toml"
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 
 
 def test_no_spread_leaves_creators_identical():

@@ -15,7 +15,7 @@ from sim.config.world_schema import PlatformSection
 from sim.engine import discovery
 from sim.engine.discovery import discover, discovery_count
 
-BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline_grounded.toml"
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 SMALL = {"run.consumers": 3000, "run.days": 12}
 
 

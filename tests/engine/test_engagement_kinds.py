@@ -12,7 +12,7 @@ from sim.config.scenario import ScenarioError, load_scenario
 from sim.engine.engagement_kinds import COLUMNS, EngagementKinds, mix_cdf
 from sim.execution.runner import run_single
 
-BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline_grounded.toml"
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 KIND_KPIS = set(COLUMNS)
 
 

@@ -29,6 +29,10 @@ def scenario(name: str, consumers: int = 3000, days: int = 60, **overrides):
     return load_scenario(SCENARIOS / name, sets)
 
 
+QUIET_CREATORS = {"behaviour.creator_spread": 1000.0, "behaviour.creator_quality_sd": 0.0}
+"""Overrides that make creators identical within a tier (traits at the tier's mean)."""
+
+
 def runs(scn, seeds=SEEDS, timeseries: bool = False):
     return [run_single(scn, s, keep_timeseries=timeseries) for s in seeds]
 
@@ -89,11 +93,17 @@ def test_reach_shock_cuts_that_platforms_organic_exposures_by_42_percent():
 
 def test_diversified_mix_loses_less_gmv_under_the_shock():
     """F31–F32: under the same feed shock, the >80 %-feed plan loses a larger share of its GMV
-    than the diversified plan; platform dependence KPIs tell the two apart."""
+    than the diversified plan; platform dependence KPIs tell the two apart. Creators are
+    identical within a tier here: with the baseline's per-seed creator draws the shock's loss
+    is mostly which creators a seed drew (measured over seeds 1–20 at 10,000 consumers: losses
+    0.10 vs 0.06 with a 95 % interval of the difference straddling zero; with identical
+    creators 0.14 vs 0.06, interval −0.11 to −0.05; docs/grounding.md). The full campaign at
+    10,000 consumers: at 5,000 the per-seed loss of either plan still ranges over −0.08..0.22
+    (awareness is a threshold on memory, so a small market's sales after the shock are few)."""
     seeds = (1, 2, 3, 4)
     loss, dependence = {}, {}
     for name in ("platform_single", "platform_diversified"):
-        scn = scenario(f"{name}.toml", consumers=5000, days=75)
+        scn = scenario(f"{name}.toml", consumers=10000, days=90, **QUIET_CREATORS)
         shocked = runs(scn, seeds)
         calm = runs(scn.with_overrides({"shocks": []}), seeds)
         loss[name] = 1 - mean(shocked, "gmv") / mean(calm, "gmv")

@@ -12,7 +12,7 @@ from sim.config.scenario import BehaviourSection, RetailerSection, load_scenario
 from sim.engine import order_value
 from sim.execution.runner import run_single
 
-BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline_grounded.toml"
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 
 
 def summary(seed: int = 1, **sets) -> dict:

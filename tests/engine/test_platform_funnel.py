@@ -12,7 +12,7 @@ from sim import SocialCommerceModel
 from sim.config.scenario import load_scenario
 from sim.execution.runner import run_single
 
-BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline_grounded.toml"
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 PLATFORMS = ("feed", "notes", "chat")
 
 

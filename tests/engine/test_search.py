@@ -13,7 +13,7 @@ from sim.config.scenario import ScenarioError, load_scenario
 from sim.engine.search import searchers
 from sim.world.population import INTERESTED
 
-BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline_grounded.toml"
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 
 
 def model_after(days: int, seed: int = 1, **sets) -> SocialCommerceModel:
