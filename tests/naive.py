@@ -217,7 +217,8 @@ def decide_purchases(pop, retailers, beh, atm, coupons, conversion, rng, prices=
                      extra_sessions=None, memory=None, memory_needed=None,
                      multipliers=None, boosts=None):
     """decide_purchases as it was written with numpy passes (product-page visits from clicks
-    join the sessions; first orders need the considered memory; no membership boosts)."""
+    join the sessions; other first-order candidates reach the page with ``own_visit``; first
+    orders need the considered memory; no membership boosts)."""
     assert boosts is None or all(b is None for b in boosts)
     n_ret = len(retailers)
     any_open = pop.stage >= INTERESTED
@@ -236,6 +237,10 @@ def decide_purchases(pop, retailers, beh, atm, coupons, conversion, rng, prices=
         price = cfg.price if prices is None else float(prices[r])
         p_first = first_purchase_probability(pop, first_rows, r, cfg, beh, atm,
                                                        coupons[r], conversion, price)
+        if beh.own_visit < 1.0:  # own sessions without a click reach the product page
+            visited = (np.isin(first_rows, extra_sessions) if extra_sessions is not None
+                       else np.zeros(len(first_rows), dtype=bool))
+            p_first = np.where(visited, p_first, p_first * beh.own_visit)
         p_rep = repurchase_probability(pop, repeat_rows, r, beh,
                                                  cfg.community.repurchase_multiplier
                                                  if multipliers is None else multipliers[r],

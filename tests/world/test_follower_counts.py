@@ -46,7 +46,8 @@ def test_heavier_tail_concentrates_more_and_counts_stay_inside_the_population():
 
 def test_world_draws_power_law_followers_for_the_tier_that_asks():
     sets = {"run.consumers": 4000}
-    base = load_scenario(ROOT / "scenarios/baseline.toml", sets)
+    base = load_scenario(ROOT / "scenarios/baseline.toml",
+                         {**sets, "influencers.tail.followers_tail": 0.0})
     tailed = base.with_overrides({"influencers.tail.followers_tail": 0.7,
                                   "influencers.tail.followers_range": 100.0})
     plain, heavy = build_world(base, 1), build_world(tailed, 1)
