@@ -58,10 +58,10 @@ SMALL = ["tail", "nano"]  # the small tiers L5 compares the head tier with
 # Consideration of a high-involvement purchase (docs/calibration_targets.md): a first order
 # needs 1 exposure-equivalent of brand memory per 100 yuan of price (10 for the 1,000-yuan
 # product, about the 10 sources shoppers consult before buying), a consumer still considering
-# researches the product with probability 0.2 a day, and each search reads notes worth 2
+# researches the product with probability 0.14 a day, and each search reads notes worth 2
 # exposure-equivalents.
 CONSIDERATION: dict[str, float] = {"behaviour.consideration_memory": 1.0,
-                                   "behaviour.consideration_search": 0.2,
+                                   "behaviour.consideration_search": 0.14,
                                    "behaviour.search_memory": 2.0}
 MECHANISMS: dict[str, dict[str, float]] = {
     "consideration": CONSIDERATION,
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="3,000 consumers, 3 seeds, budget 400k; results to runs/ only")
     ap.add_argument("--workers", type=int, default=2, help="parallel processes (default 2)")
     ap.add_argument("--reps", type=int, default=None, help="seeds per cell (default 10; quick 3)")
-    ap.add_argument("--consumers", type=int, default=None, help="default 5,000 (quick 3,000)")
+    ap.add_argument("--consumers", type=int, default=None, help="default 10,000 (quick 3,000)")
     ap.add_argument("--days", type=int, default=60)
     ap.add_argument("--analyze-only", action="store_true", help="re-make tables and figures "
                     "from runs/kol_runs.csv")
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         budgets = {"400k": BUDGETS["400k"]} if args.quick else BUDGETS
         try:
-            runs = run_experiment(args.consumers or (3000 if args.quick else 5000), args.days,
+            runs = run_experiment(args.consumers or (3000 if args.quick else 10000), args.days,
                                   args.reps or (3 if args.quick else 10), args.workers, budgets,
                                   MECHANISMS, extra)
         except ScenarioError as exc:  # a bad --set, named with its value
