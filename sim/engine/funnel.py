@@ -35,6 +35,7 @@ from sim.engine import consideration
 from sim.kernels.bytescan import HIGH, byte_words, count_high_bits, threshold_add
 from sim.world.population import CUSTOMER, INTERESTED, LOYAL, Population
 from sim.config.scenario import BehaviourSection, RetailerSection
+from sim.kernels.arrayops import sorted_union
 
 
 @dataclass
@@ -302,7 +303,7 @@ def decide_purchases(
     """
     session_rows = purchase_sessions(pop, rng)
     if extra_sessions is not None and len(extra_sessions):  # product-page visits (clicks)
-        session_rows = np.union1d(session_rows, extra_sessions)
+        session_rows = sorted_union(session_rows, extra_sessions)
     cands = [_candidates(pop, session_rows, r, cfg, beh, atmosphere, coupons[r], conversion,
                          cfg.price if prices is None else float(prices[r]),
                          cfg.community.repurchase_multiplier if multipliers is None

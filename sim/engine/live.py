@@ -44,6 +44,7 @@ from sim.engine import response, sharing
 from sim.engine.format_orders import book_format_orders
 from sim.world.content import KIND, Exposures
 from sim.world.population import INTERESTED
+from sim.kernels.arrayops import sorted_union
 
 if TYPE_CHECKING:
     from sim.engine.agents import Influencer
@@ -163,7 +164,7 @@ class LiveDesk:
         host, n_p = plan.host, len(ctx.platforms)
         audience = (host.followers if host is not None
                     else np.flatnonzero(pop.stage[:, r] >= INTERESTED))
-        audience = np.union1d(audience, np.flatnonzero(plan.fans))
+        audience = sorted_union(audience, np.flatnonzero(plan.fans))
         att = attend(audience, pop.activity, pop.attention[:, plan.platform], n_p,
                      cfg.attend_prob, rng)
         cred = host.credibility if host is not None else beh.ad_credibility

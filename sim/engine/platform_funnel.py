@@ -42,6 +42,7 @@ from sim.engine.engagement_kinds import COLUMNS as KIND_COLUMNS
 from sim.engine.engagement_kinds import EngagementKinds
 from sim.kernels.funnel import count_clicks, count_engagements, count_impressions_views
 from sim.world.content import Exposures
+from sim.kernels.arrayops import sorted_unique
 
 if TYPE_CHECKING:
     from sim.engine.response import ResponseResult
@@ -129,7 +130,7 @@ class FunnelBook:
         """Consumers who clicked through to a product page today (sorted, unique)."""
         if not self.clicked_today:
             return np.empty(0, np.int64)
-        return np.unique(np.concatenate(self.clicked_today))
+        return sorted_unique(np.concatenate(self.clicked_today))
 
 
 def _rates(ctx: "Context", key: str) -> np.ndarray:

@@ -37,6 +37,7 @@ import numpy as np
 
 from sim.engine import consideration
 from sim.world.population import INTERESTED
+from sim.kernels.arrayops import sorted_union
 
 if TYPE_CHECKING:
     from sim.engine.agents import Retailer
@@ -57,7 +58,7 @@ def searchers(ctx: "Context", r: int, needed: float = 0.0) -> np.ndarray:
         p = beh.search_rate * m / (m + beh.search_memory_half)
         seeded = rows[ctx.funnel.rng.random(len(rows)) < p]
     research = consideration.researchers(ctx, rows, r, needed)
-    return np.union1d(seeded, research) if len(research) else seeded
+    return sorted_union(seeded, research) if len(research) else seeded
 
 
 def search_day(ctx: "Context") -> None:

@@ -21,9 +21,14 @@ def sorted_unique(x: np.ndarray) -> np.ndarray:
     return s[keep]
 
 
+def sorted_union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distinct values of both arrays in ascending order: ``np.union1d(a, b)`` for integers."""
+    return sorted_unique(np.concatenate((np.asarray(a).ravel(), np.asarray(b).ravel())))
+
+
 def count_distinct(keys: np.ndarray) -> int:
     """Number of distinct values, ``len(np.unique(keys))``."""
     return len(sorted_unique(keys))
 
 
-__all__ = ["count_distinct", "sorted_unique"]
+__all__ = ["count_distinct", "sorted_union", "sorted_unique"]

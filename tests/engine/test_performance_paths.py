@@ -18,7 +18,7 @@ import pytest
 from scipy import stats
 
 from sim.engine import churn, funnel
-from sim.kernels.arrayops import count_distinct, sorted_unique
+from sim.kernels.arrayops import count_distinct, sorted_union, sorted_unique
 from sim.kernels.cascade import cascade_generation, independent_cascade
 from sim.world.content import KIND, PostLog
 from sim.kernels.csr import guide_table, searchsorted_right, symmetric_csr, unique_pairs
@@ -164,6 +164,11 @@ def test_array_helpers_equal_numpy():
     assert np.array_equal(sorted_unique(x), np.unique(x))
     assert count_distinct(x) == len(np.unique(x))
     assert len(sorted_unique(np.empty(0, np.int64))) == 0
+    y = np.unique(rng.integers(0, 80, 200))
+    for a, b in [(np.unique(x), y), (y, np.empty(0, np.int64)), (np.empty(0, np.int64), y),
+                 (np.arange(5, dtype=np.int32), np.arange(3, 9))]:
+        union = sorted_union(a, b)
+        assert np.array_equal(union, np.union1d(a, b)) and union.dtype == np.union1d(a, b).dtype
 
 
 def test_postlog_growth_keeps_every_post():
