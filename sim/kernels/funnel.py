@@ -27,6 +27,18 @@ def _creator(author, channel, creator_of_author, n_tiers):
 
 
 @njit(cache=True)
+def _tally(ch, pl, c, k_ch, k_pl, by_channel, by_platform, creator_counts, column):
+    """Count one exposure in its channel's, platform's and creator's counters (``column`` of
+    ``creator_counts``), skipping codes outside the counters."""
+    if ch < k_ch:
+        by_channel[ch] += 1
+    if pl < k_pl:
+        by_platform[pl] += 1
+    if c >= 0:
+        creator_counts[c, column] += 1
+
+
+@njit(cache=True)
 def count_impressions_views(post, channel, post_platform, post_author, creator_of_author,
                             n_tiers, u, rate, from_ties, impressions, impressions_on, views,
                             views_on, creator_counts):
@@ -44,24 +56,14 @@ def count_impressions_views(post, channel, post_platform, post_author, creator_o
         p, ch = post[k], channel[k]
         pl = np.int64(post_platform[p])
         c = _creator(post_author[p], ch, creator_of_author, n_tiers)
-        if ch < k_ch:
-            impressions[ch] += 1
-        if pl < k_pl:
-            impressions_on[pl] += 1
-        if c >= 0:
-            creator_counts[c, 0] += 1
+        _tally(ch, pl, c, k_ch, k_pl, impressions, impressions_on, creator_counts, 0)
         v = True
         if draw:
             v = (u[k] < rate[pl]) or from_ties[ch]
         viewed[k] = v
         if v:
             n_viewed += 1
-            if ch < k_ch:
-                views[ch] += 1
-            if pl < k_pl:
-                views_on[pl] += 1
-            if c >= 0:
-                creator_counts[c, 1] += 1
+            _tally(ch, pl, c, k_ch, k_pl, views, views_on, creator_counts, 1)
     return viewed, n_viewed
 
 

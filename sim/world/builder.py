@@ -239,17 +239,25 @@ def draw_creators(config: Scenario, order: np.ndarray, starts: np.ndarray, n: in
             out[tier] = [CreatorSeat(tier, int(homes[c]), flat[offsets[c]:offsets[c + 1]])
                          for c in range(cfg.count)]
             continue
-        seats = []
-        for k, want in zip(sizes_k, wants):
-            home = int(cdf.searchsorted(rng.random(), side="right"))
-            members = order[starts[home]:starts[home + 1]]
-            k_in = min(len(members), want)
-            inside = rng.choice(members, size=k_in, replace=False)
-            outside = rng.integers(0, n, size=k - k_in)
-            followers = sorted_unique(np.concatenate([inside, outside])).astype(np.int64)
-            seats.append(CreatorSeat(tier, home, followers))
-        out[tier] = seats
+        out[tier] = [CreatorSeat(tier, *numpy_seat(rng, cdf, order, starts, n, k, want))
+                     for k, want in zip(sizes_k, wants)]
     return out
+
+
+def numpy_seat(rng: np.random.Generator, cdf: np.ndarray, order: np.ndarray,
+               starts: np.ndarray, n: int, k: int, want: int) -> tuple[int, np.ndarray]:
+    """One creator's home circle and followers, drawn with numpy: the home circle from the
+    circle-size ``cdf``, ``min(want, circle size)`` distinct followers inside it (``order``
+    sorted by circle, ``starts`` its offsets) and the other ``k − k_in`` uniformly among the
+    ``n`` consumers. Returns (home, sorted distinct follower rows). The compiled
+    :func:`sim.kernels.sampling.creator_followers` makes the same draws; this path serves
+    populations beyond its 32-bit range."""
+    home = int(cdf.searchsorted(rng.random(), side="right"))
+    members = order[starts[home]:starts[home + 1]]
+    k_in = min(len(members), want)
+    inside = rng.choice(members, size=k_in, replace=False)
+    outside = rng.integers(0, n, size=k - k_in)
+    return home, sorted_unique(np.concatenate([inside, outside])).astype(np.int64)
 
 
 def follower_counts(mean: float, count: int, tail: float, spread: float, n: int,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.kernels.arrayops import sorted_unique
 from sim.kernels.sampling import choice_without_replacement, creator_followers, integers_below
+from sim.world.builder import numpy_seat
 
 
 def _pair(seed: int, odd_buffer: bool):
@@ -44,17 +44,9 @@ def test_integers_below_equals_numpy(n, size, odd):
 
 
 def _numpy_creators(rng, cdf, order, starts, n, ks, wants):
-    """The per-creator numpy draws the kernel replaces (sim.world.builder before the kernel)."""
-    homes, followers = [], []
-    for k, want in zip(ks, wants):
-        home = int(cdf.searchsorted(rng.random(), side="right"))
-        members = order[starts[home]:starts[home + 1]]
-        k_in = min(len(members), want)
-        inside = rng.choice(members, size=k_in, replace=False)
-        outside = rng.integers(0, n, size=k - k_in)
-        homes.append(home)
-        followers.append(sorted_unique(np.concatenate([inside, outside])).astype(np.int64))
-    return homes, followers
+    """The per-creator numpy draws the kernel replaces (sim.world.builder.numpy_seat)."""
+    seats = [numpy_seat(rng, cdf, order, starts, n, k, want) for k, want in zip(ks, wants)]
+    return [home for home, _ in seats], [followers for _, followers in seats]
 
 
 @pytest.mark.parametrize("n,circles,k,focus", [(2000, 7, 300, 0.7), (500, 3, 500, 1.0),
