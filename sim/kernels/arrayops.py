@@ -1,13 +1,18 @@
-"""Distinct integers by a plain sort, each exactly equal to a plainer numpy expression.
+"""Distinct integers by a plain sort or a merge, each exactly equal to a plainer numpy
+expression.
 
 ``np.unique`` of int64 takes a hashing path in this numpy that is tens of times slower than a
 sort; these helpers reach the same results with one ``np.sort``, which numpy runs with
-vectorised sorting networks.
+vectorised sorting networks. Two arrays that are already strictly ascending (the usual case:
+consumer rows from ``np.flatnonzero`` or a compiled scan) are merged in one linear pass instead
+of being sorted again: at 10 million consumers the day's purchase sessions are millions of
+rows, and their sort was the largest single cost of the daily step.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 
 def sorted_unique(x: np.ndarray) -> np.ndarray:
@@ -21,9 +26,51 @@ def sorted_unique(x: np.ndarray) -> np.ndarray:
     return s[keep]
 
 
+@njit(cache=True, nogil=True)
+def _merge_ascending(a, b, out):
+    """Merge strictly ascending ``a`` and ``b`` into ``out`` (values in both written once);
+    the number written, or -1 (nothing usable) when either is not strictly ascending."""
+    for t in range(1, len(a)):
+        if a[t] <= a[t - 1]:
+            return -1
+    for t in range(1, len(b)):
+        if b[t] <= b[t - 1]:
+            return -1
+    i = j = k = 0
+    while i < len(a) and j < len(b):
+        x, y = a[i], b[j]
+        if x <= y:
+            out[k] = x
+            i += 1
+            j += x == y
+        else:
+            out[k] = y
+            j += 1
+        k += 1
+    while i < len(a):
+        out[k] = a[i]
+        i += 1
+        k += 1
+    while j < len(b):
+        out[k] = b[j]
+        j += 1
+        k += 1
+    return k
+
+
 def sorted_union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Distinct values of both arrays in ascending order: ``np.union1d(a, b)`` for integers."""
-    return sorted_unique(np.concatenate((np.asarray(a).ravel(), np.asarray(b).ravel())))
+    """Distinct values of both arrays in ascending order: ``np.union1d(a, b)`` for integers.
+
+    Strictly ascending inputs are merged in O(len(a) + len(b)); others are sorted."""
+    a, b = np.asarray(a).ravel(), np.asarray(b).ravel()
+    dtype = np.result_type(a, b)
+    if len(a) and len(b) and dtype.kind in "iu":
+        a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
+        out = np.empty(len(a) + len(b), dtype=dtype)
+        k = _merge_ascending(a, b, out)
+        if k >= 0:
+            return out[:k].copy() if k < len(out) // 2 else out[:k]
+    return sorted_unique(np.concatenate((a, b)))
 
 
 def count_distinct(keys: np.ndarray) -> int:

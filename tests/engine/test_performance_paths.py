@@ -273,3 +273,16 @@ def test_vectorised_organic_delivery_equals_creator_by_creator(monkeypatch, smal
     slow = run()
     assert fast["exposures"].iloc[-1] > 0
     assert fast.equals(slow)
+
+
+def test_sorted_union_merge_equals_numpy_on_ascending_and_unsorted_inputs():
+    """Strictly ascending inputs take the merge; anything else (repeats, disorder) the sort;
+    both equal ``np.union1d`` in values and dtype."""
+    rng = np.random.default_rng(11)
+    for _ in range(50):
+        a = np.unique(rng.integers(0, 400, rng.integers(0, 300)))
+        b = np.unique(rng.integers(0, 400, rng.integers(0, 300))).astype(np.int32)
+        for x, y in [(a, b), (b, a), (a, a), (a[::-1], b), (np.repeat(a, 2), b), (a, b[::-1])]:
+            union = sorted_union(x, y)
+            assert np.array_equal(union, np.union1d(x, y))
+            assert union.dtype == np.union1d(x, y).dtype
