@@ -5,12 +5,22 @@ Node ids are integers below n, so pairs of them sort in linear time by a compile
 instead of an O(pairs · log pairs) comparison sort, and the symmetric CSR of ties already
 sorted by (lo, hi) is filled in two passes. Every function returns exactly what the
 numpy expression named in its docstring returns.
+
+The passes over tens of millions of pairs (:func:`pick_pairs`, :func:`unique_ties`,
+:func:`symmetric_csr`, :func:`symmetric_csr_with`, :func:`tie_trust`, :func:`flags_below`,
+:func:`take`) run on a few threads above a million items (:mod:`sim.kernels.threads`): pairs
+are split into index ranges, CSR rows into row ranges that each thread alone writes, and the
+output is the same array, bit for bit, for any thread count. Their ``threads`` argument forces
+a split (1 = serial); the default comes from :func:`sim.kernels.threads.thread_count`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from sim.kernels.threads import (MIN_PARALLEL, bounds, quantile_cuts, run_calls, run_ranges,
+                                 thread_count)
 
 _DIGIT = 11  # radix digit width: 2048 buckets per pass stay in cache
 
@@ -72,40 +82,130 @@ def unique_pairs(lo: np.ndarray, hi: np.ndarray, n: int) -> tuple[np.ndarray, np
     return key // n, key % n, order[first]
 
 
-@njit(cache=True)
-def _symmetric_csr(lo, hi, n, edge):
-    m = len(lo)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    for e in range(m):
-        indptr[lo[e] + 1] += 1
-        indptr[hi[e] + 1] += 1
-    for k in range(n):
-        indptr[k + 1] += indptr[k]
-    pos = indptr[:-1].copy()
-    cols = np.empty(2 * m, dtype=np.int32)
-    for e in range(m):  # entries (hi, lo): row hi, columns below it, ascending in lo
+_SAMPLE = 1 << 16  # pairs sampled to balance row ranges between threads
+
+
+def _parts(items: int, threads: int | None) -> int:
+    """Ranges to split ``items`` into: ``threads`` when given (forced, for tests), else the
+    thread count from 1 million items up, else 1."""
+    if threads is not None:
+        return max(1, int(threads))
+    return thread_count() if items >= MIN_PARALLEL else 1
+
+
+def _row_cuts(n: int, parts: int, *rows: np.ndarray) -> np.ndarray:
+    """Cut points of ``range(n)`` into ``parts`` row ranges holding similar numbers of the
+    given row ids (a strided sample of each array decides)."""
+    if parts == 1:
+        return np.array([0, n], dtype=np.int64)
+    sample = np.concatenate([r[::max(1, len(r) // _SAMPLE)] for r in rows])
+    return quantile_cuts(sample, n, parts)
+
+
+def _place_ranges(starts: np.ndarray, cuts: np.ndarray, totals: list[int]) -> int:
+    """Turn per-range running counts (``starts[a + 1 : b + 1]`` counted from 0 in each range
+    ``a:b``) into global running counts by adding each range's exclusive prefix; returns the
+    grand total."""
+    offset = 0
+    for i, total in enumerate(totals):
+        a, b = int(cuts[i]), int(cuts[i + 1])
+        if offset and b > a:
+            starts[a + 1:b + 1] += offset
+        offset += int(total)
+    return offset
+
+
+@njit(cache=True, nogil=True)
+def _csr_count(lo, hi, indptr, r0, r1):
+    """Entries of rows r0..r1-1 into ``indptr[r0 + 1 : r1 + 1]`` as running counts from 0;
+    returns their total."""
+    for e in range(len(lo)):
+        a = lo[e]
+        if a >= r0 and a < r1:
+            indptr[a + 1] += 1
+        b = hi[e]
+        if b >= r0 and b < r1:
+            indptr[b + 1] += 1
+    total = 0
+    for r in range(r0, r1):
+        total += indptr[r + 1]
+        indptr[r + 1] = total
+    return total
+
+
+@njit(cache=True, nogil=True)
+def _csr_fill(lo, hi, indptr, cols, edge, trust, strong, trust_out, strong_out, r0, r1):
+    """Fill the entries of rows r0..r1-1: columns, and the tie (``edge``) or the tie's
+    ``trust``/``strong`` when those outputs are not empty."""
+    pos = indptr[r0:r1].copy()
+    with_edge = len(edge) > 0
+    with_attrs = len(trust_out) > 0
+    for e in range(len(lo)):  # entries (hi, lo): row hi, columns below it, ascending in lo
         r = hi[e]
-        cols[pos[r]] = lo[e]
-        edge[pos[r]] = e
-        pos[r] += 1
-    for e in range(m):  # entries (lo, hi): row lo, columns above it, ascending in hi
+        if r >= r0 and r < r1:
+            p = pos[r - r0]
+            cols[p] = lo[e]
+            if with_edge:
+                edge[p] = e
+            if with_attrs:
+                trust_out[p] = trust[e]
+                strong_out[p] = strong[e]
+            pos[r - r0] = p + 1
+    for e in range(len(lo)):  # entries (lo, hi): row lo, columns above it, ascending in hi
         r = lo[e]
-        cols[pos[r]] = hi[e]
-        edge[pos[r]] = e
-        pos[r] += 1
+        if r >= r0 and r < r1:
+            p = pos[r - r0]
+            cols[p] = hi[e]
+            if with_edge:
+                edge[p] = e
+            if with_attrs:
+                trust_out[p] = trust[e]
+                strong_out[p] = strong[e]
+            pos[r - r0] = p + 1
+    return 0
+
+
+def _symmetric(lo, hi, n, edge, trust, strong, trust_out, strong_out, threads):
+    """(indptr, cols) of the symmetric CSR, filling the given per-entry outputs."""
+    cuts = _row_cuts(n, _parts(2 * len(lo), threads), lo, hi)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    _place_ranges(indptr, cuts, run_ranges(_csr_count, cuts, lo, hi, indptr))
+    cols = np.empty(2 * len(lo), dtype=np.int32)
+    run_ranges(_csr_fill, cuts, lo, hi, indptr, cols, edge, trust, strong, trust_out, strong_out)
     return indptr, cols
 
 
-def symmetric_csr(lo: np.ndarray, hi: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def symmetric_csr(lo: np.ndarray, hi: np.ndarray, n: int,
+                  threads: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Symmetric CSR of distinct ties sorted by (lo, hi) with lo < hi: ``(indptr, indices,
     edge)``, where ``edge[j]`` is the tie of entry j (to carry per-tie attributes). Entries are
     in (row, column) order, as ``np.lexsort((cols, rows))`` orders ``rows = [lo, hi]``,
     ``cols = [hi, lo]``: in row r the ties to lower ids (ascending) precede those to higher.
-    ``lo``/``hi`` may be int32 or int64 (not copied); ``edge`` is int32 below 2³¹ ties."""
+    ``lo``/``hi`` may be int32 or int64 (not copied); ``edge`` is int32 below 2³¹ ties.
+    Row ranges are filled on ``threads`` threads (default: see the module docstring)."""
     lo, hi = _ids(lo), _ids(hi)
     edge = np.empty(2 * len(lo), dtype=np.int32 if len(lo) < 2**31 else np.int64)
-    indptr, cols = _symmetric_csr(lo, hi, n, edge)
+    indptr, cols = _symmetric(lo, hi, n, edge, np.empty(0, np.float32), np.empty(0, bool),
+                              np.empty(0, np.float32), np.empty(0, bool), threads)
     return indptr, cols, edge
+
+
+def symmetric_csr_with(lo: np.ndarray, hi: np.ndarray, n: int, trust: np.ndarray,
+                       strong: np.ndarray, threads: int | None = None,
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`symmetric_csr` carrying one float32 ``trust`` and one bool ``strong`` per tie:
+    ``(indptr, indices, trust[edge], strong[edge])``, written while the entries are placed
+    (no ``edge`` array, no gathers over the entries)."""
+    lo, hi = _ids(lo), _ids(hi)
+    trust = np.ascontiguousarray(trust, dtype=np.float32)
+    strong = np.ascontiguousarray(strong, dtype=bool)
+    if len(trust) != len(lo) or len(strong) != len(lo):
+        raise ValueError("trust and strong need one value per tie")
+    trust_out = np.empty(2 * len(lo), dtype=np.float32)
+    strong_out = np.empty(2 * len(lo), dtype=bool)
+    indptr, cols = _symmetric(lo, hi, n, np.empty(0, np.int32), trust, strong, trust_out,
+                              strong_out, threads)
+    return indptr, cols, trust_out, strong_out
 
 
 def _ids(x: np.ndarray) -> np.ndarray:
@@ -129,26 +229,37 @@ def _row_sort(a, s, t):
         a[k + 1] = x
 
 
-@njit(cache=True)
-def _unique_ties(u, v, n, ibits):
-    m = len(u)
-    starts = np.zeros(n + 1, dtype=np.int64)
-    for e in range(m):
-        if u[e] != v[e]:
-            starts[min(u[e], v[e]) + 1] += 1
-    for k in range(n):
-        starts[k + 1] += starts[k]
-    pos = starts[:-1].copy()
-    packed = np.empty(starts[n], dtype=np.int64)  # per lo row: hi in the high bits, e below
-    for e in range(m):
+@njit(cache=True, nogil=True)
+def _tie_count(u, v, starts, r0, r1):
+    """Non-self pairs whose smaller id is a row r0..r1-1, as running counts from 0 into
+    ``starts[r0 + 1 : r1 + 1]``; returns their total."""
+    for e in range(len(u)):
         a, b = u[e], v[e]
         if a != b:
             r = min(a, b)
-            packed[pos[r]] = (np.int64(max(a, b)) << ibits) | e
-            pos[r] += 1
-    mask = (np.int64(1) << ibits) - 1
+            if r >= r0 and r < r1:
+                starts[r + 1] += 1
+    total = 0
+    for r in range(r0, r1):
+        total += starts[r + 1]
+        starts[r + 1] = total
+    return total
+
+
+@njit(cache=True, nogil=True)
+def _tie_sort(u, v, starts, packed, ibits, r0, r1):
+    """Scatter the pairs of rows r0..r1-1 as ``hi · 2^ibits + index`` keys, sort each row;
+    returns the rows' number of distinct ties."""
+    pos = starts[r0:r1].copy()
+    for e in range(len(u)):
+        a, b = u[e], v[e]
+        if a != b:
+            r = min(a, b)
+            if r >= r0 and r < r1:
+                packed[pos[r - r0]] = (np.int64(max(a, b)) << ibits) | e
+                pos[r - r0] += 1
     distinct = 0
-    for r in range(n):
+    for r in range(r0, r1):
         _row_sort(packed, starts[r], starts[r + 1])
         prev = -1
         for j in range(starts[r], starts[r + 1]):
@@ -156,11 +267,14 @@ def _unique_ties(u, v, n, ibits):
             if h != prev:
                 distinct += 1
                 prev = h
-    lo = np.empty(distinct, dtype=np.int32)
-    hi = np.empty(distinct, dtype=np.int32)
-    first = np.empty(distinct, dtype=np.int64)
-    k = 0
-    for r in range(n):
+    return distinct
+
+
+@njit(cache=True, nogil=True)
+def _tie_emit(packed, starts, ibits, lo, hi, first, k, r0, r1):
+    """Write the distinct ties of rows r0..r1-1 from output position ``k`` on."""
+    mask = (np.int64(1) << ibits) - 1
+    for r in range(r0, r1):
         prev = -1
         for j in range(starts[r], starts[r + 1]):
             h = packed[j] >> ibits
@@ -168,10 +282,31 @@ def _unique_ties(u, v, n, ibits):
                 lo[k], hi[k], first[k] = r, h, packed[j] & mask
                 k += 1
                 prev = h
+    return k
+
+
+def _unique_ties(u, v, n, ibits, threads=None):
+    """The packed path of :func:`unique_ties`, on row ranges balanced by a sample of the
+    pairs' smaller ids."""
+    parts = _parts(len(u), threads)
+    cuts = _row_cuts(n, parts, np.minimum(u[::max(1, len(u) // _SAMPLE)],
+                                          v[::max(1, len(v) // _SAMPLE)])) if parts > 1 \
+        else np.array([0, n], dtype=np.int64)
+    starts = np.zeros(n + 1, dtype=np.int64)
+    total = _place_ranges(starts, cuts, run_ranges(_tie_count, cuts, u, v, starts))
+    packed = np.empty(total, dtype=np.int64)  # per lo row: hi in the high bits, pair below
+    distinct = run_ranges(_tie_sort, cuts, u, v, starts, packed, ibits)
+    lo = np.empty(sum(distinct), dtype=np.int32)
+    hi = np.empty(len(lo), dtype=np.int32)
+    first = np.empty(len(lo), dtype=np.int64)
+    out = np.concatenate([[0], np.cumsum(distinct)])
+    run_calls(_tie_emit, [(packed, starts, ibits, lo, hi, first, int(out[i]), int(cuts[i]),
+                           int(cuts[i + 1])) for i in range(len(cuts) - 1)])
     return lo, hi, first
 
 
-def unique_ties(u: np.ndarray, v: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def unique_ties(u: np.ndarray, v: np.ndarray, n: int,
+                threads: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct undirected ties among raw pairs (u, v) of node ids < n (< 2³¹), self-pairs
     dropped: ``(lo, hi, first)`` sorted by (lo, hi), int32 ids, ``first`` the index into the
     raw pairs of each tie's first occurrence. Equals ``unique_pairs`` of the non-self pairs
@@ -179,7 +314,8 @@ def unique_ties(u: np.ndarray, v: np.ndarray, n: int) -> tuple[np.ndarray, np.nd
 
     One counting pass by the smaller id and a sort of each (short) row of packed
     ``hi · 2^b + index`` keys: about 8 bytes of scratch per pair, against 40 for the radix sort,
-    which matters at 10⁷ consumers (≈ 75 million pairs)."""
+    which matters at 10⁷ consumers (≈ 75 million pairs). Rows are split into ranges of similar
+    pair counts, one per thread (``threads``; default: see the module docstring)."""
     u, v = _ids(u), _ids(v)
     if len(u) != len(v):
         raise ValueError("u and v must have the same length")
@@ -189,22 +325,29 @@ def unique_ties(u: np.ndarray, v: np.ndarray, n: int) -> tuple[np.ndarray, np.nd
         a, b = u[keep].astype(np.int64), v[keep].astype(np.int64)
         lo, hi, first = unique_pairs(np.minimum(a, b), np.maximum(a, b), n)
         return lo, hi, keep[first]
-    return _unique_ties(u, v, n, ibits)
+    return _unique_ties(u, v, n, ibits, threads)
 
 
 @njit(cache=True)
-def _pick_pairs(cum, guide, scale, starts, order, inside, r1, r2):
-    n, k = len(cum), len(starts) - 1
-    # per circle: running sum before its block and at its end (read for every inside pick)
+def _circle_sums(cum, starts):
+    """Per circle: the running sum before its block and at its end (read for every inside
+    pick)."""
+    k = len(starts) - 1
     base_of = np.empty(k, dtype=np.float64)
     top_of = np.empty(k, dtype=np.float64)
     for c in range(k):
         base_of[c] = cum[starts[c] - 1] if starts[c] > 0 else 0.0
         top_of[c] = cum[starts[c + 1] - 1] if starts[c + 1] > 0 else 0.0
-    u = np.empty(len(r1), dtype=np.int32)
-    v = np.empty(len(r1), dtype=np.int32)
+    return base_of, top_of
+
+
+@njit(cache=True, nogil=True)
+def _pick_range(cum, guide, scale, starts, order, inside, r1, r2, base_of, top_of, u, v, i0,
+                i1):
+    """Pairs i0..i1-1 of :func:`pick_pairs` into ``u``, ``v``."""
+    n = len(cum)
     top_all = cum[n - 1]
-    for i in range(len(r1)):
+    for i in range(i0, i1):
         a = min(_guided_one(cum, r1[i] * top_all, guide, scale), n - 1)
         hi, base, top = n, 0.0, top_all
         if inside[i]:
@@ -214,10 +357,10 @@ def _pick_pairs(cum, guide, scale, starts, order, inside, r1, r2):
         b = min(_guided_one(cum, t, guide, scale), hi - 1)
         u[i] = order[a]
         v[i] = order[b]
-    return u, v
+    return 0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _guided_one(cum, t, guide, scale):
     """``np.searchsorted(cum, t, side="right")`` from the guide table's starting point."""
     n, k = len(cum), len(guide)
@@ -233,7 +376,8 @@ def _guided_one(cum, t, guide, scale):
 
 def pick_pairs(cum: np.ndarray, starts: np.ndarray, order: np.ndarray, inside: np.ndarray,
                r1: np.ndarray, r2: np.ndarray,
-               table: tuple[np.ndarray, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+               table: tuple[np.ndarray, float] | None = None,
+               threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Tie endpoints of a degree-corrected planted partition, given the uniforms.
 
     Consumers are laid out by circle (``order``: rows by circle; ``cum``: running sums of their
@@ -243,11 +387,88 @@ def pick_pairs(cum: np.ndarray, starts: np.ndarray, order: np.ndarray, inside: n
     when ``inside[i]``, else among everyone: target ``base + r2 · (top − base)`` with ``base``
     and ``top`` the running sums before and at the end of the range. Returns consumer rows
     ``(order[a], order[b])`` as int32 — exactly the vectorised numpy expressions (same float
-    operations in the same order), in one pass without temporaries.
+    operations in the same order), in one pass without temporaries, split into index ranges
+    over ``threads`` threads (default: see the module docstring).
     """
     guide, scale = table if table is not None else guide_table(cum)
-    return _pick_pairs(cum, guide, scale, np.asarray(starts, dtype=np.int64), order, inside,
-                       r1, r2)
+    starts = np.asarray(starts, dtype=np.int64)
+    if not (len(inside) == len(r1) == len(r2)):
+        raise ValueError("inside, r1 and r2 must have the same length")
+    base_of, top_of = _circle_sums(cum, starts)
+    u = np.empty(len(r1), dtype=np.int32)
+    v = np.empty(len(r1), dtype=np.int32)
+    run_ranges(_pick_range, bounds(len(r1), _parts(len(r1), threads)), cum, guide, scale,
+               starts, order, inside, r1, r2, base_of, top_of, u, v)
+    return u, v
+
+
+@njit(cache=True, nogil=True)
+def _trust_range(strong, z, t_strong, t_weak, spread, out, i0, i1):
+    for i in range(i0, i1):
+        x = (t_strong if strong[i] else t_weak) + spread * z[i]
+        if x < 0.0:
+            x = 0.0
+        elif x > 1.0:
+            x = 1.0
+        out[i] = np.float32(x)
+    return 0
+
+
+def tie_trust(strong: np.ndarray, z: np.ndarray, t_strong: float, t_weak: float,
+              spread: float, threads: int | None = None) -> np.ndarray:
+    """Trust per tie from standard normal draws ``z`` (float32, 0–1):
+    ``np.clip(np.where(strong, t_strong, t_weak) + spread * z, 0, 1).astype(np.float32)``, in
+    one pass (same float64 operations, then rounding to float32) split over ``threads``."""
+    strong = np.asarray(strong, dtype=bool)
+    z = np.asarray(z, dtype=np.float64)
+    if len(strong) != len(z):
+        raise ValueError("strong and z must have the same length")
+    out = np.empty(len(z), dtype=np.float32)
+    run_ranges(_trust_range, bounds(len(z), _parts(len(z), threads)), strong, z,
+               float(t_strong), float(t_weak), float(spread), out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _below_range(r, choose, p_true, p_false, out, i0, i1):
+    for i in range(i0, i1):
+        out[i] = r[i] < (p_true if choose[i] else p_false)
+    return 0
+
+
+def flags_below(r: np.ndarray, choose: np.ndarray, p_true: float, p_false: float,
+                threads: int | None = None) -> np.ndarray:
+    """``r < np.where(choose, p_true, p_false)`` (bool) in one pass, without the float64
+    temporary, split over ``threads``."""
+    r = np.asarray(r, dtype=np.float64)
+    choose = np.asarray(choose, dtype=bool)
+    if len(r) != len(choose):
+        raise ValueError("r and choose must have the same length")
+    out = np.empty(len(r), dtype=bool)
+    run_ranges(_below_range, bounds(len(r), _parts(len(r), threads)), r, choose,
+               float(p_true), float(p_false), out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _take_range(a, idx, out, i0, i1):
+    for i in range(i0, i1):
+        out[i] = a[idx[i]]
+    return 0
+
+
+def take(a: np.ndarray, idx: np.ndarray, threads: int | None = None) -> np.ndarray:
+    """``a[idx]`` for a 1-D array and in-range non-negative integer indices, the gather split
+    over ``threads`` (random reads into a large ``a`` are latency bound)."""
+    a = np.asarray(a)
+    idx = np.asarray(idx)
+    if a.ndim != 1 or idx.ndim != 1:
+        raise ValueError("take needs 1-D arrays")
+    if len(idx) and (idx.min() < 0 or idx.max() >= len(a)):
+        raise IndexError("take: index out of range")
+    out = np.empty(len(idx), dtype=a.dtype)
+    run_ranges(_take_range, bounds(len(idx), _parts(len(idx), threads)), a, idx, out)
+    return out
 
 
 @njit(cache=True)
@@ -282,5 +503,5 @@ def searchsorted_right(
     return _guided_search(cum, targets, guide, scale)
 
 
-__all__ = ["guide_table", "pick_pairs", "searchsorted_right", "symmetric_csr", "unique_pairs",
-           "unique_ties"]
+__all__ = ["flags_below", "guide_table", "pick_pairs", "searchsorted_right", "symmetric_csr",
+           "symmetric_csr_with", "take", "tie_trust", "unique_pairs", "unique_ties"]
