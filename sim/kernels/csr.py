@@ -341,23 +341,64 @@ def _circle_sums(cum, starts):
     return base_of, top_of
 
 
+_BLOCK = 64  # pairs per stage of the blocked pick (independent memory reads in flight)
+
+
 @njit(cache=True, nogil=True)
 def _pick_range(cum, guide, scale, starts, order, inside, r1, r2, base_of, top_of, u, v, i0,
                 i1):
-    """Pairs i0..i1-1 of :func:`pick_pairs` into ``u``, ``v``."""
-    n = len(cum)
+    """Pairs i0..i1-1 of :func:`pick_pairs` into ``u``, ``v``.
+
+    Blocks of ``_BLOCK`` pairs go through the search stage by stage (guide entries of all
+    first endpoints, then their scans, then the partners' guide entries and scans, then the
+    ``order`` reads), so each stage's cache misses are independent and overlap; every pair
+    gets exactly the arithmetic of :func:`_guided_one`."""
+    n, k = len(cum), len(guide)
     top_all = cum[n - 1]
-    for i in range(i0, i1):
-        a = min(_guided_one(cum, r1[i] * top_all, guide, scale), n - 1)
-        hi, base, top = n, 0.0, top_all
-        if inside[i]:
-            c = np.searchsorted(starts, a, side="right") - 1  # a's circle (starts fit in cache)
-            hi, base, top = starts[c + 1], base_of[c], top_of[c]
-        t = base + r2[i] * (top - base)
-        b = min(_guided_one(cum, t, guide, scale), hi - 1)
-        u[i] = order[a]
-        v[i] = order[b]
+    ja = np.empty(_BLOCK, dtype=np.int64)
+    tb = np.empty(_BLOCK, dtype=np.float64)
+    jb = np.empty(_BLOCK, dtype=np.int64)
+    hb = np.empty(_BLOCK, dtype=np.int64)
+    for s0 in range(i0, i1, _BLOCK):
+        s1 = min(s0 + _BLOCK, i1)
+        w = s1 - s0
+        for q in range(w):  # first endpoints: guide entries
+            t = r1[s0 + q] * top_all
+            g = int(t * scale)
+            g = 0 if g < 0 else (k - 1 if g >= k else g)
+            ja[q] = guide[g]
+        for q in range(w):  # first endpoints: scans; partners' targets and guide entries
+            t = r1[s0 + q] * top_all
+            j = _scan(cum, t, ja[q])
+            a = min(j, n - 1)
+            ja[q] = a
+            hi, base, top = n, 0.0, top_all
+            if inside[s0 + q]:
+                c = np.searchsorted(starts, a, side="right") - 1  # a's circle (in cache)
+                hi, base, top = starts[c + 1], base_of[c], top_of[c]
+            t = base + r2[s0 + q] * (top - base)
+            tb[q] = t
+            hb[q] = hi
+            g = int(t * scale)
+            g = 0 if g < 0 else (k - 1 if g >= k else g)
+            jb[q] = guide[g]
+        for q in range(w):  # partners: scans
+            jb[q] = min(_scan(cum, tb[q], jb[q]), hb[q] - 1)
+        for q in range(w):
+            u[s0 + q] = order[ja[q]]
+            v[s0 + q] = order[jb[q]]
     return 0
+
+
+@njit(cache=True, nogil=True)
+def _scan(cum, t, j):
+    """From a guide entry ``j``: ``np.searchsorted(cum, t, side="right")``."""
+    n = len(cum)
+    while j > 0 and cum[j - 1] > t:
+        j -= 1
+    while j < n and cum[j] <= t:
+        j += 1
+    return j
 
 
 @njit(cache=True, nogil=True)
