@@ -341,6 +341,60 @@ def _circle_sums(cum, starts):
     return base_of, top_of
 
 
+@njit(cache=True, nogil=True)
+def _merge_ties(lo, hi, first, lo2, hi2, first2, offset, out_lo, out_hi, out_first):
+    """Merge two (lo, hi)-sorted tie lists, the old one winning ties present in both; with
+    empty outputs only count the merged ties."""
+    write = len(out_lo) > 0
+    i = j = k = 0
+    m, m2 = len(lo), len(lo2)
+    while i < m or j < m2:
+        if j >= m2:
+            take_old, skip_new = True, False
+        elif i >= m:
+            take_old, skip_new = False, False
+        else:
+            a, b = lo[i], lo2[j]
+            if a == b:
+                a, b = hi[i], hi2[j]
+            take_old, skip_new = a <= b, a == b
+        if take_old:
+            if write:
+                out_lo[k], out_hi[k], out_first[k] = lo[i], hi[i], first[i]
+            i += 1
+            if skip_new:
+                j += 1
+        else:
+            if write:
+                out_lo[k], out_hi[k], out_first[k] = lo2[j], hi2[j], first2[j] + offset
+            j += 1
+        k += 1
+    return k
+
+
+def add_ties(lo: np.ndarray, hi: np.ndarray, first: np.ndarray, u2: np.ndarray,
+             v2: np.ndarray, n: int, offset: int,
+             threads: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct ties after appending raw pairs (u2, v2) to raw pairs whose distinct ties are
+    ``(lo, hi, first)`` (from :func:`unique_ties`, ``offset`` of them): equals
+    ``unique_ties(concatenate([u, u2]), concatenate([v, v2]), n)`` without sorting the old
+    pairs again. A tie already present keeps its old first occurrence (old indices are
+    smaller); a new one gets ``offset +`` its first index in (u2, v2). O(old ties + new
+    pairs), two sequential merges."""
+    if len(lo) != len(hi) or len(lo) != len(first):
+        raise ValueError("lo, hi and first must have the same length")
+    if n >= 2**31:
+        raise ValueError(f"add_ties needs node ids below 2**31, got n = {n}")
+    lo2, hi2, first2 = unique_ties(u2, v2, n, threads)
+    total = _merge_ties(lo, hi, first, lo2, hi2, first2, offset, np.empty(0, np.int32),
+                        np.empty(0, np.int32), np.empty(0, np.int64))
+    out_lo = np.empty(total, dtype=np.int32)
+    out_hi = np.empty(total, dtype=np.int32)
+    out_first = np.empty(total, dtype=np.int64)
+    _merge_ties(lo, hi, first, lo2, hi2, first2, offset, out_lo, out_hi, out_first)
+    return out_lo, out_hi, out_first
+
+
 _BLOCK = 64  # pairs per stage of the blocked pick (independent memory reads in flight)
 
 
@@ -544,5 +598,5 @@ def searchsorted_right(
     return _guided_search(cum, targets, guide, scale)
 
 
-__all__ = ["flags_below", "guide_table", "pick_pairs", "searchsorted_right", "symmetric_csr",
+__all__ = ["add_ties", "flags_below", "guide_table", "pick_pairs", "searchsorted_right", "symmetric_csr",
            "symmetric_csr_with", "take", "tie_trust", "unique_pairs", "unique_ties"]

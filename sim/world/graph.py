@@ -21,7 +21,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from sim.kernels.csr import (flags_below, guide_table, pick_pairs, symmetric_csr,
+from sim.kernels.csr import (add_ties, flags_below, guide_table, pick_pairs, symmetric_csr,
                              symmetric_csr_with, take, tie_trust, unique_pairs, unique_ties)
 from sim.config.scenario import GraphSection, Scenario
 from sim.world.deferred import LATER, Deferred, DeferredField
@@ -196,16 +196,18 @@ def _circle_ties(circle: np.ndarray, cfg: GraphSection,
         return u, v, strong
 
     u, v, strong = draw(m)
+    lo, hi, first = unique_ties(u, v, n)
+    pairs = len(u)
+    del u, v
     for _ in range(20):
-        lo, hi, first = unique_ties(u, v, n)
         deficit = m - len(lo)
         if deficit <= max(1, m // 2000):
             break
-        del lo, hi, first
         u2, v2, s2 = draw(int(deficit * 1.3) + 8)
-        u, v, strong = np.concatenate([u, u2]), np.concatenate([v, v2]), np.concatenate([strong, s2])
-    else:
-        lo, hi, first = unique_ties(u, v, n)
+        # the distinct ties of all pairs drawn so far, merging in only the new ones
+        lo, hi, first = add_ties(lo, hi, first, u2, v2, n, pairs)
+        pairs += len(u2)
+        strong = np.concatenate([strong, s2])
     return lo, hi, take(strong, first)
 
 
