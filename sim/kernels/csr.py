@@ -116,13 +116,32 @@ def _place_ranges(starts: np.ndarray, cuts: np.ndarray, totals: list[int]) -> in
 
 
 @njit(cache=True, nogil=True)
-def _csr_count(lo, hi, indptr, r0, r1):
+def _is_sorted(x):
+    for i in range(1, len(x)):
+        if x[i] < x[i - 1]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _lo_span(lo, lo_sorted, r0, r1):
+    """The ties whose ``lo`` is a row r0..r1-1 lie in ``e0:e1`` when ``lo`` is sorted (else
+    every tie is scanned)."""
+    if lo_sorted:
+        return np.searchsorted(lo, r0), np.searchsorted(lo, r1)
+    return 0, len(lo)
+
+
+@njit(cache=True, nogil=True)
+def _csr_count(lo, hi, lo_sorted, indptr, r0, r1):
     """Entries of rows r0..r1-1 into ``indptr[r0 + 1 : r1 + 1]`` as running counts from 0;
     returns their total."""
-    for e in range(len(lo)):
+    e0, e1 = _lo_span(lo, lo_sorted, r0, r1)
+    for e in range(e0, e1):
         a = lo[e]
         if a >= r0 and a < r1:
             indptr[a + 1] += 1
+    for e in range(len(hi)):
         b = hi[e]
         if b >= r0 and b < r1:
             indptr[b + 1] += 1
@@ -134,7 +153,8 @@ def _csr_count(lo, hi, indptr, r0, r1):
 
 
 @njit(cache=True, nogil=True)
-def _csr_fill(lo, hi, indptr, cols, edge, trust, strong, trust_out, strong_out, r0, r1):
+def _csr_fill(lo, hi, lo_sorted, indptr, cols, edge, trust, strong, trust_out, strong_out, r0,
+              r1):
     """Fill the entries of rows r0..r1-1: columns, and the tie (``edge``) or the tie's
     ``trust``/``strong`` when those outputs are not empty."""
     pos = indptr[r0:r1].copy()
@@ -151,7 +171,8 @@ def _csr_fill(lo, hi, indptr, cols, edge, trust, strong, trust_out, strong_out, 
                 trust_out[p] = trust[e]
                 strong_out[p] = strong[e]
             pos[r - r0] = p + 1
-    for e in range(len(lo)):  # entries (lo, hi): row lo, columns above it, ascending in hi
+    e0, e1 = _lo_span(lo, lo_sorted, r0, r1)
+    for e in range(e0, e1):  # entries (lo, hi): row lo, columns above it, ascending in hi
         r = lo[e]
         if r >= r0 and r < r1:
             p = pos[r - r0]
@@ -167,11 +188,15 @@ def _csr_fill(lo, hi, indptr, cols, edge, trust, strong, trust_out, strong_out, 
 
 def _symmetric(lo, hi, n, edge, trust, strong, trust_out, strong_out, threads):
     """(indptr, cols) of the symmetric CSR, filling the given per-entry outputs."""
-    cuts = _row_cuts(n, _parts(2 * len(lo), threads), lo, hi)
+    parts = _parts(2 * len(lo), threads)
+    cuts = _row_cuts(n, parts, lo, hi)
+    # each range reads only its own rows' span of a sorted lo (checked: any order is accepted)
+    lo_sorted = parts > 1 and _is_sorted(lo)
     indptr = np.zeros(n + 1, dtype=np.int64)
-    _place_ranges(indptr, cuts, run_ranges(_csr_count, cuts, lo, hi, indptr))
+    _place_ranges(indptr, cuts, run_ranges(_csr_count, cuts, lo, hi, lo_sorted, indptr))
     cols = np.empty(2 * len(lo), dtype=np.int32)
-    run_ranges(_csr_fill, cuts, lo, hi, indptr, cols, edge, trust, strong, trust_out, strong_out)
+    run_ranges(_csr_fill, cuts, lo, hi, lo_sorted, indptr, cols, edge, trust, strong, trust_out,
+               strong_out)
     return indptr, cols
 
 

@@ -198,6 +198,11 @@ def test_symmetric_csr_threaded_equal_serial(threads, monkeypatch):
     entry = np.lexsort((cols, rows))
     assert np.array_equal(indices, cols[entry])
     assert np.array_equal(indptr, np.r_[0, np.cumsum(np.bincount(rows, minlength=n))])
+    # ties in another order (lo not sorted) still give the serial kernel's arrays
+    shuffle = np.random.default_rng(3).permutation(len(lo))
+    unsorted = [symmetric_csr(lo[shuffle], hi[shuffle], n, threads=t) for t in (1, threads)]
+    for a, b in zip(*unsorted):
+        assert np.array_equal(a, b)
     # a range holding every row, and ranges with none
     monkeypatch.setattr(csr, "_row_cuts", lambda n, parts, *rows: np.array([0, 0, n, n]))
     for a, b in zip(symmetric_csr(lo, hi, n, threads=3), serial):
