@@ -255,34 +255,57 @@ def _row_sort(a, s, t):
 
 
 @njit(cache=True, nogil=True)
-def _tie_count(u, v, starts, r0, r1):
-    """Non-self pairs whose smaller id is a row r0..r1-1, as running counts from 0 into
-    ``starts[r0 + 1 : r1 + 1]``; returns their total."""
-    for e in range(len(u)):
+def _tie_count(u, v, cnt, k, e0, e1):
+    """Pairs e0..e1-1 (chunk ``k``): non-self pairs per smaller id into ``cnt[k]``."""
+    c = cnt[k]
+    for e in range(e0, e1):
         a, b = u[e], v[e]
         if a != b:
-            r = min(a, b)
-            if r >= r0 and r < r1:
-                starts[r + 1] += 1
+            c[min(a, b)] += 1
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def _tie_rows(cnt, starts, r0, r1):
+    """Rows r0..r1-1: their pair totals as running counts from 0 into
+    ``starts[r0 + 1 : r1 + 1]``; returns the range's total."""
     total = 0
     for r in range(r0, r1):
-        total += starts[r + 1]
+        for k in range(cnt.shape[0]):
+            total += cnt[k, r]
         starts[r + 1] = total
     return total
 
 
 @njit(cache=True, nogil=True)
-def _tie_sort(u, v, starts, packed, ibits, r0, r1):
-    """Scatter the pairs of rows r0..r1-1 as ``hi · 2^ibits + index`` keys, sort each row;
-    returns the rows' number of distinct ties."""
-    pos = starts[r0:r1].copy()
-    for e in range(len(u)):
+def _tie_slots(cnt, starts, r0, r1):
+    """Rows r0..r1-1: ``cnt[k, r]`` becomes where chunk k's pairs of row r start (the chunks'
+    pairs follow each other in pair order within the row)."""
+    for r in range(r0, r1):
+        p = starts[r]
+        for k in range(cnt.shape[0]):
+            c = cnt[k, r]
+            cnt[k, r] = p
+            p += c
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def _tie_scatter(u, v, cnt, packed, ibits, k, e0, e1):
+    """Pairs e0..e1-1 (chunk ``k``) as ``hi · 2^ibits + index`` keys into their rows' slots."""
+    pos = cnt[k]
+    for e in range(e0, e1):
         a, b = u[e], v[e]
         if a != b:
             r = min(a, b)
-            if r >= r0 and r < r1:
-                packed[pos[r - r0]] = (np.int64(max(a, b)) << ibits) | e
-                pos[r - r0] += 1
+            packed[pos[r]] = (np.int64(max(a, b)) << ibits) | e
+            pos[r] += 1
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def _tie_sort(packed, starts, ibits, r0, r1):
+    """Sort each row r0..r1-1 of ``packed``; returns the rows' number of distinct ties."""
     distinct = 0
     for r in range(r0, r1):
         _row_sort(packed, starts[r], starts[r + 1])
@@ -311,16 +334,27 @@ def _tie_emit(packed, starts, ibits, lo, hi, first, k, r0, r1):
 
 
 def _unique_ties(u, v, n, ibits, threads=None):
-    """The packed path of :func:`unique_ties`, on row ranges balanced by a sample of the
-    pairs' smaller ids."""
+    """The packed path of :func:`unique_ties`: pairs are counted and scattered in index
+    chunks (each chunk's pairs of a row take the slots after the earlier chunks', so every
+    row lists its pairs in index order, as one pass would), rows are sorted and emitted in row
+    ranges balanced by a sample of the pairs' smaller ids."""
     parts = _parts(len(u), threads)
-    cuts = _row_cuts(n, parts, np.minimum(u[::max(1, len(u) // _SAMPLE)],
-                                          v[::max(1, len(v) // _SAMPLE)])) if parts > 1 \
-        else np.array([0, n], dtype=np.int64)
+    edges = bounds(len(u), parts)
+    chunks = [(k, int(edges[k]), int(edges[k + 1])) for k in range(parts)]
+    if parts > 1:
+        step = max(1, len(u) // _SAMPLE)
+        cuts = _row_cuts(n, parts, np.minimum(u[::step], v[::step]))
+    else:
+        cuts = np.array([0, n], dtype=np.int64)
+    cnt = np.zeros((parts, n), dtype=np.int64)  # per chunk and row: pairs, then first slot
+    run_calls(_tie_count, [(u, v, cnt, *c) for c in chunks])
     starts = np.zeros(n + 1, dtype=np.int64)
-    total = _place_ranges(starts, cuts, run_ranges(_tie_count, cuts, u, v, starts))
+    total = _place_ranges(starts, cuts, run_ranges(_tie_rows, cuts, cnt, starts))
+    run_ranges(_tie_slots, cuts, cnt, starts)
     packed = np.empty(total, dtype=np.int64)  # per lo row: hi in the high bits, pair below
-    distinct = run_ranges(_tie_sort, cuts, u, v, starts, packed, ibits)
+    run_calls(_tie_scatter, [(u, v, cnt, packed, ibits, *c) for c in chunks])
+    del cnt
+    distinct = run_ranges(_tie_sort, cuts, packed, starts, ibits)
     lo = np.empty(sum(distinct), dtype=np.int32)
     hi = np.empty(len(lo), dtype=np.int32)
     first = np.empty(len(lo), dtype=np.int64)
