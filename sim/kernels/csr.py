@@ -116,87 +116,83 @@ def _place_ranges(starts: np.ndarray, cuts: np.ndarray, totals: list[int]) -> in
 
 
 @njit(cache=True, nogil=True)
-def _is_sorted(x):
-    for i in range(1, len(x)):
-        if x[i] < x[i - 1]:
-            return False
-    return True
-
-
-@njit(cache=True, nogil=True)
-def _lo_span(lo, lo_sorted, r0, r1):
-    """The ties whose ``lo`` is a row r0..r1-1 lie in ``e0:e1`` when ``lo`` is sorted (else
-    every tie is scanned)."""
-    if lo_sorted:
-        return np.searchsorted(lo, r0), np.searchsorted(lo, r1)
-    return 0, len(lo)
-
-
-@njit(cache=True, nogil=True)
-def _csr_count(lo, hi, lo_sorted, indptr, r0, r1):
-    """Entries of rows r0..r1-1 into ``indptr[r0 + 1 : r1 + 1]`` as running counts from 0;
-    returns their total."""
-    e0, e1 = _lo_span(lo, lo_sorted, r0, r1)
+def _csr_count(lo, hi, cnt, k, e0, e1):
+    """Ties e0..e1-1 (chunk ``k``): entries per row into ``cnt[0, k]`` (row hi, column lo)
+    and ``cnt[1, k]`` (row lo, column hi)."""
+    below, above = cnt[0, k], cnt[1, k]
     for e in range(e0, e1):
-        a = lo[e]
-        if a >= r0 and a < r1:
-            indptr[a + 1] += 1
-    for e in range(len(hi)):
-        b = hi[e]
-        if b >= r0 and b < r1:
-            indptr[b + 1] += 1
+        below[hi[e]] += 1
+        above[lo[e]] += 1
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def _csr_rows(cnt, indptr, r0, r1):
+    """Rows r0..r1-1: entry totals as running counts from 0 into ``indptr[r0 + 1 : r1 + 1]``;
+    returns the range's total."""
     total = 0
     for r in range(r0, r1):
-        total += indptr[r + 1]
+        for side in range(2):
+            for k in range(cnt.shape[1]):
+                total += cnt[side, k, r]
         indptr[r + 1] = total
     return total
 
 
 @njit(cache=True, nogil=True)
-def _csr_fill(lo, hi, lo_sorted, indptr, cols, edge, trust, strong, trust_out, strong_out, r0,
-              r1):
-    """Fill the entries of rows r0..r1-1: columns, and the tie (``edge``) or the tie's
-    ``trust``/``strong`` when those outputs are not empty."""
-    pos = indptr[r0:r1].copy()
+def _csr_slots(cnt, indptr, r0, r1):
+    """Rows r0..r1-1: ``cnt[side, k, r]`` becomes the first slot of chunk k's entries of that
+    side in row r: first the ties to lower ids chunk by chunk, then those to higher ids."""
+    for r in range(r0, r1):
+        p = indptr[r]
+        for side in range(2):
+            for k in range(cnt.shape[1]):
+                c = cnt[side, k, r]
+                cnt[side, k, r] = p
+                p += c
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def _csr_fill(lo, hi, cnt, cols, edge, trust, strong, trust_out, strong_out, k, e0, e1):
+    """Place the two entries of ties e0..e1-1 (chunk ``k``): columns, and the tie (``edge``)
+    or the tie's ``trust``/``strong`` when those outputs are not empty."""
+    below, above = cnt[0, k], cnt[1, k]
     with_edge = len(edge) > 0
     with_attrs = len(trust_out) > 0
-    for e in range(len(lo)):  # entries (hi, lo): row hi, columns below it, ascending in lo
-        r = hi[e]
-        if r >= r0 and r < r1:
-            p = pos[r - r0]
-            cols[p] = lo[e]
-            if with_edge:
-                edge[p] = e
-            if with_attrs:
-                trust_out[p] = trust[e]
-                strong_out[p] = strong[e]
-            pos[r - r0] = p + 1
-    e0, e1 = _lo_span(lo, lo_sorted, r0, r1)
-    for e in range(e0, e1):  # entries (lo, hi): row lo, columns above it, ascending in hi
-        r = lo[e]
-        if r >= r0 and r < r1:
-            p = pos[r - r0]
-            cols[p] = hi[e]
-            if with_edge:
-                edge[p] = e
-            if with_attrs:
-                trust_out[p] = trust[e]
-                strong_out[p] = strong[e]
-            pos[r - r0] = p + 1
+    for e in range(e0, e1):
+        p = below[hi[e]]  # row hi, column lo: ties to lower ids, ascending in lo
+        q = above[lo[e]]  # row lo, column hi: ties to higher ids, ascending in hi
+        below[hi[e]] = p + 1
+        above[lo[e]] = q + 1
+        cols[p] = lo[e]
+        cols[q] = hi[e]
+        if with_edge:
+            edge[p] = e
+            edge[q] = e
+        if with_attrs:
+            trust_out[p] = trust_out[q] = trust[e]
+            strong_out[p] = strong_out[q] = strong[e]
     return 0
 
 
 def _symmetric(lo, hi, n, edge, trust, strong, trust_out, strong_out, threads):
-    """(indptr, cols) of the symmetric CSR, filling the given per-entry outputs."""
+    """(indptr, cols) of the symmetric CSR, filling the given per-entry outputs: ties are
+    counted and placed in index chunks, one per thread, each chunk's entries of a row in the
+    slots after the earlier chunks' (so rows list them in tie order, as one pass would)."""
     parts = _parts(2 * len(lo), threads)
-    cuts = _row_cuts(n, parts, lo, hi)
-    # each range reads only its own rows' span of a sorted lo (checked: any order is accepted)
-    lo_sorted = parts > 1 and _is_sorted(lo)
+    edges = bounds(len(lo), parts)
+    chunks = [(k, int(edges[k]), int(edges[k + 1])) for k in range(parts)]
+    rows = bounds(n, parts)
+    # per side, chunk and row: entries, then first slot (int32 while slots fit)
+    cnt = np.zeros((2, parts, n), dtype=np.int32 if 2 * len(lo) < 2**31 else np.int64)
+    run_calls(_csr_count, [(lo, hi, cnt, *c) for c in chunks])
     indptr = np.zeros(n + 1, dtype=np.int64)
-    _place_ranges(indptr, cuts, run_ranges(_csr_count, cuts, lo, hi, lo_sorted, indptr))
+    _place_ranges(indptr, rows, run_ranges(_csr_rows, rows, cnt, indptr))
+    run_ranges(_csr_slots, rows, cnt, indptr)
     cols = np.empty(2 * len(lo), dtype=np.int32)
-    run_ranges(_csr_fill, cuts, lo, hi, lo_sorted, indptr, cols, edge, trust, strong, trust_out,
-               strong_out)
+    run_calls(_csr_fill, [(lo, hi, cnt, cols, edge, trust, strong, trust_out, strong_out, *c)
+                          for c in chunks])
     return indptr, cols
 
 
@@ -346,7 +342,8 @@ def _unique_ties(u, v, n, ibits, threads=None):
         cuts = _row_cuts(n, parts, np.minimum(u[::step], v[::step]))
     else:
         cuts = np.array([0, n], dtype=np.int64)
-    cnt = np.zeros((parts, n), dtype=np.int64)  # per chunk and row: pairs, then first slot
+    # per chunk and row: pairs, then first slot (int32 while slots fit)
+    cnt = np.zeros((parts, n), dtype=np.int32 if len(u) < 2**31 else np.int64)
     run_calls(_tie_count, [(u, v, cnt, *c) for c in chunks])
     starts = np.zeros(n + 1, dtype=np.int64)
     total = _place_ranges(starts, cuts, run_ranges(_tie_rows, cuts, cnt, starts))
