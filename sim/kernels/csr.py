@@ -160,20 +160,28 @@ def _csr_fill(lo, hi, cnt, cols, edge, trust, strong, trust_out, strong_out, k, 
     below, above = cnt[0, k], cnt[1, k]
     with_edge = len(edge) > 0
     with_attrs = len(trust_out) > 0
-    for e in range(e0, e1):
-        p = below[hi[e]]  # row hi, column lo: ties to lower ids, ascending in lo
-        q = above[lo[e]]  # row lo, column hi: ties to higher ids, ascending in hi
-        below[hi[e]] = p + 1
-        above[lo[e]] = q + 1
-        cols[p] = lo[e]
-        cols[q] = hi[e]
-        if with_edge:
-            edge[p] = e
-            edge[q] = e
-        if with_attrs:
-            trust_out[p] = trust_out[q] = trust[e]
-            strong_out[p] = strong_out[q] = strong[e]
-    return 0
+    touched = 0.0
+    for s0 in range(e0, e1, _BLOCK):
+        s1 = min(s0 + _BLOCK, e1)
+        for e in range(s0, s1):  # read ahead: the block's slot counters and slots in flight
+            p = below[hi[e]]     # together (values summed only to keep the reads)
+            touched += cols[p]
+            if with_attrs:
+                touched += trust_out[p]
+        for e in range(s0, s1):
+            p = below[hi[e]]  # row hi, column lo: ties to lower ids, ascending in lo
+            q = above[lo[e]]  # row lo, column hi: ties to higher ids, ascending in hi
+            below[hi[e]] = p + 1
+            above[lo[e]] = q + 1
+            cols[p] = lo[e]
+            cols[q] = hi[e]
+            if with_edge:
+                edge[p] = e
+                edge[q] = e
+            if with_attrs:
+                trust_out[p] = trust_out[q] = trust[e]
+                strong_out[p] = strong_out[q] = strong[e]
+    return touched
 
 
 def _symmetric(lo, hi, n, edge, trust, strong, trust_out, strong_out, threads):
