@@ -8,10 +8,13 @@ numpy expression named in its docstring returns.
 
 The passes over tens of millions of pairs (:func:`pick_pairs`, :func:`unique_ties`,
 :func:`symmetric_csr`, :func:`symmetric_csr_with`, :func:`tie_trust`, :func:`flags_below`,
-:func:`take`) run on a few threads above a million items (:mod:`sim.kernels.threads`): pairs
-are split into index ranges, CSR rows into row ranges that each thread alone writes, and the
-output is the same array, bit for bit, for any thread count. Their ``threads`` argument forces
-a split (1 = serial); the default comes from :func:`sim.kernels.threads.thread_count`.
+:func:`take`) run on a few threads from a million items on (:mod:`sim.kernels.threads`).
+Pairs and ties are counted and placed in index chunks, one per thread, with a slot counter per
+chunk and row so that each chunk's entries of a row follow the earlier chunks' (rows list them
+in index order, as one pass would); rows are then sorted and written in row ranges that each
+thread alone touches. The output is the same array, bit for bit, for any thread count. The
+``threads`` argument forces a split (1 = serial); by default
+:func:`sim.kernels.threads.chunks_for` decides.
 """
 
 from __future__ import annotations
@@ -19,8 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.kernels.threads import (MIN_PARALLEL, bounds, quantile_cuts, run_calls, run_ranges,
-                                 thread_count)
+from sim.kernels.threads import bounds, chunks_for, quantile_cuts, run_calls, run_ranges
 
 _DIGIT = 11  # radix digit width: 2048 buckets per pass stay in cache
 
@@ -83,14 +85,6 @@ def unique_pairs(lo: np.ndarray, hi: np.ndarray, n: int) -> tuple[np.ndarray, np
 
 
 _SAMPLE = 1 << 16  # pairs sampled to balance row ranges between threads
-
-
-def _parts(items: int, threads: int | None) -> int:
-    """Ranges to split ``items`` into: ``threads`` when given (forced, for tests), else the
-    thread count from 1 million items up, else 1."""
-    if threads is not None:
-        return max(1, int(threads))
-    return thread_count() if items >= MIN_PARALLEL else 1
 
 
 def _row_cuts(n: int, parts: int, *rows: np.ndarray) -> np.ndarray:
@@ -188,7 +182,7 @@ def _symmetric(lo, hi, n, edge, trust, strong, trust_out, strong_out, threads):
     """(indptr, cols) of the symmetric CSR, filling the given per-entry outputs: ties are
     counted and placed in index chunks, one per thread, each chunk's entries of a row in the
     slots after the earlier chunks' (so rows list them in tie order, as one pass would)."""
-    parts = _parts(2 * len(lo), threads)
+    parts = chunks_for(2 * len(lo), threads)
     edges = bounds(len(lo), parts)
     chunks = [(k, int(edges[k]), int(edges[k + 1])) for k in range(parts)]
     rows = bounds(n, parts)
@@ -342,7 +336,7 @@ def _unique_ties(u, v, n, ibits, threads=None):
     chunks (each chunk's pairs of a row take the slots after the earlier chunks', so every
     row lists its pairs in index order, as one pass would), rows are sorted and emitted in row
     ranges balanced by a sample of the pairs' smaller ids."""
-    parts = _parts(len(u), threads)
+    parts = chunks_for(len(u), threads)
     edges = bounds(len(u), parts)
     chunks = [(k, int(edges[k]), int(edges[k + 1])) for k in range(parts)]
     if parts > 1:
@@ -556,7 +550,7 @@ def pick_pairs(cum: np.ndarray, starts: np.ndarray, order: np.ndarray, inside: n
     base_of, top_of = _circle_sums(cum, starts)
     u = np.empty(len(r1), dtype=np.int32)
     v = np.empty(len(r1), dtype=np.int32)
-    run_ranges(_pick_range, bounds(len(r1), _parts(len(r1), threads)), cum, guide, scale,
+    run_ranges(_pick_range, bounds(len(r1), chunks_for(len(r1), threads)), cum, guide, scale,
                starts, order, inside, r1, r2, base_of, top_of, u, v)
     return u, v
 
@@ -583,7 +577,7 @@ def tie_trust(strong: np.ndarray, z: np.ndarray, t_strong: float, t_weak: float,
     if len(strong) != len(z):
         raise ValueError("strong and z must have the same length")
     out = np.empty(len(z), dtype=np.float32)
-    run_ranges(_trust_range, bounds(len(z), _parts(len(z), threads)), strong, z,
+    run_ranges(_trust_range, bounds(len(z), chunks_for(len(z), threads)), strong, z,
                float(t_strong), float(t_weak), float(spread), out)
     return out
 
@@ -604,7 +598,7 @@ def flags_below(r: np.ndarray, choose: np.ndarray, p_true: float, p_false: float
     if len(r) != len(choose):
         raise ValueError("r and choose must have the same length")
     out = np.empty(len(r), dtype=bool)
-    run_ranges(_below_range, bounds(len(r), _parts(len(r), threads)), r, choose,
+    run_ranges(_below_range, bounds(len(r), chunks_for(len(r), threads)), r, choose,
                float(p_true), float(p_false), out)
     return out
 
@@ -626,7 +620,7 @@ def take(a: np.ndarray, idx: np.ndarray, threads: int | None = None) -> np.ndarr
     if len(idx) and (idx.min() < 0 or idx.max() >= len(a)):
         raise IndexError("take: index out of range")
     out = np.empty(len(idx), dtype=a.dtype)
-    run_ranges(_take_range, bounds(len(idx), _parts(len(idx), threads)), a, idx, out)
+    run_ranges(_take_range, bounds(len(idx), chunks_for(len(idx), threads)), a, idx, out)
     return out
 
 

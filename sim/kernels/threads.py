@@ -50,11 +50,13 @@ def thread_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def chunks_for(items: int, threads: int | None = None, min_items: int = MIN_PARALLEL) -> int:
-    """How many chunks to split ``items`` work items into: 1 below ``min_items`` (or with one
-    thread), else the thread count (``threads``, default :func:`thread_count`)."""
-    threads = thread_count() if threads is None else max(1, int(threads))
-    return 1 if items < min_items else threads
+def chunks_for(items: int, threads: int | None = None, min_items: int | None = None) -> int:
+    """How many chunks to split ``items`` work items into: ``threads`` when given (a forced
+    split, for tests), else 1 below ``min_items`` (default :data:`MIN_PARALLEL`), else
+    :func:`thread_count`."""
+    if threads is not None:
+        return max(1, int(threads))
+    return 1 if items < (MIN_PARALLEL if min_items is None else min_items) else thread_count()
 
 
 def bounds(total: int, parts: int) -> np.ndarray:

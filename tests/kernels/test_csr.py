@@ -260,6 +260,7 @@ def test_thread_count_setting(monkeypatch):
     monkeypatch.setenv(threads_mod.THREADS_ENV, "3")
     assert threads_mod.thread_count() == 3
     assert threads_mod.chunks_for(10) == 1 and threads_mod.chunks_for(10**7) == 3
+    assert threads_mod.chunks_for(10, threads=2) == 2 and threads_mod.chunks_for(10, None, 5) == 3
     monkeypatch.delenv(threads_mod.THREADS_ENV)
     assert threads_mod.thread_count() >= 1
     for bad in ("0", "-2", "two", "1.5"):
@@ -279,8 +280,7 @@ def test_quantile_cuts_balance_skewed_rows():
 def test_circle_graph_same_for_any_thread_count(monkeypatch):
     circle = np.random.default_rng(12).integers(0, 4, 6000).astype(np.int32)
     cfg = GraphSection(mean_degree=30, mixing=0.05)  # top-up rounds through add_ties
-    monkeypatch.setattr(threads_mod, "MIN_PARALLEL", 0)
-    monkeypatch.setattr(csr, "MIN_PARALLEL", 0)
+    monkeypatch.setattr(threads_mod, "MIN_PARALLEL", 0)  # threads even for small passes
     graphs = []
     for count in ("1", "2", "3"):
         monkeypatch.setenv(threads_mod.THREADS_ENV, count)
