@@ -85,11 +85,17 @@ def print_table(t: Table, min_width: int = 120) -> None:
 
 def load_or_fail(path: Path, overrides: list[str] | None = None) -> "Scenario":
     """Load a scenario file or bundled name (``extends``, ``--set``) and its edge list; every
-    problem exits 2. Deprecation notes and edge-list adjustments are printed to stderr."""
+    problem exits 2, as does a ``SOCSIM_THREADS`` that is not an integer ≥ 1. Deprecation
+    notes and edge-list adjustments are printed to stderr."""
     from sim.config.loading import load_with_notes
     from sim.config.scenario import ScenarioError
+    from sim.kernels.threads import thread_count
     from sim.world.graph import EdgeListError, fit_to_edgelist
 
+    try:
+        thread_count()  # the compiled kernels' thread setting, checked before any work
+    except ValueError as exc:
+        fail(str(exc))
     try:
         scn, notes = load_with_notes(path, overrides or [])
         scn, changes = fit_to_edgelist(scn)

@@ -21,7 +21,8 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from sim.kernels.csr import guide_table, pick_pairs, symmetric_csr, unique_pairs, unique_ties
+from sim.kernels.csr import (add_ties, flags_below, guide_table, pick_pairs, symmetric_csr,
+                             symmetric_csr_with, take, tie_trust, unique_pairs, unique_ties)
 from sim.config.scenario import GraphSection, Scenario
 from sim.world.deferred import LATER, Deferred, DeferredField
 
@@ -130,10 +131,11 @@ def _edgelist_draws(ties: TieStructure, pairs: int, cfg: GraphSection,
 
 
 def _draw_trust(strong: np.ndarray, cfg: GraphSection, rng: np.random.Generator) -> np.ndarray:
-    """Trust of each tie (float32, 0–1): normal around the strong or weak mean, clipped."""
-    mean = np.where(strong, cfg.trust_strong, cfg.trust_weak)
-    trust = np.clip(mean + cfg.trust_spread * rng.standard_normal(len(strong)), 0.0, 1.0)
-    return trust.astype(np.float32)
+    """Trust of each tie (float32, 0–1): normal around the strong or weak mean, clipped
+    (one standard normal per tie from ``rng``, combined in one compiled pass,
+    :func:`sim.kernels.csr.tie_trust`)."""
+    z = rng.standard_normal(len(strong))
+    return tie_trust(strong, z, cfg.trust_strong, cfg.trust_weak, cfg.trust_spread)
 
 
 def _from_pairs(
@@ -189,22 +191,24 @@ def _circle_ties(circle: np.ndarray, cfg: GraphSection,
         r2 = rng.random(count)  # partner ∝ w, inside the circle or anywhere
         u, v = pick_pairs(cum, starts, order, inside, r1, r2, table)
         del r1, r2
-        strong = rng.random(count) < np.where(inside, cfg.strong_share,
-                                              cfg.strong_share / cfg.strong_outside_divisor)
+        strong = flags_below(rng.random(count), inside, cfg.strong_share,
+                             cfg.strong_share / cfg.strong_outside_divisor)
         return u, v, strong
 
     u, v, strong = draw(m)
+    lo, hi, first = unique_ties(u, v, n)
+    pairs = len(u)
+    del u, v
     for _ in range(20):
-        lo, hi, first = unique_ties(u, v, n)
         deficit = m - len(lo)
         if deficit <= max(1, m // 2000):
             break
-        del lo, hi, first
         u2, v2, s2 = draw(int(deficit * 1.3) + 8)
-        u, v, strong = np.concatenate([u, u2]), np.concatenate([v, v2]), np.concatenate([strong, s2])
-    else:
-        lo, hi, first = unique_ties(u, v, n)
-    return lo, hi, strong[first]
+        # the distinct ties of all pairs drawn so far, merging in only the new ones
+        lo, hi, first = add_ties(lo, hi, first, u2, v2, n, pairs)
+        pairs += len(u2)
+        strong = np.concatenate([strong, s2])
+    return lo, hi, take(strong, first)
 
 
 def _graph_on_ties(n: int, lo: np.ndarray, hi: np.ndarray, strong: np.ndarray,
@@ -212,8 +216,9 @@ def _graph_on_ties(n: int, lo: np.ndarray, hi: np.ndarray, strong: np.ndarray,
     """The graph on distinct ties sorted by (lo, hi), one ``strong`` flag per tie; trust drawn
     per tie (:func:`_draw_trust`)."""
     trust = _draw_trust(strong, cfg, rng)
-    indptr, indices, edge = symmetric_csr(lo, hi, n)  # entries in (row, column) order
-    return SocialGraph(indptr, indices, trust[edge], strong[edge])
+    # entries in (row, column) order, each tie's trust and flag written as it is placed
+    indptr, indices, trust, strong = symmetric_csr_with(lo, hi, n, trust, strong)
+    return SocialGraph(indptr, indices, trust, strong)
 
 
 def erdos_renyi(n: int, cfg: GraphSection, rng: np.random.Generator) -> SocialGraph:

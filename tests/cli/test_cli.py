@@ -73,6 +73,14 @@ def test_bad_input_exits_2_with_one_message(args, expected):
     assert "Traceback" not in res.output
 
 
+def test_bad_thread_setting_exits_2(monkeypatch):
+    monkeypatch.setenv("SOCSIM_THREADS", "zero")
+    res = runner.invoke(app, ["validate", BASELINE])
+    assert res.exit_code == 2, res.output
+    assert "SOCSIM_THREADS" in res.output and "'zero'" in res.output
+    assert "Traceback" not in res.output
+
+
 def test_bad_toml_file_exits_2(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('[run]\ndays = "soon"\n')
