@@ -238,6 +238,45 @@ class AttentionSampler:
                 table = self._tables[id(cum)] = guide_table(cum)
         return draw_weighted(pool, cum, count, rng, table)
 
+    def draw_many(self, pools: list[tuple[np.ndarray, np.ndarray]], counts: list[int],
+                  rng: np.random.Generator) -> tuple[np.ndarray, list[int]]:
+        """The draws of :meth:`draw` ``(pool, cum, count, rng)`` for each (pool, cum) pair of
+        ``pools`` (pairs returned by :meth:`pool`) and count (≥ 0) of ``counts``, in order and
+        concatenated (int64), with the number drawn per pair (0 for an empty pool).
+
+        Identical to calling :meth:`draw` pair by pair: each such call takes ``count``
+        uniforms from ``rng.random`` and numpy's ``rng.random(a)`` then ``rng.random(b)``
+        gives exactly ``rng.random(a + b)`` split, so one call covers every pair, and each
+        pair's slice is scaled and searched as :func:`draw_weighted` does. A pair whose
+        weights are all 0 draws integers instead; then the pairs are drawn one by one.
+        """
+        sizes = [c if c > 0 and len(p) else 0 for (p, _), c in zip(pools, counts)]
+        if any(n and cum[-1] <= 0 for (_, cum), n in zip(pools, sizes)):
+            parts = [self.draw(p, cum, n, rng) for (p, cum), n in zip(pools, sizes)]
+            return (np.concatenate(parts) if parts else np.empty(0, np.int64)), sizes
+        total = sum(sizes)
+        out = np.empty(total, dtype=np.int64)
+        if total == 0:
+            return out, sizes
+        u = rng.random(total)
+        start = 0
+        for (pool, cum), n in zip(pools, sizes):
+            if n == 0:
+                continue
+            end = start + n
+            targets = u[start:end] * cum[-1]
+            if n >= 1000:
+                table = self._tables.get(id(cum))
+                if table is None:
+                    table = self._tables[id(cum)] = guide_table(cum)
+                picks = searchsorted_right(cum, targets, table)
+            else:
+                picks = cum.searchsorted(targets, side="right")
+            np.minimum(picks, len(pool) - 1, out=picks)
+            out[start:end] = pool[picks]
+            start = end
+        return out, sizes
+
 
 def draw_weighted(pool: np.ndarray, cum: np.ndarray, count: int, rng: np.random.Generator,
                   table: tuple[np.ndarray, float] | None = None) -> np.ndarray:
