@@ -34,21 +34,21 @@ def amplify(ctx: "Context", exp: Exposures, engaged: np.ndarray, organic: list) 
     sampler = ctx.world.sampler
     # the boosted posts' draws in one call (the same numbers as one draw per post) and
     # their exposures in one batch (equal to the concatenation of one batch per post)
-    pools, counts, post_ids, channels = [], [], [], []
+    in_circle, platforms, counts, post_ids, channels = [], [], [], [], []
     for (inf, post, _), d, h in zip(organic, delivered, hits):
         extra = inf.platform.amplified_count(d, h)
         if extra == 0:
             continue
         circle = int(circles[post])
         circle = circle if circle >= 0 else inf.home_circle
-        pools.append(sampler.pool(circle, inf.platform.index,
-                                  lambda: ctx.circle_members(circle)))
+        in_circle.append(circle)
+        platforms.append(inf.platform.index)
         counts.append(extra)
         post_ids.append(post)
         channels.append(inf.channel)
-    if not pools:
+    if not in_circle:
         return Exposures.empty()
-    consumer, sizes = sampler.draw_many(pools, counts, ctx.rng)
+    consumer, sizes = sampler.draw_in_circles(in_circle, platforms, counts, ctx.rng)
     if len(consumer) == 0:
         return Exposures.empty()
     return Exposures(consumer, np.repeat(np.array(post_ids, np.int64), sizes),

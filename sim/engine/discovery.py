@@ -46,10 +46,10 @@ def discover(ctx: "Context", organic: list) -> Exposures:
     returns them). Empty, without a random draw, when no post's platform has discovery
     reach.
 
-    Every post's draw comes from one call (:meth:`AttentionSampler.draw_many`, the same
+    Every post's draw comes from one call (:meth:`AttentionSampler.draw_in_circles`, the same
     numbers as one draw per post in post order) and the post and channel columns from one
     ``np.repeat`` each."""
-    pools, counts, posts, channels = [], [], [], []
+    in_circle, platforms, counts, posts, channels = [], [], [], [], []
     circles = None
     sampler = ctx.world.sampler
     for inf, post, reached in organic:
@@ -60,14 +60,14 @@ def discover(ctx: "Context", organic: list) -> Exposures:
             circles = ctx.posts["circle"]
         circle = int(circles[post])
         circle = circle if circle >= 0 else inf.home_circle
-        pools.append(sampler.pool(circle, inf.platform.index,
-                                  lambda: ctx.circle_members(circle)))
+        in_circle.append(circle)
+        platforms.append(inf.platform.index)
         counts.append(extra)
         posts.append(post)
         channels.append(inf.channel)
-    if not pools:
+    if not in_circle:
         return Exposures.empty()
-    shown, sizes = sampler.draw_many(pools, counts, ctx.rng)
+    shown, sizes = sampler.draw_in_circles(in_circle, platforms, counts, ctx.rng)
     trust = ctx.beh.stranger_trust * ctx.beh.follower_trust
     return Exposures(shown, np.repeat(np.array(posts, np.int64), sizes),
                      np.full(len(shown), trust, np.float32),
