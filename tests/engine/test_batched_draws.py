@@ -144,3 +144,20 @@ def test_join_weights_normalise_and_zero():
     assert sum(join_weights(1.0, 1.0, 2.0)) == pytest.approx(1.0)
     assert join_weights(1.0, 1.0, 2.0)[2] == pytest.approx(0.5)
     assert join_weights(0.0, 0.0, 0.0) == (0.0, 0.0, 0.0)
+
+
+def test_exposures_subset_by_mask_equals_boolean_selection():
+    from sim.world.content import Exposures
+
+    rng = np.random.default_rng(12)
+    n = 500
+    exp = Exposures(rng.integers(0, 900, n), rng.integers(0, 40, n),
+                    rng.random(n).astype(np.float32), rng.integers(0, 6, n).astype(np.int8))
+    mask = rng.random(n) < 0.3
+    sub = exp.subset(mask)
+    for name in ("consumer", "post", "trust", "channel"):
+        col = getattr(exp, name)
+        assert np.array_equal(getattr(sub, name), col[mask])
+        assert getattr(sub, name).dtype == col.dtype
+    idx = np.array([4, 2, 2, 499])  # indices select (and repeat) in the order given
+    assert np.array_equal(exp.subset(idx).consumer, exp.consumer[idx])
