@@ -295,7 +295,8 @@ class AttentionSampler:
         once per platform): circle ``c``'s pool is ``order[starts[c]:starts[c + 1]]`` with
         the cumulative weights :meth:`pool` gives it. Needs the ``circles`` of the
         constructor."""
-        return (*self._circles(), self._circle_table(platform)[0])
+        cum = self._circle_table(platform)[0]
+        return (*self._circles(), cum)
 
     def _circle_table(self, platform: int) -> tuple:
         """(running sums as in :meth:`circle_sums`, circle starts as Python ints, each
@@ -303,6 +304,9 @@ class AttentionSampler:
         tables and scales (:func:`_segment_guides`)), once per platform."""
         hit = self._circle_cum.get(platform)
         if hit is None:
+            if self._circles is None:
+                raise ValueError("AttentionSampler: circle draws need the circles' layout "
+                                 "(the constructor's circles)")
             order, starts = self._circles()
             w = self.attention[order, platform] * self.activity[order]
             cum = _segment_cumsum(w, starts)

@@ -161,3 +161,10 @@ def test_exposures_subset_by_mask_equals_boolean_selection():
         assert getattr(sub, name).dtype == col.dtype
     idx = np.array([4, 2, 2, 499])  # indices select (and repeat) in the order given
     assert np.array_equal(exp.subset(idx).consumer, exp.consumer[idx])
+
+
+def test_circle_draws_without_a_circle_layout_fail_loudly():
+    pop, _, _, _ = _world()
+    sampler = AttentionSampler(pop.attention, pop.activity)
+    with pytest.raises(ValueError, match="circles"):
+        sampler.draw_in_circles([0], [0], [3], np.random.default_rng(1))
