@@ -32,28 +32,27 @@ def amplify(ctx: "Context", exp: Exposures, engaged: np.ndarray, organic: list) 
     circles = ctx.posts["circle"]
     trust = ctx.beh.stranger_trust * ctx.beh.follower_trust
     sampler = ctx.world.sampler
-    # the boosted posts' exposures, assembled into one batch at the end (equal to the
-    # concatenation of one batch per post)
-    reached_parts, sizes, post_ids, channels = [], [], [], []
+    # the boosted posts' draws in one call (the same numbers as one draw per post) and
+    # their exposures in one batch (equal to the concatenation of one batch per post)
+    in_circle, platforms, counts, post_ids, channels = [], [], [], [], []
     for (inf, post, _), d, h in zip(organic, delivered, hits):
         extra = inf.platform.amplified_count(d, h)
         if extra == 0:
             continue
         circle = int(circles[post])
         circle = circle if circle >= 0 else inf.home_circle
-        pool, cum = sampler.pool(circle, inf.platform.index, lambda: ctx.circle_members(circle))
-        reached = sampler.draw(pool, cum, extra, ctx.rng)
-        if len(reached):
-            reached_parts.append(reached)
-            sizes.append(len(reached))
-            post_ids.append(post)
-            channels.append(inf.channel)
-    if not reached_parts:
+        in_circle.append(circle)
+        platforms.append(inf.platform.index)
+        counts.append(extra)
+        post_ids.append(post)
+        channels.append(inf.channel)
+    if not in_circle:
         return Exposures.empty()
-    consumer = np.concatenate(reached_parts).astype(np.int64, copy=False)
+    consumer, sizes = sampler.draw_in_circles(in_circle, platforms, counts, ctx.rng)
+    if len(consumer) == 0:
+        return Exposures.empty()
     return Exposures(consumer, np.repeat(np.array(post_ids, np.int64), sizes),
                      np.full(len(consumer), trust, np.float32),
                      np.repeat(np.array(channels, np.int8), sizes))
-
 
 __all__ = ["amplify"]

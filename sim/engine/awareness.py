@@ -81,12 +81,5 @@ class AwarenessMemory:
                   np.float32(beh.awareness_threshold), self.memory, ctx.population.stage,
                   AWARE)
 
-    def aware_share_of_reached(self, ctx: "Context") -> float:
-        """Consumers aware of (or further along with) some retailer / consumers reached."""
-        pop = ctx.population
-        reached = int(np.count_nonzero(pop.ever_exposed))
-        aware = int(np.count_nonzero((pop.stage >= AWARE).any(axis=1)))
-        return aware / reached if reached else 0.0
-
 
 __all__ = ["AwarenessMemory"]

@@ -30,6 +30,7 @@ loops over consumers in Python.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -57,10 +58,19 @@ def reward_lift(ctx: "Context", reward: float) -> float:
 def join_score(ctx: "Context", ret: "Retailer", rows: np.ndarray) -> np.ndarray:
     """F16 join score (0–1) of consumers ``rows`` for retailer ``ret``'s community."""
     beh, pop = ctx.beh, ctx.population
-    w = np.array([beh.j_awareness, beh.j_content, beh.j_authenticity], dtype=float)
-    w = w / w.sum() if w.sum() > 0 else np.zeros(3)
+    w = join_weights(beh.j_awareness, beh.j_content, beh.j_authenticity)
     awareness = np.minimum(1.0, pop.brand_exposures[rows, ret.index] / beh.awareness_exposures)
     return w[0] * awareness + w[1] * ret.content_quality + w[2] * ret.cfg.community.ugc_share
+
+
+@lru_cache(maxsize=16)
+def join_weights(awareness: float, content: float, authenticity: float) -> tuple[float, ...]:
+    """The join score's weights (``behaviour.j_awareness / j_content / j_authenticity``, each
+    ≥ 0) normalised to sum 1 (all 0 if they sum to 0), as Python floats; kept per triple,
+    since a community asks for them twice a day."""
+    w = np.array([awareness, content, authenticity], dtype=float)
+    w = w / w.sum() if w.sum() > 0 else np.zeros(3)
+    return tuple(w.tolist())
 
 
 def admit(ctx: "Context", ret: "Retailer", rows: np.ndarray,

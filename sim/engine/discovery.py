@@ -44,10 +44,13 @@ def discover(ctx: "Context", organic: list) -> Exposures:
     """Today's discovery impressions of the live posts in ``organic`` ((creator, post id,
     followers reached) per live post, as :meth:`sim.engine.organic.OrganicDelivery.deliver`
     returns them). Empty, without a random draw, when no post's platform has discovery
-    reach."""
-    out = []
+    reach.
+
+    Every post's draw comes from one call (:meth:`AttentionSampler.draw_in_circles`, the same
+    numbers as one draw per post in post order) and the post and channel columns from one
+    ``np.repeat`` each."""
+    in_circle, platforms, counts, posts, channels = [], [], [], [], []
     circles = None
-    trust = ctx.beh.stranger_trust * ctx.beh.follower_trust
     sampler = ctx.world.sampler
     for inf, post, reached in organic:
         extra = discovery_count(inf.platform.cfg.discovery_reach, len(reached))
@@ -57,12 +60,18 @@ def discover(ctx: "Context", organic: list) -> Exposures:
             circles = ctx.posts["circle"]
         circle = int(circles[post])
         circle = circle if circle >= 0 else inf.home_circle
-        pool, cum = sampler.pool(circle, inf.platform.index, lambda: ctx.circle_members(circle))
-        shown = sampler.draw(pool, cum, extra, ctx.rng)
-        out.append(Exposures(shown, np.full(len(shown), post, np.int64),
-                             np.full(len(shown), trust, np.float32),
-                             np.full(len(shown), inf.channel, np.int8)))
-    return Exposures.concat(out)
+        in_circle.append(circle)
+        platforms.append(inf.platform.index)
+        counts.append(extra)
+        posts.append(post)
+        channels.append(inf.channel)
+    if not in_circle:
+        return Exposures.empty()
+    shown, sizes = sampler.draw_in_circles(in_circle, platforms, counts, ctx.rng)
+    trust = ctx.beh.stranger_trust * ctx.beh.follower_trust
+    return Exposures(shown, np.repeat(np.array(posts, np.int64), sizes),
+                     np.full(len(shown), trust, np.float32),
+                     np.repeat(np.array(channels, np.int8), sizes))
 
 
 __all__ = ["discover", "discovery_count"]

@@ -362,7 +362,16 @@ def own_session_hazard(p: np.ndarray, rows: np.ndarray, visits: np.ndarray | Non
     if visits is None or len(visits) == 0:
         p *= own_visit
         return
-    p[~np.isin(rows, visits, assume_unique=True)] *= own_visit
+    p[~in_sorted(rows, visits)] *= own_visit
+
+
+def in_sorted(values: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:
+    """Per entry of ``values``, whether it is in ``sorted_unique`` (ascending, distinct, at
+    least one entry): ``np.isin(values, sorted_unique)`` by a binary search of each value,
+    without isin's sorting of both arrays (a few numpy calls for a day's few rows)."""
+    at = np.searchsorted(sorted_unique, values)
+    np.minimum(at, len(sorted_unique) - 1, out=at)
+    return sorted_unique[at] == values
 
 
 def category_choice(rows: np.ndarray, p: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -304,7 +304,8 @@ def _funnel_kpis(ctx: "Context", kpis: dict[str, float], spend_by_channel: dict)
         cpm=1000.0 * ratio(media, sum(imp[k] for k in paid)),
         cpc=ratio(media, sum(cl[k] for k in paid)), cpe=ratio(media, sum(en[k] for k in paid)),
         aov=ratio(gmv, ctx.ledger.orders),
-        aware_of_reached=ctx.awareness.aware_share_of_reached(ctx),
+        # consumers aware of some retailer / consumers reached, from the counts of the day
+        aware_of_reached=ratio(kpis["aware"], kpis["reach"]),
     )
     kinds = f.kinds.counts.tolist() if f.kinds is not None else [0] * len(KIND_COLUMNS)
     kpis.update(zip(KIND_COLUMNS, map(float, kinds)))

@@ -76,10 +76,20 @@ def search_day(ctx: "Context") -> None:
         if beh.search_memory > 0:
             ctx.awareness.memory[rows, ret.index] += np.float32(beh.search_memory)
         clicked = _sponsored(ctx, ret, rows)
-        rest = np.setdiff1d(rows, clicked, assume_unique=True)
+        rest = _without(rows, clicked)
         organic = rest[ctx.funnel.rng.random(len(rest)) < beh.search_organic_click]
         ctx.funnel.searches += len(rows)
         ctx.funnel.clicked_today.append(organic)
+
+
+def _without(rows: np.ndarray, some: np.ndarray) -> np.ndarray:
+    """``rows`` (ascending, distinct) without ``some`` of them: ``np.setdiff1d(rows, some,
+    assume_unique=True)`` for ``some`` ⊆ ``rows``, by a mask set at their positions."""
+    if len(some) == 0:
+        return rows
+    keep = np.ones(len(rows), dtype=bool)
+    keep[np.searchsorted(rows, some)] = False
+    return rows[keep]
 
 
 def _platform(ctx: "Context", ret: "Retailer"):

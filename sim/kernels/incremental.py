@@ -201,6 +201,11 @@ class CircleShare:
         return self.sums / self.sizes
 
 
+GUIDED_DRAWS = 64
+"""Draws from a cached pool at or above which :class:`AttentionSampler` searches with the
+pool's guide table (same picks as a binary search, fewer mispredicted branches)."""
+
+
 class AttentionSampler:
     """Draws consumers from a fixed pool with probability ∝ attention to a platform × activity.
 
@@ -209,11 +214,15 @@ class AttentionSampler:
     Draws are identical to :func:`sim.world.platforms.sample_by_attention` on the same pool.
     """
 
-    def __init__(self, attention: np.ndarray, activity: np.ndarray) -> None:
+    def __init__(self, attention: np.ndarray, activity: np.ndarray,
+                 circles: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None) -> None:
         self.attention = attention
         self.activity = activity
         self._cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._tables: dict[int, tuple[np.ndarray, float]] = {}  # id(cum) -> guide table
+        # () -> (consumers sorted by circle, where each circle starts): for draw_in_circles
+        self._circles = circles
+        self._circle_cum: dict[int, tuple] = {}  # platform -> _circle_table
 
     def pool(self, key: Hashable, platform: int,
              members: Callable[[], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -230,13 +239,195 @@ class AttentionSampler:
     def draw(self, pool: np.ndarray, cum: np.ndarray, count: int,
              rng: np.random.Generator) -> np.ndarray:
         """``count`` draws with replacement from ``pool`` given its cumulative weights (a pair
-        returned by :meth:`pool`); :func:`draw_weighted` with a guide table kept per pool."""
+        returned by :meth:`pool`); :func:`draw_weighted` with a guide table kept per pool
+        from :data:`GUIDED_DRAWS` draws on (a cached pool is drawn from day after day, so its
+        table, built once, soon pays for itself)."""
         table = None
-        if count >= 1000 and len(pool) and cum[-1] > 0:
+        if count >= GUIDED_DRAWS and len(pool) and cum[-1] > 0:
             table = self._tables.get(id(cum))
             if table is None:
                 table = self._tables[id(cum)] = guide_table(cum)
         return draw_weighted(pool, cum, count, rng, table)
+
+    def draw_many(self, pools: list[tuple[np.ndarray, np.ndarray]], counts: list[int],
+                  rng: np.random.Generator) -> tuple[np.ndarray, list[int]]:
+        """The draws of :meth:`draw` ``(pool, cum, count, rng)`` for each (pool, cum) pair of
+        ``pools`` (pairs returned by :meth:`pool`) and count (≥ 0) of ``counts``, in order and
+        concatenated (int64), with the number drawn per pair (0 for an empty pool).
+
+        Identical to calling :meth:`draw` pair by pair: each such call takes ``count``
+        uniforms from ``rng.random`` and numpy's ``rng.random(a)`` then ``rng.random(b)``
+        gives exactly ``rng.random(a + b)`` split, so one call covers every pair, and each
+        pair's slice is scaled and searched as :func:`draw_weighted` does. A pair whose
+        weights are all 0 draws integers instead; then the pairs are drawn one by one.
+        """
+        sizes = [c if c > 0 and len(p) else 0 for (p, _), c in zip(pools, counts)]
+        if any(n and cum[-1] <= 0 for (_, cum), n in zip(pools, sizes)):
+            parts = [self.draw(p, cum, n, rng) for (p, cum), n in zip(pools, sizes)]
+            return (np.concatenate(parts) if parts else np.empty(0, np.int64)), sizes
+        total = sum(sizes)
+        out = np.empty(total, dtype=np.int64)
+        if total == 0:
+            return out, sizes
+        u = rng.random(total)
+        start = 0
+        for (pool, cum), n in zip(pools, sizes):
+            if n == 0:
+                continue
+            end = start + n
+            targets = u[start:end] * cum[-1]
+            if n >= GUIDED_DRAWS:
+                table = self._tables.get(id(cum))
+                if table is None:
+                    table = self._tables[id(cum)] = guide_table(cum)
+                picks = searchsorted_right(cum, targets, table)
+            else:
+                picks = cum.searchsorted(targets, side="right")
+            np.minimum(picks, len(pool) - 1, out=picks)
+            out[start:end] = pool[picks]
+            start = end
+        return out, sizes
+
+    def circle_sums(self, platform: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(order, starts, cum)``: consumers sorted by circle, where each circle starts in
+        ``order`` (C + 1 entries) and, at the same positions, each circle's running sums of
+        attention to ``platform`` × activity (float64, restarting at each circle; computed
+        once per platform): circle ``c``'s pool is ``order[starts[c]:starts[c + 1]]`` with
+        the cumulative weights :meth:`pool` gives it. Needs the ``circles`` of the
+        constructor."""
+        cum = self._circle_table(platform)[0]
+        return (*self._circles(), cum)
+
+    def _circle_table(self, platform: int) -> tuple:
+        """(running sums as in :meth:`circle_sums`, circle starts as Python ints, each
+        circle's total weight as a Python float (0 for an empty circle), the circles' guide
+        tables and scales (:func:`_segment_guides`)), once per platform."""
+        hit = self._circle_cum.get(platform)
+        if hit is None:
+            if self._circles is None:
+                raise ValueError("AttentionSampler: circle draws need the circles' layout "
+                                 "(the constructor's circles)")
+            order, starts = self._circles()
+            w = self.attention[order, platform] * self.activity[order]
+            cum = _segment_cumsum(w, starts)
+            ends = starts[1:]
+            tops = np.where(ends > starts[:-1], cum[np.maximum(ends - 1, 0)], 0.0)
+            guide, scale = _segment_guides(cum, starts)
+            hit = self._circle_cum[platform] = (cum, starts.tolist(), tops.tolist(), guide,
+                                                scale)
+        return hit
+
+    def draw_in_circles(self, circles: list[int], platforms: list[int], counts: list[int],
+                        rng: np.random.Generator) -> tuple[np.ndarray, list[int]]:
+        """For each ``(circle, platform, count ≥ 0)``, the draws of :meth:`draw` from the
+        pool of ``circle``'s members on ``platform`` (``pool(circle, platform, lambda:
+        members)``), in order and concatenated (int64), with the number drawn per entry (0
+        for an empty circle): the draws of :meth:`draw_many` on those pools, from one
+        ``rng.random`` call, searched in one compiled call per platform."""
+        tables = {p: self._circle_table(p) for p in set(platforms)}
+        sizes, lows, highs = [], [], []
+        for c, p, n in zip(circles, platforms, counts):
+            starts, tops = tables[p][1:3]
+            lo, hi = starts[c], starts[c + 1]
+            if n > 0 and hi > lo:
+                if not tops[c] > 0:  # a pool of zero weights draws integers: pool by pool
+                    return self._draw_pools(circles, platforms, counts, rng)
+                sizes.append(n)
+            else:
+                sizes.append(0)
+            lows.append(lo)
+            highs.append(hi)
+        total = sum(sizes)
+        out = np.empty(total, dtype=np.int64)
+        if total == 0:
+            return out, sizes
+        u = rng.random(total)
+        order = self._circles()[0]
+        first = np.cumsum([0, *sizes[:-1]])  # each entry's first uniform in u
+        entries = (np.array(circles), np.array(lows), np.array(highs), first, np.array(sizes))
+        for p, (cum, _, _, guide, scale) in tables.items():
+            if len(tables) > 1:
+                on = np.array(platforms) == p
+                _draw_segments(order, cum, guide, scale, *(a[on] for a in entries), u, out)
+            else:
+                _draw_segments(order, cum, guide, scale, *entries, u, out)
+        return out, sizes
+
+    def _draw_pools(self, circles: list[int], platforms: list[int], counts: list[int],
+                    rng: np.random.Generator) -> tuple[np.ndarray, list[int]]:
+        """:meth:`draw_in_circles` pool by pool (:meth:`draw_many`)."""
+        order, starts = self._circles()
+        pools = []
+        for c, p in zip(circles, platforms):
+            cum = self._circle_table(p)[0]
+            pools.append((order[starts[c]:starts[c + 1]], cum[starts[c]:starts[c + 1]]))
+        return self.draw_many(pools, counts, rng)
+
+
+@njit(cache=True)
+def _segment_cumsum(w, starts):
+    """Running sums (float64) of ``w`` restarting at every ``starts[c]``: equal, segment by
+    segment, to ``np.cumsum(w[starts[c]:starts[c + 1]], dtype=np.float64)`` (both add in
+    order, one float64 addition per entry)."""
+    out = np.empty(len(w), dtype=np.float64)
+    for c in range(len(starts) - 1):
+        acc = 0.0
+        for i in range(starts[c], starts[c + 1]):
+            acc += np.float64(w[i])
+            out[i] = acc
+    return out
+
+
+@njit(cache=True)
+def _segment_guides(cum, starts):
+    """Guide tables of the circles' running sums (:func:`_segment_cumsum`): per circle ``c``
+    of ``k`` positions ``a..b-1`` with total ``top > 0``, ``scale[c] = k / top`` and, for
+    each of its ``k`` equal slices of [0, top), ``guide[a + i]`` = the first position whose
+    running sum exceeds ``i / scale[c]`` (a starting point: :func:`_draw_segments` walks
+    from it to the exact answer whatever it is). ``scale`` is 0 for a circle without
+    weight."""
+    guide = np.empty(len(cum), dtype=np.int64)
+    scale = np.zeros(len(starts) - 1, dtype=np.float64)
+    for c in range(len(starts) - 1):
+        a, b = starts[c], starts[c + 1]
+        if b == a or not cum[b - 1] > 0:
+            guide[a:b] = a
+            continue
+        k = b - a
+        scale[c] = k / cum[b - 1]
+        j = a
+        for i in range(k):
+            x = i / scale[c]
+            while j < b and cum[j] <= x:
+                j += 1
+            guide[a + i] = j
+    return guide, scale
+
+
+@njit(cache=True)
+def _draw_segments(order, cum, guide, scale, circle, lo, hi, first, count, u, out):
+    """For each entry ``k``: ``count[k]`` draws from the pool ``order[lo[k]:hi[k]]`` (circle
+    ``circle[k]``) with cumulative weights ``cum[lo[k]:hi[k]]`` (last one > 0), from the
+    uniforms ``u[first[k]:first[k] + count[k]]``, written to the same positions of ``out``.
+    The pick of a uniform ``x`` is the first position whose running sum exceeds ``x × top``
+    (``np.searchsorted(..., side="right")``: found from the guide table's starting point by
+    walking down while the running sum before is above the target and up while it is not
+    above, so exact whatever the starting point), capped at the last — exactly as
+    :func:`draw_weighted`."""
+    for k in range(len(lo)):
+        a, b = lo[k], hi[k]
+        top, sc = cum[b - 1], scale[circle[k]]
+        slots = b - a
+        for i in range(first[k], first[k] + count[k]):
+            t = u[i] * top
+            s = int(t * sc)
+            s = 0 if s < 0 else (slots - 1 if s >= slots else s)
+            j = guide[a + s]
+            while j > a and cum[j - 1] > t:
+                j -= 1
+            while j < b and cum[j] <= t:
+                j += 1
+            out[i] = order[min(j, b - 1)]
 
 
 def draw_weighted(pool: np.ndarray, cum: np.ndarray, count: int, rng: np.random.Generator,
@@ -244,16 +435,16 @@ def draw_weighted(pool: np.ndarray, cum: np.ndarray, count: int, rng: np.random.
     """``count`` draws (int64) with replacement from ``pool`` with probability ∝ weights, given
     their cumulative sums ``cum`` (float64); uniformly if the weights are all 0.
 
-    One uniform per draw, searched in ``cum`` (``np.searchsorted(..., side="right")``); from
-    1,000 draws on with a guide table (``table``, or one built here), which gives the same
-    picks in O(1) per draw.
+    One uniform per draw, searched in ``cum`` (``np.searchsorted(..., side="right")``); with
+    a guide table when ``table`` is given or from 1,000 draws on (one built here), which gives
+    the same picks in O(1) per draw.
     """
     if count <= 0 or len(pool) == 0:
         return np.empty(0, dtype=np.int64)
     if cum[-1] <= 0:
         return pool[rng.integers(0, len(pool), size=count)].astype(np.int64)
     targets = rng.random(count) * cum[-1]
-    if count >= 1000:
+    if table is not None or count >= 1000:
         picks = searchsorted_right(cum, targets, table if table is not None else guide_table(cum))
     else:
         picks = cum.searchsorted(targets, side="right")  # the method: no dispatch wrapper

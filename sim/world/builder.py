@@ -145,7 +145,8 @@ class World:
     def sampler(self) -> AttentionSampler:
         """Draws consumers ∝ platform attention × activity (its pools are cached per world)."""
         if self._sampler is None:
-            self._sampler = AttentionSampler(self.template.attention, self.template.activity)
+            self._sampler = AttentionSampler(self.template.attention, self.template.activity,
+                                             self._circle_index)
         return self._sampler
 
     def nbytes(self) -> int:
