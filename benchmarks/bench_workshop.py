@@ -124,7 +124,9 @@ def browser_latency(consumers: int, clicks: int, play_s: float) -> dict:
             time.sleep(play_s)
             played = day_shown(page) - start_day
             elapsed = time.perf_counter() - t0
-            page.get_by_role("button", name="❚❚").click()
+            pause = page.get_by_role("button", name="❚❚")
+            if pause.is_enabled():  # disabled once Play has reached the run's last day
+                pause.click()
             browser.close()
         return {"clicks": len(out), **stats(out), "server_cpu_ms_per_click": 1000 * server_cpu
                 if server_cpu is not None else None, "play_days": played,
