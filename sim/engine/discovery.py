@@ -24,8 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
+from sim.engine.circle_reach import circle_impressions
 from sim.world.content import Exposures
 
 if TYPE_CHECKING:
@@ -49,29 +48,9 @@ def discover(ctx: "Context", organic: list) -> Exposures:
     Every post's draw comes from one call (:meth:`AttentionSampler.draw_in_circles`, the same
     numbers as one draw per post in post order) and the post and channel columns from one
     ``np.repeat`` each."""
-    in_circle, platforms, counts, posts, channels = [], [], [], [], []
-    circles = None
-    sampler = ctx.world.sampler
-    for inf, post, reached in organic:
-        extra = discovery_count(inf.platform.cfg.discovery_reach, len(reached))
-        if extra == 0:
-            continue
-        if circles is None:
-            circles = ctx.posts["circle"]
-        circle = int(circles[post])
-        circle = circle if circle >= 0 else inf.home_circle
-        in_circle.append(circle)
-        platforms.append(inf.platform.index)
-        counts.append(extra)
-        posts.append(post)
-        channels.append(inf.channel)
-    if not in_circle:
-        return Exposures.empty()
-    shown, sizes = sampler.draw_in_circles(in_circle, platforms, counts, ctx.rng)
-    trust = ctx.beh.stranger_trust * ctx.beh.follower_trust
-    return Exposures(shown, np.repeat(np.array(posts, np.int64), sizes),
-                     np.full(len(shown), trust, np.float32),
-                     np.repeat(np.array(channels, np.int8), sizes))
+    wanted = [(inf, post, extra) for inf, post, reached in organic
+              if (extra := discovery_count(inf.platform.cfg.discovery_reach, len(reached)))]
+    return circle_impressions(ctx, wanted)
 
 
 __all__ = ["discover", "discovery_count"]
