@@ -125,10 +125,10 @@ def _tidy_timeseries(ts: Any, run_id: int, kpis: tuple[str, ...] | None) -> Any:
     if "step" not in df.columns:
         df = df.rename_axis("step").reset_index()
     cols = [c for c in df.columns if c != "step" and (kpis is None or c in kpis)]
-    out = pd.DataFrame({"run_id": np.full(len(df), run_id, dtype=np.int64), "step": df["step"].to_numpy(np.int64)})
+    columns = {"run_id": np.full(len(df), run_id, dtype=np.int64), "step": df["step"].to_numpy(np.int64)}
     for c in cols:
-        out[str(c)] = pd.to_numeric(df[c], errors="coerce").astype("float64").to_numpy()
-    return out
+        columns[str(c)] = pd.to_numeric(df[c], errors="coerce").astype("float64").to_numpy()
+    return pd.DataFrame(columns)  # built at once: one block per dtype, no fragmentation
 
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
