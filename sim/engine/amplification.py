@@ -15,24 +15,45 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine.circle_reach import circle_impressions
+from sim.engine.organic import LivePosts
+from sim.kernels.reach import amplified_counts, views_per_post
 from sim.world.content import Exposures
 
 if TYPE_CHECKING:
     from sim.engine.state import Context
 
 
-def amplify(ctx: "Context", exp: Exposures, engaged: np.ndarray, organic: list) -> Exposures:
-    """Today's boosted exposures of the creators' posts in ``organic`` ((creator, post, reached)
-    per live post), given the organic exposures ``exp`` and which of them were ``engaged``."""
-    if len(exp) == 0:
+def amplify(ctx: "Context", exp: Exposures, engaged: np.ndarray,
+            organic: "LivePosts | list") -> Exposures:
+    """Today's boosted exposures of the creators' posts in ``organic`` (the live posts, as
+    :meth:`sim.engine.organic.OrganicDelivery.deliver` returns them, or a list of (creator,
+    post, reached) per live post), given the organic exposures ``exp`` and which of them were
+    ``engaged``. Each post's views and engaged views (:func:`sim.kernels.reach.views_per_post`)
+    and its boost (:func:`sim.kernels.reach.amplified_counts`,
+    :meth:`~sim.world.platforms.Platform.amplified_count` post by post) come from one compiled
+    call each."""
+    if len(exp) == 0 or not organic:
         return Exposures.empty()
-    n_posts = len(ctx.posts)
-    live = [post for _, post, _ in organic]
-    delivered = np.bincount(exp.post, minlength=n_posts)[live].tolist()
-    hits = np.bincount(exp.post[engaged], minlength=n_posts)[live].tolist()
-    wanted = [(inf, post, extra) for (inf, post, _), d, h in zip(organic, delivered, hits)
-              if (extra := inf.platform.amplified_count(d, h))]
-    return circle_impressions(ctx, wanted)
+    live = LivePosts.of(organic)
+    factor = live.per_platform(_FACTOR)
+    if not factor.max() > 0.0:  # no platform amplifies: nothing to count
+        return Exposures.empty()
+    delivered, hits = views_per_post(exp.post, engaged, live.post)
+    counts = amplified_counts(factor, live.per_platform(_THRESHOLD),
+                              live.per_platform(_REACH_FACTOR), live.platform, delivered, hits)
+    return circle_impressions(ctx, live, counts)
+
+
+def _FACTOR(platform) -> float:
+    return platform.cfg.amplification_factor
+
+
+def _THRESHOLD(platform) -> float:
+    return platform.cfg.amplification_threshold
+
+
+def _REACH_FACTOR(platform) -> float:
+    return platform.reach_factor
 
 
 __all__ = ["amplify"]

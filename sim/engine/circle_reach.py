@@ -4,8 +4,9 @@ feed, :mod:`sim.engine.discovery`, and the traffic pool, :mod:`sim.engine.amplif
 A post is shown to ``count`` consumers of its tagged circle (the creator's home circle for
 generic posts), drawn with replacement ∝ attention to the post's platform × activity, at trust
 ``behaviour.stranger_trust × follower_trust`` and on the creator's channel. Every post's draw
-comes from one call (:meth:`sim.kernels.incremental.AttentionSampler.draw_in_circles`: the same
-numbers as one draw per post in post order); the post and channel columns from one
+comes from one call (:meth:`sim.kernels.incremental.AttentionSampler.draw_circles`: the same
+numbers as one draw per post in post order); the posts' circles from one compiled call
+(:func:`sim.kernels.reach.post_circles`) and the post and channel columns from one
 ``np.repeat`` each.
 """
 
@@ -15,33 +16,26 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.kernels.reach import post_circles
 from sim.world.content import Exposures
 
 if TYPE_CHECKING:
+    from sim.engine.organic import LivePosts
     from sim.engine.state import Context
 
 
-def circle_impressions(ctx: "Context", wanted: list) -> Exposures:
-    """The exposures of ``wanted`` ((creator, post id, count ≥ 1) per post, in draw order);
-    empty, without a random draw, when ``wanted`` is empty."""
-    if not wanted:
+def circle_impressions(ctx: "Context", live: "LivePosts", counts: np.ndarray) -> Exposures:
+    """The exposures of ``counts[k]`` (int64 ≥ 0) impressions of each live post ``k`` of
+    ``live``, in post order; empty, without a random draw, when nothing is to be drawn."""
+    if not counts.any():
         return Exposures.empty()
-    circles = ctx.posts["circle"]
-    in_circle, platforms, counts, posts, channels = [], [], [], [], []
-    for inf, post, count in wanted:
-        circle = int(circles[post])
-        in_circle.append(circle if circle >= 0 else inf.home_circle)
-        platforms.append(inf.platform.index)
-        counts.append(count)
-        posts.append(post)
-        channels.append(inf.channel)
-    shown, sizes = ctx.world.sampler.draw_in_circles(in_circle, platforms, counts, ctx.rng)
+    circles = post_circles(ctx.posts["circle"], live.post, live.creator, live.homes())
+    shown, sizes = ctx.world.sampler.draw_circles(circles, live.platform, counts, ctx.rng)
     if len(shown) == 0:
         return Exposures.empty()
     trust = ctx.beh.stranger_trust * ctx.beh.follower_trust
-    return Exposures(shown, np.repeat(np.array(posts, np.int64), sizes),
-                     np.full(len(shown), trust, np.float32),
-                     np.repeat(np.array(channels, np.int8), sizes))
+    return Exposures(shown, np.repeat(live.post, sizes), np.full(len(shown), trust, np.float32),
+                     np.repeat(live.channel, sizes))
 
 
 __all__ = ["circle_impressions"]

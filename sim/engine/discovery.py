@@ -25,6 +25,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.engine.circle_reach import circle_impressions
+from sim.engine.organic import LivePosts
+from sim.kernels.reach import discovery_counts
 from sim.world.content import Exposures
 
 if TYPE_CHECKING:
@@ -39,18 +41,27 @@ def discovery_count(reach: float, delivered: int) -> int:
     return int(round(reach * delivered))
 
 
-def discover(ctx: "Context", organic: list) -> Exposures:
-    """Today's discovery impressions of the live posts in ``organic`` ((creator, post id,
-    followers reached) per live post, as :meth:`sim.engine.organic.OrganicDelivery.deliver`
-    returns them). Empty, without a random draw, when no post's platform has discovery
-    reach.
+def discover(ctx: "Context", organic: "LivePosts | list") -> Exposures:
+    """Today's discovery impressions of the live posts in ``organic`` (as
+    :meth:`sim.engine.organic.OrganicDelivery.deliver` returns them, or a list of (creator,
+    post id, followers reached) per live post). Empty, without a random draw, when no post's
+    platform has discovery reach.
 
-    Every post's draw comes from one call (:meth:`AttentionSampler.draw_in_circles`, the same
-    numbers as one draw per post in post order) and the post and channel columns from one
-    ``np.repeat`` each."""
-    wanted = [(inf, post, extra) for inf, post, reached in organic
-              if (extra := discovery_count(inf.platform.cfg.discovery_reach, len(reached)))]
-    return circle_impressions(ctx, wanted)
+    Every post's count comes from one compiled call (:func:`sim.kernels.reach.discovery_counts`,
+    :func:`discovery_count` post by post), every post's draw from one call
+    (:meth:`AttentionSampler.draw_circles`, the same numbers as one draw per post in post
+    order) and the post and channel columns from one ``np.repeat`` each."""
+    if not organic:
+        return Exposures.empty()
+    live = LivePosts.of(organic)
+    reach = live.per_platform(_DISCOVERY_REACH)
+    if not reach.max() > 0.0:
+        return Exposures.empty()
+    return circle_impressions(ctx, live, discovery_counts(reach, live.platform, live.delivered))
+
+
+def _DISCOVERY_REACH(platform) -> float:
+    return platform.cfg.discovery_reach
 
 
 __all__ = ["discover", "discovery_count"]

@@ -45,16 +45,21 @@ def _deliver_pairs(offsets, seg, post_ids, creator_platform, creator_channel, ba
     exactly as numpy evaluates ``np.repeat(base, lens) * act[idx] * share[idx]`` (clipping the
     probability to [0, 1] never changes ``u < p`` for ``0 ≤ u < 1``).
 
-    Returns ``(consumers, posts, channels, ends, per_platform)``: the reached consumers in
-    draw order with their post id and channel, the end of each live post's deliveries in
-    them (cumulative counts) and deliveries per platform index (``len(base)`` entries).
+    Returns ``(consumers, posts, channels, ends, counts, per_platform, post_platform,
+    post_channel)``: the reached consumers in draw order with their post id and channel, the
+    end of each live post's deliveries in them (cumulative counts), each live post's
+    deliveries, deliveries per platform index (``len(base)`` entries) and each live post's
+    platform index and channel.
     """
     n = len(u)
     consumers = np.empty(n, dtype=np.int64)
     posts = np.empty(n, dtype=np.int64)
     channels = np.empty(n, dtype=np.int8)
     ends = np.empty(len(seg), dtype=np.int64)
+    counts = np.empty(len(seg), dtype=np.int64)
     per_platform = np.zeros(len(base), dtype=np.int64)
+    post_platform = np.empty(len(seg), dtype=np.int64)
+    post_channel = np.empty(len(seg), dtype=np.int8)
     j = 0  # first draw of the post
     m = 0  # deliveries so far
     for k in range(len(seg)):
@@ -73,10 +78,14 @@ def _deliver_pairs(offsets, seg, post_ids, creator_platform, creator_channel, ba
         posts[first:m] = post_ids[k]
         channels[first:m] = creator_channel[c]
         ends[k] = m
+        counts[k] = m - first
         per_platform[plat] += m - first
+        post_platform[k] = plat
+        post_channel[k] = creator_channel[c]
         j += size
     # copies: the buffers were sized for every pair, a few percent of which are delivered
-    return consumers[:m].copy(), posts[:m].copy(), channels[:m].copy(), ends, per_platform
+    return (consumers[:m].copy(), posts[:m].copy(), channels[:m].copy(), ends, counts,
+            per_platform, post_platform, post_channel)
 
 
 def _assemble(n: int, masks: dict[int, np.ndarray], parts: list[tuple[int, np.ndarray]]):
@@ -85,6 +94,78 @@ def _assemble(n: int, masks: dict[int, np.ndarray], parts: list[tuple[int, np.nd
     for key, values in parts:
         out[masks[key]] = values
     return out
+
+
+class LivePosts:
+    """A day's live creator posts in delivery order, as columns (one entry per post).
+
+    Iterates (and indexes) as ``(creator, post id, consumers reached)`` tuples, the form of
+    the creator-by-creator rule; the rules that act on every live post (discovery feeds,
+    the traffic pool) read the columns instead:
+
+    * ``post``: post id (int64); ``creator``: the creator's position in ``creators`` (int64);
+    * ``delivered``: followers reached today (int64 ≥ 0);
+    * ``platform``: index of the creator's platform (int64); ``channel``: the creator's
+      channel code (int8);
+    * ``platforms``: the platforms by index (None where no post's creator is on it);
+    * :meth:`homes`: each creator's home circle (int64, by position in ``creators``).
+    """
+
+    __slots__ = ("creators", "creator", "post", "delivered", "platform", "channel",
+                 "platforms", "_consumers", "_ends", "_homes")
+
+    def __init__(self, creators: list, creator: np.ndarray, post: np.ndarray,
+                 consumers: np.ndarray, ends: np.ndarray, delivered: np.ndarray,
+                 platform: np.ndarray,
+                 channel: np.ndarray, platforms: list, homes) -> None:
+        self.creators, self.creator, self.post = creators, creator, post
+        self._consumers, self._ends = consumers, ends
+        self.delivered = delivered
+        self.platform, self.channel, self.platforms = platform, channel, platforms
+        self._homes = homes  # () -> home circle per creator position
+
+    @classmethod
+    def of(cls, organic: "LivePosts | list") -> "LivePosts":
+        """``organic`` itself, or the columns of a list of ``(creator, post id, consumers
+        reached)`` tuples (the creator-by-creator form, :mod:`tests.naive`)."""
+        if isinstance(organic, LivePosts):
+            return organic
+        creators = [c for c, _, _ in organic]
+        reached = [np.asarray(r, dtype=np.int64) for _, _, r in organic]
+        platforms: list = []
+        for c in creators:
+            i = c.platform.index
+            platforms += [None] * (i + 1 - len(platforms))
+            platforms[i] = c.platform
+        return cls(creators, np.arange(len(creators), dtype=np.int64),
+                   np.array([p for _, p, _ in organic], dtype=np.int64),
+                   np.concatenate(reached) if reached else np.empty(0, np.int64),
+                   np.cumsum([len(r) for r in reached], dtype=np.int64),
+                   np.array([len(r) for r in reached], dtype=np.int64),
+                   np.array([c.platform.index for c in creators], dtype=np.int64),
+                   np.array([c.channel for c in creators], dtype=np.int8), platforms,
+                   lambda: np.array([c.home_circle for c in creators], dtype=np.int64))
+
+    def homes(self) -> np.ndarray:
+        """Home circle of each creator, by position in ``creators`` (int64)."""
+        return self._homes()
+
+    def per_platform(self, value) -> np.ndarray:
+        """``value(platform)`` for each platform index (float64; 0 where no platform)."""
+        return np.array([0.0 if p is None else value(p) for p in self.platforms],
+                        dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self.post)
+
+    def __getitem__(self, k: int) -> tuple:
+        k = range(len(self.post))[k]  # negative positions, and IndexError past the end
+        start = int(self._ends[k - 1]) if k else 0
+        return (self.creators[self.creator[k]], int(self.post[k]),
+                self._consumers[start:int(self._ends[k])])
+
+    def __iter__(self):
+        return (self[k] for k in range(len(self.post)))
 
 
 class OrganicDelivery:
@@ -102,6 +183,7 @@ class OrganicDelivery:
         self._platforms: list[Platform] = []  # per creator, as built
         self._index = {id(c): k for k, c in enumerate(creators)}  # creator -> position
         self._still_live: set[int] = set()  # creators with live posts after the last delivery
+        self._home: np.ndarray | None = None  # home circle per creator, read when first needed
 
     def _build(self) -> None:
         """Concatenate every creator's followers and fixed delivery factors (once per run,
@@ -119,6 +201,7 @@ class OrganicDelivery:
         # distinct platforms, by index (the delivery factor reads their reach factor daily)
         self._by_index = {p.index: p for p in self._platforms}
         self._n_platforms = max(self._by_index, default=-1) + 1
+        self._platform_list = [self._by_index.get(i) for i in range(self._n_platforms)]
         # the fixed delivery factors are elementwise: one call per platform covers all its
         # creators' followers at once
         pair_platform = np.repeat(self._creator_platform, self._sizes)
@@ -146,8 +229,8 @@ class OrganicDelivery:
         None looks at every creator.
 
         Returns ``(exposures, organic)``: the day's organic exposures (trust ``trust``, channel
-        of the creator's tier) and, per live post in order, ``(creator, post id, consumers
-        reached)``.
+        of the creator's tier) and the live posts in order as :class:`LivePosts` (a sequence
+        of ``(creator, post id, consumers reached)``; an empty list when no post is live).
         """
         cs = self.creators
         if self._followers is None:
@@ -155,6 +238,7 @@ class OrganicDelivery:
         followers, platforms = self._followers, self._platforms
         seg: list[int] = []  # creator of each live post, in delivery order
         post_ids: list[int] = []
+        still: list[int] = []  # creators with posts live after today
         stale = False
         if published is None:  # creators with live posts, by a C-level scan of all of them
             looked = list(compress(range(len(cs)), map(_LIVE_POSTS, cs)))
@@ -167,32 +251,39 @@ class OrganicDelivery:
             live = c.live_posts
             if not live:
                 continue
-            stale = stale or c.followers is not followers[k] or c.platform is not platforms[k]
-            for post, _ in live:
-                seg.append(k)
-                post_ids.append(post)
-            c.live_posts = [(post, days - 1) for post, days in live if days > 1]  # a day older
-        self._still_live = {k for k in looked if cs[k].live_posts}
+            if c.followers is not followers[k] or c.platform is not platforms[k]:
+                stale = True
+            seg += [k] * len(live)
+            post_ids += [post for post, _ in live]
+            aged = c.live_posts = [(post, days - 1) for post, days in live if days > 1]
+            if aged:
+                still.append(k)
+        self._still_live = set(still)
         if not seg:
             return Exposures.empty(), []
         if stale:
             self._build()  # a delivering creator's followers or platform changed
         u = rng.random(sum(map(self._sizes.__getitem__, seg)))  # one draw per pair
-        consumers, posts, channels, ends, per_platform = _deliver_pairs(
-            self.offsets, np.array(seg, dtype=np.int64), np.array(post_ids, dtype=np.int64),
-            self._creator_platform, self._creator_channel, self._base(), self.act, self.share,
-            self.audience, u)
+        creator = np.array(seg, dtype=np.int64)
+        post = np.array(post_ids, dtype=np.int64)
+        (consumers, posts, channels, ends, delivered, per_platform, platform,
+         channel) = _deliver_pairs(
+            self.offsets, creator, post, self._creator_platform, self._creator_channel,
+            self._base(), self.act, self.share, self.audience, u)
+        by_index = self._by_index
         for i, n in enumerate(per_platform.tolist()):
             if n:
-                self._by_index[i].delivered_organic += n
-        organic = []
-        start = 0
-        for k, post, end in zip(seg, post_ids, ends.tolist()):
-            organic.append((cs[k], post, consumers[start:end]))
-            start = end
+                by_index[i].delivered_organic += n
         exposures = Exposures(consumers, posts, np.full(len(consumers), trust, np.float32),
                               channels)
-        return exposures, organic
+        return exposures, LivePosts(cs, creator, post, consumers, ends, delivered, platform,
+                                    channel, self._platform_list, self._homes)
+
+    def _homes(self) -> np.ndarray:
+        """Each creator's home circle (int64; read once per run: a creator keeps it)."""
+        if self._home is None:
+            self._home = np.array([c.home_circle for c in self.creators], dtype=np.int64)
+        return self._home
 
 
-__all__ = ["OrganicDelivery"]
+__all__ = ["LivePosts", "OrganicDelivery"]

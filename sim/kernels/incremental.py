@@ -223,6 +223,7 @@ class AttentionSampler:
         # () -> (consumers sorted by circle, where each circle starts): for draw_in_circles
         self._circles = circles
         self._circle_cum: dict[int, tuple] = {}  # platform -> _circle_table
+        self._layout: tuple[np.ndarray, np.ndarray] | None = None  # _circle_layout
 
     def pool(self, key: Hashable, platform: int,
              members: Callable[[], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -299,69 +300,115 @@ class AttentionSampler:
         return (*self._circles(), cum)
 
     def _circle_table(self, platform: int) -> tuple:
-        """(running sums as in :meth:`circle_sums`, circle starts as Python ints, each
-        circle's total weight as a Python float (0 for an empty circle), the circles' guide
-        tables and scales (:func:`_segment_guides`)), once per platform."""
+        """(running sums as in :meth:`circle_sums`, each circle's total weight (float64, 0
+        for an empty circle), the circles' guide tables and scales
+        (:func:`_segment_guides`)), once per platform."""
         hit = self._circle_cum.get(platform)
         if hit is None:
-            if self._circles is None:
-                raise ValueError("AttentionSampler: circle draws need the circles' layout "
-                                 "(the constructor's circles)")
-            order, starts = self._circles()
+            order, starts = self._circle_layout()
             w = self.attention[order, platform] * self.activity[order]
             cum = _segment_cumsum(w, starts)
             ends = starts[1:]
             tops = np.where(ends > starts[:-1], cum[np.maximum(ends - 1, 0)], 0.0)
             guide, scale = _segment_guides(cum, starts)
-            hit = self._circle_cum[platform] = (cum, starts.tolist(), tops.tolist(), guide,
-                                                scale)
+            hit = self._circle_cum[platform] = (cum, tops, guide, scale)
         return hit
+
+    def _circle_layout(self) -> tuple[np.ndarray, np.ndarray]:
+        """(consumers sorted by circle, where each circle starts as int64), from the
+        constructor's ``circles`` (asked once)."""
+        if self._layout is None:
+            if self._circles is None:
+                raise ValueError("AttentionSampler: circle draws need the circles' layout "
+                                 "(the constructor's circles)")
+            order, starts = self._circles()
+            self._layout = (order, np.asarray(starts, dtype=np.int64))
+        return self._layout
 
     def draw_in_circles(self, circles: list[int], platforms: list[int], counts: list[int],
                         rng: np.random.Generator) -> tuple[np.ndarray, list[int]]:
         """For each ``(circle, platform, count ≥ 0)``, the draws of :meth:`draw` from the
         pool of ``circle``'s members on ``platform`` (``pool(circle, platform, lambda:
         members)``), in order and concatenated (int64), with the number drawn per entry (0
-        for an empty circle): the draws of :meth:`draw_many` on those pools, from one
-        ``rng.random`` call, searched in one compiled call per platform."""
-        tables = {p: self._circle_table(p) for p in set(platforms)}
-        sizes, lows, highs = [], [], []
-        for c, p, n in zip(circles, platforms, counts):
-            starts, tops = tables[p][1:3]
-            lo, hi = starts[c], starts[c + 1]
-            if n > 0 and hi > lo:
-                if not tops[c] > 0:  # a pool of zero weights draws integers: pool by pool
-                    return self._draw_pools(circles, platforms, counts, rng)
-                sizes.append(n)
-            else:
-                sizes.append(0)
-            lows.append(lo)
-            highs.append(hi)
-        total = sum(sizes)
+        for an empty circle): :meth:`draw_circles` with the sizes as a list."""
+        out, sizes = self.draw_circles(np.asarray(circles, dtype=np.int64),
+                                       np.asarray(platforms, dtype=np.int64),
+                                       np.asarray(counts, dtype=np.int64), rng)
+        return out, sizes.tolist()
+
+    def draw_circles(self, circles: np.ndarray, platforms: np.ndarray, counts: np.ndarray,
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`draw_in_circles` on int64 columns (circle, platform index and count ≥ 0
+        per entry), the sizes as an int64 array: the draws of :meth:`draw_many` on those
+        pools, from one ``rng.random`` call (none when nothing is drawn), the entries sized
+        and searched in one compiled call each per platform drawn on."""
+        order, starts = self._circle_layout()
+        sizes, first, total, used = _circle_plan(starts, circles, platforms, counts)
         out = np.empty(total, dtype=np.int64)
         if total == 0:
             return out, sizes
+        tables = [(p, self._circle_table(p)) for p in used.tolist()]
+        for p, (_, tops, _, _) in tables:
+            if _weightless(tops, circles, platforms, sizes, p):
+                # a pool of zero weights draws integers: pool by pool
+                return self._draw_pools(circles.tolist(), platforms.tolist(), counts.tolist(),
+                                        rng)
         u = rng.random(total)
-        order = self._circles()[0]
-        first = np.cumsum([0, *sizes[:-1]])  # each entry's first uniform in u
-        entries = (np.array(circles), np.array(lows), np.array(highs), first, np.array(sizes))
-        for p, (cum, _, _, guide, scale) in tables.items():
-            if len(tables) > 1:
-                on = np.array(platforms) == p
-                _draw_segments(order, cum, guide, scale, *(a[on] for a in entries), u, out)
-            else:
-                _draw_segments(order, cum, guide, scale, *entries, u, out)
+        for p, (cum, _, guide, scale) in tables:
+            _draw_segments(order, cum, guide, scale, starts, circles, platforms, p, first,
+                           sizes, u, out)
         return out, sizes
 
     def _draw_pools(self, circles: list[int], platforms: list[int], counts: list[int],
-                    rng: np.random.Generator) -> tuple[np.ndarray, list[int]]:
-        """:meth:`draw_in_circles` pool by pool (:meth:`draw_many`)."""
-        order, starts = self._circles()
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`draw_circles` pool by pool (:meth:`draw_many`)."""
+        order, starts = self._circle_layout()
         pools = []
         for c, p in zip(circles, platforms):
             cum = self._circle_table(p)[0]
             pools.append((order[starts[c]:starts[c + 1]], cum[starts[c]:starts[c + 1]]))
-        return self.draw_many(pools, counts, rng)
+        out, sizes = self.draw_many(pools, counts, rng)
+        return out, np.array(sizes, dtype=np.int64)
+
+
+@njit(cache=True)
+def _circle_plan(starts, circles, platforms, counts):
+    """Sizes of :meth:`AttentionSampler.draw_circles`' entries: ``counts[k]`` when > 0 and
+    circle ``circles[k]`` has members (``starts[c] < starts[c + 1]``), else 0. Returns
+    (sizes, each entry's first uniform = exclusive running sum of the sizes, total, the
+    distinct platforms of the entries drawn, in first appearance order), int64."""
+    n = len(circles)
+    sizes = np.zeros(n, dtype=np.int64)
+    first = np.empty(n, dtype=np.int64)
+    used = np.empty(n, dtype=np.int64)
+    n_used = 0
+    total = 0
+    for k in range(n):
+        first[k] = total
+        c = circles[k]
+        if counts[k] > 0 and starts[c + 1] > starts[c]:
+            sizes[k] = counts[k]
+            total += counts[k]
+            p = platforms[k]
+            seen = False
+            for j in range(n_used):
+                if used[j] == p:
+                    seen = True
+                    break
+            if not seen:
+                used[n_used] = p
+                n_used += 1
+    return sizes, first, total, used[:n_used].copy()
+
+
+@njit(cache=True)
+def _weightless(tops, circles, platforms, sizes, platform):
+    """True when an entry drawn on ``platform`` (size > 0) is from a circle whose total
+    weight ``tops[circle]`` is not > 0."""
+    for k in range(len(circles)):
+        if sizes[k] > 0 and platforms[k] == platform and not tops[circles[k]] > 0:
+            return True
+    return False
 
 
 @njit(cache=True)
@@ -405,18 +452,23 @@ def _segment_guides(cum, starts):
 
 
 @njit(cache=True)
-def _draw_segments(order, cum, guide, scale, circle, lo, hi, first, count, u, out):
-    """For each entry ``k``: ``count[k]`` draws from the pool ``order[lo[k]:hi[k]]`` (circle
-    ``circle[k]``) with cumulative weights ``cum[lo[k]:hi[k]]`` (last one > 0), from the
-    uniforms ``u[first[k]:first[k] + count[k]]``, written to the same positions of ``out``.
-    The pick of a uniform ``x`` is the first position whose running sum exceeds ``x × top``
-    (``np.searchsorted(..., side="right")``: found from the guide table's starting point by
-    walking down while the running sum before is above the target and up while it is not
-    above, so exact whatever the starting point), capped at the last — exactly as
-    :func:`draw_weighted`."""
-    for k in range(len(lo)):
-        a, b = lo[k], hi[k]
-        top, sc = cum[b - 1], scale[circle[k]]
+def _draw_segments(order, cum, guide, scale, starts, circle, platform, p, first, count, u,
+                   out):
+    """For each entry ``k`` on platform ``p`` (``platform[k] == p``): ``count[k]`` draws from
+    the pool of circle ``c = circle[k]``, ``order[a:b]`` with ``a, b = starts[c],
+    starts[c + 1]``, with cumulative weights ``cum[a:b]`` (last one > 0; ``cum``, ``guide``
+    and ``scale`` those of platform ``p``), from the uniforms ``u[first[k]:first[k] +
+    count[k]]``, written to the same positions of ``out``. The pick of a uniform ``x`` is the
+    first position whose running sum exceeds ``x × top`` (``np.searchsorted(...,
+    side="right")``: found from the guide table's starting point by walking down while the
+    running sum before is above the target and up while it is not above, so exact whatever
+    the starting point), capped at the last — exactly as :func:`draw_weighted`."""
+    for k in range(len(circle)):
+        if platform[k] != p or count[k] == 0:
+            continue
+        c = circle[k]
+        a, b = starts[c], starts[c + 1]
+        top, sc = cum[b - 1], scale[c]
         slots = b - a
         for i in range(first[k], first[k] + count[k]):
             t = u[i] * top
