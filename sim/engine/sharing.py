@@ -40,7 +40,8 @@ def queue_shares(ctx: "Context", sharers: np.ndarray, shared: np.ndarray) -> Non
     else:
         prob = probability(ctx, sharers, shared)
         framed = ctx.posts["framed"][shared]
-        guanxi = beh.guanxi * np.where(framed, beh.guanxi_boost, 1.0)
+        # guanxi × boost where framed, guanxi × 1.0 = guanxi elsewhere: the same products
+        guanxi = np.where(framed, beh.guanxi * beh.guanxi_boost, beh.guanxi)
         use_trust = True
     ctx.state.pending.append(diffusion.share_to_ties(
         ctx.graph, sharers, shared, prob, ctx.code["wom"], ctx.rng, use_trust=use_trust,

@@ -189,3 +189,31 @@ def test_nothing_to_draw_leaves_the_stream_alone():
                     np.zeros(5, np.int8))
     assert len(amplify(ctx, exp, np.ones(5, bool), organic)) == 0
     assert ctx.rng.bit_generator.state == before
+
+
+def test_guanxi_per_sharer_equals_guanxi_times_the_framing_factor():
+    """sharing.queue_shares takes guanxi × boost where framed and guanxi elsewhere in one
+    np.where: the same float64 values as guanxi × np.where(framed, boost, 1.0)."""
+    rng = np.random.default_rng(5)
+    framed = rng.random(300) < 0.4
+    for guanxi, boost in [(1.0, 1.5), (0.83, 1.37), (1.2, 1.0), (0.1, 3.3)]:
+        old = guanxi * np.where(framed, boost, 1.0)
+        new = np.where(framed, guanxi * boost, guanxi)
+        assert new.dtype == old.dtype and np.array_equal(new, old)
+
+
+def test_cached_guided_draw_equals_draw_weighted_and_moves_the_stream_alike():
+    from sim.kernels.incremental import AttentionSampler, draw_weighted
+    from sim.kernels.csr import guide_table
+
+    rng = np.random.default_rng(9)
+    attention, activity = rng.random((3000, 2)), rng.random(3000)
+    activity[::7] = 0.0  # zero weights: runs of equal running sums
+    sampler = AttentionSampler(attention, activity)
+    pool, cum = sampler.pool("everyone", 1, lambda: np.arange(3000, dtype=np.int32))
+    for count in (64, 378, 5000):
+        a, b = np.random.default_rng(count), np.random.default_rng(count)
+        got = sampler.draw(pool, cum, count, a)
+        want = draw_weighted(pool, cum, count, b, guide_table(cum))
+        assert got.dtype == np.int64 and np.array_equal(got, want)
+        assert a.random() == b.random()
