@@ -68,6 +68,34 @@ def count_impressions_views(post, channel, post_platform, post_author, creator_o
 
 
 @njit(cache=True)
+def count_views(consumer, post, trust, channel, post_platform, post_author, creator_of_author,
+                n_tiers, u, rate, from_ties, impressions, impressions_on, views, views_on,
+                creator_counts):
+    """:func:`count_impressions_views` returning the viewed exposures themselves: (number
+    viewed, consumer, post, trust, channel) of the viewed entries, in batch order, in the
+    inputs' dtypes (one call instead of the count, the mask's indices and four takes). When
+    every exposure is viewed the four arrays are empty (the batch is its own subset)."""
+    viewed, n_viewed = count_impressions_views(post, channel, post_platform, post_author,
+                                               creator_of_author, n_tiers, u, rate, from_ties,
+                                               impressions, impressions_on, views, views_on,
+                                               creator_counts)
+    size = 0 if n_viewed == len(post) else n_viewed
+    c = np.empty(size, dtype=consumer.dtype)
+    p = np.empty(size, dtype=post.dtype)
+    t = np.empty(size, dtype=trust.dtype)
+    ch = np.empty(size, dtype=channel.dtype)
+    j = 0
+    for k in range(len(post) if size > 0 else 0):
+        if viewed[k]:
+            c[j] = consumer[k]
+            p[j] = post[k]
+            t[j] = trust[k]
+            ch[j] = channel[k]
+            j += 1
+    return n_viewed, c, p, t, ch
+
+
+@njit(cache=True)
 def count_engagements(post, channel, consumer, retailer, engaged, post_negative, post_author,
                       creator_of_author, n_tiers, engagements, creator_counts, last_creator):
     """Engagements per channel and creator (column 2); the last engaged creator per
@@ -125,4 +153,4 @@ def count_clicks(cand, u, rate, post, channel, consumer, retailer, post_platform
     return hit[:n]
 
 
-__all__ = ["count_clicks", "count_engagements", "count_impressions_views"]
+__all__ = ["count_clicks", "count_engagements", "count_impressions_views", "count_views"]
