@@ -3,8 +3,11 @@
 A day's exposures are a few thousand (consumer, post) pairs while the population has up to
 millions of rows, so a numpy version of this pass (about forty gathers, scatters, sorts and
 bincounts per batch; ``tests/naive.py`` keeps one as the reference) spends its time in
-per-call overhead. Here a few compiled loops over the batch do the same work. (The pass is
-bound by memory latency; one fused loop measured slower than these short ones.)
+per-call overhead. Here a few compiled loops over the batch do the same work, run by one
+compiled call (:func:`_pass`). (The pass is bound by memory latency; one fused loop measured
+slower than these short ones.) The model's response to a batch of views,
+:func:`respond_and_remember`, books the kinds, the brand memory and the funnel's engagements
+and clicks in a second compiled call.
 
 1. the engagement probability of every exposure, from the state before the batch (fatigue,
    "seen this retailer before"):
