@@ -117,12 +117,14 @@ def share_to_ties(
     total, _ = _tie_total(graph.indptr, graph.indices, graph.trust, graph.strong, sharers)
     u = rng.random(total)  # one draw per tie, sharer by sharer
     # guanxi 1 over strong ties multiplies by 1 (exact), so it needs no special case
-    g = np.asarray(guanxi, dtype=np.float64).reshape(-1)
+    g = (np.array([guanxi], dtype=np.float64) if isinstance(guanxi, float)
+         else np.asarray(guanxi, dtype=np.float64).reshape(-1))
     consumer, post, tie_trust = _share_draws(
         graph.indptr, graph.indices, graph.trust, graph.strong, sharers, posts,
         np.asarray(prob), g, use_trust, u)
-    return Exposures(consumer=consumer, post=post, trust=tie_trust,
-                     channel=np.full(len(consumer), channel, dtype=np.int8))
+    codes = np.empty(len(consumer), dtype=np.int8)
+    codes.fill(channel)
+    return Exposures(consumer=consumer, post=post, trust=tie_trust, channel=codes)
 
 
 def sharing_probability(
@@ -146,9 +148,21 @@ def sharing_probability(
         np.asarray(sharers), np.asarray(posts_shared), posts["kind"], posts["retailer"],
         posts["negative"], circle, np.asarray(saturation, dtype=np.float64),
         np.asarray(negative_saturation if has_negative else saturation, dtype=np.float64),
-        has_negative, beh.currency, np.asarray(damping, dtype=np.float64),
+        has_negative, _kind_currency(beh), np.asarray(damping, dtype=np.float64),
         np.float32(beh.s0 * beh.social_currency), float(beh.gamma),
         float(beh.negativity_weight))
+
+
+def _kind_currency(beh: BehaviourSection) -> np.ndarray:
+    """``beh.currency`` (float32 per kind code), kept while ``beh.kind_social_currency`` is
+    the same mapping object (a revised scenario or an assignment gives a new one)."""
+    table = beh.kind_social_currency
+    if _CURRENCY[0] is not table:
+        _CURRENCY[:] = [table, beh.currency]
+    return _CURRENCY[1]
+
+
+_CURRENCY: list = [None, None]
 
 
 @njit(cache=True)

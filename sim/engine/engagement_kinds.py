@@ -128,14 +128,16 @@ def _book_engaged(post, channel, engaged, u, post_platform, post_author, creator
     return j
 
 
-def book_kinds(ctx: "Context", exp: "Exposures", engaged: np.ndarray) -> None:
-    """Give each engaged view of ``exp`` (``engaged``: bool per exposure) its kind, counted
-    per platform and per creator of the post (no-op without a kinds book). Same draws and
-    counts as :meth:`EngagementKinds.book` on the engaged views, in one compiled pass."""
+def book_kinds(ctx: "Context", exp: "Exposures", engaged: np.ndarray,
+               n_engaged: int | None = None) -> None:
+    """Give each engaged view of ``exp`` (``engaged``: bool per exposure; ``n_engaged``: their
+    number when the caller has counted them) its kind, counted per platform and per creator of
+    the post (no-op without a kinds book). Same draws and counts as
+    :meth:`EngagementKinds.book` on the engaged views, in one compiled pass."""
     f = ctx.funnel
     if f is None or f.kinds is None:
         return
-    m = int(np.count_nonzero(engaged))
+    m = int(np.count_nonzero(engaged)) if n_engaged is None else n_engaged
     if m == 0:
         return
     kinds = f.kinds

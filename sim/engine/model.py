@@ -301,11 +301,8 @@ class SocialCommerceModel(mesa.Model):
 
     def _respond(self, exp: Exposures) -> response.ResponseResult:
         """Response to today's views ``exp``, then the brand memory and the funnel's clicks."""
-        ctx = self.ctx
-        res = response.respond(ctx, exp)
-        ctx.awareness.remember(ctx, exp, res.retailer)
-        platform_funnel.after_response(ctx, exp, res)
-        return res
+        # = response.respond, ctx.awareness.remember and platform_funnel.after_response
+        return response.respond_and_remember(self.ctx, exp)
 
     # ------------------------------------------------------------- world API
     def use_graph(self, graph: SocialGraph | None) -> None:

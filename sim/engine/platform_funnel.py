@@ -40,7 +40,7 @@ import pandas as pd
 from sim.config.channels import ORGANIC_CHANNELS
 from sim.engine.engagement_kinds import COLUMNS as KIND_COLUMNS
 from sim.engine.engagement_kinds import EngagementKinds
-from sim.kernels.funnel import count_clicks, count_engagements, count_impressions_views
+from sim.kernels.funnel import count_clicks, count_engagements, count_views
 from sim.world.content import Exposures
 from sim.kernels.arrayops import sorted_unique
 
@@ -94,6 +94,7 @@ class FunnelBook:
         self._creator_of_author = np.full(0, -1, np.int64)
         self.creator_counts = np.zeros((0, 5), np.int64)
         self.kinds: EngagementKinds | None = None  # set by the model (full and reference)
+        self._rate_cache: dict[str, tuple] = {}  # see _rate_entry
 
     def set_creators(self, creators: list, n_tiers: int) -> None:
         """Register the run's creators (Influencer agents; their posts' authors are their ids)
@@ -117,6 +118,30 @@ class FunnelBook:
               & (channel < self.n_tiers))
         out[ok] = self._creator_of_author[a[ok]]
         return out
+
+    def _rate_entry(self, ctx: "Context", key: str) -> tuple:
+        """(platform settings, rates, every rate 1, some rate above 0) of ``key``, rebuilt
+        when a platform's settings object changes."""
+        cfgs = [p.cfg for p in ctx.platforms]
+        entry = self._rate_cache.get(key)
+        if entry is None or entry[0] != cfgs:
+            rate = _rates(ctx, key)
+            entry = self._rate_cache[key] = (cfgs, rate, bool((rate >= 1.0).all()),
+                                             bool((rate > 0).any()))
+        return entry
+
+    def rates(self, ctx: "Context", key: str) -> np.ndarray:
+        """``platforms.<p>.<key>`` (``view_rate`` or ``click_rate``, 0–1) per platform,
+        float64, read on every batch (kept while the platforms' settings are the same)."""
+        return self._rate_entry(ctx, key)[1]
+
+    def all_viewed(self, ctx: "Context") -> bool:
+        """Every platform's view rate is 1 (no view draws)."""
+        return self._rate_entry(ctx, "view_rate")[2]
+
+    def any_clicks(self, ctx: "Context") -> bool:
+        """Some platform's click rate is above 0 (click draws are made)."""
+        return self._rate_entry(ctx, "click_rate")[3]
 
     def start_day(self) -> None:
         self.clicked_today = []
@@ -143,14 +168,14 @@ def view(ctx: "Context", exp: Exposures) -> Exposures:
     if len(exp) == 0:
         return exp
     posts = ctx.posts
-    rate = _rates(ctx, "view_rate")
+    _, rate, all_viewed, _ = f._rate_entry(ctx, "view_rate")
     # what ties send (shares, buyers' posts) is always looked at; no draw if every rate is 1
-    u = _NO_DRAWS if (rate >= 1.0).all() else f.rng.random(len(exp))
-    viewed, n_viewed = count_impressions_views(
-        exp.post, exp.channel, posts["platform"], posts["author"], f._creator_of_author,
-        f.n_tiers, u, rate, f.from_ties, f.impressions, f.impressions_on, f.views, f.views_on,
-        f.creator_counts)
-    return exp if n_viewed == len(exp) else exp.subset(viewed)
+    u = _NO_DRAWS if all_viewed else f.rng.random(len(exp))
+    n_viewed, consumer, post, trust, channel = count_views(
+        exp.consumer, exp.post, exp.trust, exp.channel, posts["platform"], posts["author"],
+        f._creator_of_author, f.n_tiers, u, rate, f.from_ties, f.impressions, f.impressions_on,
+        f.views, f.views_on, f.creator_counts)
+    return exp if n_viewed == len(exp) else Exposures(consumer, post, trust, channel)
 
 
 def after_response(ctx: "Context", exp: Exposures, res: "ResponseResult") -> None:
@@ -163,9 +188,9 @@ def after_response(ctx: "Context", exp: Exposures, res: "ResponseResult") -> Non
     cand = count_engagements(exp.post, exp.channel, exp.consumer, res.retailer, res.engaged,
                              posts["negative"], author, f._creator_of_author, f.n_tiers,
                              f.engagements, f.creator_counts, f.last_creator)
-    rate = _rates(ctx, "click_rate")
-    if len(cand) == 0 or not (rate > 0).any():
+    if len(cand) == 0 or not f.any_clicks(ctx):
         return
+    rate = f.rates(ctx, "click_rate")
     hit = count_clicks(cand, f.rng.random(len(cand)), rate, exp.post, exp.channel,
                        exp.consumer, res.retailer, posts["platform"], author,
                        f._creator_of_author, f.n_tiers, ctx.day, f.clicks, f.clicks_on,

@@ -3,8 +3,11 @@
 A day's exposures are a few thousand (consumer, post) pairs while the population has up to
 millions of rows, so a numpy version of this pass (about forty gathers, scatters, sorts and
 bincounts per batch; ``tests/naive.py`` keeps one as the reference) spends its time in
-per-call overhead. Here a few compiled loops over the batch do the same work. (The pass is
-bound by memory latency; one fused loop measured slower than these short ones.)
+per-call overhead. Here a few compiled loops over the batch do the same work, run by one
+compiled call (:func:`_pass`). (The pass is bound by memory latency; one fused loop measured
+slower than these short ones.) The model's response to a batch of views,
+:func:`respond_and_remember`, books the kinds, the brand memory and the funnel's engagements
+and clicks in a second compiled call.
 
 1. the engagement probability of every exposure, from the state before the batch (fatigue,
    "seen this retailer before"):
@@ -34,8 +37,11 @@ import numpy as np
 from numba import njit
 
 from sim.engine import engagement_kinds
+from sim.engine.awareness import _FAST_KINDS, _remember
+from sim.engine.engagement_kinds import _book_engaged
+from sim.kernels.funnel import count_clicks, count_engagements
 from sim.world.content import Exposures, PostLog
-from sim.world.population import INTERESTED, Population
+from sim.world.population import AWARE, INTERESTED, Population
 from sim.config.scenario import BehaviourSection
 
 if TYPE_CHECKING:
@@ -51,6 +57,8 @@ class ResponseResult:
     negative_exposures: int  # exposures to negative posts
     sharers: np.ndarray  # int64 consumers engaging with a retailer for the first time
     shared: np.ndarray  # int64 the post each of them engaged with
+    n_engaged: int = 0  # engaged exposures
+    n_candidates: int = 0  # engaged exposures of non-negative posts (the funnel's click candidates)
 
 
 def behaviour_terms(beh: BehaviourSection) -> np.ndarray:
@@ -161,6 +169,59 @@ def _first_engagements(consumer, post, trust, channel, retailer, engaged, credib
     return fresh[:n_fresh]
 
 
+@njit(cache=True)
+def _pass(consumer, post, trust, channel, u, retailer_of_post, kind, circle_of_post, credibility,
+          b0, negative, reused, platform_of_post, homogeneity, need, susc, circle, fatigue, atm,
+          festival, damping, coef, appeal, ever_exposed, exposures, brand_exposures, stage,
+          first_touch, last_touch, last_platform, exposures_by_circle, n_tiers, reached_by,
+          reached_by_creator, reach_counts, source_trust, last_click, negative_opinion, stamp,
+          stamp_value, engagements_by_circle):
+    """The whole pass of one batch in one call: loops 1–3 above, in that order, each still a
+    loop of its own over the batch (they keep their memory behaviour on large populations;
+    one call instead of four saves the dispatch and the glue between them on small batches).
+
+    Returns (engaged bool per exposure, retailer int64 per exposure, fresh batch indices,
+    exposures to negative posts, engaged views, engaged views of non-negative posts)."""
+    prob, retailer = _probabilities(consumer, post, trust, retailer_of_post, kind, circle_of_post,
+                                    credibility, b0, negative, reused, brand_exposures, need, susc,
+                                    circle, fatigue, atm, festival, damping, coef, appeal)
+    _book_exposures(consumer, post, channel, retailer, platform_of_post, homogeneity,
+                    ever_exposed, exposures, brand_exposures, stage, first_touch, last_touch,
+                    last_platform, fatigue, circle, exposures_by_circle)
+    _book_reach(consumer, channel, n_tiers, reached_by, reached_by_creator, reach_counts)
+    m = len(consumer)
+    engaged = np.empty(m, dtype=np.bool_)
+    n_negative = 0
+    n_engaged = 0
+    n_candidates = 0
+    for k in range(m):
+        e = u[k] < prob[k]
+        engaged[k] = e
+        neg = negative[post[k]]
+        if neg:
+            n_negative += 1
+        if e:
+            n_engaged += 1
+            if not neg:
+                n_candidates += 1
+    fresh = _first_engagements(consumer, post, trust, channel, retailer, engaged, credibility,
+                               negative, stage, source_trust, last_click, negative_opinion, stamp,
+                               stamp_value, circle, engagements_by_circle)
+    return engaged, retailer, fresh, n_negative, n_engaged, n_candidates
+
+
+def _kind_appeal(beh: BehaviourSection) -> np.ndarray:
+    """``beh.appeal`` (float32 per kind code), kept while ``beh.kind_appeal`` is the same
+    mapping object (a revised scenario or an assignment gives a new one)."""
+    table = beh.kind_appeal
+    if _APPEAL[0] is not table:
+        _APPEAL[:] = [table, beh.appeal]
+    return _APPEAL[1]
+
+
+_APPEAL: list = [None, None]
+
+
 class ResponsePass:
     """Books batches of exposures on one population (see the module docstring).
 
@@ -190,33 +251,25 @@ class ResponsePass:
         pop = self.pop
         self._stamp_value += 1
         i, post, channel = exp.consumer, exp.post, exp.channel
-        trust = exp.trust.astype(np.float32, copy=False)
-        negative = posts["negative"]
-        prob, retailer = _probabilities(
-            i, post, trust, posts["retailer"], posts["kind"], posts["circle"],
-            posts["credibility"], posts["b0"], negative, posts["reused"], pop.brand_exposures,
-            pop.need, pop.susceptibility, pop.circle, pop.fatigue,
-            np.asarray(atmosphere, dtype=np.float64), festival, damping, behaviour_terms(beh),
-            beh.appeal)
-        _book_exposures(i, post, channel, retailer, posts["platform"], posts["homogeneity"],
-                        pop.ever_exposed, pop.exposures, pop.brand_exposures, pop.stage,
-                        pop.first_touch, pop.last_touch, pop.last_platform, pop.fatigue,
-                        pop.circle, exposures_by_circle)
-        _book_reach(i, channel, n_tiers, reached_by, reached_by_creator, reach_counts)
-        engaged = u < prob
-        fresh = _first_engagements(i, post, trust, channel, retailer, engaged,
-                                   posts["credibility"], negative, pop.stage, pop.source_trust,
-                                   pop.last_click, pop.negative, self._stamp, self._stamp_value,
-                                   pop.circle, engagements_by_circle)
-        return ResponseResult(engaged, retailer, int(np.count_nonzero(negative[post])),
-                              i[fresh], post[fresh])
+        engaged, retailer, fresh, n_negative, n_engaged, n_candidates = _pass(
+            i, post, exp.trust.astype(np.float32, copy=False), channel, u, posts["retailer"],
+            posts["kind"], posts["circle"], posts["credibility"], posts["b0"], posts["negative"],
+            posts["reused"], posts["platform"], posts["homogeneity"], pop.need,
+            pop.susceptibility, pop.circle, pop.fatigue,
+            np.asarray(atmosphere, dtype=np.float64), festival, damping,
+            (beh.b_cred, beh.b_atm, beh.b_need, beh.b_circle, beh.b_ritual, beh.b_fatigue,
+             beh.negativity_weight, beh.b_duplicate),
+            _kind_appeal(beh), pop.ever_exposed, pop.exposures, pop.brand_exposures, pop.stage,
+            pop.first_touch, pop.last_touch, pop.last_platform, exposures_by_circle, n_tiers,
+            reached_by, reached_by_creator, reach_counts, pop.source_trust, pop.last_click,
+            pop.negative, self._stamp, self._stamp_value, engagements_by_circle)
+        return ResponseResult(engaged, retailer, n_negative, i[fresh], post[fresh], n_engaged,
+                              n_candidates)
 
 
-
-
-def respond(ctx: "Context", exp: Exposures) -> ResponseResult:
-    """Book today's exposures ``exp`` on the consumers and draw engagement (one uniform per
-    exposure from the dynamics stream), counting exposures, engagements and reach."""
+def _run(ctx: "Context", exp: Exposures) -> ResponseResult:
+    """The response pass of ``exp`` with one uniform per exposure from the dynamics stream,
+    counted in the metrics book (exposures, engagements)."""
     u = ctx.rng.random(len(exp))
     book, state = ctx.metrics, ctx.state
     res = ctx.response_pass.run(
@@ -227,9 +280,82 @@ def respond(ctx: "Context", exp: Exposures) -> ResponseResult:
         engagements_by_circle=book.engagements_by_circle,
     )
     book.count_exposures(len(exp), res.negative_exposures, exp.channel, len(book.channels))
-    book.count_engagements(int(np.count_nonzero(res.engaged)))
-    engagement_kinds.book_kinds(ctx, exp, res.engaged)  # like, comment, save or share
+    book.count_engagements(res.n_engaged)
     return res
 
 
-__all__ = ["ResponsePass", "ResponseResult", "behaviour_terms", "respond"]
+def respond(ctx: "Context", exp: Exposures) -> ResponseResult:
+    """Book today's exposures ``exp`` on the consumers and draw engagement (one uniform per
+    exposure from the dynamics stream), counting exposures, engagements and reach."""
+    res = _run(ctx, exp)
+    engagement_kinds.book_kinds(ctx, exp, res.engaged, res.n_engaged)  # like, comment, save, share
+    return res
+
+
+@njit(cache=True)
+def _after_pass(consumer, post, channel, retailer, engaged, post_platform, post_author,
+                creator_of_author, n_tiers, u_kinds, cdf, kind_counts, by_platform, by_creator,
+                post_kind, fast_a, fast_b, fast_weight, threshold, memory, stage, aware,
+                post_negative, engagements, creator_counts, last_creator, u_clicks, click_rate,
+                day, clicks, clicks_on, last_click_day):
+    """After the response pass of a batch, in one call and in this order: the kinds of the
+    engaged views (when ``u_kinds`` is not empty), the brand memory, the funnel's engagements
+    and the clicks of the candidates (when ``u_clicks`` is not empty): the kernels of
+    :func:`sim.engine.engagement_kinds.book_kinds`, :meth:`AwarenessMemory.remember` and
+    :func:`sim.engine.platform_funnel.after_response`. Returns the clicking consumers."""
+    if len(u_kinds) > 0:
+        _book_engaged(post, channel, engaged, u_kinds, post_platform, post_author,
+                      creator_of_author, n_tiers, cdf, kind_counts, by_platform, by_creator)
+    _remember(consumer, post, retailer, post_kind, fast_a, fast_b, fast_weight, threshold,
+              memory, stage, aware)
+    cand = count_engagements(post, channel, consumer, retailer, engaged, post_negative,
+                             post_author, creator_of_author, n_tiers, engagements,
+                             creator_counts, last_creator)
+    if len(u_clicks) == 0:
+        return cand[:0]
+    return count_clicks(cand, u_clicks, click_rate, post, channel, consumer, retailer,
+                        post_platform, post_author, creator_of_author, n_tiers, day, clicks,
+                        clicks_on, creator_counts, last_click_day)
+
+
+_NO_DRAWS = np.empty(0, np.float64)
+_NO_KINDS = (np.ones((1, 1)), np.zeros(1, np.int64), np.zeros((1, 1), np.int64),
+             np.zeros((1, 1), np.int64))
+
+
+def respond_and_remember(ctx: "Context", exp: Exposures) -> ResponseResult:
+    """The model's response to a batch of views ``exp``: :func:`respond`, then the brand
+    memory (:meth:`sim.engine.awareness.AwarenessMemory.remember`) and the funnel's
+    engagements and clicks (:func:`sim.engine.platform_funnel.after_response`).
+
+    The same draws (dynamics, kinds and funnel streams, each in the same order) and the same
+    bookkeeping as those three calls in a row, with everything after the engagement draw in
+    one compiled call (a day's batches are a few hundred views, so per-call costs dominate).
+    Needs the context's funnel and awareness memory (the full model has both)."""
+    if len(exp) == 0:  # memory and funnel have nothing to book
+        return respond(ctx, exp)
+    res = _run(ctx, exp)
+    f, posts, beh = ctx.funnel, ctx.posts, ctx.beh
+    kinds = f.kinds
+    if kinds is not None and res.n_engaged:
+        u_kinds = kinds.rng.random(res.n_engaged)
+        kind_book = (kinds.cdf, kinds.counts, kinds.by_platform, kinds.by_creator)
+    else:
+        u_kinds, kind_book = _NO_DRAWS, _NO_KINDS
+    rate = f.rates(ctx, "click_rate")
+    u_clicks = (f.rng.random(res.n_candidates) if res.n_candidates and f.any_clicks(ctx)
+                else _NO_DRAWS)
+    post_platform, author = posts["platform"], posts["author"]
+    hit = _after_pass(exp.consumer, exp.post, exp.channel, res.retailer, res.engaged,
+                      post_platform, author, f._creator_of_author, f.n_tiers, u_kinds,
+                      *kind_book, posts["kind"], _FAST_KINDS[0], _FAST_KINDS[1],
+                      np.float32(beh.promo_memory_weight), np.float32(beh.awareness_threshold),
+                      ctx.awareness.memory, ctx.population.stage, AWARE, posts["negative"],
+                      f.engagements, f.creator_counts, f.last_creator, u_clicks, rate, ctx.day,
+                      f.clicks, f.clicks_on, f.last_click_day)
+    if len(hit):
+        f.clicked_today.append(hit)
+    return res
+
+
+__all__ = ["ResponsePass", "ResponseResult", "behaviour_terms", "respond", "respond_and_remember"]

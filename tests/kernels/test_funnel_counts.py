@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.kernels.funnel import count_clicks, count_engagements, count_impressions_views
+from sim.kernels.funnel import count_clicks, count_engagements, count_impressions_views, count_views
 
 N, R, K, P, C, POSTS, N_TIERS = 300, 3, 7, 3, 12, 80, 4
 
@@ -72,6 +72,33 @@ def test_impressions_and_views_equal_numpy(seed, all_viewed):
     assert np.array_equal(mask, viewed) and n == viewed.sum()
     for a, b in zip(got, (imp, imp_on, views, views_on, cc)):
         assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("rates", ["some", "all", "none"])
+def test_count_views_returns_the_viewed_subset(seed, rates):
+    """count_views counts as count_impressions_views and returns the viewed entries (the
+    mask's subset, in order and dtypes); empty arrays when every entry is viewed."""
+    g, post_platform, author, coa, _, post, channel, consumer, *_ = _world(seed)
+    trust = g.random(len(post)).astype(np.float32)
+    from_ties = np.zeros(K, bool) if rates == "none" else np.array([False] * 4 + [True] * 3)
+    rate = {"some": g.random(P), "all": np.ones(P), "none": np.zeros(P)}[rates]
+    u = np.empty(0) if rates == "all" else g.random(len(post))
+    want = [np.zeros(K, np.int64), np.zeros(P, np.int64), np.zeros(K, np.int64),
+            np.zeros(P, np.int64), np.zeros((C, 5), np.int64)]
+    mask, n = count_impressions_views(post, channel, post_platform, author, coa, N_TIERS, u,
+                                      rate, from_ties, *want)
+    got = [np.zeros_like(a) for a in want]
+    n_viewed, c, p, t, ch = count_views(consumer, post, trust, channel, post_platform, author,
+                                        coa, N_TIERS, u, rate, from_ties, *got)
+    assert n_viewed == n
+    for a, b in zip(got, want):
+        assert np.array_equal(a, b)
+    if n == len(post):
+        assert len(c) == len(p) == len(t) == len(ch) == 0
+    else:
+        for x, full in ((c, consumer), (p, post), (t, trust), (ch, channel)):
+            assert x.dtype == full.dtype and np.array_equal(x, full[mask])
 
 
 @pytest.mark.parametrize("seed", range(12))
