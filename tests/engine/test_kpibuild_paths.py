@@ -41,3 +41,26 @@ def test_tier_real_followers_without_draws_and_bad_input():
     assert tier_real_followers([], np.zeros(0), rng) == []
     with pytest.raises(ValueError):
         tier_real_followers(f, np.ones(3), rng)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_pick_pairs_small_kernel_equals_blocked_kernel(seed):
+    """The one-pair-at-a-time kernel (small populations) picks the blocked kernel's pairs,
+    empty circles and zero weights included."""
+    from sim.kernels.csr import guide_table, pick_pairs
+
+    gen = np.random.default_rng(seed)
+    n, k = 3000, 12
+    circle = gen.integers(0, k, n)
+    circle[circle == 5] = 6  # an empty circle
+    weight = (1.0 - gen.random(n)) ** -1.5
+    weight[gen.random(n) < 0.05] = 0.0
+    order = np.argsort(circle, kind="stable")
+    cum = np.cumsum(weight[order])
+    starts = np.searchsorted(circle[order], np.arange(k + 1))
+    m = 20_000
+    inside, r1, r2 = gen.random(m) < 0.7, gen.random(m), gen.random(m)
+    r1[:3] = [0.0, 1.0 - 1e-16, 0.5]
+    small = pick_pairs(cum, starts, order, inside, r1, r2, guide_table(cum))
+    blocked = pick_pairs(cum, starts, order, inside, r1, r2, guide_table(cum), threads=1)
+    assert np.array_equal(small[0], blocked[0]) and np.array_equal(small[1], blocked[1])
