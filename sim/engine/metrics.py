@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections import deque
 from functools import lru_cache, partial
+from itertools import compress
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -58,6 +60,7 @@ class MetricsBook:
         self.n_tiers = n_tiers
         self.neg_window: deque[tuple[int, int]] = deque(maxlen=7)
         self._neg_today = 0
+        self.kpi_plan: KpiPlan | None = None  # the KPI snapshot's constants (kpi_plan())
 
     def start_day(self) -> None:
         self.daily_exposures = self.daily_engagements = 0
@@ -221,13 +224,140 @@ def consumer_counts(pop: Population, targeted: np.ndarray,
                             targeted, member, referred, _bytes(pop.ever_exposed))
 
 
+class KpiPlan:
+    """What the KPI snapshot of one model needs that does not change from day to day: the
+    registry's names in order (:func:`sim.config.kpis.kpi_names_for`), the names of the
+    per-channel, per-platform, per-stage and per-retailer KPIs, the paid channels, and the
+    consumer arrays' word views (:func:`consumer_counts`). Built from the context on its first
+    snapshot and kept on the metrics book (:meth:`fits` tells when the context's tiers,
+    platforms, retailers, retail systems or formats are other objects than those it was built
+    for; a snapshot whose names still disagree with the registry rebuilds it once)."""
+
+    def __init__(self, ctx: "Context") -> None:
+        book = ctx.metrics
+        self._parts = (ctx.channels, ctx.platforms, ctx.retailers, ctx.retail, ctx.formats)
+        self._sizes = (len(ctx.platforms), len(ctx.retailers), len(ctx.formats))
+        self.names = kpi_names_for(tuple(ctx.channels.tiers),
+                                   tuple(p.name for p in ctx.platforms),
+                                   tuple(r.name for r in ctx.retailers),
+                                   ctx.retail.shape if ctx.retail is not None else NO_RETAIL,
+                                   tuple(ctx.formats))
+        self._in_order = itemgetter(*self.names)
+        self.stage_keys = tuple(f"stage_{name}" for name in STAGES)
+        self.platform_index = [p.index for p in ctx.platforms]
+        self.platform_keys = tuple((f"orders_{p.name}", f"organic_{p.name}")
+                                   for p in ctx.platforms)
+        self.reach_keys = tuple(f"reach_{ch}" for ch in book.channels) + ("reach_creators",)
+        self.paid, channel_keys, on_keys = _funnel_names(
+            tuple(ctx.channels.tiers), tuple(book.channels), tuple(p.name for p in ctx.platforms))
+        self.channel_keys = tuple(k for keys in channel_keys for k in keys)  # 4 per channel
+        self.on_keys = tuple(k for keys in on_keys for k in keys)  # 2 per platform
+        self.retailer_keys = tuple((f"{r.name}_orders", f"{r.name}_gmv", f"{r.name}_share",
+                                    f"{r.name}_price") for r in ctx.retailers)
+        self._spend_keys: dict[str, str] = {}
+        self._concentration: tuple[tuple, tuple[float, float]] = ((), (0.0, 0.0))
+        self._views: tuple = ()
+        self._arrays: tuple = ()
+
+    def in_order(self, kpis: dict[str, float]) -> tuple[float, ...]:
+        """The values of ``kpis`` in the registry's order (KeyError names a missing KPI)."""
+        values = self._in_order(kpis)
+        return values if len(self.names) > 1 else (values,)
+
+    def fits(self, ctx: "Context") -> bool:
+        """Whether ``ctx`` still has the parts this plan was built for."""
+        parts = self._parts
+        return (ctx.channels is parts[0] and ctx.platforms is parts[1]
+                and ctx.retailers is parts[2] and ctx.retail is parts[3]
+                and ctx.formats is parts[4]
+                and self._sizes == (len(ctx.platforms), len(ctx.retailers), len(ctx.formats)))
+
+    def spend_key(self, channel: str) -> str:
+        """``spend_<channel>`` (built once per channel)."""
+        key = self._spend_keys.get(channel)
+        if key is None:
+            key = self._spend_keys[channel] = f"spend_{channel}"
+        return key
+
+    def concentration(self, orders_by_platform: np.ndarray) -> tuple[float, float]:
+        """:func:`platform_concentration` of the orders, recomputed only when they changed."""
+        orders = tuple(orders_by_platform.tolist())
+        last, value = self._concentration
+        if orders != last:
+            value = platform_concentration(orders_by_platform)
+            self._concentration = (orders, value)
+        return value
+
+    def counts(self, pop: Population, targeted: np.ndarray, communities: bool) -> list[int]:
+        """:func:`consumer_counts` as a list, the arrays' word views made once while the
+        population holds the same arrays."""
+        arrays = (pop.stage, pop.orders, pop.member, pop.referred, pop.ever_exposed)
+        if len(arrays) != len(self._arrays) or any(
+                a is not b for a, b in zip(arrays, self._arrays)):
+            orders = pop.orders.reshape(-1)
+            self._views = (byte_words(pop.stage)[0],
+                           orders[: len(orders) - len(orders) % 2].view(np.uint64),
+                           _bytes(pop.member), _bytes(pop.referred), _bytes(pop.ever_exposed))
+            self._arrays = arrays
+        stage_words, order_words, member, referred, exposed = self._views
+        if targeted.any():
+            circle = pop.circle
+        else:
+            circle, targeted = _no_circles(pop.n), _NO_TARGET
+        if not communities:
+            member = referred = _NOTHING
+        return _consumer_counts(pop.stage, stage_words, pop.orders, order_words, circle,
+                                targeted, member, referred, exposed).tolist()
+
+
+_NO_TARGET = np.zeros(1, dtype=bool)
+
+
+def kpi_plan(ctx: "Context") -> KpiPlan:
+    """The metrics book's :class:`KpiPlan` for ``ctx`` (built when missing or stale)."""
+    book = ctx.metrics
+    plan = getattr(book, "kpi_plan", None)
+    if plan is None or not plan.fits(ctx):
+        plan = book.kpi_plan = KpiPlan(ctx)
+    return plan
+
+
 def compute_kpis(ctx: "Context") -> dict[str, float]:
     """The KPI snapshot at the end of the current step, from the consumers, the metrics book
-    and the ledger of ``ctx``."""
+    and the ledger of ``ctx``, in the registry's order (raises RuntimeError naming the KPIs
+    computed but not registered, or registered but not computed)."""
+    plan = kpi_plan(ctx)
+    ordered = _registry_order(plan, _snapshot(ctx, plan))
+    if ordered is None:  # the context changed under the plan: build it afresh, once
+        plan = ctx.metrics.kpi_plan = KpiPlan(ctx)
+        kpis = _snapshot(ctx, plan)
+        ordered = _registry_order(plan, kpis)
+        if ordered is None:
+            names = plan.names
+            extra, missing = sorted(set(kpis) - set(names)), sorted(set(names) - set(kpis))
+            raise RuntimeError(f"KPI registry (sim/config/kpis.py) and compute_kpis disagree: "
+                               f"computed but not registered {extra}, registered but not "
+                               f"computed {missing}")
+    return ordered
+
+
+def _registry_order(plan: KpiPlan, kpis: dict[str, float]) -> dict[str, float] | None:
+    """``kpis`` in the registry's order; None unless its names are exactly the registry's
+    (as many, and every registered name found)."""
+    if len(kpis) != len(plan.names):
+        return None
+    try:
+        return dict(zip(plan.names, plan.in_order(kpis)))
+    except KeyError:
+        return None
+
+
+def _snapshot(ctx: "Context", plan: KpiPlan) -> dict[str, float]:
+    """The KPIs of the day, keyed by name (in the order they are computed)."""
     pop, book, ledger = ctx.population, ctx.metrics, ctx.ledger
     targeted = targeted_circle_mask(ctx)
-    counts = consumer_counts(pop, targeted,  # one compiled pass over the consumers
-                             ctx.config.run.mode == "full").tolist()
+    counts = plan.counts(pop, targeted,  # one compiled pass over the consumers
+                         ctx.config.run.mode == "full")
     stage_counts = counts[_STAGE:_STAGE + len(STAGES)]
     buyers, repeat, breakout_buyers = counts[_BUYERS:_BREAKOUT + 1]
     members, referred = counts[_MEMBERS], counts[_REFERRED]
@@ -235,16 +365,25 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
     spend = float(sum(spend_by_channel.values()))
     gmv = float(ledger.gmv.sum())
     margin_gmv = float(ledger.profit.sum())
-    consumer_posts = book.consumer_posts
-    dependence, hhi = platform_concentration(ledger.orders_by_platform)
+    exposures, engagements = book.exposures, book.engagements
+    dependence, hhi = plan.concentration(ledger.orders_by_platform)
+    if targeted.any():
+        tmask = targeted.tolist()
+        eng_targeted = sum(compress(book.engagements_by_circle.tolist(), tmask))
+        exp_targeted = sum(compress(book.exposures_by_circle.tolist(), tmask))
+    else:
+        eng_targeted = exp_targeted = 0
+    interested = float(sum(stage_counts[INTERESTED:]))
+    reach = float(counts[_REACH])
+    aware = float(sum(stage_counts[AWARE:]))
     kpis: dict[str, float] = {
-        "reach": float(counts[_REACH]),
-        "exposures": float(book.exposures),
-        "engagements": float(book.engagements),
-        "engagement_rate": ratio(book.engagements, book.exposures),
-        "engaged": float(sum(stage_counts[INTERESTED:])),
-        "aware": float(sum(stage_counts[AWARE:])),
-        "interested": float(sum(stage_counts[INTERESTED:])),
+        "reach": reach,
+        "exposures": float(exposures),
+        "engagements": float(engagements),
+        "engagement_rate": ratio(engagements, exposures),
+        "engaged": interested,
+        "aware": aware,
+        "interested": interested,
         "buyers": float(buyers),
         "orders": float(ledger.orders),
         "gmv": gmv,
@@ -253,7 +392,7 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
         "roi": ratio(margin_gmv - spend, spend),
         "cac": ratio(spend, buyers),
         "repurchase_rate": ratio(repeat, buyers),
-        "ugc_share": ratio(consumer_posts, len(ctx.posts)),
+        "ugc_share": ratio(book.consumer_posts, len(ctx.posts)),
         "negative_sentiment": book.negative_sentiment,
         "platform_dependence": dependence,
         "platform_hhi": hhi,
@@ -261,43 +400,59 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
         "referred_members": float(referred),
         "fission": ratio(referred, members - referred),
         "cost_per_member": ratio(spend_by_channel.get("community", 0.0), members),
-        "engagement_rate_targeted": ratio(book.engagements_by_circle[targeted].sum(),
-                                          book.exposures_by_circle[targeted].sum()),
+        "engagement_rate_targeted": ratio(eng_targeted, exp_targeted),
         "profit": margin_gmv,
         "breakout": ratio(breakout_buyers, buyers),
         "daily_engagements": float(book.daily_engagements),
         "daily_orders": float(ledger.daily_orders),
         "daily_exposures": float(book.daily_exposures),
     }
-    for i, name in enumerate(STAGES):
-        kpis[f"stage_{name}"] = float(stage_counts[i])
+    kpis.update(zip(plan.stage_keys, map(float, stage_counts)))
     for ch, v in spend_by_channel.items():
-        kpis[f"spend_{ch}"] = float(v)
-    _breakdowns(ctx, kpis)
-    _funnel_kpis(ctx, kpis, spend_by_channel)
+        kpis[plan.spend_key(ch)] = float(v)
+    _breakdowns(ctx, plan, kpis)
+    _funnel_kpis(ctx, plan, kpis, spend_by_channel, gmv, aware, reach)
     if ctx.retail is not None:
         kpis |= ctx.retail.kpis()
     if ctx.formats:
         from sim.engine.formats import format_kpis  # the formats import the metrics' neighbours
 
         kpis.update(format_kpis(ctx, gmv))
-    return _in_registry_order(ctx, kpis)
+    return kpis
 
 
-def _funnel_kpis(ctx: "Context", kpis: dict[str, float], spend_by_channel: dict) -> None:
-    """The platform funnel's KPIs (:mod:`sim.engine.platform_funnel`), added to ``kpis``.
+def _breakdowns(ctx: "Context", plan: KpiPlan, kpis: dict[str, float]) -> None:
+    """The per-platform, per-channel reach and per-retailer KPIs, added to ``kpis``."""
+    book, ledger = ctx.metrics, ctx.ledger
+    platform_counts = ledger.orders_by_platform.tolist()
+    for p, (k_orders, k_organic) in zip(ctx.platforms, plan.platform_keys):
+        kpis[k_orders] = float(platform_counts[p.index])
+        kpis[k_organic] = float(p.delivered_organic)
+    kpis.update(zip(plan.reach_keys, map(float, book.reach_counts.tolist())))
+    if len(ctx.retailers) > 1:
+        total = ledger.orders_by_retailer.sum()
+        for ret, keys in zip(ctx.retailers, plan.retailer_keys):
+            k_orders, k_gmv, k_share, k_price = keys
+            kpis[k_orders] = float(ledger.orders_by_retailer[ret.index])
+            kpis[k_gmv] = float(ledger.gmv[ret.index])
+            kpis[k_share] = ratio(ledger.orders_by_retailer[ret.index], total)
+            kpis[k_price] = float(ret.price)
+
+
+def _funnel_kpis(ctx: "Context", plan: KpiPlan, kpis: dict[str, float],
+                      spend_by_channel: dict, gmv: float, aware: float, reach: float) -> None:
+    """The platform funnel's KPIs (:mod:`sim.engine.platform_funnel`), added to ``kpis``
+    (``gmv``, ``aware`` and ``reach``: the day's values, already computed).
 
     The counters are read once as Python ints (``tolist``): indexing numpy scalars a hundred
     times a day cost more than the KPIs' arithmetic; the values are the same."""
     f, book = ctx.funnel, ctx.metrics
-    names = _funnel_names(tuple(ctx.channels.tiers), tuple(book.channels),
-                          tuple(p.name for p in ctx.platforms))
-    paid, channel_keys, platform_keys = names
+    paid = plan.paid
     imp, vw, cl, en = (f.impressions.tolist(), f.views.tolist(), f.clicks.tolist(),
                        f.engagements.tolist())
-    media = float(sum(spend_by_channel.get(book.channels[k], 0.0) for k in paid))
+    channels = book.channels
+    media = float(sum(spend_by_channel.get(channels[k], 0.0) for k in paid))
     impressions, views, clicks = sum(imp), sum(vw), sum(cl)
-    gmv = float(ctx.ledger.gmv.sum())
     kpis.update(
         impressions=float(impressions), views=float(views), clicks=float(clicks),
         ctr=ratio(clicks, impressions), cvr=ratio(f.click_orders, clicks),
@@ -305,19 +460,19 @@ def _funnel_kpis(ctx: "Context", kpis: dict[str, float], spend_by_channel: dict)
         cpc=ratio(media, sum(cl[k] for k in paid)), cpe=ratio(media, sum(en[k] for k in paid)),
         aov=ratio(gmv, ctx.ledger.orders),
         # consumers aware of some retailer / consumers reached, from the counts of the day
-        aware_of_reached=ratio(kpis["aware"], kpis["reach"]),
+        aware_of_reached=ratio(aware, reach),
     )
     kinds = f.kinds.counts.tolist() if f.kinds is not None else [0] * len(KIND_COLUMNS)
     kpis.update(zip(KIND_COLUMNS, map(float, kinds)))
-    for (k_imp, k_views, k_clicks, k_rate), i, v, c, e in zip(channel_keys, imp, vw, cl, en):
-        kpis[k_imp] = float(i)
-        kpis[k_views] = float(v)
-        kpis[k_clicks] = float(c)
-        kpis[k_rate] = ratio(e, v)
+    per_channel = []
+    for i, v, c, e in zip(imp, vw, cl, en):
+        per_channel += (float(i), float(v), float(c), ratio(e, v))
+    kpis.update(zip(plan.channel_keys, per_channel))
     on_imp, on_clicks = f.impressions_on.tolist(), f.clicks_on.tolist()
-    for p, (k_imp, k_clicks) in zip(ctx.platforms, platform_keys):
-        kpis[k_imp] = float(on_imp[p.index])
-        kpis[k_clicks] = float(on_clicks[p.index])
+    per_platform = []
+    for i in plan.platform_index:
+        per_platform += (float(on_imp[i]), float(on_clicks[i]))
+    kpis.update(zip(plan.on_keys, per_platform))
 
 
 @lru_cache(maxsize=64)
@@ -358,47 +513,6 @@ def carry_kpis(ctx: "Context", previous: dict[str, float]) -> dict[str, float]:
     return kpis
 
 
-def _in_registry_order(ctx: "Context", kpis: dict[str, float]) -> dict[str, float]:
-    """``kpis`` in the order of :func:`sim.config.kpis.kpi_names_for`; raises if the computed
-    names and the registry's differ (a KPI added in one place only)."""
-    names = kpi_names_for(tuple(ctx.channels.tiers), tuple(p.name for p in ctx.platforms),
-                          tuple(r.name for r in ctx.retailers),
-                          ctx.retail.shape if ctx.retail is not None else NO_RETAIL,
-                          tuple(ctx.formats))
-    if len(names) != len(kpis) or kpis.keys() != _name_set(names):
-        extra, missing = sorted(set(kpis) - set(names)), sorted(set(names) - set(kpis))
-        raise RuntimeError(f"KPI registry (sim/config/kpis.py) and compute_kpis disagree: "
-                           f"computed but not registered {extra}, registered but not computed "
-                           f"{missing}")
-    return dict(zip(names, map(kpis.__getitem__, names)))
-
-
-@lru_cache(maxsize=64)
-def _name_set(names: tuple[str, ...]) -> frozenset[str]:
-    """The registry's names as a set (compared with a day's KPI keys in one C-level test)."""
-    return frozenset(names)
-
-
-def _breakdowns(ctx: "Context", kpis: dict[str, float]) -> None:
-    """The per-platform, per-channel reach and per-retailer KPIs, added to ``kpis``."""
-    book, ledger = ctx.metrics, ctx.ledger
-    platform_counts = ledger.orders_by_platform.tolist()
-    for p in ctx.platforms:
-        kpis[f"orders_{p.name}"] = float(platform_counts[p.index])
-        kpis[f"organic_{p.name}"] = float(p.delivered_organic)
-    reach_counts = book.reach_counts.tolist()
-    for ch, count in zip(book.channels, reach_counts):
-        kpis[f"reach_{ch}"] = float(count)
-    kpis["reach_creators"] = float(reach_counts[-1])
-    if len(ctx.retailers) > 1:
-        total = ledger.orders_by_retailer.sum()
-        for ret in ctx.retailers:
-            kpis[f"{ret.name}_orders"] = float(ledger.orders_by_retailer[ret.index])
-            kpis[f"{ret.name}_gmv"] = float(ledger.gmv[ret.index])
-            kpis[f"{ret.name}_share"] = ratio(ledger.orders_by_retailer[ret.index], total)
-            kpis[f"{ret.name}_price"] = float(ret.price)
-
-
 def targeted_circle_mask(ctx: "Context") -> np.ndarray:
     """Per circle (bool): some retailer's campaign targeted it (creators' home circles and
     target circles)."""
@@ -420,20 +534,41 @@ def model_reporters(names: list[str]) -> dict[str, Any]:
 
 class KpiCollector(mesa.DataCollector):
     """Mesa's DataCollector with one model reporter per KPI (:func:`model_reporters`), whose
-    ``collect`` appends the step's KPI snapshot directly: the values are fresh scalars every
+    ``collect`` keeps the step's KPI snapshot as one row: the values are fresh scalars every
     step, so the generic collector's per-reporter call and ``deepcopy`` (about 1 ms a day,
-    a quarter of a small reference-mode run) buy nothing. Same ``model_vars`` and data frames
-    as ``mesa.DataCollector(model_reporters=model_reporters(names))``."""
+    a quarter of a small reference-mode run) buy nothing, and the rows are spread into
+    ``model_vars``' per-KPI lists only when ``model_vars`` is read (a run that keeps no time
+    series never reads it). Same ``model_vars`` and data frames as
+    ``mesa.DataCollector(model_reporters=model_reporters(names))``."""
 
     def __init__(self, names: list[str]) -> None:
+        self._rows: list[tuple[float, ...]] = []  # collected, not yet in model_vars
         super().__init__(model_reporters=model_reporters(names))
-        self._columns = [(name, self.model_vars[name]) for name in names]
+        self._names = list(names)
+        self._row_of = itemgetter(*self._names)  # one name: the value itself, not a tuple
+
+    @property
+    def model_vars(self) -> dict[str, list]:
+        """Per KPI, its value at every collection (Mesa's ``model_vars``)."""
+        rows = self._rows
+        if rows:
+            columns = self._model_vars
+            if len(self._names) == 1:
+                columns[self._names[0]].extend(rows)
+            else:
+                for name, values in zip(self._names, zip(*rows)):
+                    columns[name].extend(values)
+            rows.clear()
+        return self._model_vars
+
+    @model_vars.setter
+    def model_vars(self, value: dict[str, list]) -> None:
+        self._rows.clear()
+        self._model_vars = value
 
     def collect(self, model: Any) -> None:
         self._collection_steps.append(model.time)
-        kpis = model.kpis
-        for name, column in self._columns:
-            column.append(kpis[name])
+        self._rows.append(self._row_of(model.kpis))
 
 
 __all__ = ["KpiCollector", "MetricsBook", "carry_kpis", "compute_kpis", "consumer_counts", "model_reporters", "ratio",

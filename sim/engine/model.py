@@ -172,15 +172,20 @@ class SocialCommerceModel(mesa.Model):
         for tier, seats in ctx.world.creators.items():
             cfg = config.influencers[tier]
             traits = creators.draw_traits(config.behaviour, len(seats), rng)
+            # every generated creator's real fans from one draw (roster creators draw none)
+            generated = np.array([seat.roster is None for seat in seats], dtype=bool)
+            fans = creators.tier_real_followers([seat.followers for seat in seats],
+                                                np.where(generated, traits.real_fans, 1.0), rng)
+            platform, fee = by_name[cfg.platform], cfg.fee * ctx.money_scale
             ctx.creators_by_tier[tier] = [
-                Influencer(self, tier, code[tier], by_name[cfg.platform], seat.home_circle,
-                           creators.real_followers(seat.followers, float(real), rng),
-                           cfg.credibility, cfg.engagement, cfg.fee * ctx.money_scale,
-                           real_fans=float(real), fit=float(fit), quality=float(quality))
+                Influencer(self, tier, code[tier], platform, seat.home_circle, real_fans_of,
+                           cfg.credibility, cfg.engagement, fee, real_fans=real, fit=fit,
+                           quality=quality)
                 if seat.roster is None
                 else roster_influencer(self, seat, cfg, code[tier], by_name, ctx.money_scale)
-                for seat, real, fit, quality in zip(seats, traits.real_fans, traits.fit,
-                                                    traits.quality)]
+                for seat, real_fans_of, real, fit, quality in zip(
+                    seats, fans, traits.real_fans.tolist(), traits.fit.tolist(),
+                    traits.quality.tolist())]
         bookings.logged_tiers(ctx)  # a roster's booking log replaces the random draws
         ctx.funnel.set_creators([c for cs in ctx.creators_by_tier.values() for c in cs],
                                 len(ctx.channels.tiers))

@@ -503,6 +503,56 @@ def _pick_range(cum, guide, scale, starts, order, inside, r1, r2, base_of, top_o
 
 
 @njit(cache=True, nogil=True)
+def _pick_small(cum, guide, scale, starts, position_circle, order, inside, r1, r2, base_of,
+                top_of, u, v):
+    """All pairs of :func:`pick_pairs` into ``u``, ``v`` for a ``cum`` that stays in cache
+    (see :data:`SMALL_PICK`): one pair at a time, the first endpoint's circle read from
+    ``position_circle`` (circle of each laid-out position) instead of a binary search of
+    ``starts``, the circle's bounds chosen without branches and the scans by
+    :func:`_scan_step` (most scans take no step or one); the arithmetic of
+    :func:`_guided_one`, so the same pairs as :func:`_pick_range`."""
+    n, k = len(cum), len(guide)
+    top_all = cum[n - 1]
+    for i in range(len(r1)):
+        t = r1[i] * top_all
+        g = int(t * scale)
+        g = 0 if g < 0 else (k - 1 if g >= k else g)
+        a = min(_scan_step(cum, t, guide[g]), n - 1)
+        c = position_circle[a]
+        ins = inside[i]
+        hi = starts[c + 1] if ins else n
+        base = base_of[c] if ins else 0.0
+        top = top_of[c] if ins else top_all
+        t = base + r2[i] * (top - base)
+        g = int(t * scale)
+        g = 0 if g < 0 else (k - 1 if g >= k else g)
+        b = min(_scan_step(cum, t, guide[g]), hi - 1)
+        u[i] = order[a]
+        v[i] = order[b]
+    return 0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _scan_step(cum, t, j):
+    """:func:`_scan` with its first forward step taken without a branch."""
+    n = len(cum)
+    while j > 0 and cum[j - 1] > t:
+        j -= 1
+    if j < n:
+        j += cum[j] <= t
+        while j < n and cum[j] <= t:
+            j += 1
+    return j
+
+
+SMALL_PICK = 1 << 18
+"""Consumers up to which :func:`pick_pairs` takes the one-pair-at-a-time kernel
+(:func:`_pick_small`): its running sums, guide table and layout (about 6 MB at most) stay in
+cache, where the blocked kernel's stages only add work (2.6 -> 1.7 ms for 75,000 pairs at
+10,000 consumers)."""
+
+
+@njit(cache=True, nogil=True)
 def _scan(cum, t, j):
     """From a guide entry ``j``: ``np.searchsorted(cum, t, side="right")``."""
     n = len(cum)
@@ -550,6 +600,13 @@ def pick_pairs(cum: np.ndarray, starts: np.ndarray, order: np.ndarray, inside: n
     base_of, top_of = _circle_sums(cum, starts)
     u = np.empty(len(r1), dtype=np.int32)
     v = np.empty(len(r1), dtype=np.int32)
+    if len(cum) <= SMALL_PICK and threads is None:
+        position_circle = np.repeat(np.arange(len(starts) - 1, dtype=np.int64),
+                                    np.diff(starts))
+        if len(position_circle) == len(cum):  # circles cover every position
+            _pick_small(cum, guide, scale, starts, position_circle, order, inside, r1, r2,
+                        base_of, top_of, u, v)
+            return u, v
     run_ranges(_pick_range, bounds(len(r1), chunks_for(len(r1), threads)), cum, guide, scale,
                starts, order, inside, r1, r2, base_of, top_of, u, v)
     return u, v
