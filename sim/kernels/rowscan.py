@@ -1,0 +1,145 @@
+"""Compiled passes over one retailer's column of the consumers' N×R arrays, for the retail
+side's daily steps (communities, search, commissioning).
+
+A retailer's column of a C-ordered N×R array is strided; numpy's column expressions
+(``np.flatnonzero((stage[:, r] >= t) & ~member[:, r])``) build several temporary arrays of
+N entries each, and a few hundred of them a run cost more than the work. Each function here
+is one loop that reads the column once; its docstring states the plain numpy expression it
+equals (``tests/kernels/test_rowscan.py`` checks them). No function draws random numbers:
+callers draw with numpy and pass the uniforms, so every draw stays where it was.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def rows_equal(codes, r, code):
+    """``np.flatnonzero(codes[:, r] == code)`` (int64, ascending)."""
+    n = codes.shape[0]
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        out[k] = i
+        k += codes[i, r] == code  # branch-free
+    return out[:k].copy()
+
+
+@njit(cache=True)
+def leads_and_members(stage, member, r, threshold):
+    """(``np.flatnonzero((stage[:, r] >= threshold) & ~member[:, r])``,
+    ``np.flatnonzero(member[:, r])``), both int64 ascending, in one pass."""
+    n = stage.shape[0]
+    leads = np.empty(n, dtype=np.int64)
+    members = np.empty(n, dtype=np.int64)
+    n_leads = n_members = 0
+    for i in range(n):
+        m = member[i, r]
+        leads[n_leads] = i
+        n_leads += (stage[i, r] >= threshold) & (not m)
+        members[n_members] = i
+        n_members += m
+    return leads[:n_leads].copy(), members[:n_members].copy()
+
+
+@njit(cache=True)
+def count_true(flags, r):
+    """``int(flags[:, r].sum())``: entries of column ``r`` of a boolean array that are set."""
+    count = 0
+    for i in range(flags.shape[0]):
+        count += flags[i, r]
+    return count
+
+
+@njit(cache=True)
+def keep_below_scaled(rows, u, scale, weight):
+    """``rows[u < scale * weight[rows]]`` with ``scale`` of ``weight``'s type (so the product
+    is computed in that type, as numpy does for a Python float times a float32 array)."""
+    out = np.empty(len(rows), dtype=np.int64)
+    k = 0
+    for j in range(len(rows)):
+        i = rows[j]
+        out[k] = i
+        k += u[j] < scale * weight[i]
+    return out[:k].copy()
+
+
+@njit(cache=True)
+def keep_unflagged(rows, flags, r, u):
+    """(``rows[~flags[rows, r]]``, ``u[~flags[rows, r]]``): the rows whose flag is not set,
+    and their draws."""
+    out = np.empty(len(rows), dtype=np.int64)
+    out_u = np.empty(len(rows), dtype=np.float64)
+    k = 0
+    for j in range(len(rows)):
+        i = rows[j]
+        out[k] = i
+        out_u[k] = u[j]
+        k += not flags[i, r]
+    return out[:k].copy(), out_u[:k].copy()
+
+
+@njit(cache=True)
+def merge_disjoint(a, b):
+    """Ascending ``a`` and ``b`` with no value in common, merged: ``np.union1d(a, b)``."""
+    out = np.empty(len(a) + len(b), dtype=np.int64)
+    i = j = 0
+    for k in range(len(out)):
+        if j >= len(b) or (i < len(a) and a[i] < b[j]):
+            out[k] = a[i]
+            i += 1
+        else:
+            out[k] = b[j]
+            j += 1
+    return out
+
+
+@njit(cache=True)
+def memory_searchers(rows, u, memory, r, rate, half):
+    """``rows[u < rate · m / (m + half)]`` with ``m = memory[rows, r]`` as float64: the
+    consumers whose brand memory prompts a search (:func:`sim.engine.search.searchers`)."""
+    out = np.empty(len(rows), dtype=np.int64)
+    k = 0
+    for j in range(len(rows)):
+        i = rows[j]
+        m = np.float64(memory[i, r])
+        out[k] = i
+        k += u[j] < rate * m / (m + half)
+    return out[:k].copy()
+
+
+@njit(cache=True)
+def credit_clicks(rows, r, code, platform, day, first_touch, last_touch, last_click,
+                  last_platform, last_click_day, reached_by):
+    """Book clicks of distinct consumers ``rows`` on retailer ``r`` credited to channel
+    ``code`` on ``platform``: first touch where there was none (``< 0``), last touch, last
+    engagement, last platform and the day of the last click; returns how many of them channel
+    ``code`` reaches for the first time (``reached_by[rows, code]`` set). Equal to::
+
+        untouched = first_touch[rows, r] < 0
+        first_touch[rows[untouched], r] = code
+        last_touch[rows, r] = last_click[rows, r] = code
+        last_platform[rows, r] = platform
+        last_click_day[rows, r] = day
+        new = ~reached_by[rows, code]
+        reached_by[rows[new], code] = True
+        return int(new.sum())
+    """
+    new = 0
+    for i in rows:
+        if first_touch[i, r] < 0:
+            first_touch[i, r] = code
+        last_touch[i, r] = code
+        last_click[i, r] = code
+        last_platform[i, r] = platform
+        last_click_day[i, r] = day
+        if not reached_by[i, code]:
+            reached_by[i, code] = True
+            new += 1
+    return new
+
+
+__all__ = ["count_true", "credit_clicks", "keep_below_scaled", "keep_unflagged",
+           "leads_and_members", "memory_searchers", "merge_disjoint", "rows_equal"]
