@@ -141,5 +141,41 @@ def credit_clicks(rows, r, code, platform, day, first_touch, last_touch, last_cl
     return new
 
 
-__all__ = ["count_true", "credit_clicks", "keep_below_scaled", "keep_unflagged",
-           "leads_and_members", "memory_searchers", "merge_disjoint", "rows_equal"]
+@njit(cache=True, error_model="numpy")
+def join_draws(rows, u, scale_rows, scale, brand_exposures, r, awareness_exposures,
+               w_awareness, content_term, authenticity_term, lift):
+    """The rows that join a community: ``rows[u < s · J · lift]`` with the F16 join score
+    ``J = w_awareness · min(1, brand_exposures[rows, r] / awareness_exposures) + content_term
+    + authenticity_term`` (:func:`sim.engine.community.join_score`, summed in that order, in
+    float64) and ``s`` per row ``float64(scale_rows[k])`` (tie trust of an invitation), or the
+    scalar ``scale`` (a join probability) when ``scale_rows`` is empty. Equal to
+    ``rows[u < scale * join_score(...) * lift]``; the draws ``u`` are the caller's."""
+    out = np.empty(len(rows), dtype=np.int64)
+    per_row = len(scale_rows) > 0
+    k = 0
+    for j in range(len(rows)):
+        i = rows[j]
+        x = brand_exposures[i, r] / awareness_exposures
+        a = 1.0 if x > 1.0 else x  # np.minimum(1.0, x); NaN passes through
+        score = w_awareness * a + content_term + authenticity_term
+        s = np.float64(scale_rows[j]) if per_row else scale
+        out[k] = i
+        k += u[j] < s * score * lift
+    return out[:k].copy()
+
+
+@njit(cache=True)
+def admit_rows(rows, r, referred, aware, member, referred_flags, stage):
+    """Make distinct consumers ``rows`` members of retailer ``r``'s community: ``member[rows,
+    r] = True``, ``referred_flags[rows, r] |= referred``, ``stage[rows, r] =
+    max(stage[rows, r], aware)``."""
+    for i in rows:
+        member[i, r] = True
+        referred_flags[i, r] |= referred
+        if stage[i, r] < aware:
+            stage[i, r] = aware
+
+
+__all__ = ["admit_rows", "count_true", "credit_clicks", "join_draws", "keep_below_scaled",
+           "keep_unflagged", "leads_and_members", "memory_searchers", "merge_disjoint",
+           "rows_equal"]
