@@ -115,3 +115,37 @@ def test_runs_are_unchanged_by_the_compiled_paths(small_baseline):
     assert pa.member.any() and (pa.last_click == a.ctx.code["search"]).any()
     np.testing.assert_array_equal(pa.member, pb.member)
     np.testing.assert_array_equal(pa.stage, pb.stage)
+
+
+def test_scale_unvisited_equals_the_isin_mask():
+    from sim.engine.funnel import _scale_unvisited, in_sorted
+    rng = np.random.default_rng(4)
+    rows = np.flatnonzero(rng.random(5000) < 0.2)
+    visits = np.flatnonzero(rng.random(6000) < 0.1)
+    p = rng.random(len(rows))
+    want = p.copy()
+    want[~np.isin(rows, visits)] *= 0.35
+    _scale_unvisited(p, rows, visits, 0.35)
+    np.testing.assert_array_equal(p, want)
+    assert in_sorted(rows, visits).any() and not in_sorted(rows, visits).all()
+
+
+def test_post_log_views_follow_appends_and_single_batches_are_not_copied():
+    from sim.world.content import Exposures, PostLog
+    log = PostLog()
+    row = dict(retailer=0, platform=1, channel=2, kind=3, circle=-1, credibility=0.5, b0=-2.0,
+               negative=False, author=7, day=1, homogeneity=0.1)
+    log.append(*row.values())
+    first = log["author"]
+    assert log["author"] is first and first.tolist() == [7]
+    for k in range(100):  # grows past the first buffer
+        log.append(**{**row, "author": k})
+    assert log["author"].tolist() == [7, *range(100)] and len(first) == 1
+    ids = log.add(**{**row, "author": np.array([5, 6])})
+    assert log["author"][ids].tolist() == [5, 6]
+    b = Exposures(np.array([1, 2]), np.array([0, 1]), np.array([0.5, 0.4], np.float32),
+                  np.array([1, 1], np.int8))
+    joined = Exposures.concat([Exposures.empty(), b])
+    assert joined.consumer is b.consumer and joined.trust is b.trust
+    both = Exposures.concat([b, b])
+    assert both.consumer.tolist() == [1, 2, 1, 2] and both.trust.dtype == np.float32

@@ -114,3 +114,43 @@ def test_post_traits_equal_the_per_post_draws(weights):
     got = list(zip(kind.tolist(), tagged.tolist(), reused.tolist(), framed.tolist()))
     assert got == _traits_one_by_one(u, cdf.tolist(), kinds.tolist(), 0.3, 0.5, 0.1)
     assert len(set(kind.tolist())) == sum(w > 0 for w in weights) or not weights
+
+
+def _join_score_reference(be, rows, r, ae, w, cq, ugc):
+    """sim.engine.community.join_score's numpy expression."""
+    awareness = np.minimum(1.0, be[rows, r] / ae)
+    return w[0] * awareness + w[1] * cq + w[2] * ugc
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_join_draws_equal_the_numpy_join_probability(seed):
+    from sim.kernels.rowscan import join_draws
+    rng = np.random.default_rng(seed)
+    be = rng.integers(0, 40, size=(2000, 2)).astype(np.int32)
+    rows = np.flatnonzero(rng.random(2000) < 0.4)
+    u = rng.random(len(rows))
+    w, cq, ugc, ae, lift = (0.35, 0.28, 0.37), 0.6, 0.3, 15.0, 1.2
+    score = _join_score_reference(be, rows, 1, ae, w, cq, ugc)
+    got = join_draws(rows, u, np.empty(0, np.float32), 0.8, be, 1, ae, w[0], w[1] * cq,
+                     w[2] * ugc, lift)
+    np.testing.assert_array_equal(got, rows[u < 0.8 * score * lift])
+    trust = rng.random(len(rows)).astype(np.float32)
+    got = join_draws(rows, u, trust, 0.0, be, 1, ae, w[0], w[1] * cq, w[2] * ugc, lift)
+    np.testing.assert_array_equal(got, rows[u < trust * score * lift])
+    assert 0 < len(got) < len(rows)
+
+
+def test_admit_rows_equals_the_numpy_assignments():
+    from sim.kernels.rowscan import admit_rows
+    rng = np.random.default_rng(9)
+    stage = rng.integers(0, 5, size=(300, 2)).astype(np.int8)
+    member = rng.random((300, 2)) < 0.1
+    referred = rng.random((300, 2)) < 0.1
+    rows = np.flatnonzero(~member[:, 0] & (rng.random(300) < 0.5))
+    ref = [a.copy() for a in (member, referred, stage)]
+    admit_rows(rows, 0, True, 1, member, referred, stage)
+    ref[0][rows, 0] = True
+    ref[1][rows, 0] |= True
+    ref[2][rows, 0] = np.maximum(ref[2][rows, 0], 1)
+    for got, want in zip((member, referred, stage), ref):
+        np.testing.assert_array_equal(got, want)
