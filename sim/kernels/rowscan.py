@@ -176,6 +176,41 @@ def admit_rows(rows, r, referred, aware, member, referred_flags, stage):
             stage[i, r] = aware
 
 
+@njit(cache=True)
+def split_buyers(rows, u, quality, negative_prob, negative, r):
+    """Today's buyers ``rows`` of retailer ``r`` split by their satisfaction, from ``2 ·
+    len(rows)`` uniforms ``u`` laid out as three consecutive numpy calls would draw them:
+    ``u[:n]`` satisfied if ``< quality``; the next one per unsatisfied buyer (in order) posts
+    a negative post if ``< negative_prob``; the rest, one per satisfied buyer, are returned
+    for the UGC draw. Unsatisfied buyers get ``negative[i, r] = True``.
+
+    Returns (satisfied rows, their UGC uniforms, unsatisfied rows, negative posters).
+    """
+    n = len(rows)
+    n_happy = 0
+    for j in range(n):
+        n_happy += u[j] < quality
+    happy = np.empty(n_happy, dtype=np.int64)
+    u_happy = np.empty(n_happy, dtype=np.float64)
+    unhappy = np.empty(n - n_happy, dtype=np.int64)
+    posters = np.empty(n - n_happy, dtype=np.int64)
+    h = s = k = 0
+    for j in range(n):
+        i = rows[j]
+        if u[j] < quality:
+            happy[h] = i
+            u_happy[h] = u[2 * n - n_happy + h]
+            h += 1
+        else:
+            unhappy[s] = i
+            negative[i, r] = True
+            if u[n + s] < negative_prob:
+                posters[k] = i
+                k += 1
+            s += 1
+    return happy, u_happy, unhappy, posters[:k].copy()
+
+
 __all__ = ["admit_rows", "count_true", "credit_clicks", "join_draws", "keep_below_scaled",
            "keep_unflagged", "leads_and_members", "memory_searchers", "merge_disjoint",
-           "rows_equal"]
+           "rows_equal", "split_buyers"]

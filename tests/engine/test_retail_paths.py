@@ -149,3 +149,23 @@ def test_post_log_views_follow_appends_and_single_batches_are_not_copied():
     assert joined.consumer is b.consumer and joined.trust is b.trust
     both = Exposures.concat([b, b])
     assert both.consumer.tolist() == [1, 2, 1, 2] and both.trust.dtype == np.float32
+
+
+def test_buyers_split_from_one_call_equals_three_calls():
+    """after_purchase's draws: one call of 2·n uniforms split as the three calls were."""
+    from sim.kernels.rowscan import split_buyers
+    for seed in range(5):
+        rows = np.sort(np.random.default_rng(seed).choice(400, size=60 + seed, replace=False))
+        negative, ref_negative = np.zeros((400, 2), bool), np.zeros((400, 2), bool)
+        rng, ref = np.random.default_rng(seed), np.random.default_rng(seed)
+        satisfied = ref.random(len(rows)) < 0.7  # the previous three calls
+        unhappy = rows[~satisfied]
+        ref_negative[unhappy, 1] = True
+        posters = unhappy[ref.random(len(unhappy)) < 0.4]
+        happy, u_happy = rows[satisfied], ref.random(int(satisfied.sum()))
+        got = split_buyers(rows, rng.random(2 * len(rows)), 0.7, 0.4, negative, 1)
+        for a, b in zip(got, (happy, u_happy, unhappy, posters)):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(negative, ref_negative)
+        assert rng.bit_generator.state == ref.bit_generator.state
+        assert 0 < len(posters) < len(unhappy)
