@@ -7,16 +7,29 @@ N entries each, and a few hundred of them a run cost more than the work. Each fu
 is one loop that reads the column once; its docstring states the plain numpy expression it
 equals (``tests/kernels/test_rowscan.py`` checks them). No function draws random numbers:
 callers draw with numpy and pass the uniforms, so every draw stays where it was.
+
+With one retailer (N×1 columns of one-byte codes and flags) the stage scans test eight
+consumers per uint64 word, as :mod:`sim.kernels.bytescan` does, and visit only the hits.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.cpython.unsafe.numbers import trailing_zeros
+
+from functools import lru_cache
+
+from sim.kernels.bytescan import HIGH
+from sim.kernels.bytescan import threshold_add as _threshold_add
+
+_U1 = np.uint64(1)
+_B3 = np.uint64(3)
+_B7 = np.uint64(7)
 
 
 @njit(cache=True)
-def rows_equal(codes, r, code):
+def _rows_equal_loop(codes, r, code):
     """``np.flatnonzero(codes[:, r] == code)`` (int64, ascending)."""
     n = codes.shape[0]
     out = np.empty(n, dtype=np.int64)
@@ -28,7 +41,7 @@ def rows_equal(codes, r, code):
 
 
 @njit(cache=True)
-def leads_and_members(stage, member, r, threshold):
+def _leads_and_members_loop(stage, member, r, threshold):
     """(``np.flatnonzero((stage[:, r] >= threshold) & ~member[:, r])``,
     ``np.flatnonzero(member[:, r])``), both int64 ascending, in one pass."""
     n = stage.shape[0]
@@ -42,6 +55,97 @@ def leads_and_members(stage, member, r, threshold):
         members[n_members] = i
         n_members += m
     return leads[:n_leads].copy(), members[:n_members].copy()
+
+
+@njit(cache=True)
+def _byte_hits(words, add):
+    """Per uint64 word of byte codes, the high bits of the bytes ≥ the threshold of ``add``
+    (:func:`sim.kernels.bytescan.threshold_add`)."""
+    return (words + add) & HIGH
+
+
+@njit(cache=True)
+def _rows_equal_words(codes, code, add_lo, add_hi):
+    """:func:`_rows_equal_loop` for one C-contiguous column (N×1): eight codes a word, a
+    byte equal to ``code`` being ≥ code and not ≥ code + 1."""
+    n = codes.shape[0]
+    nw = n // 8
+    words = codes.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    for w in range(nw):
+        hit = _byte_hits(words[w], add_lo) & ~_byte_hits(words[w], add_hi)
+        while hit:
+            out[k] = 8 * w + np.int64(trailing_zeros(hit) >> _B3)
+            k += 1
+            hit &= hit - _U1
+    for i in range(8 * nw, n):
+        if codes[i, 0] == code:
+            out[k] = i
+            k += 1
+    return out[:k].copy()
+
+
+@njit(cache=True)
+def _leads_and_members_words(stage, member, threshold, add):
+    """:func:`_leads_and_members_loop` for one C-contiguous column (N×1): eight consumers a
+    word; a member's byte (0 or 1) shifted left by 7 is its high bit."""
+    n = stage.shape[0]
+    nw = n // 8
+    stage_words = stage.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    member_words = member.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    leads = np.empty(n, dtype=np.int64)
+    members = np.empty(n, dtype=np.int64)
+    a = b = 0
+    for w in range(nw):
+        is_member = member_words[w] << _B7
+        hit = _byte_hits(stage_words[w], add) & ~is_member
+        while hit:
+            leads[a] = 8 * w + np.int64(trailing_zeros(hit) >> _B3)
+            a += 1
+            hit &= hit - _U1
+        while is_member:
+            members[b] = 8 * w + np.int64(trailing_zeros(is_member) >> _B3)
+            b += 1
+            is_member &= is_member - _U1
+    for i in range(8 * nw, n):
+        if member[i, 0]:
+            members[b] = i
+            b += 1
+        elif stage[i, 0] >= threshold:
+            leads[a] = i
+            a += 1
+    return leads[:a].copy(), members[:b].copy()
+
+
+@lru_cache(maxsize=None)
+def threshold_add(threshold: int) -> np.uint64:
+    """:func:`sim.kernels.bytescan.threshold_add`, kept per threshold (a few a run)."""
+    return _threshold_add(threshold)
+
+
+def _one_column(*arrays: np.ndarray) -> bool:
+    """Whether the arrays are C-contiguous N×1 arrays of one-byte items (the word scans)."""
+    return all(a.ndim == 2 and a.shape[1] == 1 and a.itemsize == 1 and a.flags.c_contiguous
+               for a in arrays)
+
+
+def rows_equal(codes: np.ndarray, r: int, code: int) -> np.ndarray:
+    """``np.flatnonzero(codes[:, r] == code)`` (int64, ascending) of byte codes 0–127;
+    ``code`` 0–127."""
+    if _one_column(codes) and 0 <= code < 128:
+        return _rows_equal_words(codes, code, threshold_add(code), threshold_add(code + 1))
+    return _rows_equal_loop(codes, r, code)
+
+
+def leads_and_members(stage: np.ndarray, member: np.ndarray, r: int,
+                      threshold: int) -> tuple[np.ndarray, np.ndarray]:
+    """(``np.flatnonzero((stage[:, r] >= threshold) & ~member[:, r])``,
+    ``np.flatnonzero(member[:, r])``), both int64 ascending, in one pass (stage codes 0–127,
+    ``member`` boolean, ``threshold`` 0–128)."""
+    if _one_column(stage, member) and member.dtype == np.bool_ and 0 <= threshold <= 128:
+        return _leads_and_members_words(stage, member, threshold, threshold_add(threshold))
+    return _leads_and_members_loop(stage, member, r, threshold)
 
 
 @njit(cache=True)

@@ -154,3 +154,17 @@ def test_admit_rows_equals_the_numpy_assignments():
     ref[2][rows, 0] = np.maximum(ref[2][rows, 0], 1)
     for got, want in zip((member, referred, stage), ref):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("n", [0, 5, 8, 64, 1003, 4099])
+def test_word_scans_of_one_column_equal_numpy(n):
+    rng = np.random.default_rng(n)
+    stage = rng.integers(0, 6, size=(n, 1)).astype(np.int8)
+    member = rng.random((n, 1)) < 0.1
+    for t in range(0, 7):
+        leads, members = leads_and_members(stage, member, 0, t)
+        np.testing.assert_array_equal(leads, np.flatnonzero((stage[:, 0] >= t) & ~member[:, 0]))
+        np.testing.assert_array_equal(members, np.flatnonzero(member[:, 0]))
+        np.testing.assert_array_equal(rows_equal(stage, 0, t), np.flatnonzero(stage[:, 0] == t))
+    strided = np.zeros((n, 2), np.int8)[:, :1]  # not contiguous: the plain loop
+    np.testing.assert_array_equal(rows_equal(strided, 0, 0), np.arange(n))
