@@ -169,3 +169,17 @@ def test_buyers_split_from_one_call_equals_three_calls():
         np.testing.assert_array_equal(negative, ref_negative)
         assert rng.bit_generator.state == ref.bit_generator.state
         assert 0 < len(posters) < len(unhappy)
+
+
+def test_deal_exponent_equals_the_numpy_expression():
+    from sim.engine.order_value import _deal_exponent
+    rng = np.random.default_rng(8)
+    sensitivity = rng.random(3000).astype(np.float32)
+    buyers = np.sort(rng.choice(3000, size=400, replace=False))
+    coupon = rng.random(400) < 0.3
+    for cut in (0.0, 12.5):
+        deal = max(0.0, cut) + 8.0 * coupon
+        want = 1.7 * sensitivity[buyers] * deal / 85.0
+        got = _deal_exponent(buyers, sensitivity, coupon, np.float32(1.7), cut, 8.0, 85.0)
+        np.testing.assert_array_equal(got, want)
+        assert want.dtype == got.dtype == np.float64
