@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.kernels.rowscan import (admit_rows, join_draws, keep_below_scaled, keep_unflagged,
+                                 leads_and_members, merge_disjoint)
 from sim.world.content import KIND, Exposures
 from sim.world.population import AWARE, INTERESTED
 
@@ -59,8 +61,25 @@ def join_score(ctx: "Context", ret: "Retailer", rows: np.ndarray) -> np.ndarray:
     """F16 join score (0–1) of consumers ``rows`` for retailer ``ret``'s community."""
     beh, pop = ctx.beh, ctx.population
     w = join_weights(beh.j_awareness, beh.j_content, beh.j_authenticity)
-    awareness = np.minimum(1.0, pop.brand_exposures[rows, ret.index] / beh.awareness_exposures)
+    awareness = np.minimum(1.0, pop.brand_exposures[:, ret.index][rows] / beh.awareness_exposures)
     return w[0] * awareness + w[1] * ret.content_quality + w[2] * ret.cfg.community.ugc_share
+
+
+_NO_SCALES = np.empty(0, dtype=np.float32)
+
+
+def joiners(ctx: "Context", ret: "Retailer", rows: np.ndarray, u: np.ndarray,
+            scale: float | np.ndarray, lift: float) -> np.ndarray:
+    """The consumers of ``rows`` who join ``ret``'s community on their draws ``u``:
+    ``rows[u < scale · join_score(ctx, ret, rows) · lift]``, ``scale`` a join probability or
+    an array of one per row (tie trust), in one compiled pass (:func:`join_draws`)."""
+    beh = ctx.beh
+    w = join_weights(beh.j_awareness, beh.j_content, beh.j_authenticity)
+    per_row = isinstance(scale, np.ndarray)
+    return join_draws(rows, u, scale if per_row else _NO_SCALES, 0.0 if per_row else scale,
+                      ctx.population.brand_exposures, ret.index, float(beh.awareness_exposures),
+                      w[0], w[1] * ret.content_quality, w[2] * ret.cfg.community.ugc_share,
+                      lift)
 
 
 @lru_cache(maxsize=16)
@@ -78,14 +97,14 @@ def admit(ctx: "Context", ret: "Retailer", rows: np.ndarray,
     """Make ``rows`` (distinct non-members) members, paying ``join_reward`` each (and
     ``referral_reward`` to the inviter if ``referred``) while the community line can.
     Returns the rows admitted."""
+    if len(rows) == 0:
+        return rows
     cfg, pop, r = ret.cfg.community, ctx.population, ret.index
     price = cfg.join_reward + (cfg.referral_reward if referred else 0.0)
-    if price > 0 and len(rows):
+    if price > 0:
         rows = rows[: int(ret.lines.get("community", 0.0) // price)]
         ret.book("community", price * len(rows))
-    pop.member[rows, r] = True
-    pop.referred[rows, r] |= referred
-    pop.stage[rows, r] = np.maximum(pop.stage[rows, r], AWARE)
+    admit_rows(rows, r, referred, AWARE, pop.member, pop.referred, pop.stage)
     return rows
 
 
@@ -94,12 +113,9 @@ def join_after_purchase(ctx: "Context", ret: "Retailer", happy: np.ndarray) -> N
     r, cfg = ret.index, ret.cfg.community
     if not ctx.state.community_active[r] or len(happy) == 0:
         return
-    pop = ctx.population
-    u = ctx.rng.random(len(happy))
-    candidates = happy[~pop.member[happy, r]]
-    u = u[~pop.member[happy, r]]
-    p = cfg.join_prob * join_score(ctx, ret, candidates) * reward_lift(ctx, cfg.join_reward)
-    admit(ctx, ret, candidates[u < p])
+    candidates, u = keep_unflagged(happy, ctx.population.member, r, ctx.rng.random(len(happy)))
+    admit(ctx, ret, joiners(ctx, ret, candidates, u, cfg.join_prob,
+                            reward_lift(ctx, cfg.join_reward)))
 
 
 def community_day(ctx: "Context") -> Exposures:
@@ -119,16 +135,19 @@ def _one_community(ctx: "Context", ret: "Retailer") -> list[Exposures]:
     platform = community_platform(ctx, ret)
     out: list[Exposures] = []
     # attract: engaged non-members join through the community entry points of the content
+    # one pass over the retailer's column: engaged non-members and members
+    leads, members = leads_and_members(pop.stage, pop.member, r, INTERESTED)
     if cfg.lead_join_prob > 0:
-        leads = np.flatnonzero((pop.stage[:, r] >= INTERESTED) & ~pop.member[:, r])
-        u = rng.random(len(leads))
-        p = cfg.lead_join_prob * join_score(ctx, ret, leads) * reward_lift(ctx, cfg.join_reward)
-        admit(ctx, ret, leads[u < p])
-    members = np.flatnonzero(pop.member[:, r])
+        joined = admit(ctx, ret, joiners(ctx, ret, leads, rng.random(len(leads)),
+                                         cfg.lead_join_prob, reward_lift(ctx, cfg.join_reward)))
+        if len(joined):  # the new members (non-members until now) among the old ones
+            members = merge_disjoint(members, joined)
     if len(members) == 0:
         return out
     # content: brand-written and member-written messages
-    seen = members[rng.random(len(members)) < cfg.post_prob * pop.activity[members]]
+    activity = pop.activity
+    seen = keep_below_scaled(members, rng.random(len(members)),
+                             activity.dtype.type(cfg.post_prob), activity)
     if len(seen):
         brand = ctx.publish(
             retailer=r, platform=platform, channel=ch, kind=KIND["community"], circle=-1,
@@ -171,7 +190,7 @@ def _invitations(ctx: "Context", ret: "Retailer", inviters: np.ndarray,
         kind=KIND["community"], circle=-1, credibility=ctx.beh.brand_credibility, b0=ctx.beh.b0,
         author=-1,
     )
-    p = trust * join_score(ctx, ret, friends) * reward_lift(ctx, cfg.join_reward)
-    admit(ctx, ret, friends[rng.random(len(friends)) < p], referred=True)
+    admit(ctx, ret, joiners(ctx, ret, friends, rng.random(len(friends)), trust,
+                            reward_lift(ctx, cfg.join_reward)), referred=True)
     return Exposures(friends, np.full(len(friends), invite, np.int64), trust,
                      np.full(len(friends), ctx.code["community"], np.int8))

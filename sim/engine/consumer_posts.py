@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import community, diffusion, sharing
+from sim.kernels.rowscan import split_buyers
 from sim.world.content import KIND
 
 if TYPE_CHECKING:
@@ -25,12 +26,12 @@ if TYPE_CHECKING:
 def after_purchase(ctx: "Context", ret: "Retailer", rows: np.ndarray) -> None:
     """Satisfaction, UGC or negative posts, and community joining of today's buyers ``rows``."""
     pop, rng, beh, r = ctx.population, ctx.rng, ctx.beh, ret.index
-    satisfied = rng.random(len(rows)) < ret.cfg.quality
-    unhappy = rows[~satisfied]
-    pop.negative[unhappy, r] = True
-    posters_neg = unhappy[rng.random(len(unhappy)) < beh.negative_prob]
-    happy = rows[satisfied]
-    posters_ugc = happy[ugc_draw(ctx, ret, rng.random(len(happy)))]
+    # one draw per buyer (satisfied?), then one per unsatisfied buyer (negative post?), then
+    # one per satisfied buyer (UGC?): 2 · len(rows) uniforms in all, taken in one call
+    happy, u_happy, unhappy, posters_neg = split_buyers(
+        rows, rng.random(2 * len(rows)), float(ret.cfg.quality), float(beh.negative_prob),
+        pop.negative, r)
+    posters_ugc = happy[ugc_draw(ctx, ret, u_happy)]
     publish(ctx, r, posters_ugc, negative=False)
     publish(ctx, r, posters_neg, negative=True)
     community.join_after_purchase(ctx, ret, happy)

@@ -362,7 +362,18 @@ def own_session_hazard(p: np.ndarray, rows: np.ndarray, visits: np.ndarray | Non
     if visits is None or len(visits) == 0:
         p *= own_visit
         return
-    p[~in_sorted(rows, visits)] *= own_visit
+    _scale_unvisited(p, rows, visits, float(own_visit))  # p[~in_sorted(rows, visits)] *= own_visit
+
+
+@njit(cache=True)
+def _scale_unvisited(p, rows, visits, factor):
+    """``p[~in_sorted(rows, visits)] *= factor`` (``visits`` ascending, distinct, not empty):
+    one binary search per row, no mask."""
+    last = len(visits) - 1
+    for k in range(len(rows)):
+        at = min(np.searchsorted(visits, rows[k]), last)
+        if visits[at] != rows[k]:
+            p[k] *= factor
 
 
 def in_sorted(values: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 if TYPE_CHECKING:
     from sim.engine.agents import Retailer
@@ -29,10 +30,28 @@ def units(ctx: "Context", ret: "Retailer", buyers: np.ndarray, coupon: np.ndarra
     beh = ctx.beh
     if beh.extra_units <= 0 or len(buyers) == 0:
         return np.ones(len(buyers), dtype=np.int64)
-    deal = max(0.0, ret.cfg.price - ret.price) + ret.cfg.coupon_value * coupon
-    lam = beh.extra_units * np.exp(beh.deal_response * ctx.population.price_sensitivity[buyers]
-                                   * deal / beh.reference_price)
+    sensitivity = ctx.population.price_sensitivity
+    x = _deal_exponent(np.asarray(buyers, dtype=np.int64), sensitivity,
+                       np.asarray(coupon, dtype=np.bool_),
+                       sensitivity.dtype.type(beh.deal_response),
+                       max(0.0, ret.cfg.price - ret.price), float(ret.cfg.coupon_value),
+                       float(beh.reference_price))
+    lam = beh.extra_units * np.exp(x)
     return 1 + ctx.funnel.rng.poisson(lam)
+
+
+@njit(cache=True)
+def _deal_exponent(buyers, sensitivity, coupon, deal_response, price_cut, coupon_value,
+                   reference_price):
+    """``deal_response · sensitivity[buyers] · deal / reference_price`` per order with
+    ``deal = price_cut + coupon_value · coupon`` (yuan): the product of ``deal_response``
+    (of ``sensitivity``'s type) and the sensitivity in that type, the rest in float64, as
+    numpy evaluates ``beh.deal_response * sensitivity[buyers] * deal / reference_price``."""
+    out = np.empty(len(buyers), dtype=np.float64)
+    for k in range(len(buyers)):
+        deal = price_cut + coupon_value * (1.0 if coupon[k] else 0.0)
+        out[k] = np.float64(deal_response * sensitivity[buyers[k]]) * deal / reference_price
+    return out
 
 
 __all__ = ["units"]

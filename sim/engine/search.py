@@ -38,6 +38,7 @@ import numpy as np
 from sim.engine import consideration
 from sim.world.population import INTERESTED
 from sim.kernels.arrayops import sorted_union
+from sim.kernels.rowscan import credit_clicks, memory_searchers, rows_equal
 
 if TYPE_CHECKING:
     from sim.engine.agents import Retailer
@@ -49,14 +50,13 @@ def searchers(ctx: "Context", r: int, needed: float = 0.0) -> np.ndarray:
     whose memory of seeded content prompts a search, and those still considering it (memory
     below ``needed``) who research it (:func:`sim.engine.consideration.researchers`)."""
     beh, pop = ctx.beh, ctx.population
-    rows = np.flatnonzero(pop.stage[:, r] == INTERESTED)
+    rows = rows_equal(pop.stage, r, INTERESTED)
     if len(rows) == 0:
         return rows
     seeded = rows[:0]
-    if beh.search_rate > 0:
-        m = ctx.awareness.memory[rows, r].astype(np.float64)
-        p = beh.search_rate * m / (m + beh.search_memory_half)
-        seeded = rows[ctx.funnel.rng.random(len(rows)) < p]
+    if beh.search_rate > 0:  # P = search_rate · m / (m + search_memory_half), m = memory
+        seeded = memory_searchers(rows, ctx.funnel.rng.random(len(rows)), ctx.awareness.memory,
+                                  r, float(beh.search_rate), float(beh.search_memory_half))
     research = consideration.researchers(ctx, rows, r, needed)
     return sorted_union(seeded, research) if len(research) else seeded
 
@@ -129,15 +129,10 @@ def _credit(ctx: "Context", r: int, platform: int, rows: np.ndarray, shown: int)
     f.clicks[code] += len(rows)
     f.engagements[code] += len(rows)
     f.clicks_on[platform] += len(rows)
-    untouched = pop.first_touch[rows, r] < 0
-    pop.first_touch[rows[untouched], r] = code
-    pop.last_touch[rows, r] = code
-    pop.last_click[rows, r] = code
-    pop.last_platform[rows, r] = platform
-    f.last_click_day[rows, r] = ctx.day
-    new = ~book.reached_by[rows, code]
-    book.reached_by[rows[new], code] = True
-    book.reach_counts[code] += int(new.sum())
+    # first touch if none, last touch, last engagement, platform, click day, reach: one pass
+    book.reach_counts[code] += credit_clicks(
+        rows, r, code, platform, ctx.day, pop.first_touch, pop.last_touch, pop.last_click,
+        pop.last_platform, f.last_click_day, book.reached_by)
     f.clicked_today.append(rows)
 
 

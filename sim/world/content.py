@@ -68,6 +68,7 @@ class PostLog:
         self._buf: dict[str, np.ndarray] = {k: np.empty(64, dtype=t) for k, t in POST_FIELDS.items()}
         self._n = 0
         self._staged: list[tuple] = []  # rows appended by `append`, not yet in the columns
+        self._views: dict[str, np.ndarray] = {}  # `log[field]` views, until the log grows
 
     @property
     def cols(self) -> dict[str, np.ndarray]:
@@ -79,9 +80,14 @@ class PostLog:
         return self._n + len(self._staged)
 
     def __getitem__(self, field: str) -> np.ndarray:
+        """The filled part of one column (a view, kept until the log next grows: the response
+        chain reads a few columns thousands of times a run)."""
         if self._staged:
             self._flush()
-        return self._buf[field][: self._n]
+        view = self._views.get(field)
+        if view is None:
+            view = self._views[field] = self._buf[field][: self._n]
+        return view
 
     def append(self, retailer: int, platform: int, channel: int, kind: int, circle: int,
                credibility: float, b0: float, negative: bool, author: int, day: int,
@@ -103,6 +109,7 @@ class PostLog:
     def _reserve(self, n: int) -> int:
         """Grow the buffers to hold ``n`` more posts and count them in; returns the first id."""
         start, end = self._n, self._n + n
+        self._views = {}
         capacity = len(self._buf["retailer"])
         if end > capacity:
             capacity = max(2 * capacity, end)
@@ -160,6 +167,10 @@ class Exposures:
         batches = [b for b in batches if len(b)]
         if not batches:
             return cls.empty()
+        if len(batches) == 1:  # nothing to join: the batch's own arrays (never written to)
+            b = batches[0]
+            return cls(b.consumer, b.post, b.trust.astype(np.float32, copy=False),
+                       b.channel.astype(np.int8, copy=False))
         return cls(
             np.concatenate([b.consumer for b in batches]),
             np.concatenate([b.post for b in batches]),

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import mesa
 import numpy as np
@@ -14,10 +13,11 @@ if TYPE_CHECKING:
     from sim.world.platforms import Platform
 
 
-@dataclass
-class Commission:
+class Commission(NamedTuple):
     """A post a retailer paid for: whose, what kind, tagged to which circle (-1 generic),
-    whether it reuses near-duplicate copy and whether it carries guanxi framing."""
+    whether it reuses near-duplicate copy and whether it carries guanxi framing. A tuple in
+    this field order, so a retailer commissioning many posts makes them with
+    ``tuple.__new__(Commission, (...))`` and publishing unpacks them."""
 
     retailer: int
     kind: int
@@ -86,13 +86,18 @@ class Influencer(mesa.Agent):
         if self.withheld:  # the run without this creator's posts
             self.queue.clear()
             return
+        # the row Context.publish appends, built here once per creator: fatigue per exposure
+        # is the kind's homogeneity, plus behaviour.reuse_fatigue for reused copy
         lifetime = self.platform.cfg.content_lifetime
-        for order in self.queue:
-            post_id = ctx.publish(
-                retailer=order.retailer, platform=self.platform.index, channel=self.channel,
-                kind=order.kind, circle=order.circle, credibility=self.credibility,
-                b0=self.b0, author=self.unique_id, reused=order.reused, framed=order.framed,
-            )
-            self.live_posts.append((post_id, lifetime))
-            self.posts_published += 1
+        beh = ctx.beh
+        homogeneity, reuse_fatigue = ctx._homogeneity(beh), beh.reuse_fatigue
+        append, live = ctx.posts.append, self.live_posts.append
+        platform, channel, day = self.platform.index, self.channel, ctx.state.day
+        credibility, b0, author = self.credibility, self.b0, self.unique_id
+        for retailer, kind, circle, reused, framed in self.queue:
+            post_id = append(retailer, platform, channel, kind, circle, credibility, b0, False,
+                             author, day, homogeneity[kind] + (reuse_fatigue if reused else 0.0),
+                             framed, reused)
+            live((post_id, lifetime))
+        self.posts_published += len(self.queue)
         self.queue.clear()

@@ -15,8 +15,6 @@ whenever the accumulated allowance covers a fee, so a re-allocated line changes 
 
 from __future__ import annotations
 
-from bisect import bisect_right
-
 from typing import TYPE_CHECKING
 
 import mesa
@@ -26,6 +24,8 @@ from sim.config.scenario import RetailerSection, ShockSection
 from sim.engine import ads
 from sim.engine.agents.influencer import Commission
 from sim.engine.ledger import Ledger
+from sim.kernels.commission import fitting_posts, post_traits
+from sim.kernels.rowscan import count_true
 from sim.world.content import KIND
 from sim.world.platforms import shock_factor
 
@@ -78,6 +78,10 @@ class Retailer(mesa.Agent):
         self._kind_cdf = None if self._kind_p is None else np.cumsum(self._kind_p)
         if self._kind_cdf is not None:
             self._kind_cdf /= self._kind_cdf[-1]
+        # what the post-traits kernel reads: without a mix every post is a promo
+        self._trait_cdf = np.empty(0) if self._kind_cdf is None else self._kind_cdf
+        self._trait_kinds = (np.array([KIND["promo"]], dtype=np.int64) if self._kind_cdf is None
+                             else self._kinds.astype(np.int64))
         promo = cfg.content_mix.get("promo", 0.0) / weights.sum() if weights.sum() > 0 else 1.0
         # share of original scene/knowledge posts (0–1): the content term of the join score
         self.content_quality = (1.0 - promo) * (1.0 - cfg.content_reuse)
@@ -208,7 +212,7 @@ class Retailer(mesa.Agent):
         """Pay today's community cost; True if the community runs today."""
         # admins' cost per group; groups = members / group_size (fractional, so that the
         # cost per member does not depend on the simulated population)
-        members = int(ctx.population.member[:, self.index].sum())
+        members = count_true(ctx.population.member, self.index)
         cost = members / self.cfg.community.group_size * self.cfg.community.cost_per_group_day
         return self.lines["community"] > 0 and self.book("community", cost)
 
@@ -248,12 +252,9 @@ class Retailer(mesa.Agent):
         while count < cap:
             k = min(cap - count, int(max(0.0, budget - spent) // cheapest) + 1)
             draw = rng.integers(n_creators, size=k)
-            cum = fees[draw].cumsum()
-            cum += spent  # spent + each running sum, as spent + np.cumsum(...)
-            n = int(cum.searchsorted(budget, side="right"))  # posts that still fit
+            n, spent = fitting_posts(fees, draw, spent, budget)  # posts that still fit
             if n:
                 picked.append(draw[:n])
-                spent = float(cum[n - 1])
                 count += n
             if n < k:
                 break
@@ -268,21 +269,18 @@ class Retailer(mesa.Agent):
         """Commission one post from ``creators[i]`` for each ``i`` in ``picks`` (already paid):
         its kind follows ``content_mix``; it is tagged to the creator's home circle, reuses
         copy or carries guanxi framing with the configured shares."""
-        # the same four uniforms per post as before, compared as Python floats (a handful of
-        # posts: cheaper than eight numpy calls); the kind is the first cumulative share above
-        # the draw (searchsorted "right" = bisect_right), capped at the last kind
-        cfg, index = self.cfg, self.index
-        p_tagged, p_reused, p_framed = cfg.circle_tagged, cfg.content_reuse, cfg.guanxi_framing
-        if self._kind_cdf is not None:
-            cdf, kinds, last = self._kind_cdf.tolist(), self._kinds.tolist(), len(self._kinds) - 1
-        for c, (u0, u1, u2, u3) in zip(picks.tolist(), rng.random((len(picks), 4)).tolist()):
+        # four uniforms per post (kind, circle tag, reuse, framing) in one call; the traits
+        # come from one compiled pass over them, the commissions are tuples made at C level
+        kind, tagged, reused, framed = post_traits(
+            rng.random((len(picks), 4)), self._trait_cdf, self._trait_kinds,
+            self.cfg.circle_tagged, self.cfg.content_reuse, self.cfg.guanxi_framing)
+        index, make, target = self.index, tuple.__new__, self.targeted_circles.add
+        for c, k, t, r, f in zip(picks.tolist(), kind.tolist(), tagged.tolist(), reused.tolist(),
+                                 framed.tolist()):
             creator = creators[c]
-            kind = (kinds[min(bisect_right(cdf, u0), last)] if self._kind_cdf is not None
-                    else KIND["promo"])
-            circle = creator.home_circle if u1 < p_tagged else -1
-            creator.commission(Commission(index, int(kind), circle, u2 < p_reused,
-                                          u3 < p_framed))
-            self.targeted_circles.add(creator.home_circle)
+            home = creator.home_circle
+            creator.commission(make(Commission, (index, k, home if t else -1, r, f)))
+            target(home)
 
     def _creators(self, tier: str, creators: list) -> list:
         """Creators of ``tier`` the retailer commissions: those in its target circles if any."""

@@ -1,0 +1,68 @@
+"""Compiled steps of a retailer's daily commissioning (:class:`sim.engine.agents.Retailer`).
+
+A tier's posts of one day are a handful; numpy's array calls on them (a cumulative sum and a
+search of the fees, a search and three comparisons of the post draws) cost more than the
+arithmetic. The loops here take the caller's draws (the random numbers stay numpy's calls,
+made where they were) and give exactly the values of those numpy expressions
+(``tests/kernels/test_commission.py`` compares them).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def fitting_posts(fees, draw, spent, budget):
+    """How many of the drawn creators ``draw`` (indices into ``fees``, yuan per post, ≥ 0) are
+    paid one after another before ``budget`` (yuan) runs out, starting from ``spent`` yuan,
+    and the yuan spent then. Equal to::
+
+        cum = fees[draw].cumsum(); cum += spent
+        n = int(cum.searchsorted(budget, side="right"))
+        return n, (float(cum[n - 1]) if n else spent)
+
+    (fees are not negative, so the running sums never decrease and the search is the first
+    running sum above the budget).
+    """
+    total = 0.0
+    last = spent
+    for j in range(len(draw)):
+        total += fees[draw[j]]
+        value = total + spent
+        if value > budget:
+            return j, last
+        last = value
+    return len(draw), last
+
+
+@njit(cache=True)
+def post_traits(u, cdf, kinds, p_tagged, p_reused, p_framed):
+    """Kind code, circle tag, reuse and framing of commissioned posts from their four uniforms
+    each (``u``, n×4 float64): kind ``kinds[min(bisect_right(cdf, u[:, 0]), len(kinds) − 1)]``
+    (``cdf`` the content mix's cumulative shares, non-decreasing; empty: always
+    ``kinds[0]``), tagged to the creator's home circle if ``u[:, 1] < p_tagged``, reused copy
+    if ``u[:, 2] < p_reused``, guanxi framing if ``u[:, 3] < p_framed`` (shares 0–1).
+
+    Returns (kind int64, tagged bool, reused bool, framed bool), one entry per post.
+    """
+    n = u.shape[0]
+    kind = np.empty(n, dtype=np.int64)
+    tagged = np.empty(n, dtype=np.bool_)
+    reused = np.empty(n, dtype=np.bool_)
+    framed = np.empty(n, dtype=np.bool_)
+    last = len(kinds) - 1
+    for j in range(n):
+        x = u[j, 0]
+        t = 0
+        while t < len(cdf) and cdf[t] <= x:  # bisect_right on a non-decreasing list
+            t += 1
+        kind[j] = kinds[min(t, last)]
+        tagged[j] = u[j, 1] < p_tagged
+        reused[j] = u[j, 2] < p_reused
+        framed[j] = u[j, 3] < p_framed
+    return kind, tagged, reused, framed
+
+
+__all__ = ["fitting_posts", "post_traits"]
