@@ -231,15 +231,12 @@ class SocialCommerceModel(mesa.Model):
         self._retailers_act()
         bookings.book_named_creators(ctx)
         bookings.book_logged_posts(ctx)
-        # only creators holding a commission have anything to publish (a few of hundreds a
-        # day); in the agent set's order, so posts get the ids `AgentSet.do("publish")` gives
-        # (creators register on their first commission of the day, Influencer.commission;
-        # agents get increasing ids as they join the agent set, so ids give its order)
-        published, self.queued_creators = self.queued_creators, []
-        published.sort(key=_UNIQUE_ID)
-        for creator in published:
-            if creator.queue:
-                creator.publish(ctx)
+        # the day's commissioned posts, published at once: the retailers' staged posts and
+        # the orders queued at creators (Influencer.commission registers a creator at its
+        # first of the day), with the ids `AgentSet.do("publish")` gives: creators in
+        # unique-id order (the agent set's), each one's posts in commissioning order
+        queued, self.queued_creators = self.queued_creators, []
+        published = ctx.commissions.publish(ctx, queued)
         state = ctx.state
         batches, state.pending, state.today = state.pending + state.today, [], []
         organic_exp, organic = self._organic_delivery().deliver(ctx.rng, ctx.beh.follower_trust,

@@ -23,6 +23,7 @@ import numpy as np
 
 from sim.config.channels import channel_names, paid_channel_names
 from sim.config.scenario import BehaviourSection, Scenario
+from sim.engine.agents.influencer import CommissionBook
 from sim.engine.awareness import AwarenessMemory
 from sim.engine.diffusion import atmosphere
 from sim.engine.ledger import Ledger
@@ -152,6 +153,8 @@ class Context:
     awareness: AwarenessMemory | None = None
     retail: RetailSystems | None = None  # stores, distributors, membership (sim.engine.retail)
     formats: dict[str, Any] = field(default_factory=dict)  # format name -> its desk (live, ...)
+    # creators' posts commissioned today, published at once in the publishing phase
+    commissions: CommissionBook = field(default_factory=CommissionBook)
 
     @property
     def beh(self) -> BehaviourSection:
@@ -183,7 +186,14 @@ class Context:
 
     @property
     def platform_by_name(self) -> dict[str, Platform]:
-        return {p.name: p for p in self.platforms}
+        """Platform name -> platform, built once per platform list (and rebuilt when
+        ``platforms`` is replaced or changes length)."""
+        platforms = self.platforms
+        cached = self.__dict__.get("_platform_by_name")
+        if cached is None or cached[0] is not platforms or cached[1] != len(platforms):
+            cached = self.__dict__["_platform_by_name"] = (
+                platforms, len(platforms), {p.name: p for p in platforms})
+        return cached[2]
 
     def circle_members(self, circle: int) -> np.ndarray:
         """Consumer rows in ``circle``."""

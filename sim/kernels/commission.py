@@ -65,4 +65,60 @@ def post_traits(u, cdf, kinds, p_tagged, p_reused, p_framed):
     return kind, tagged, reused, framed
 
 
-__all__ = ["fitting_posts", "post_traits"]
+@njit(cache=True)
+def stage_posts(u, cdf, kinds, p_tagged, p_reused, p_framed, picks, slots, homes, retailer,
+                start, out_slot, out_retailer, out_kind, out_circle, out_reused, out_framed):
+    """Write the commissioned posts of ``picks`` (indices into a creator list whose creators
+    have the table slots ``slots`` and home circles ``homes``) into rows ``start…`` of the
+    staged columns ``out_*``: creator slot, ``retailer``, and the traits :func:`post_traits`
+    gives from the same uniforms ``u`` (n×4; the circle is the creator's home circle when
+    tagged, else -1). The columns must hold ``start + len(picks)`` rows.
+    """
+    last = len(kinds) - 1
+    for j in range(len(picks)):
+        c = picks[j]
+        row = start + j
+        x = u[j, 0]
+        t = 0
+        while t < len(cdf) and cdf[t] <= x:  # bisect_right on a non-decreasing list
+            t += 1
+        out_kind[row] = kinds[min(t, last)]
+        out_slot[row] = slots[c]
+        out_retailer[row] = retailer
+        out_circle[row] = homes[c] if u[j, 1] < p_tagged else -1
+        out_reused[row] = u[j, 2] < p_reused
+        out_framed[row] = u[j, 3] < p_framed
+
+
+@njit(cache=True)
+def write_posts(rows, slot, retailer, kind, circle, reused, framed, platform, channel,
+                credibility, b0, author, homogeneity, reuse_fatigue, day, start,
+                o_retailer, o_platform, o_channel, o_kind, o_circle, o_credibility, o_b0,
+                o_negative, o_author, o_day, o_homogeneity, o_framed, o_reused):
+    """Write the staged posts ``rows`` (in that order) as post-log rows ``start…`` (the
+    ``o_*`` columns of :data:`sim.world.content.POST_FIELDS`). Per staged row: ``slot``
+    (creator slot), ``retailer``, ``kind``, ``circle``, ``reused``, ``framed``; per slot:
+    ``platform``, ``channel``, ``credibility``, ``b0``, ``author`` (unique id). Fatigue per
+    exposure is ``homogeneity[kind]`` plus ``reuse_fatigue`` for reused copy, summed in float64
+    and stored like the column's cast of a Python float; never negative content.
+    """
+    for j in range(len(rows)):
+        r = rows[j]
+        s = slot[r]
+        o = start + j
+        o_retailer[o] = retailer[r]
+        o_platform[o] = platform[s]
+        o_channel[o] = channel[s]
+        o_kind[o] = kind[r]
+        o_circle[o] = circle[r]
+        o_credibility[o] = credibility[s]
+        o_b0[o] = b0[s]
+        o_negative[o] = False
+        o_author[o] = author[s]
+        o_day[o] = day
+        o_homogeneity[o] = homogeneity[kind[r]] + (reuse_fatigue if reused[r] else 0.0)
+        o_framed[o] = framed[r]
+        o_reused[o] = reused[r]
+
+
+__all__ = ["fitting_posts", "post_traits", "stage_posts", "write_posts"]

@@ -98,6 +98,15 @@ class PostLog:
                              negative, author, day, homogeneity, framed, reused))
         return self._n + len(self._staged) - 1
 
+    def open_rows(self, n: int) -> tuple[int, dict[str, np.ndarray]]:
+        """Count ``n`` more posts in and return the first one's id and the column buffers
+        (field -> array); the caller writes rows ``start … start + n − 1`` of every field
+        into them at once (a day's creator posts, :class:`sim.engine.agents.influencer
+        .CommissionBook`)."""
+        if self._staged:
+            self._flush()
+        return self._reserve(n), self._buf
+
     def _flush(self) -> None:
         """Write the staged rows into the columns (one write per field)."""
         staged, self._staged = self._staged, []

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, NamedTuple
 import mesa
 import numpy as np
 
+from sim.kernels.commission import stage_posts, write_posts
+from sim.world.content import POST_FIELDS
+
 if TYPE_CHECKING:
     from sim.engine.state import Context
     from sim.world.platforms import Platform
@@ -69,6 +72,7 @@ class Influencer(mesa.Agent):
         self.live_posts: list[tuple[int, int]] = []  # (post id, days left)
         self.posts_published = 0
         self.withheld = False
+        self.queued_at = 0  # CommissionBook.n when the first order of the day was queued
 
     def commission(self, order: Commission) -> None:
         """Accept a paid post; it is published in today's publishing phase (a model that
@@ -78,6 +82,9 @@ class Influencer(mesa.Agent):
             queued = getattr(self.model, "queued_creators", None)
             if queued is not None:
                 queued.append(self)
+                # where the first order stands among the retailers' staged posts
+                book = getattr(getattr(self.model, "ctx", None), "commissions", None)
+                self.queued_at = book.n if book is not None else 0
         self.queue.append(order)
 
     def publish(self, ctx: "Context") -> None:
@@ -101,3 +108,153 @@ class Influencer(mesa.Agent):
             live((post_id, lifetime))
         self.posts_published += len(self.queue)
         self.queue.clear()
+
+
+class _CreatorTable:
+    """Every creator of a run by table slot (slots in unique-id order, the order creators
+    publish in) and what their posts carry: platform index, channel, credibility, b0,
+    unique id (int64 / float64 arrays), content lifetime (list) and the withheld switch (read
+    once: :class:`~sim.engine.model.SocialCommerceModel` sets it when it builds the agents)."""
+
+    def __init__(self, creators_by_tier: dict[str, list[Influencer]]) -> None:
+        cs = sorted((c for tier in creators_by_tier.values() for c in tier),
+                    key=lambda c: c.unique_id)
+        self.creators = cs
+        self.slot = {id(c): k for k, c in enumerate(cs)}
+        self.platform = np.array([c.platform.index for c in cs], dtype=np.int64)
+        self.channel = np.array([c.channel for c in cs], dtype=np.int64)
+        self.credibility = np.array([c.credibility for c in cs], dtype=np.float64)
+        self.b0 = np.array([c.b0 for c in cs], dtype=np.float64)
+        self.author = np.array([c.unique_id for c in cs], dtype=np.int64)
+        self.lifetime = [c.platform.cfg.content_lifetime for c in cs]
+        self.withheld = np.array([c.withheld for c in cs], dtype=bool)
+        self.any_withheld = bool(self.withheld.any())
+
+
+_STAGED = (("slot", np.int64), ("retailer", np.int64), ("kind", np.int64),
+           ("circle", np.int64), ("reused", np.bool_), ("framed", np.bool_))
+
+
+class CommissionBook:
+    """The day's commissioned creator posts, staged as columns until the publishing phase
+    publishes them all at once (:meth:`publish`).
+
+    Retailers stage a tier's posts with one call (:meth:`stage`) instead of queueing a
+    :class:`Commission` per post at its creator; orders queued at a creator
+    (:meth:`Influencer.commission`, e.g. a named booking) are still published, as made at the
+    creator's first order of the day. Publishing gives exactly the posts, post ids and live
+    posts of every queued creator's :meth:`Influencer.publish` in unique-id order: each
+    creator's posts in the order they were commissioned.
+    """
+
+    def __init__(self) -> None:
+        self.n = 0  # staged posts
+        self._cols = {k: np.empty(64, dtype=t) for k, t in _STAGED}
+        self._table: _CreatorTable | None = None
+        self._lists: dict[int, tuple[list, np.ndarray, np.ndarray]] = {}
+        self._homogeneity: tuple[list | None, np.ndarray] = (None, np.empty(0))
+
+    @property
+    def bound(self) -> bool:
+        """True once the creator table is built (:meth:`bind`)."""
+        return self._table is not None
+
+    def bind(self, creators_by_tier: dict[str, list[Influencer]]) -> None:
+        """Build the creator table (once the run's creators exist)."""
+        self._table = _CreatorTable(creators_by_tier)
+        self._lists = {}
+
+    def _slots(self, creators: list) -> tuple[np.ndarray, np.ndarray]:
+        """Table slots and home circles (int64) of a creator list, kept while it is the same
+        list of the same length."""
+        cached = self._lists.get(id(creators))
+        if cached is None or cached[0] is not creators or len(cached[1]) != len(creators):
+            slot = self._table.slot
+            cached = self._lists[id(creators)] = (
+                creators, np.array([slot[id(c)] for c in creators], dtype=np.int64),
+                np.array([c.home_circle for c in creators], dtype=np.int64))
+        return cached[1], cached[2]
+
+    def _room(self, n: int) -> dict[str, np.ndarray]:
+        cols = self._cols
+        if n > len(cols["slot"]):
+            capacity = max(2 * len(cols["slot"]), n)
+            for k, col in cols.items():
+                grown = np.empty(capacity, dtype=col.dtype)
+                grown[:self.n] = col[:self.n]
+                cols[k] = grown
+        return cols
+
+    def stage(self, creators: list, picks: np.ndarray, u: np.ndarray, cdf: np.ndarray,
+              kinds: np.ndarray, p_tagged: float, p_reused: float, p_framed: float,
+              retailer: int) -> np.ndarray:
+        """Stage a post from ``creators[i]`` for each ``i`` in ``picks`` for ``retailer``, its
+        traits from the uniforms ``u`` (n×4) as :func:`sim.kernels.commission.post_traits`
+        gives them; returns the creators' home circles (int64, one per post)."""
+        if self._table is None:
+            raise RuntimeError("CommissionBook.bind was not called")
+        slots, homes = self._slots(creators)
+        start = self.n
+        c = self._room(start + len(picks))
+        stage_posts(u, cdf, kinds, p_tagged, p_reused, p_framed, picks, slots, homes,
+                    retailer, start, c["slot"], c["retailer"], c["kind"], c["circle"],
+                    c["reused"], c["framed"])
+        self.n = start + len(picks)
+        return homes[picks]
+
+    def _stage_queued(self, queued: list) -> np.ndarray | None:
+        """Stage the orders queued at the creators ``queued`` (clearing their queues);
+        returns every staged row's position in time (None when nothing was queued)."""
+        rows, where = [], []
+        slot = self._table.slot
+        for creator in queued:
+            for order in creator.queue:
+                rows.append((slot[id(creator)], *order))
+                where.append(creator.queued_at - 0.5)  # before the rows staged after it
+            creator.queue.clear()
+        if not rows:
+            return None
+        start = self.n
+        c = self._room(start + len(rows))
+        for k, column in zip(c, zip(*rows)):
+            c[k][start:start + len(rows)] = column
+        self.n = start + len(rows)
+        return np.concatenate([np.arange(start, dtype=np.float64), where])
+
+    def publish(self, ctx: "Context", queued: list) -> list:
+        """Publish every staged post and the orders queued at the creators ``queued`` (see the
+        class docstring); returns the creators who published (in publishing order, a
+        creator once per post)."""
+        if self._table is None:
+            self.bind(ctx.creators_by_tier)
+        table = self._table
+        when = self._stage_queued(queued) if queued else None
+        n, self.n = self.n, 0
+        if not n:
+            return []
+        c = self._cols
+        slot = c["slot"][:n]
+        rows = (np.argsort(slot, kind="stable") if when is None
+                else np.lexsort((when, slot)))
+        if table.any_withheld:  # their posts are paid for but never published
+            rows = rows[~table.withheld[slot[rows]]]
+        m = len(rows)
+        if not m:
+            return []
+        beh = ctx.beh
+        homogeneity = ctx._homogeneity(beh)  # Python floats per kind, kept by the context
+        if self._homogeneity[0] is not homogeneity:
+            self._homogeneity = (homogeneity, np.array(homogeneity, dtype=np.float64))
+        start, buf = ctx.posts.open_rows(m)
+        write_posts(rows, c["slot"], c["retailer"], c["kind"], c["circle"], c["reused"],
+                    c["framed"], table.platform, table.channel, table.credibility, table.b0,
+                    table.author, self._homogeneity[1], beh.reuse_fatigue, ctx.state.day,
+                    start, *map(buf.__getitem__, POST_FIELDS))
+        creators, lifetime = table.creators, table.lifetime
+        published = []
+        for s, post_id in zip(slot[rows].tolist(), range(start, start + m)):
+            creator = creators[s]
+            creator.live_posts.append((post_id, lifetime[s]))
+            creator.posts_published += 1
+            published.append(creator)
+        return published

@@ -99,6 +99,7 @@ class Retailer(mesa.Agent):
         self.reallocations: list[tuple[int, str, str, float]] = []
         # tiers booked from a roster's booking log (sim.engine.bookings), not drawn at random
         self.logged_tiers: tuple[str, ...] = ()
+        self._book = None  # the model's CommissionBook (False: none), found at first use
 
     # ----------------------------------------------------------------- money
     def book(self, channel: str, amount: float) -> bool:
@@ -270,9 +271,20 @@ class Retailer(mesa.Agent):
         its kind follows ``content_mix``; it is tagged to the creator's home circle, reuses
         copy or carries guanxi framing with the configured shares."""
         # four uniforms per post (kind, circle tag, reuse, framing) in one call; the traits
-        # come from one compiled pass over them, the commissions are tuples made at C level
+        # come from one compiled pass over them
+        u = rng.random((len(picks), 4))
+        book = self._book
+        if book is None:
+            book = self._book = self._commission_book()
+        if book:  # staged for the day's publishing phase (CommissionBook.publish)
+            homes = book.stage(creators, picks, u, self._trait_cdf, self._trait_kinds,
+                               self.cfg.circle_tagged, self.cfg.content_reuse,
+                               self.cfg.guanxi_framing, self.index)
+            self.targeted_circles.update(homes.tolist())
+            return
+        # without a model's book: a Commission per post at its creator (tuples made at C level)
         kind, tagged, reused, framed = post_traits(
-            rng.random((len(picks), 4)), self._trait_cdf, self._trait_kinds,
+            u, self._trait_cdf, self._trait_kinds,
             self.cfg.circle_tagged, self.cfg.content_reuse, self.cfg.guanxi_framing)
         index, make, target = self.index, tuple.__new__, self.targeted_circles.add
         for c, k, t, r, f in zip(picks.tolist(), kind.tolist(), tagged.tolist(), reused.tolist(),
@@ -281,6 +293,17 @@ class Retailer(mesa.Agent):
             home = creator.home_circle
             creator.commission(make(Commission, (index, k, home if t else -1, r, f)))
             target(home)
+
+    def _commission_book(self):
+        """The model's :class:`~sim.engine.agents.influencer.CommissionBook` (``ctx
+        .commissions``, bound to its creators), or False for a model without one."""
+        ctx = getattr(self.model, "ctx", None)
+        book = getattr(ctx, "commissions", None)
+        if book is None:
+            return False
+        if not book.bound:
+            book.bind(ctx.creators_by_tier)
+        return book
 
     def _creators(self, tier: str, creators: list) -> list:
         """Creators of ``tier`` the retailer commissions: those in its target circles if any."""
