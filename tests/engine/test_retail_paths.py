@@ -65,12 +65,13 @@ def test_commissioning_equals_the_per_post_reference(small_baseline):
             ref_rng = copy.deepcopy(rng)
             expected, spent = _commission_reference(ret, ref_rng, creators, day, tier)
             line = ret.lines[tier]
-            for c in creators:
-                c.queue.clear()
+            book = model.ctx.commissions  # the model stages commissioned posts there
+            book.discard()
             ret._commission(rng, tier, creators, day)
-            got = [(i, tuple(order)) for i, c in enumerate(creators) for order in c.queue]
-            assert sorted(got) == sorted(expected)
-            assert all(isinstance(order, Commission) for c in creators for order in c.queue)
+            index = {id(c): i for i, c in enumerate(creators)}
+            got = [(index[id(c)], tuple(order)) for c, order in book.staged()]
+            assert got == expected  # in commissioning order
+            assert all(isinstance(order, Commission) for _, order in book.staged())
             assert ret.lines[tier] == max(0.0, line - spent)
             assert rng.bit_generator.state == ref_rng.bit_generator.state
             checked += len(expected)

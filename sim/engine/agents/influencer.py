@@ -202,6 +202,16 @@ class CommissionBook:
         self.n = start + len(picks)
         return homes[picks]
 
+    def staged(self) -> list[tuple[Influencer, Commission]]:
+        """The posts staged so far, in staging order: (creator, its order)."""
+        c, creators, n = self._cols, self._table.creators if self._table else [], self.n
+        return [(creators[s], Commission(r, k, ci, bool(u), bool(f)))
+                for s, r, k, ci, u, f in zip(*(c[k][:n].tolist() for k, _ in _STAGED))]
+
+    def discard(self) -> None:
+        """Drop the staged posts (nothing is published)."""
+        self.n = 0
+
     def _stage_queued(self, queued: list) -> np.ndarray | None:
         """Stage the orders queued at the creators ``queued`` (clearing their queues);
         returns every staged row's position in time (None when nothing was queued)."""
