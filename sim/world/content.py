@@ -55,6 +55,24 @@ def _length(value: object) -> int:
     return len(value) if isinstance(value, (list, tuple)) else 1
 
 
+class _Views(dict):
+    """A post log's column views by field; a missing one is made from the buffers, after the
+    staged rows are written into them."""
+
+    __slots__ = ("_log",)
+
+    def __init__(self, log: "PostLog") -> None:
+        super().__init__()
+        self._log = log
+
+    def __missing__(self, field: str) -> np.ndarray:
+        log = self._log
+        if log._staged:
+            log._flush()  # clears the views (the log grew)
+        view = self[field] = log._buf[field][: log._n]
+        return view
+
+
 class PostLog:
     """Append-only table of every post of a run (numpy column per field).
 
@@ -68,7 +86,8 @@ class PostLog:
         self._buf: dict[str, np.ndarray] = {k: np.empty(64, dtype=t) for k, t in POST_FIELDS.items()}
         self._n = 0
         self._staged: list[tuple] = []  # rows appended by `append`, not yet in the columns
-        self._views: dict[str, np.ndarray] = {}  # `log[field]` views, until the log grows
+        # `log[field]` views, until the log grows or a row is staged (then it is empty)
+        self._views = _Views(self)
 
     @property
     def cols(self) -> dict[str, np.ndarray]:
@@ -80,20 +99,18 @@ class PostLog:
         return self._n + len(self._staged)
 
     def __getitem__(self, field: str) -> np.ndarray:
-        """The filled part of one column (a view, kept until the log next grows: the response
-        chain reads a few columns thousands of times a run)."""
-        if self._staged:
-            self._flush()
-        view = self._views.get(field)
-        if view is None:
-            view = self._views[field] = self._buf[field][: self._n]
-        return view
+        """The filled part of one column (a view, kept until the log next grows or a row is
+        staged: the response chain reads a few columns thousands of times a run, so a kept
+        view is one dict look-up)."""
+        return self._views[field]
 
     def append(self, retailer: int, platform: int, channel: int, kind: int, circle: int,
                credibility: float, b0: float, negative: bool, author: int, day: int,
                homogeneity: float, framed: bool = False, reused: bool = False) -> int:
         """Append one post of plain scalars (fields as in :data:`POST_FIELDS`, nothing
         defaulted but ``framed`` / ``reused``); returns its post id."""
+        if not self._staged:  # views would miss this row: they are made again after a flush
+            self._views.clear()
         self._staged.append((retailer, platform, channel, kind, circle, credibility, b0,
                              negative, author, day, homogeneity, framed, reused))
         return self._n + len(self._staged) - 1
@@ -118,7 +135,7 @@ class PostLog:
     def _reserve(self, n: int) -> int:
         """Grow the buffers to hold ``n`` more posts and count them in; returns the first id."""
         start, end = self._n, self._n + n
-        self._views = {}
+        self._views.clear()
         capacity = len(self._buf["retailer"])
         if end > capacity:
             capacity = max(2 * capacity, end)
@@ -173,7 +190,7 @@ class Exposures:
 
     @classmethod
     def concat(cls, batches: list["Exposures"]) -> "Exposures":
-        batches = [b for b in batches if len(b)]
+        batches = [b for b in batches if len(b.consumer)]
         if not batches:
             return cls.empty()
         if len(batches) == 1:  # nothing to join: the batch's own arrays (never written to)

@@ -260,11 +260,10 @@ class CommissionBook:
                     c["framed"], table.platform, table.channel, table.credibility, table.b0,
                     table.author, self._homogeneity[1], beh.reuse_fatigue, ctx.state.day,
                     start, *map(buf.__getitem__, POST_FIELDS))
-        creators, lifetime = table.creators, table.lifetime
-        published = []
-        for s, post_id in zip(slot[rows].tolist(), range(start, start + m)):
-            creator = creators[s]
-            creator.live_posts.append((post_id, lifetime[s]))
+        slots = slot[rows].tolist()
+        published = list(map(table.creators.__getitem__, slots))
+        for creator, post_id, days in zip(published, range(start, start + m),
+                                          map(table.lifetime.__getitem__, slots)):
+            creator.live_posts.append((post_id, days))
             creator.posts_published += 1
-            published.append(creator)
         return published
