@@ -91,6 +91,22 @@ def stage_posts(u, cdf, kinds, p_tagged, p_reused, p_framed, picks, slots, homes
 
 
 @njit(cache=True)
+def stable_order(keys):
+    """The order that sorts ``keys`` (int64) stably: ``np.argsort(keys, kind="stable")``, by
+    insertion (a day's staged posts are a few dozen at most)."""
+    n = len(keys)
+    order = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        key = keys[i]
+        j = i
+        while j > 0 and keys[order[j - 1]] > key:
+            order[j] = order[j - 1]
+            j -= 1
+        order[j] = i
+    return order
+
+
+@njit(cache=True)
 def write_posts(rows, slot, retailer, kind, circle, reused, framed, platform, channel,
                 credibility, b0, author, homogeneity, reuse_fatigue, day, start,
                 o_retailer, o_platform, o_channel, o_kind, o_circle, o_credibility, o_b0,
@@ -121,4 +137,4 @@ def write_posts(rows, slot, retailer, kind, circle, reused, framed, platform, ch
         o_reused[o] = reused[r]
 
 
-__all__ = ["fitting_posts", "post_traits", "stage_posts", "write_posts"]
+__all__ = ["fitting_posts", "post_traits", "stable_order", "stage_posts", "write_posts"]

@@ -16,7 +16,7 @@ import pytest
 from sim.config.scenario import load_scenario, validate_scenario
 from sim.engine.agents.influencer import Commission
 from sim.engine.model import SocialCommerceModel
-from sim.kernels.commission import post_traits, stage_posts
+from sim.kernels.commission import post_traits, stable_order, stage_posts
 from sim.world.content import KIND
 
 SAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "rosters" / "sample_roster.csv"
@@ -170,3 +170,10 @@ def test_a_day_without_posts_publishes_nothing(small_baseline, empty):
     queued = [] if empty else [next(iter(model.ctx.creators_by_tier.values()))[0]]
     assert model.ctx.commissions.publish(model.ctx, queued) == []
     assert len(model.ctx.posts) == n
+
+
+def test_stable_order_is_numpys_stable_argsort():
+    rng = np.random.default_rng(4)
+    for n in (0, 1, 2, 7, 40):
+        keys = rng.integers(5, size=n)
+        np.testing.assert_array_equal(stable_order(keys), np.argsort(keys, kind="stable"))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import mesa
 import numpy as np
 
-from sim.kernels.commission import stage_posts, write_posts
+from sim.kernels.commission import stable_order, stage_posts, write_posts
 from sim.world.content import POST_FIELDS
 
 if TYPE_CHECKING:
@@ -244,8 +244,7 @@ class CommissionBook:
             return []
         c = self._cols
         slot = c["slot"][:n]
-        rows = (np.argsort(slot, kind="stable") if when is None
-                else np.lexsort((when, slot)))
+        rows = stable_order(slot) if when is None else np.lexsort((when, slot))
         if table.any_withheld:  # their posts are paid for but never published
             rows = rows[~table.withheld[slot[rows]]]
         m = len(rows)
