@@ -164,16 +164,17 @@ class CommissionBook:
         self._table = _CreatorTable(creators_by_tier)
         self._lists = {}
 
-    def _slots(self, creators: list) -> tuple[np.ndarray, np.ndarray]:
-        """Table slots and home circles (int64) of a creator list, kept while it is the same
-        list of the same length."""
+    def _slots(self, creators: list) -> tuple[np.ndarray, np.ndarray, frozenset]:
+        """Table slots and home circles (int64) of a creator list and the set of those
+        circles, kept while it is the same list of the same length."""
         cached = self._lists.get(id(creators))
         if cached is None or cached[0] is not creators or len(cached[1]) != len(creators):
             slot = self._table.slot
+            homes = [c.home_circle for c in creators]
             cached = self._lists[id(creators)] = (
                 creators, np.array([slot[id(c)] for c in creators], dtype=np.int64),
-                np.array([c.home_circle for c in creators], dtype=np.int64))
-        return cached[1], cached[2]
+                np.array(homes, dtype=np.int64), frozenset(homes))
+        return cached[1], cached[2], cached[3]
 
     def _room(self, n: int) -> dict[str, np.ndarray]:
         cols = self._cols
@@ -187,20 +188,21 @@ class CommissionBook:
 
     def stage(self, creators: list, picks: np.ndarray, u: np.ndarray, cdf: np.ndarray,
               kinds: np.ndarray, p_tagged: float, p_reused: float, p_framed: float,
-              retailer: int) -> np.ndarray:
+              retailer: int, targeted: set) -> None:
         """Stage a post from ``creators[i]`` for each ``i`` in ``picks`` for ``retailer``, its
         traits from the uniforms ``u`` (n×4) as :func:`sim.kernels.commission.post_traits`
-        gives them; returns the creators' home circles (int64, one per post)."""
+        gives them; the creators' home circles join the retailer's ``targeted`` circles."""
         if self._table is None:
             raise RuntimeError("CommissionBook.bind was not called")
-        slots, homes = self._slots(creators)
+        slots, homes, home_set = self._slots(creators)
+        if not home_set <= targeted:  # else every home circle of the list is in already
+            targeted.update(homes[picks].tolist())
         start = self.n
         c = self._room(start + len(picks))
         stage_posts(u, cdf, kinds, p_tagged, p_reused, p_framed, picks, slots, homes,
                     retailer, start, c["slot"], c["retailer"], c["kind"], c["circle"],
                     c["reused"], c["framed"])
         self.n = start + len(picks)
-        return homes[picks]
 
     def staged(self) -> list[tuple[Influencer, Commission]]:
         """The posts staged so far, in staging order: (creator, its order)."""

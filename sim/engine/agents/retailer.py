@@ -277,10 +277,10 @@ class Retailer(mesa.Agent):
         if book is None:
             book = self._book = self._commission_book()
         if book:  # staged for the day's publishing phase (CommissionBook.publish)
-            homes = book.stage(creators, picks, u, self._trait_cdf, self._trait_kinds,
-                               self.cfg.circle_tagged, self.cfg.content_reuse,
-                               self.cfg.guanxi_framing, self.index)
-            self.targeted_circles.update(homes.tolist())
+            cfg = self.cfg
+            book.stage(creators, picks, u, self._trait_cdf, self._trait_kinds,
+                       cfg.circle_tagged, cfg.content_reuse, cfg.guanxi_framing, self.index,
+                       self.targeted_circles)
             return
         # without a model's book: a Commission per post at its creator (tuples made at C level)
         kind, tagged, reused, framed = post_traits(
