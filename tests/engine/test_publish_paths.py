@@ -177,3 +177,23 @@ def test_stable_order_is_numpys_stable_argsort():
     for n in (0, 1, 2, 7, 40):
         keys = rng.integers(5, size=n)
         np.testing.assert_array_equal(stable_order(keys), np.argsort(keys, kind="stable"))
+
+
+def _ad_plan_reference(ret, ctx):
+    """The previous ``Retailer._ad_plan``: built on every call."""
+    split = ret.cfg.ad_split or {ret.cfg.ad_platform: 1.0}
+    total = sum(split.values())
+    return [(ctx.platform_by_name[name], share / total)
+            for name, share in split.items() if share > 0]
+
+
+def test_the_kept_ad_plan_follows_a_revised_plan(small_baseline):
+    model = SocialCommerceModel(small_baseline, seed=1)
+    ctx, ret = model.ctx, model.ctx.retailers[0]
+    assert ret._ad_plan(ctx) == _ad_plan_reference(ret, ctx)
+    assert ret._ad_plan(ctx) is ret._ad_plan(ctx)
+    names = [p.name for p in ctx.platforms]
+    split = {names[0]: 1.0, names[-1]: 3.0}
+    ret.replan(ret.cfg.model_copy(update={"ad_split": split}), ctx.money_scale)
+    assert ret._ad_plan(ctx) == _ad_plan_reference(ret, ctx)
+    assert sum(share for _, share in ret._ad_plan(ctx)) == pytest.approx(1.0)

@@ -100,6 +100,7 @@ class Retailer(mesa.Agent):
         # tiers booked from a roster's booking log (sim.engine.bookings), not drawn at random
         self.logged_tiers: tuple[str, ...] = ()
         self._book = None  # the model's CommissionBook (False: none), found at first use
+        self._ad_plan_cache: tuple | None = None  # (cfg, platforms by name, plan), _ad_plan
 
     # ----------------------------------------------------------------- money
     def book(self, channel: str, amount: float) -> bool:
@@ -314,12 +315,16 @@ class Retailer(mesa.Agent):
         return self._eligible[tier]
 
     def _ad_plan(self, ctx: "Context") -> list[tuple]:
-        """(platform, share of today's ads allowance) pairs from ``ad_split`` / ``ad_platform``."""
-        split = self.cfg.ad_split or {self.cfg.ad_platform: 1.0}
-        total = sum(split.values())
+        """(platform, share of today's ads allowance) pairs from ``ad_split`` / ``ad_platform``;
+        kept while the plan (``cfg``) and the platforms are the same objects."""
         by_name = ctx.platform_by_name
-        return [(by_name[name], share / total)
-                for name, share in split.items() if share > 0]
+        cached = self._ad_plan_cache
+        if cached is None or cached[0] is not self.cfg or cached[1] is not by_name:
+            split = self.cfg.ad_split or {self.cfg.ad_platform: 1.0}
+            total = sum(split.values())
+            cached = self._ad_plan_cache = (self.cfg, by_name, [
+                (by_name[name], share / total) for name, share in split.items() if share > 0])
+        return cached[2]
 
     def _update_price(self, day: int) -> None:
         self.price = self.cfg.price * shock_factor(self._price_shocks, day)
