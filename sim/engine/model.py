@@ -273,7 +273,10 @@ class SocialCommerceModel(mesa.Model):
         ctx = self.ctx
         if not ctx.retailers:
             return
-        self.agents_by_type[Retailer].do("act", ctx)
+        # in the agent set's order (the retailers were created in ctx.retailers' order and are
+        # never removed), without AgentSet.do's per-call machinery
+        for r in ctx.retailers:
+            r.act(ctx)
         for r in ctx.retailers:
             ctx.state.community_active[r.index] = r.community_open
             ctx.state.negative_damping[r.index] = r.negative_damping

@@ -197,3 +197,14 @@ def test_the_kept_ad_plan_follows_a_revised_plan(small_baseline):
     ret.replan(ret.cfg.model_copy(update={"ad_split": split}), ctx.money_scale)
     assert ret._ad_plan(ctx) == _ad_plan_reference(ret, ctx)
     assert sum(share for _, share in ret._ad_plan(ctx)) == pytest.approx(1.0)
+
+
+def test_retailers_act_in_the_agent_sets_order(small_baseline):
+    """The model runs the retailers' day over ``ctx.retailers``: the agent set's order."""
+    from sim.engine.agents import Retailer
+
+    data = small_baseline.model_dump(exclude_none=True)
+    data["retailers"].append(dict(data["retailers"][0], name="rival", price=70.0))
+    model = SocialCommerceModel(validate_scenario(data), seed=1)
+    assert list(model.agents_by_type[Retailer]) == model.ctx.retailers
+    assert [r.index for r in model.ctx.retailers] == [0, 1]
