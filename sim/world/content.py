@@ -171,6 +171,10 @@ class PostLog:
         return np.arange(start, self._n, dtype=np.int64)
 
 
+_EMPTY_COLUMNS = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32),
+                  np.empty(0, np.int8))
+
+
 @dataclass
 class Exposures:
     """A batch of exposures: parallel arrays, one entry per (consumer, post) delivery."""
@@ -182,8 +186,9 @@ class Exposures:
 
     @classmethod
     def empty(cls) -> "Exposures":
-        return cls(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32),
-                   np.empty(0, np.int8))
+        """A batch of no exposures (a new batch; its zero-length arrays are shared, as
+        nothing can be written into them)."""
+        return cls(*_EMPTY_COLUMNS)
 
     def __len__(self) -> int:
         return len(self.consumer)
@@ -197,11 +202,12 @@ class Exposures:
             b = batches[0]
             return cls(b.consumer, b.post, b.trust.astype(np.float32, copy=False),
                        b.channel.astype(np.int8, copy=False))
+        # trust and channel joined straight into their dtypes (the values astype gives)
         return cls(
             np.concatenate([b.consumer for b in batches]),
             np.concatenate([b.post for b in batches]),
-            np.concatenate([b.trust for b in batches]).astype(np.float32, copy=False),
-            np.concatenate([b.channel for b in batches]).astype(np.int8, copy=False),
+            np.concatenate([b.trust for b in batches], dtype=np.float32, casting="unsafe"),
+            np.concatenate([b.channel for b in batches], dtype=np.int8, casting="unsafe"),
         )
 
     def subset(self, mask: np.ndarray) -> "Exposures":
