@@ -208,3 +208,24 @@ def test_retailers_act_in_the_agent_sets_order(small_baseline):
     model = SocialCommerceModel(validate_scenario(data), seed=1)
     assert list(model.agents_by_type[Retailer]) == model.ctx.retailers
     assert [r.index for r in model.ctx.retailers] == [0, 1]
+
+
+def test_a_creator_withheld_mid_run_stops_publishing(small_baseline):
+    """``withheld`` is read when the day's posts are published, as each creator read it."""
+    scn = small_baseline.with_overrides({"run.days": 8})
+    fast, ref = SocialCommerceModel(scn, seed=6), _reference_model(scn, 6)
+    for day in range(8):
+        if day == 3:
+            for model in (fast, ref):
+                for tier in model.ctx.creators_by_tier.values():
+                    for c in tier[::3]:
+                        c.withheld = True
+        fast.step()
+        ref.step()
+        a, b = fast.ctx.posts.cols, ref.ctx.posts.cols
+        for field in a:
+            np.testing.assert_array_equal(a[field], b[field], field)
+        for cs, rs in zip(fast.ctx.creators_by_tier.values(), ref.ctx.creators_by_tier.values()):
+            assert [c.live_posts for c in cs] == [r.live_posts for r in rs]
+            assert [c.posts_published for c in cs] == [r.posts_published for r in rs]
+    assert fast.kpis == ref.kpis

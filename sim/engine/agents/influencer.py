@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 import mesa
@@ -113,8 +114,7 @@ class Influencer(mesa.Agent):
 class _CreatorTable:
     """Every creator of a run by table slot (slots in unique-id order, the order creators
     publish in) and what their posts carry: platform index, channel, credibility, b0,
-    unique id (int64 / float64 arrays), content lifetime (list) and the withheld switch (read
-    once: :class:`~sim.engine.model.SocialCommerceModel` sets it when it builds the agents)."""
+    unique id (int64 / float64 arrays) and content lifetime (list)."""
 
     def __init__(self, creators_by_tier: dict[str, list[Influencer]]) -> None:
         cs = sorted((c for tier in creators_by_tier.values() for c in tier),
@@ -127,10 +127,9 @@ class _CreatorTable:
         self.b0 = np.array([c.b0 for c in cs], dtype=np.float64)
         self.author = np.array([c.unique_id for c in cs], dtype=np.int64)
         self.lifetime = [c.platform.cfg.content_lifetime for c in cs]
-        self.withheld = np.array([c.withheld for c in cs], dtype=bool)
-        self.any_withheld = bool(self.withheld.any())
 
 
+_WITHHELD = attrgetter("withheld")
 _STAGED = (("slot", np.int64), ("retailer", np.int64), ("kind", np.int64),
            ("circle", np.int64), ("reused", np.bool_), ("framed", np.bool_))
 
@@ -247,8 +246,12 @@ class CommissionBook:
         c = self._cols
         slot = c["slot"][:n]
         rows = stable_order(slot) if when is None else np.lexsort((when, slot))
-        if table.any_withheld:  # their posts are paid for but never published
-            rows = rows[~table.withheld[slot[rows]]]
+        slots = slot[rows].tolist()
+        published = list(map(table.creators.__getitem__, slots))
+        if any(map(_WITHHELD, published)):  # their posts are paid for but never published
+            rows = rows[np.array([not c.withheld for c in published], dtype=bool)]
+            slots = slot[rows].tolist()
+            published = list(map(table.creators.__getitem__, slots))
         m = len(rows)
         if not m:
             return []
@@ -261,8 +264,6 @@ class CommissionBook:
                     c["framed"], table.platform, table.channel, table.credibility, table.b0,
                     table.author, self._homogeneity[1], beh.reuse_fatigue, ctx.state.day,
                     start, *map(buf.__getitem__, POST_FIELDS))
-        slots = slot[rows].tolist()
-        published = list(map(table.creators.__getitem__, slots))
         for creator, post_id, days in zip(published, range(start, start + m),
                                           map(table.lifetime.__getitem__, slots)):
             creator.live_posts.append((post_id, days))
