@@ -1,4 +1,9 @@
-"""Influencer agents: KOL tiers and KOCs that publish commissioned posts to their followers."""
+"""Influencer agents: KOL tiers and KOCs that publish commissioned posts to their followers.
+
+A model publishes the day's commissioned posts of every creator at once through its
+:class:`CommissionBook` (``ctx.commissions``); :meth:`Influencer.publish` publishes one
+creator's queued orders on their own.
+"""
 
 from __future__ import annotations
 

@@ -270,7 +270,9 @@ class Retailer(mesa.Agent):
                          picks: np.ndarray) -> None:
         """Commission one post from ``creators[i]`` for each ``i`` in ``picks`` (already paid):
         its kind follows ``content_mix``; it is tagged to the creator's home circle, reuses
-        copy or carries guanxi framing with the configured shares."""
+        copy or carries guanxi framing with the configured shares. In a model the posts are
+        staged in ``ctx.commissions`` (published in the day's publishing phase); without
+        one, a :class:`Commission` per post is queued at its creator."""
         # four uniforms per post (kind, circle tag, reuse, framing) in one call; the traits
         # come from one compiled pass over them
         u = rng.random((len(picks), 4))
