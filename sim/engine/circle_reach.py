@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 def circle_impressions(ctx: "Context", live: "LivePosts", counts: np.ndarray) -> Exposures:
     """The exposures of ``counts[k]`` (int64 ≥ 0) impressions of each live post ``k`` of
     ``live``, in post order; empty, without a random draw, when nothing is to be drawn."""
-    if not counts.any():
-        return Exposures.empty()
     sampler = ctx.world.sampler
     order, starts, built, cum, tops, guide, scale = sampler.circle_stack()
     circle_column, posts, creator, homes, platform = (ctx.posts["circle"], live.post,

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.engine.circle_reach import circle_impressions
 from sim.engine.organic import LivePosts
 from sim.kernels.reach import discovery_counts
@@ -54,10 +56,11 @@ def discover(ctx: "Context", organic: "LivePosts | list") -> Exposures:
     if not organic:
         return Exposures.empty()
     live = LivePosts.of(organic)
-    reach = live.per_platform(_DISCOVERY_REACH)
-    if not reach.max() > 0.0:
+    reach = live.platform_values(_DISCOVERY_REACH)
+    if not max(reach) > 0.0:
         return Exposures.empty()
-    return circle_impressions(ctx, live, discovery_counts(reach, live.platform, live.delivered))
+    return circle_impressions(ctx, live, discovery_counts(np.array(reach, dtype=np.float64),
+                                                          live.platform, live.delivered))
 
 
 def _DISCOVERY_REACH(platform) -> float:

@@ -77,6 +77,15 @@ def views_per_post(exp_post, engaged, posts):
 
 
 @njit(cache=True)
+def boosted_counts(factor, threshold, reach_factor, platform, exp_post, engaged, posts):
+    """:func:`amplified_counts` of each of ``posts`` for its views and engaged views in a
+    batch of exposures (:func:`views_per_post` of ``exp_post`` and ``engaged``), in one
+    call (int64)."""
+    delivered, hits = views_per_post(exp_post, engaged, posts)
+    return amplified_counts(factor, threshold, reach_factor, platform, delivered, hits)
+
+
+@njit(cache=True)
 def post_circles(circle_column, posts, creator, home):
     """Each post's circle: its tagged circle ``circle_column[posts[k]]`` (the post log's
     ``circle`` column), or for a generic post (−1) its creator's home circle
@@ -124,5 +133,5 @@ def impression_columns(order, cum, guide, scale, starts, circles, platform, firs
     return consumer, post, tr, chan
 
 
-__all__ = ["amplified_counts", "discovery_counts", "impression_columns", "impression_plan",
+__all__ = ["amplified_counts", "boosted_counts", "discovery_counts", "impression_columns", "impression_plan",
            "post_circles", "views_per_post"]
