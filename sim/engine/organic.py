@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 
 _LIVE_POSTS = attrgetter("live_posts")
+_FOLLOWERS, _PLATFORM, _CHANNEL = (attrgetter("followers"), attrgetter("platform"),
+                                   attrgetter("channel"))
+_INDEX = attrgetter("index")
 
 
 @njit(cache=True)
@@ -195,17 +198,18 @@ class OrganicDelivery:
         """Concatenate every creator's followers and fixed delivery factors (once per run,
         again only if a creator's followers or platform change)."""
         cs, pop = self.creators, self.pop
-        self._followers = [c.followers for c in cs]
-        self._platforms = [c.platform for c in cs]
-        self._sizes = [len(f) for f in self._followers]  # followers per creator
+        self._followers = list(map(_FOLLOWERS, cs))
+        self._platforms = list(map(_PLATFORM, cs))
+        self._sizes = list(map(len, self._followers))  # followers per creator
         self.offsets = np.zeros(len(cs) + 1, dtype=np.int64)
         np.cumsum(np.array(self._sizes, dtype=np.int64), out=self.offsets[1:])
-        self.audience = (np.concatenate(self._followers).astype(np.int64)
+        self.audience = (np.concatenate(self._followers).astype(np.int64, copy=False)
                          if cs else np.empty(0, np.int64))
-        self._creator_platform = np.array([p.index for p in self._platforms], dtype=np.int64)
-        self._creator_channel = np.array([c.channel for c in cs], dtype=np.int8)
+        index = list(map(_INDEX, self._platforms))
+        self._creator_platform = np.array(index, dtype=np.int64)
+        self._creator_channel = np.array(list(map(_CHANNEL, cs)), dtype=np.int8)
         # distinct platforms, by index (the delivery factor reads their reach factor daily)
-        self._by_index = {p.index: p for p in self._platforms}
+        self._by_index = dict(zip(index, self._platforms))
         self._n_platforms = max(self._by_index, default=-1) + 1
         self._platform_list = [self._by_index.get(i) for i in range(self._n_platforms)]
         # the fixed delivery factors are elementwise: one call per platform covers all its
@@ -249,9 +253,10 @@ class OrganicDelivery:
         if published is None:  # creators with live posts, by a C-level scan of all of them
             looked = list(compress(range(len(cs)), map(_LIVE_POSTS, cs)))
         else:
-            index = self._index
-            looked = sorted(self._still_live.union(
-                index[id(c)] for c in published if id(c) in index))
+            fresh = set(map(self._index.get, map(id, published)))  # None: not a creator here
+            fresh.discard(None)
+            fresh |= self._still_live
+            looked = sorted(fresh)
         add_seg, add_post, add_still = seg.append, post_ids.append, still.append
         for k in looked:
             c = cs[k]

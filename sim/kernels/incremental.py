@@ -143,6 +143,29 @@ def _divide_by_degree(counts, degree, share):
                 share[j, col] = counts[j, col] / degree[j]
 
 
+@njit(cache=True, error_model="numpy")
+def _add_to_ties_share(entries, delta, n_cols, indptr, indices, counts, degree, share):
+    """:func:`_add_to_ties`, then the share of every count brought up to date
+    (``share[i, col] = counts[i, col] / degree[i]``, the division of
+    :func:`_divide_by_degree`): when the changed entries have few ties (a quarter of the
+    N×R entries at most) only the counts just changed are divided again, tie by tie; else
+    every count in one sequential pass. Same values either way."""
+    ties = 0
+    for e in range(len(entries)):
+        row = entries[e] // n_cols
+        ties += indptr[row + 1] - indptr[row]
+    _add_to_ties(entries, delta, n_cols, indptr, indices, counts)
+    if 4 * ties > counts.size:
+        _divide_by_degree(counts, degree, share)
+        return
+    for e in range(len(entries)):
+        row = entries[e] // n_cols
+        col = entries[e] - row * n_cols
+        for p in range(indptr[row], indptr[row + 1]):
+            i = indices[p]
+            share[i, col] = counts[i, col] / degree[i]
+
+
 @njit(cache=True)
 def _add_to_circles(entries, delta, n_cols, circle, sums):
     """Add ``delta`` of each changed (row, column) entry to its circle's sum (C×R int64)."""
@@ -175,11 +198,8 @@ class NeighbourShare:
         """
         entries, delta = self._changes.flip(values, threshold)
         if len(entries):
-            # random increments touch few bytes each; the share is then refreshed in one
-            # sequential pass (cheaper than refreshing it tie by tie at random)
-            _add_to_ties(entries, delta, self.counts.shape[1], self.graph.indptr,
-                         self.graph.indices, self.counts)
-            _divide_by_degree(self.counts, self.degree, self.share)
+            _add_to_ties_share(entries, delta, self.counts.shape[1], self.graph.indptr,
+                               self.graph.indices, self.counts, self.degree, self.share)
         return self.share
 
 

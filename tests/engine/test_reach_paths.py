@@ -219,3 +219,26 @@ def test_organic_trust_column_is_np_full_float32():
                              np.arange(12), u, trust)
         want = np.full(len(out[0]), trust, np.float32)
         assert len(out[0]) > 0 and out[2].dtype == want.dtype and np.array_equal(out[2], want)
+
+
+# ------------------------------------------------------------------ social proof
+
+def test_neighbour_share_refreshed_tie_by_tie_equals_the_full_recomputation():
+    """Days with few changes divide only the changed counts again, days with many every
+    count: both equal adjacency @ mask / degree (and the float64 division of the full pass)."""
+    from sim.kernels.incremental import NeighbourShare
+
+    rng = np.random.default_rng(11)
+    circle = rng.integers(0, 5, 1500).astype(np.int32)
+    graph = circle_graph(circle, GraphSection(mean_degree=10, strong_share=0.3), rng)
+    adjacency = graph.adjacency()
+    degree = np.maximum(graph.degree, 1)
+    for n_cols in (1, 3):
+        tracker = NeighbourShare(graph, n_cols)
+        stage = np.zeros((graph.n, n_cols), dtype=np.int8)
+        for day, flips in enumerate((3, 40, 1200, 5, 0, 900, 2)):  # few and many changes
+            rows, cols = rng.integers(0, graph.n, flips), rng.integers(0, n_cols, flips)
+            stage[rows, cols] = rng.integers(0, 4, flips)
+            got = tracker.update(stage, 2)
+            want = (adjacency @ (stage >= 2).astype(np.int32)) / degree[:, None]
+            assert got.dtype == np.float64 and np.array_equal(got, want)
