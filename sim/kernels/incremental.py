@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 from numba.cpython.unsafe.numbers import trailing_zeros
 
-from sim.kernels.csr import _guided_one, guide_table, searchsorted_right
+from sim.kernels.csr import _guided_one, searchsorted_right
 from sim.kernels.bytescan import HIGH, byte_words, threshold_add
 
 if TYPE_CHECKING:  # a graph is any object with CSR ``indptr``/``indices`` (duck-typed)
@@ -268,7 +268,7 @@ class AttentionSampler:
         if count >= GUIDED_DRAWS and len(pool) and cum[-1] > 0:
             table = self._tables.get(id(cum))
             if table is None:
-                table = self._tables[id(cum)] = guide_table(cum)
+                table = self._tables[id(cum)] = pool_guide(cum)
             # draw_weighted's guided branch, its four array operations in one compiled call
             return _draw_guided(pool, cum, table[0], table[1], rng.random(count))
         return draw_weighted(pool, cum, count, rng)
@@ -303,7 +303,7 @@ class AttentionSampler:
             if n >= GUIDED_DRAWS:
                 table = self._tables.get(id(cum))
                 if table is None:
-                    table = self._tables[id(cum)] = guide_table(cum)
+                    table = self._tables[id(cum)] = pool_guide(cum)
                 picks = searchsorted_right(cum, targets, table)
             else:
                 picks = cum.searchsorted(targets, side="right")
@@ -525,6 +525,30 @@ def draw_stacked(order, cum, guide, scale, starts, circle, platform, first, coun
             out[i] = order[min(j, b - 1)]
 
 
+def pool_guide(cum: np.ndarray) -> tuple[np.ndarray, float]:
+    """:func:`sim.kernels.csr.guide_table` of ``cum`` (non-decreasing float64, last one > 0),
+    the same table, by one linear merge of the slices' left ends with ``cum``
+    (:func:`_merge_guide`) instead of a binary search per slice."""
+    scale = len(cum) / float(cum[-1])
+    return _merge_guide(cum, scale), scale
+
+
+@njit(cache=True)
+def _merge_guide(cum, scale):
+    """For each ``i < len(cum)``, the first position whose running sum exceeds ``i / scale``
+    (``np.searchsorted(cum, np.arange(len(cum)) / scale, side="right")``, the same float64
+    quotients), found by one forward walk: both sequences are non-decreasing (int64)."""
+    k = len(cum)
+    guide = np.empty(k, dtype=np.int64)
+    j = 0
+    for i in range(k):
+        x = i / scale
+        while j < k and cum[j] <= x:
+            j += 1
+        guide[i] = j
+    return guide
+
+
 @njit(cache=True)
 def _draw_guided(pool, cum, guide, scale, u):
     """``pool[min(searchsorted_right(cum, u × cum[-1]), len(pool) - 1)]`` as int64 for the
@@ -553,7 +577,7 @@ def draw_weighted(pool: np.ndarray, cum: np.ndarray, count: int, rng: np.random.
         return pool[rng.integers(0, len(pool), size=count)].astype(np.int64)
     targets = rng.random(count) * cum[-1]
     if table is not None or count >= 1000:
-        picks = searchsorted_right(cum, targets, table if table is not None else guide_table(cum))
+        picks = searchsorted_right(cum, targets, table if table is not None else pool_guide(cum))
     else:
         picks = cum.searchsorted(targets, side="right")  # the method: no dispatch wrapper
     return pool[np.minimum(picks, len(pool) - 1)].astype(np.int64)

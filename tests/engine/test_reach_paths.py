@@ -242,3 +242,19 @@ def test_neighbour_share_refreshed_tie_by_tie_equals_the_full_recomputation():
             got = tracker.update(stage, 2)
             want = (adjacency @ (stage >= 2).astype(np.int32)) / degree[:, None]
             assert got.dtype == np.float64 and np.array_equal(got, want)
+
+
+# ------------------------------------------------------------------ guide tables
+
+def test_pool_guide_is_the_binary_search_guide_table():
+    from sim.kernels.csr import guide_table
+    from sim.kernels.incremental import pool_guide
+
+    rng = np.random.default_rng(12)
+    for n in (1, 2, 7, 1000, 30_000):
+        w = rng.random(n).astype(np.float32) * rng.random(n).astype(np.float32)
+        w[rng.random(n) < 0.2] = 0.0  # runs of equal running sums
+        w[-1] = max(w[-1], np.float32(0.5))
+        for cum in (np.cumsum(w, dtype=np.float64), np.cumsum(np.ones(n), dtype=np.float64)):
+            (g, s), (want, want_scale) = pool_guide(cum), guide_table(cum)
+            assert s == want_scale and g.dtype == want.dtype and np.array_equal(g, want)
