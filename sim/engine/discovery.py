@@ -50,9 +50,9 @@ def discover(ctx: "Context", organic: "LivePosts | list") -> Exposures:
     platform has discovery reach.
 
     Every post's count comes from one compiled call (:func:`sim.kernels.reach.discovery_counts`,
-    :func:`discovery_count` post by post), every post's draw from one call
-    (:meth:`AttentionSampler.draw_circles`, the same numbers as one draw per post in post
-    order) and the post and channel columns from one ``np.repeat`` each."""
+    :func:`discovery_count` post by post) and every post's draw with the exposure columns from
+    :func:`sim.engine.circle_reach.circle_impressions` (the same numbers as one draw per post
+    in post order)."""
     if not organic:
         return Exposures.empty()
     live = LivePosts.of(organic)
