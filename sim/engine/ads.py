@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from sim.world.content import KIND, Exposures
 
@@ -32,9 +33,19 @@ def deliver_impressions(ctx: "Context", retailer: "Retailer", platform: "Platfor
     post = ctx.publish(retailer=retailer.index, platform=platform.index, channel=channel,
                        kind=KIND["ad"], circle=-1, credibility=ctx.beh.ad_credibility,
                        b0=ctx.beh.b0, author=-1)
-    ctx.state.today.append(Exposures(reached, np.full(len(reached), post),
-                                     np.ones(len(reached), np.float32),
-                                     np.full(len(reached), channel, np.int8)))
+    ctx.state.today.append(Exposures(reached, *_ad_columns(len(reached), post, channel)))
+
+
+@njit(cache=True)
+def _ad_columns(n, post, channel):
+    """The post (int64), trust (float32, 1) and channel (int8) columns of ``n`` exposures
+    to the ad post ``post`` on ``channel``."""
+    posts = np.empty(n, dtype=np.int64)
+    posts[:] = post
+    trust = np.ones(n, dtype=np.float32)
+    codes = np.empty(n, dtype=np.int8)
+    codes[:] = channel
+    return posts, trust, codes
 
 
 __all__ = ["deliver_impressions"]

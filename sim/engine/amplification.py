@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.engine.circle_reach import circle_impressions
 from sim.engine.organic import LivePosts
-from sim.kernels.reach import amplified_counts, views_per_post
+from sim.kernels.reach import boosted_counts
 from sim.world.content import Exposures
 
 if TYPE_CHECKING:
@@ -31,16 +31,16 @@ def amplify(ctx: "Context", exp: Exposures, engaged: np.ndarray,
     ``engaged``. Each post's views and engaged views (:func:`sim.kernels.reach.views_per_post`)
     and its boost (:func:`sim.kernels.reach.amplified_counts`,
     :meth:`~sim.world.platforms.Platform.amplified_count` post by post) come from one compiled
-    call each."""
+    call (:func:`sim.kernels.reach.boosted_counts`)."""
     if len(exp) == 0 or not organic:
         return Exposures.empty()
     live = LivePosts.of(organic)
-    factor = live.per_platform(_FACTOR)
-    if not factor.max() > 0.0:  # no platform amplifies: nothing to count
+    factor = live.platform_values(_FACTOR)
+    if not max(factor) > 0.0:  # no platform amplifies: nothing to count
         return Exposures.empty()
-    delivered, hits = views_per_post(exp.post, engaged, live.post)
-    counts = amplified_counts(factor, live.per_platform(_THRESHOLD),
-                              live.per_platform(_REACH_FACTOR), live.platform, delivered, hits)
+    counts = boosted_counts(np.array(factor, dtype=np.float64), live.per_platform(_THRESHOLD),
+                            live.per_platform(_REACH_FACTOR), live.platform, exp.post, engaged,
+                            live.post)
     return circle_impressions(ctx, live, counts)
 
 

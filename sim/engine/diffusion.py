@@ -119,12 +119,66 @@ def share_to_ties(
     # guanxi 1 over strong ties multiplies by 1 (exact), so it needs no special case
     g = (np.array([guanxi], dtype=np.float64) if isinstance(guanxi, float)
          else np.asarray(guanxi, dtype=np.float64).reshape(-1))
-    consumer, post, tie_trust = _share_draws(
-        graph.indptr, graph.indices, graph.trust, graph.strong, sharers, posts,
-        np.asarray(prob), g, use_trust, u)
+    return Exposures(*_share_columns(graph.indptr, graph.indices, graph.trust, graph.strong,
+                                     sharers, posts, np.asarray(prob), g, use_trust, u,
+                                     channel))
+
+
+def share_exposures(
+    graph: SocialGraph, sharers: np.ndarray, posts_shared: np.ndarray, posts: PostLog,
+    circle: np.ndarray, saturation: np.ndarray, beh: BehaviourSection, damping: np.ndarray,
+    negative_saturation: np.ndarray | None, channel: int, rng: np.random.Generator,
+) -> Exposures:
+    """:func:`share_to_ties` with trust of each sharer's post at its
+    :func:`sharing_probability` and guanxi ``beh.guanxi × beh.guanxi_boost`` for posts with
+    guanxi framing (``posts["framed"]``), ``beh.guanxi`` for the others: the probabilities,
+    the guanxi and the number of ties come from one compiled call (:func:`_share_plan`), the
+    draws (one ``rng.random`` call, as :func:`share_to_ties`) and the exposure columns from
+    another (:func:`_share_columns`). Same exposures and draws as the three steps."""
+    if len(sharers) == 0:
+        return Exposures.empty()
+    has_negative = negative_saturation is not None
+    indptr, indices, trust, strong = graph.indptr, graph.indices, graph.trust, graph.strong
+    prob, guanxi, total, _ = _share_plan(
+        indptr, indices, trust, strong, sharers, posts_shared, posts["kind"],
+        posts["retailer"], posts["negative"], posts["framed"], circle,
+        np.asarray(saturation, dtype=np.float64),
+        np.asarray(negative_saturation if has_negative else saturation, dtype=np.float64),
+        has_negative, _kind_currency(beh), np.asarray(damping, dtype=np.float64),
+        np.float32(beh.s0 * beh.social_currency), float(beh.gamma),
+        float(beh.negativity_weight), beh.guanxi * beh.guanxi_boost, float(beh.guanxi))
+    return Exposures(*_share_columns(indptr, indices, trust, strong, sharers, posts_shared,
+                                     prob, guanxi, True, rng.random(total), channel))
+
+
+@njit(cache=True)
+def _share_plan(indptr, indices, trust, strong, sharers, posts_shared, kind, retailer,
+                negative, framed, circle, saturation, negative_saturation, has_negative,
+                currency, damping, base, gamma, negativity, guanxi_framed, guanxi):
+    """Per sharer the sharing probability (:func:`_sharing_kernel`) and guanxi
+    (``guanxi_framed`` where its post is ``framed``, else ``guanxi``; float64), and the
+    number of ties of the sharers with the prefetch of :func:`_tie_total`: ``(prob,
+    guanxi per sharer, ties, touched)``."""
+    prob = _sharing_kernel(sharers, posts_shared, kind, retailer, negative, circle,
+                           saturation, negative_saturation, has_negative, currency, damping,
+                           base, gamma, negativity)
+    g = np.empty(len(sharers), dtype=np.float64)
+    for i in range(len(sharers)):
+        g[i] = guanxi_framed if framed[posts_shared[i]] else guanxi
+    total, touched = _tie_total(indptr, indices, trust, strong, sharers)
+    return prob, g, total, touched
+
+
+@njit(cache=True)
+def _share_columns(indptr, indices, trust, strong, sharers, posts, prob, guanxi, use_trust, u,
+                   channel):
+    """:func:`_share_draws` with the channel code ``channel`` of every exposure: ``(consumer,
+    post, tie trust, channel)``."""
+    consumer, post, tie_trust = _share_draws(indptr, indices, trust, strong, sharers, posts,
+                                             prob, guanxi, use_trust, u)
     codes = np.empty(len(consumer), dtype=np.int8)
-    codes.fill(channel)
-    return Exposures(consumer=consumer, post=post, trust=tie_trust, channel=codes)
+    codes[:] = channel
+    return consumer, post, tie_trust, codes
 
 
 def sharing_probability(

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.engine.circle_reach import circle_impressions
 from sim.engine.organic import LivePosts
 from sim.kernels.reach import discovery_counts
@@ -48,16 +50,17 @@ def discover(ctx: "Context", organic: "LivePosts | list") -> Exposures:
     platform has discovery reach.
 
     Every post's count comes from one compiled call (:func:`sim.kernels.reach.discovery_counts`,
-    :func:`discovery_count` post by post), every post's draw from one call
-    (:meth:`AttentionSampler.draw_circles`, the same numbers as one draw per post in post
-    order) and the post and channel columns from one ``np.repeat`` each."""
+    :func:`discovery_count` post by post) and every post's draw with the exposure columns from
+    :func:`sim.engine.circle_reach.circle_impressions` (the same numbers as one draw per post
+    in post order)."""
     if not organic:
         return Exposures.empty()
     live = LivePosts.of(organic)
-    reach = live.per_platform(_DISCOVERY_REACH)
-    if not reach.max() > 0.0:
+    reach = live.platform_values(_DISCOVERY_REACH)
+    if not max(reach) > 0.0:
         return Exposures.empty()
-    return circle_impressions(ctx, live, discovery_counts(reach, live.platform, live.delivered))
+    return circle_impressions(ctx, live, discovery_counts(np.array(reach, dtype=np.float64),
+                                                          live.platform, live.delivered))
 
 
 def _DISCOVERY_REACH(platform) -> float:

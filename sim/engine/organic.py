@@ -29,11 +29,14 @@ if TYPE_CHECKING:
 
 
 _LIVE_POSTS = attrgetter("live_posts")
+_FOLLOWERS, _PLATFORM, _CHANNEL = (attrgetter("followers"), attrgetter("platform"),
+                                   attrgetter("channel"))
+_INDEX = attrgetter("index")
 
 
 @njit(cache=True)
 def _deliver_pairs(offsets, seg, post_ids, creator_platform, creator_channel, base, act, share,
-                   audience, u):
+                   audience, u, trust):
     """Decide every (live post, follower) delivery of the day in one pass.
 
     Live post ``k`` belongs to creator ``seg[k]``, whose followers are
@@ -45,8 +48,9 @@ def _deliver_pairs(offsets, seg, post_ids, creator_platform, creator_channel, ba
     exactly as numpy evaluates ``np.repeat(base, lens) * act[idx] * share[idx]`` (clipping the
     probability to [0, 1] never changes ``u < p`` for ``0 ≤ u < 1``).
 
-    Returns ``(consumers, posts, channels, ends, counts, per_platform, post_platform,
-    post_channel)``: the reached consumers in draw order with their post id and channel, the
+    Returns ``(consumers, posts, trusts, channels, ends, counts, per_platform, post_platform,
+    post_channel)``: the reached consumers in draw order with their post id, trust ``trust``
+    (a float, as float32) and channel, the
     end of each live post's deliveries in them (cumulative counts), each live post's
     deliveries, deliveries per platform index (``len(base)`` entries) and each live post's
     platform index and channel.
@@ -84,7 +88,9 @@ def _deliver_pairs(offsets, seg, post_ids, creator_platform, creator_channel, ba
         post_channel[k] = creator_channel[c]
         j += size
     # copies: the buffers were sized for every pair, a few percent of which are delivered
-    return (consumers[:m].copy(), posts[:m].copy(), channels[:m].copy(), ends, counts,
+    trusts = np.empty(m, dtype=np.float32)
+    trusts[:] = np.float32(trust)
+    return (consumers[:m].copy(), posts[:m].copy(), trusts, channels[:m].copy(), ends, counts,
             per_platform, post_platform, post_channel)
 
 
@@ -152,8 +158,11 @@ class LivePosts:
 
     def per_platform(self, value) -> np.ndarray:
         """``value(platform)`` for each platform index (float64; 0 where no platform)."""
-        return np.array([0.0 if p is None else value(p) for p in self.platforms],
-                        dtype=np.float64)
+        return np.array(self.platform_values(value), dtype=np.float64)
+
+    def platform_values(self, value) -> list:
+        """``value(platform)`` for each platform index as a list (0.0 where no platform)."""
+        return [0.0 if p is None else value(p) for p in self.platforms]
 
     def __len__(self) -> int:
         return len(self.post)
@@ -189,17 +198,18 @@ class OrganicDelivery:
         """Concatenate every creator's followers and fixed delivery factors (once per run,
         again only if a creator's followers or platform change)."""
         cs, pop = self.creators, self.pop
-        self._followers = [c.followers for c in cs]
-        self._platforms = [c.platform for c in cs]
-        self._sizes = [len(f) for f in self._followers]  # followers per creator
+        self._followers = list(map(_FOLLOWERS, cs))
+        self._platforms = list(map(_PLATFORM, cs))
+        self._sizes = list(map(len, self._followers))  # followers per creator
         self.offsets = np.zeros(len(cs) + 1, dtype=np.int64)
         np.cumsum(np.array(self._sizes, dtype=np.int64), out=self.offsets[1:])
-        self.audience = (np.concatenate(self._followers).astype(np.int64)
+        self.audience = (np.concatenate(self._followers).astype(np.int64, copy=False)
                          if cs else np.empty(0, np.int64))
-        self._creator_platform = np.array([p.index for p in self._platforms], dtype=np.int64)
-        self._creator_channel = np.array([c.channel for c in cs], dtype=np.int8)
+        index = list(map(_INDEX, self._platforms))
+        self._creator_platform = np.array(index, dtype=np.int64)
+        self._creator_channel = np.array(list(map(_CHANNEL, cs)), dtype=np.int8)
         # distinct platforms, by index (the delivery factor reads their reach factor daily)
-        self._by_index = {p.index: p for p in self._platforms}
+        self._by_index = dict(zip(index, self._platforms))
         self._n_platforms = max(self._by_index, default=-1) + 1
         self._platform_list = [self._by_index.get(i) for i in range(self._n_platforms)]
         # the fixed delivery factors are elementwise: one call per platform covers all its
@@ -243,9 +253,11 @@ class OrganicDelivery:
         if published is None:  # creators with live posts, by a C-level scan of all of them
             looked = list(compress(range(len(cs)), map(_LIVE_POSTS, cs)))
         else:
-            index = self._index
-            looked = sorted(self._still_live.union(
-                index[id(c)] for c in published if id(c) in index))
+            fresh = set(map(self._index.get, map(id, published)))  # None: not a creator here
+            fresh.discard(None)
+            fresh |= self._still_live
+            looked = sorted(fresh)
+        add_seg, add_post, add_still = seg.append, post_ids.append, still.append
         for k in looked:
             c = cs[k]
             live = c.live_posts
@@ -253,11 +265,21 @@ class OrganicDelivery:
                 continue
             if c.followers is not followers[k] or c.platform is not platforms[k]:
                 stale = True
+            if len(live) == 1:  # the common case, without the comprehensions
+                post, days = live[0]
+                add_seg(k)
+                add_post(post)
+                if days > 1:
+                    c.live_posts = [(post, days - 1)]
+                    add_still(k)
+                else:
+                    c.live_posts = []
+                continue
             seg += [k] * len(live)
             post_ids += [post for post, _ in live]
             aged = c.live_posts = [(post, days - 1) for post, days in live if days > 1]
             if aged:
-                still.append(k)
+                add_still(k)
         self._still_live = set(still)
         if not seg:
             return Exposures.empty(), []
@@ -266,16 +288,15 @@ class OrganicDelivery:
         u = rng.random(sum(map(self._sizes.__getitem__, seg)))  # one draw per pair
         creator = np.array(seg, dtype=np.int64)
         post = np.array(post_ids, dtype=np.int64)
-        (consumers, posts, channels, ends, delivered, per_platform, platform,
+        (consumers, posts, trusts, channels, ends, delivered, per_platform, platform,
          channel) = _deliver_pairs(
             self.offsets, creator, post, self._creator_platform, self._creator_channel,
-            self._base(), self.act, self.share, self.audience, u)
+            self._base(), self.act, self.share, self.audience, u, trust)
         by_index = self._by_index
         for i, n in enumerate(per_platform.tolist()):
             if n:
                 by_index[i].delivered_organic += n
-        exposures = Exposures(consumers, posts, np.full(len(consumers), trust, np.float32),
-                              channels)
+        exposures = Exposures(consumers, posts, trusts, channels)
         return exposures, LivePosts(cs, creator, post, consumers, ends, delivered, platform,
                                     channel, self._platform_list, self._homes)
 

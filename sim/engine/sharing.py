@@ -36,16 +36,16 @@ def queue_shares(ctx: "Context", sharers: np.ndarray, shared: np.ndarray) -> Non
     beh = ctx.beh
     if ctx.mode == "independent_cascade":
         prob = np.full(len(sharers), ctx.config.reference.transmissibility)
-        use_trust, guanxi = False, 1.0
-    else:
-        prob = probability(ctx, sharers, shared)
-        framed = ctx.posts["framed"][shared]
-        # guanxi × boost where framed, guanxi × 1.0 = guanxi elsewhere: the same products
-        guanxi = np.where(framed, beh.guanxi * beh.guanxi_boost, beh.guanxi)
-        use_trust = True
-    ctx.state.pending.append(diffusion.share_to_ties(
-        ctx.graph, sharers, shared, prob, ctx.code["wom"], ctx.rng, use_trust=use_trust,
-        guanxi=guanxi))
+        ctx.state.pending.append(diffusion.share_to_ties(
+            ctx.graph, sharers, shared, prob, ctx.code["wom"], ctx.rng, use_trust=False,
+            guanxi=1.0))
+        return
+    # the probabilities, guanxi × boost where framed (guanxi elsewhere) and the draws of
+    # share_to_ties in two compiled calls (diffusion.share_exposures)
+    state = ctx.state
+    state.pending.append(diffusion.share_exposures(
+        ctx.graph, sharers, shared, ctx.posts, ctx.population.circle, state.saturation, beh,
+        state.negative_damping, state.negative_saturation, ctx.code["wom"], ctx.rng))
 
 
 __all__ = ["probability", "queue_shares"]

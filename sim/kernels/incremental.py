@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 from numba.cpython.unsafe.numbers import trailing_zeros
 
-from sim.kernels.csr import _guided_one, guide_table, searchsorted_right
+from sim.kernels.csr import _guided_one, searchsorted_right
 from sim.kernels.bytescan import HIGH, byte_words, threshold_add
 
 if TYPE_CHECKING:  # a graph is any object with CSR ``indptr``/``indices`` (duck-typed)
@@ -143,6 +143,29 @@ def _divide_by_degree(counts, degree, share):
                 share[j, col] = counts[j, col] / degree[j]
 
 
+@njit(cache=True, error_model="numpy")
+def _add_to_ties_share(entries, delta, n_cols, indptr, indices, counts, degree, share):
+    """:func:`_add_to_ties`, then the share of every count brought up to date
+    (``share[i, col] = counts[i, col] / degree[i]``, the division of
+    :func:`_divide_by_degree`): when the changed entries have few ties (a quarter of the
+    N×R entries at most) only the counts just changed are divided again, tie by tie; else
+    every count in one sequential pass. Same values either way."""
+    ties = 0
+    for e in range(len(entries)):
+        row = entries[e] // n_cols
+        ties += indptr[row + 1] - indptr[row]
+    _add_to_ties(entries, delta, n_cols, indptr, indices, counts)
+    if 4 * ties > counts.size:
+        _divide_by_degree(counts, degree, share)
+        return
+    for e in range(len(entries)):
+        row = entries[e] // n_cols
+        col = entries[e] - row * n_cols
+        for p in range(indptr[row], indptr[row + 1]):
+            i = indices[p]
+            share[i, col] = counts[i, col] / degree[i]
+
+
 @njit(cache=True)
 def _add_to_circles(entries, delta, n_cols, circle, sums):
     """Add ``delta`` of each changed (row, column) entry to its circle's sum (C×R int64)."""
@@ -175,11 +198,8 @@ class NeighbourShare:
         """
         entries, delta = self._changes.flip(values, threshold)
         if len(entries):
-            # random increments touch few bytes each; the share is then refreshed in one
-            # sequential pass (cheaper than refreshing it tie by tie at random)
-            _add_to_ties(entries, delta, self.counts.shape[1], self.graph.indptr,
-                         self.graph.indices, self.counts)
-            _divide_by_degree(self.counts, self.degree, self.share)
+            _add_to_ties_share(entries, delta, self.counts.shape[1], self.graph.indptr,
+                               self.graph.indices, self.counts, self.degree, self.share)
         return self.share
 
 
@@ -222,7 +242,9 @@ class AttentionSampler:
         self._tables: dict[int, tuple[np.ndarray, float]] = {}  # id(cum) -> guide table
         # () -> (consumers sorted by circle, where each circle starts): for draw_in_circles
         self._circles = circles
-        self._circle_cum: dict[int, tuple] = {}  # platform -> _circle_table
+        # the circles' tables of every platform as rows of P × N / P × C arrays (a row is
+        # filled the first time its platform is drawn on): _circle_table, circle_stack
+        self._stack: tuple | None = None
         self._layout: tuple[np.ndarray, np.ndarray] | None = None  # _circle_layout
 
     def pool(self, key: Hashable, platform: int,
@@ -246,7 +268,7 @@ class AttentionSampler:
         if count >= GUIDED_DRAWS and len(pool) and cum[-1] > 0:
             table = self._tables.get(id(cum))
             if table is None:
-                table = self._tables[id(cum)] = guide_table(cum)
+                table = self._tables[id(cum)] = pool_guide(cum)
             # draw_weighted's guided branch, its four array operations in one compiled call
             return _draw_guided(pool, cum, table[0], table[1], rng.random(count))
         return draw_weighted(pool, cum, count, rng)
@@ -281,7 +303,7 @@ class AttentionSampler:
             if n >= GUIDED_DRAWS:
                 table = self._tables.get(id(cum))
                 if table is None:
-                    table = self._tables[id(cum)] = guide_table(cum)
+                    table = self._tables[id(cum)] = pool_guide(cum)
                 picks = searchsorted_right(cum, targets, table)
             else:
                 picks = cum.searchsorted(targets, side="right")
@@ -303,17 +325,42 @@ class AttentionSampler:
     def _circle_table(self, platform: int) -> tuple:
         """(running sums as in :meth:`circle_sums`, each circle's total weight (float64, 0
         for an empty circle), the circles' guide tables and scales
-        (:func:`_segment_guides`)), once per platform."""
-        hit = self._circle_cum.get(platform)
-        if hit is None:
+        (:func:`_segment_guides`)), computed once per platform into its row of
+        :meth:`circle_stack`'s arrays (views of them)."""
+        built, cum2, tops2, guide2, scale2 = self.circle_stack()[2:]
+        if not built[platform]:
             order, starts = self._circle_layout()
             w = self.attention[order, platform] * self.activity[order]
             cum = _segment_cumsum(w, starts)
             ends = starts[1:]
-            tops = np.where(ends > starts[:-1], cum[np.maximum(ends - 1, 0)], 0.0)
-            guide, scale = _segment_guides(cum, starts)
-            hit = self._circle_cum[platform] = (cum, tops, guide, scale)
-        return hit
+            tops2[platform] = np.where(ends > starts[:-1], cum[np.maximum(ends - 1, 0)], 0.0)
+            cum2[platform] = cum
+            guide2[platform], scale2[platform] = _segment_guides(cum, starts)
+            built[platform] = True
+        return cum2[platform], tops2[platform], guide2[platform], scale2[platform]
+
+    def circle_stack(self) -> tuple:
+        """``(order, starts, built, cum, tops, guide, scale)``: the circles' layout
+        (:meth:`circle_sums`) and every platform's circle tables as rows (platform index)
+        of ``cum`` (P × N float64), ``tops`` (P × C float64), ``guide`` (P × N int64) and
+        ``scale`` (P × C float64), the tables of :meth:`_circle_table`; ``built[p]`` (bool)
+        tells whether platform ``p``'s row is filled (:meth:`build_circle_tables`). Rows
+        of platforms never drawn on stay unwritten (their pages are never touched)."""
+        if self._stack is None:
+            order, starts = self._circle_layout()
+            n_platforms, n, n_circles = self.attention.shape[1], len(order), len(starts) - 1
+            self._stack = (order, starts, np.zeros(n_platforms, dtype=np.bool_),
+                           np.empty((n_platforms, n), dtype=np.float64),
+                           np.empty((n_platforms, n_circles), dtype=np.float64),
+                           np.empty((n_platforms, n), dtype=np.int64),
+                           np.empty((n_platforms, n_circles), dtype=np.float64))
+        return self._stack
+
+    def build_circle_tables(self, platforms: np.ndarray) -> None:
+        """Fill :meth:`circle_stack`'s rows of ``platforms`` (platform indices) not yet
+        filled."""
+        for p in np.unique(platforms).tolist():
+            self._circle_table(p)
 
     def _circle_layout(self) -> tuple[np.ndarray, np.ndarray]:
         """(consumers sorted by circle, where each circle starts as int64), from the
@@ -342,22 +389,22 @@ class AttentionSampler:
         """:meth:`draw_in_circles` on int64 columns (circle, platform index and count ≥ 0
         per entry), the sizes as an int64 array: the draws of :meth:`draw_many` on those
         pools, from one ``rng.random`` call (none when nothing is drawn), the entries sized
-        and searched in one compiled call each per platform drawn on."""
-        order, starts = self._circle_layout()
-        sizes, first, total, used = _circle_plan(starts, circles, platforms, counts)
+        (:func:`circle_plan`) and searched (:func:`draw_stacked`) in one compiled call
+        each."""
+        order, starts, built, cum, tops, guide, scale = self.circle_stack()
+        sizes, first, total, status = circle_plan(starts, circles, platforms, counts, built,
+                                                  tops)
+        if status == PLAN_UNBUILT:  # a platform's tables are needed for the first time
+            self.build_circle_tables(platforms[sizes > 0])
+            sizes, first, total, status = circle_plan(starts, circles, platforms, counts,
+                                                      built, tops)
         out = np.empty(total, dtype=np.int64)
         if total == 0:
             return out, sizes
-        tables = [(p, self._circle_table(p)) for p in used.tolist()]
-        for p, (_, tops, _, _) in tables:
-            if _weightless(tops, circles, platforms, sizes, p):
-                # a pool of zero weights draws integers: pool by pool
-                return self._draw_pools(circles.tolist(), platforms.tolist(), counts.tolist(),
-                                        rng)
-        u = rng.random(total)
-        for p, (cum, _, guide, scale) in tables:
-            _draw_segments(order, cum, guide, scale, starts, circles, platforms, p, first,
-                           sizes, u, out)
+        if status == PLAN_WEIGHTLESS:  # a pool of zero weights draws integers: pool by pool
+            return self._draw_pools(circles.tolist(), platforms.tolist(), counts.tolist(), rng)
+        draw_stacked(order, cum, guide, scale, starts, circles, platforms, first, sizes,
+                     rng.random(total), out)
         return out, sizes
 
     def _draw_pools(self, circles: list[int], platforms: list[int], counts: list[int],
@@ -372,18 +419,24 @@ class AttentionSampler:
         return out, np.array(sizes, dtype=np.int64)
 
 
+PLAN_DRAWABLE, PLAN_UNBUILT, PLAN_WEIGHTLESS = 0, 1, 2
+"""Outcomes of :func:`circle_plan`."""
+
+
 @njit(cache=True)
-def _circle_plan(starts, circles, platforms, counts):
+def circle_plan(starts, circles, platforms, counts, built, tops):
     """Sizes of :meth:`AttentionSampler.draw_circles`' entries: ``counts[k]`` when > 0 and
     circle ``circles[k]`` has members (``starts[c] < starts[c + 1]``), else 0. Returns
-    (sizes, each entry's first uniform = exclusive running sum of the sizes, total, the
-    distinct platforms of the entries drawn, in first appearance order), int64."""
+    (sizes, each entry's first uniform = exclusive running sum of the sizes (int64), total,
+    status): status :data:`PLAN_UNBUILT` when a platform drawn on has no tables yet
+    (``built[p]`` false), else :data:`PLAN_WEIGHTLESS` when an entry drawn is from a circle
+    whose total weight ``tops[p, circle]`` is not > 0, else :data:`PLAN_DRAWABLE`."""
     n = len(circles)
     sizes = np.zeros(n, dtype=np.int64)
     first = np.empty(n, dtype=np.int64)
-    used = np.empty(n, dtype=np.int64)
-    n_used = 0
     total = 0
+    unbuilt = False
+    weightless = False
     for k in range(n):
         first[k] = total
         c = circles[k]
@@ -391,25 +444,12 @@ def _circle_plan(starts, circles, platforms, counts):
             sizes[k] = counts[k]
             total += counts[k]
             p = platforms[k]
-            seen = False
-            for j in range(n_used):
-                if used[j] == p:
-                    seen = True
-                    break
-            if not seen:
-                used[n_used] = p
-                n_used += 1
-    return sizes, first, total, used[:n_used].copy()
-
-
-@njit(cache=True)
-def _weightless(tops, circles, platforms, sizes, platform):
-    """True when an entry drawn on ``platform`` (size > 0) is from a circle whose total
-    weight ``tops[circle]`` is not > 0."""
-    for k in range(len(circles)):
-        if sizes[k] > 0 and platforms[k] == platform and not tops[circles[k]] > 0:
-            return True
-    return False
+            if not built[p]:
+                unbuilt = True
+            elif not tops[p, c] > 0:
+                weightless = True
+    status = PLAN_UNBUILT if unbuilt else (PLAN_WEIGHTLESS if weightless else PLAN_DRAWABLE)
+    return sizes, first, total, status
 
 
 @njit(cache=True)
@@ -431,7 +471,7 @@ def _segment_guides(cum, starts):
     """Guide tables of the circles' running sums (:func:`_segment_cumsum`): per circle ``c``
     of ``k`` positions ``a..b-1`` with total ``top > 0``, ``scale[c] = k / top`` and, for
     each of its ``k`` equal slices of [0, top), ``guide[a + i]`` = the first position whose
-    running sum exceeds ``i / scale[c]`` (a starting point: :func:`_draw_segments` walks
+    running sum exceeds ``i / scale[c]`` (a starting point: :func:`draw_stacked` walks
     from it to the exact answer whatever it is). ``scale`` is 0 for a circle without
     weight."""
     guide = np.empty(len(cum), dtype=np.int64)
@@ -453,34 +493,60 @@ def _segment_guides(cum, starts):
 
 
 @njit(cache=True)
-def _draw_segments(order, cum, guide, scale, starts, circle, platform, p, first, count, u,
-                   out):
-    """For each entry ``k`` on platform ``p`` (``platform[k] == p``): ``count[k]`` draws from
-    the pool of circle ``c = circle[k]``, ``order[a:b]`` with ``a, b = starts[c],
-    starts[c + 1]``, with cumulative weights ``cum[a:b]`` (last one > 0; ``cum``, ``guide``
-    and ``scale`` those of platform ``p``), from the uniforms ``u[first[k]:first[k] +
-    count[k]]``, written to the same positions of ``out``. The pick of a uniform ``x`` is the
-    first position whose running sum exceeds ``x × top`` (``np.searchsorted(...,
-    side="right")``: found from the guide table's starting point by walking down while the
-    running sum before is above the target and up while it is not above, so exact whatever
-    the starting point), capped at the last — exactly as :func:`draw_weighted`."""
+def draw_stacked(order, cum, guide, scale, starts, circle, platform, first, count, u, out):
+    """For each entry ``k``: ``count[k]`` draws from the pool of circle ``c = circle[k]`` on
+    platform ``p = platform[k]``, ``order[a:b]`` with ``a, b = starts[c], starts[c + 1]``,
+    with cumulative weights ``cum[p, a:b]`` (last one > 0; ``cum``, ``guide`` and ``scale``
+    the stacked tables of :meth:`AttentionSampler.circle_stack`), from the uniforms
+    ``u[first[k]:first[k] + count[k]]``, written to the same positions of ``out``. The pick
+    of a uniform ``x`` is the first position whose running sum exceeds ``x × top``
+    (``np.searchsorted(..., side="right")``: found from the guide table's starting point by
+    walking down while the running sum before is above the target and up while it is not
+    above, so exact whatever the starting point), capped at the last — exactly as
+    :func:`draw_weighted`."""
     for k in range(len(circle)):
-        if platform[k] != p or count[k] == 0:
+        if count[k] == 0:
             continue
         c = circle[k]
+        p = platform[k]
+        cp, gp = cum[p], guide[p]
         a, b = starts[c], starts[c + 1]
-        top, sc = cum[b - 1], scale[c]
+        top, sc = cp[b - 1], scale[p, c]
         slots = b - a
         for i in range(first[k], first[k] + count[k]):
             t = u[i] * top
             s = int(t * sc)
             s = 0 if s < 0 else (slots - 1 if s >= slots else s)
-            j = guide[a + s]
-            while j > a and cum[j - 1] > t:
+            j = gp[a + s]
+            while j > a and cp[j - 1] > t:
                 j -= 1
-            while j < b and cum[j] <= t:
+            while j < b and cp[j] <= t:
                 j += 1
             out[i] = order[min(j, b - 1)]
+
+
+def pool_guide(cum: np.ndarray) -> tuple[np.ndarray, float]:
+    """:func:`sim.kernels.csr.guide_table` of ``cum`` (non-decreasing float64, last one > 0),
+    the same table, by one linear merge of the slices' left ends with ``cum``
+    (:func:`_merge_guide`) instead of a binary search per slice."""
+    scale = len(cum) / float(cum[-1])
+    return _merge_guide(cum, scale), scale
+
+
+@njit(cache=True)
+def _merge_guide(cum, scale):
+    """For each ``i < len(cum)``, the first position whose running sum exceeds ``i / scale``
+    (``np.searchsorted(cum, np.arange(len(cum)) / scale, side="right")``, the same float64
+    quotients), found by one forward walk: both sequences are non-decreasing (int64)."""
+    k = len(cum)
+    guide = np.empty(k, dtype=np.int64)
+    j = 0
+    for i in range(k):
+        x = i / scale
+        while j < k and cum[j] <= x:
+            j += 1
+        guide[i] = j
+    return guide
 
 
 @njit(cache=True)
@@ -511,7 +577,7 @@ def draw_weighted(pool: np.ndarray, cum: np.ndarray, count: int, rng: np.random.
         return pool[rng.integers(0, len(pool), size=count)].astype(np.int64)
     targets = rng.random(count) * cum[-1]
     if table is not None or count >= 1000:
-        picks = searchsorted_right(cum, targets, table if table is not None else guide_table(cum))
+        picks = searchsorted_right(cum, targets, table if table is not None else pool_guide(cum))
     else:
         picks = cum.searchsorted(targets, side="right")  # the method: no dispatch wrapper
     return pool[np.minimum(picks, len(pool) - 1)].astype(np.int64)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.kernels.incremental import circle_plan, draw_stacked
+
 
 @njit(cache=True)
 def discovery_counts(reach, platform, delivered):
@@ -75,6 +77,15 @@ def views_per_post(exp_post, engaged, posts):
 
 
 @njit(cache=True)
+def boosted_counts(factor, threshold, reach_factor, platform, exp_post, engaged, posts):
+    """:func:`amplified_counts` of each of ``posts`` for its views and engaged views in a
+    batch of exposures (:func:`views_per_post` of ``exp_post`` and ``engaged``), in one
+    call (int64)."""
+    delivered, hits = views_per_post(exp_post, engaged, posts)
+    return amplified_counts(factor, threshold, reach_factor, platform, delivered, hits)
+
+
+@njit(cache=True)
 def post_circles(circle_column, posts, creator, home):
     """Each post's circle: its tagged circle ``circle_column[posts[k]]`` (the post log's
     ``circle`` column), or for a generic post (−1) its creator's home circle
@@ -86,4 +97,41 @@ def post_circles(circle_column, posts, creator, home):
     return out
 
 
-__all__ = ["amplified_counts", "discovery_counts", "post_circles", "views_per_post"]
+@njit(cache=True)
+def impression_plan(circle_column, posts, creator, home, starts, platform, counts, built, tops):
+    """Each post's circle (:func:`post_circles`) and the plan of drawing ``counts[k]``
+    consumers of it on its platform ``platform[k]``
+    (:func:`sim.kernels.incremental.circle_plan` on the stacked tables ``built`` and ``tops``
+    of :meth:`~sim.kernels.incremental.AttentionSampler.circle_stack`, ``starts`` its
+    circle starts). Returns ``(circles, sizes, first, total, status)``."""
+    circles = post_circles(circle_column, posts, creator, home)
+    sizes, first, total, status = circle_plan(starts, circles, platform, counts, built, tops)
+    return circles, sizes, first, total, status
+
+
+@njit(cache=True)
+def impression_columns(order, cum, guide, scale, starts, circles, platform, first, sizes, u,
+                       posts, channel, trust):
+    """The exposure columns of a drawable :func:`impression_plan`: the consumers drawn for
+    every post from the uniforms ``u`` (:func:`sim.kernels.incremental.draw_stacked`), each
+    one's post id ``posts[k]`` and channel ``channel[k]`` (``np.repeat`` by ``sizes``) and
+    the trust ``trust`` (a Python float) as float32 for all. Returns ``(consumer, post,
+    trust, channel)`` (int64, int64, float32, int8)."""
+    n = len(u)
+    consumer = np.empty(n, dtype=np.int64)
+    draw_stacked(order, cum, guide, scale, starts, circles, platform, first, sizes, u,
+                 consumer)
+    post = np.empty(n, dtype=np.int64)
+    chan = np.empty(n, dtype=np.int8)
+    for k in range(len(sizes)):
+        lo = first[k]
+        for i in range(lo, lo + sizes[k]):
+            post[i] = posts[k]
+            chan[i] = channel[k]
+    tr = np.empty(n, dtype=np.float32)
+    tr[:] = np.float32(trust)
+    return consumer, post, tr, chan
+
+
+__all__ = ["amplified_counts", "boosted_counts", "discovery_counts", "impression_columns", "impression_plan",
+           "post_circles", "views_per_post"]
