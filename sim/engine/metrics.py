@@ -72,6 +72,15 @@ class MetricsBook:
         self._neg_today += negative
         self.exposures_by_channel += np.bincount(channel, minlength=n_channels)[:n_channels]
 
+    def count_batch(self, total: int, negative: int, engaged: int) -> None:
+        """A response pass's batch: ``total`` exposures (``negative`` of them to negative
+        posts; the pass counts them per channel itself) and ``engaged`` engagements."""
+        self.exposures += total
+        self.daily_exposures += total
+        self._neg_today += negative
+        self.engagements += engaged
+        self.daily_engagements += engaged
+
     def count_engagements(self, k: int) -> None:
         self.engagements += k
         self.daily_engagements += k
