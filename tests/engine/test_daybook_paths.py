@@ -87,3 +87,58 @@ def test_run_without_a_channel_counter_still_books_the_batch():
         engagements_by_circle=book.engagements_by_circle)
     assert len(res.engaged) == 5
     assert np.array_equal(ctx.population.exposures[:5], before + 1)
+
+
+def reference_morning(memory, retention, threshold, stage, member):
+    """The former ``AwarenessMemory.morning`` body (numpy)."""
+    from sim.world.population import AWARE, UNAWARE
+    memory *= np.float32(retention)
+    forget = (stage == AWARE) & (memory < threshold) & ~member
+    stage[forget] = UNAWARE
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("n_ret", [1, 3])
+def test_memory_decay_equals_numpy(seed, n_ret):
+    from sim.engine.awareness import _decay_and_forget
+    from sim.world.population import AWARE, UNAWARE
+    rng = np.random.default_rng(seed)
+    n = 5000
+    memory = (rng.random((n, n_ret)) * 3).astype(np.float32)
+    memory[: n // 10] = np.float32(1.0) / np.float32(0.9)  # ties at the threshold
+    stage = rng.integers(0, 5, (n, n_ret)).astype(np.int8)
+    member = rng.random((n, n_ret)) < 0.2
+    retention, threshold = [0.9, 0.8123456789, 0.5][seed], [1.0, 1.7, 0.3][seed]
+    m2, s2 = memory.copy(), stage.copy()
+    reference_morning(memory, retention, threshold, stage, member)
+    _decay_and_forget(m2, np.float32(retention), np.float32(threshold), s2, member, AWARE,
+                      UNAWARE)
+    assert np.array_equal(memory, m2) and np.array_equal(stage, s2)
+    assert (stage == UNAWARE).sum() > 0
+
+
+def test_forgetting_model_equals_numpy_morning(monkeypatch):
+    """A run with memory decay equals one whose mornings use the numpy form."""
+    from sim.engine import awareness
+
+    def numpy_morning(self, ctx):
+        beh = ctx.beh
+        if beh.memory_retention >= 1.0:
+            return
+        pop = ctx.population
+        reference_morning(self.memory, beh.memory_retention, beh.awareness_threshold,
+                          pop.stage, pop.member)
+
+    scn = load_scenario("scenarios/community_push.toml",
+                        {"run.consumers": 1500, "run.days": 20,
+                         "behaviour.memory_retention": 0.8})
+    fast, ref = SocialCommerceModel(scn, seed=3), SocialCommerceModel(scn, seed=3)
+    for _ in range(20):
+        fast.step()
+        with monkeypatch.context() as mp:
+            mp.setattr(awareness.AwarenessMemory, "morning", numpy_morning)
+            ref.step()
+        a, b = _state(fast), _state(ref)
+        for k in a[0]:
+            assert np.array_equal(a[0][k], b[0][k]), k
+        assert a[1:] == b[1:]
