@@ -267,6 +267,18 @@ class KpiPlan:
         self._concentration: tuple[tuple, tuple[float, float]] = ((), (0.0, 0.0))
         self._views: tuple = ()
         self._arrays: tuple = ()
+        self._blank: dict[str, float] = {}
+        self._blank_names: tuple = ()
+
+    def blank(self) -> dict[str, float]:
+        """A dict of every registry name, in the registry's order, each :data:`_UNSET`: the
+        snapshot fills it in place, so it comes out in the registry's order without building
+        a second dict of a hundred KPIs (:func:`_registry_order` checks that every name was
+        filled and none added)."""
+        if self._blank_names is not self.names:
+            self._blank = dict.fromkeys(self.names, _UNSET)
+            self._blank_names = self.names
+        return self._blank.copy()
 
     def in_order(self, kpis: dict[str, float]) -> tuple[float, ...]:
         """The values of ``kpis`` in the registry's order (KeyError names a missing KPI)."""
@@ -320,6 +332,8 @@ class KpiPlan:
 
 
 _NO_TARGET = np.zeros(1, dtype=bool)
+_UNSET = float("nan")
+"""The value of a registry KPI the snapshot has not filled (:meth:`KpiPlan.blank`)."""
 
 
 def kpi_plan(ctx: "Context") -> KpiPlan:
@@ -343,7 +357,8 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
         ordered = _registry_order(plan, kpis)
         if ordered is None:
             names = plan.names
-            extra, missing = sorted(set(kpis) - set(names)), sorted(set(names) - set(kpis))
+            extra = sorted(set(kpis) - set(names))
+            missing = sorted(k for k in set(names) if kpis.get(k, _UNSET) is _UNSET)
             raise RuntimeError(f"KPI registry (sim/config/kpis.py) and compute_kpis disagree: "
                                f"computed but not registered {extra}, registered but not "
                                f"computed {missing}")
@@ -351,14 +366,21 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
 
 
 def _registry_order(plan: KpiPlan, kpis: dict[str, float]) -> dict[str, float] | None:
-    """``kpis`` in the registry's order; None unless its names are exactly the registry's
-    (as many, and every registered name found)."""
+    """``kpis`` (filled in :meth:`KpiPlan.blank`, so in the registry's order); None unless
+    its names are exactly the registry's (as many, and every registered name filled).
+
+    A name left unfilled holds :data:`_UNSET`, a NaN, so a sum of the values that is not NaN
+    shows in one C-level pass that none is; only when it is NaN (a NaN KPI, or values that
+    do not add up) are the values looked at one by one."""
     if len(kpis) != len(plan.names):
         return None
     try:
-        return dict(zip(plan.names, plan.in_order(kpis)))
-    except KeyError:
+        total = sum(kpis.values())
+    except (TypeError, OverflowError):
+        total = _UNSET
+    if total != total and any(v is _UNSET for v in kpis.values()):
         return None
+    return kpis
 
 
 def _snapshot(ctx: "Context", plan: KpiPlan) -> dict[str, float]:
@@ -385,7 +407,8 @@ def _snapshot(ctx: "Context", plan: KpiPlan) -> dict[str, float]:
     interested = float(sum(stage_counts[INTERESTED:]))
     reach = float(counts[_REACH])
     aware = float(sum(stage_counts[AWARE:]))
-    kpis: dict[str, float] = {
+    kpis = plan.blank()  # the registry's names in order, filled below
+    kpis.update({
         "reach": reach,
         "exposures": float(exposures),
         "engagements": float(engagements),
@@ -415,7 +438,7 @@ def _snapshot(ctx: "Context", plan: KpiPlan) -> dict[str, float]:
         "daily_engagements": float(book.daily_engagements),
         "daily_orders": float(ledger.daily_orders),
         "daily_exposures": float(book.daily_exposures),
-    }
+    })
     kpis.update(zip(plan.stage_keys, map(float, stage_counts)))
     for ch, v in spend_by_channel.items():
         kpis[plan.spend_key(ch)] = float(v)

@@ -142,3 +142,46 @@ def test_forgetting_model_equals_numpy_morning(monkeypatch):
         for k in a[0]:
             assert np.array_equal(a[0][k], b[0][k]), k
         assert a[1:] == b[1:]
+
+
+def test_snapshot_check_finds_unfilled_and_extra_names():
+    """The snapshot fills :meth:`KpiPlan.blank`; a name left unfilled or one added is caught
+    (also when a filled KPI is NaN, which makes the quick sum NaN too)."""
+    from sim.engine import metrics
+
+    scn = load_scenario("scenarios/baseline.toml", {"run.consumers": 800, "run.days": 3})
+    m = SocialCommerceModel(scn, seed=1)
+    m.step()
+    ctx = m.ctx
+    plan = metrics.kpi_plan(ctx)
+    kpis = metrics._snapshot(ctx, plan)
+    assert list(kpis) == list(plan.names)
+    assert metrics._registry_order(plan, kpis) is kpis
+    nan_kpi = dict(kpis, roas=float("nan"))  # a NaN value is a filled value
+    assert metrics._registry_order(plan, nan_kpi) is nan_kpi
+    unfilled = dict(kpis, roas=metrics._UNSET)
+    assert metrics._registry_order(plan, unfilled) is None
+    unfilled_nan = dict(kpis, roas=metrics._UNSET, gmv=float("nan"))
+    assert metrics._registry_order(plan, unfilled_nan) is None
+    assert metrics._registry_order(plan, dict(kpis, no_such_kpi=1.0)) is None
+    texts = dict(kpis, roas="x")  # values that do not add up are looked at one by one
+    assert metrics._registry_order(plan, texts) is texts
+
+
+def test_unfilled_kpi_is_reported(monkeypatch):
+    from sim.engine import metrics
+
+    scn = load_scenario("scenarios/baseline.toml", {"run.consumers": 800, "run.days": 3})
+    m = SocialCommerceModel(scn, seed=1)
+    m.step()
+    real = metrics._funnel_kpis
+
+    def drop_cpc(ctx, plan, kpis, *args):
+        real(ctx, plan, kpis, *args)
+        kpis["cpc"] = metrics._UNSET
+        kpis["not_registered"] = 1.0
+
+    monkeypatch.setattr(metrics, "_funnel_kpis", drop_cpc)
+    with pytest.raises(RuntimeError, match=r"computed but not registered \['not_registered'\], "
+                                           r"registered but not computed \['cpc'\]"):
+        metrics.compute_kpis(m.ctx)
