@@ -261,6 +261,10 @@ class KpiPlan:
             tuple(ctx.channels.tiers), tuple(book.channels), tuple(p.name for p in ctx.platforms))
         self.channel_keys = tuple(k for keys in channel_keys for k in keys)  # 4 per channel
         self.on_keys = tuple(k for keys in on_keys for k in keys)  # 2 per platform
+        # the same names column by column: impressions, views, clicks, engagement rate per
+        # channel; impressions and clicks on each platform
+        self.channel_columns = tuple(zip(*channel_keys)) if channel_keys else ((),) * 4
+        self.on_columns = tuple(zip(*on_keys)) if on_keys else ((),) * 2
         self.retailer_keys = tuple((f"{r.name}_orders", f"{r.name}_gmv", f"{r.name}_share",
                                     f"{r.name}_price") for r in ctx.retailers)
         self._spend_keys: dict[str, str] = {}
@@ -269,6 +273,20 @@ class KpiPlan:
         self._arrays: tuple = ()
         self._blank: dict[str, float] = {}
         self._blank_names: tuple = ()
+        self._targeted: tuple = (None, None, None)
+
+    def targeted(self, ctx: "Context") -> tuple[np.ndarray, list[bool] | None]:
+        """:func:`targeted_circle_mask` (not to be written to) and, when some circle is
+        targeted, the mask as a list; kept while the number of circles and every retailer's
+        targeted circles are the same (retailers add circles as they book creators)."""
+        circles = [r.targeted_circles for r in ctx.retailers]
+        key, mask, as_list = self._targeted
+        if key is None or key[0] != ctx.config.population.circles or key[1] != circles:
+            mask = targeted_circle_mask(ctx)
+            as_list = mask.tolist() if mask.any() else None
+            self._targeted = ((ctx.config.population.circles, [set(c) for c in circles]),
+                              mask, as_list)
+        return mask, as_list
 
     def blank(self) -> dict[str, float]:
         """A dict of every registry name, in the registry's order, each :data:`_UNSET`: the
@@ -386,7 +404,7 @@ def _registry_order(plan: KpiPlan, kpis: dict[str, float]) -> dict[str, float] |
 def _snapshot(ctx: "Context", plan: KpiPlan) -> dict[str, float]:
     """The KPIs of the day, keyed by name (in the order they are computed)."""
     pop, book, ledger = ctx.population, ctx.metrics, ctx.ledger
-    targeted = targeted_circle_mask(ctx)
+    targeted, tmask = plan.targeted(ctx)
     counts = plan.counts(pop, targeted,  # one compiled pass over the consumers
                          ctx.config.run.mode == "full")
     stage_counts = counts[_STAGE:_STAGE + len(STAGES)]
@@ -398,8 +416,7 @@ def _snapshot(ctx: "Context", plan: KpiPlan) -> dict[str, float]:
     margin_gmv = float(ledger.profit.sum())
     exposures, engagements = book.exposures, book.engagements
     dependence, hhi = plan.concentration(ledger.orders_by_platform)
-    if targeted.any():
-        tmask = targeted.tolist()
+    if tmask is not None:  # some circle is targeted
         eng_targeted = sum(compress(book.engagements_by_circle.tolist(), tmask))
         exp_targeted = sum(compress(book.exposures_by_circle.tolist(), tmask))
     else:
@@ -496,15 +513,17 @@ def _funnel_kpis(ctx: "Context", plan: KpiPlan, kpis: dict[str, float],
     )
     kinds = f.kinds.counts.tolist() if f.kinds is not None else [0] * len(KIND_COLUMNS)
     kpis.update(zip(KIND_COLUMNS, map(float, kinds)))
-    per_channel = []
-    for i, v, c, e in zip(imp, vw, cl, en):
-        per_channel += (float(i), float(v), float(c), ratio(e, v))
-    kpis.update(zip(plan.channel_keys, per_channel))
+    # column by column (``kpis`` is in the registry's order already, :meth:`KpiPlan.blank`)
+    k_imp, k_views, k_clicks, k_rate = plan.channel_columns
+    kpis.update(zip(k_imp, map(float, imp)))
+    kpis.update(zip(k_views, map(float, vw)))
+    kpis.update(zip(k_clicks, map(float, cl)))
+    kpis.update(zip(k_rate, [ratio(e, v) for e, v in zip(en, vw)]))
     on_imp, on_clicks = f.impressions_on.tolist(), f.clicks_on.tolist()
-    per_platform = []
-    for i in plan.platform_index:
-        per_platform += (float(on_imp[i]), float(on_clicks[i]))
-    kpis.update(zip(plan.on_keys, per_platform))
+    k_on_imp, k_on_clicks = plan.on_columns
+    index = plan.platform_index
+    kpis.update(zip(k_on_imp, [float(on_imp[i]) for i in index]))
+    kpis.update(zip(k_on_clicks, [float(on_clicks[i]) for i in index]))
 
 
 @lru_cache(maxsize=64)

@@ -185,3 +185,23 @@ def test_unfilled_kpi_is_reported(monkeypatch):
     with pytest.raises(RuntimeError, match=r"computed but not registered \['not_registered'\], "
                                            r"registered but not computed \['cpc'\]"):
         metrics.compute_kpis(m.ctx)
+
+
+@pytest.mark.parametrize("name", ["circle_targeted", "circle_generic", "kol_koc_swarm",
+                                  "crisis_fast", "platform_diversified"])
+def test_compute_kpis_equals_the_reference_on_targeted_circles(name):
+    """The snapshot's kept targeted-circle mask and its column-by-column funnel KPIs give the
+    reference's KPIs (tests/engine/test_kpibuild_paths.py), names in order, every day."""
+    from tests.engine.test_kpibuild_paths import reference_compute_kpis
+    from sim.engine.metrics import compute_kpis, targeted_circle_mask
+
+    scn = load_scenario(f"scenarios/{name}.toml", {"run.consumers": 1500, "run.days": 15})
+    model = SocialCommerceModel(scn, seed=4)
+    while model.running:
+        model.step()
+        got, want = compute_kpis(model.ctx), reference_compute_kpis(model.ctx)
+        assert list(got) == list(want)
+        assert got == want
+        mask, as_list = model.ctx.metrics.kpi_plan.targeted(model.ctx)
+        assert np.array_equal(mask, targeted_circle_mask(model.ctx))
+        assert as_list == (mask.tolist() if mask.any() else None)
