@@ -205,3 +205,33 @@ def test_compute_kpis_equals_the_reference_on_targeted_circles(name):
         mask, as_list = model.ctx.metrics.kpi_plan.targeted(model.ctx)
         assert np.array_equal(mask, targeted_circle_mask(model.ctx))
         assert as_list == (mask.tolist() if mask.any() else None)
+
+
+@pytest.mark.parametrize("values", [
+    [1.5, 2.0, -0.0, float("nan")], [1, 2, 3], [1, 2.5], [True, False], [1, True],
+    [np.float64(1.0), 2.0], [np.int64(3), 4], [2**63, 1], [-(2**63), 5], [None, 1.0],
+    ["a", "b"], [1.0, None], [float("inf"), 1.0]])
+def test_typed_column_is_what_pandas_infers(values):
+    import pandas as pd
+    from sim.engine.platform_funnel import _typed
+
+    pd.testing.assert_frame_equal(pd.DataFrame({"a": _typed(list(values)), "b": 0}),
+                                  pd.DataFrame({"a": list(values), "b": 0}), check_exact=True)
+
+
+@pytest.mark.parametrize("path", ["kol_koc_swarm.toml", "kol_pyramid.toml",
+                                  "group_buying.toml"])
+def test_creator_frame_equals_frame_of_rows_elsewhere(path):
+    import pandas as pd
+    from sim.engine.platform_funnel import creator_frame, creator_rows
+
+    scn = load_scenario(f"scenarios/{path}", {"run.consumers": 1500, "run.days": 8})
+    model = SocialCommerceModel(scn, seed=6)
+    while model.running:
+        model.step()
+    frame = creator_frame(model.ctx)
+    pd.testing.assert_frame_equal(frame, pd.DataFrame(creator_rows(model.ctx)),
+                                  check_exact=True)
+    counts = model.ctx.funnel.creator_counts
+    frame.loc[0, "views"] += 1  # the frame holds copies of the live counters
+    assert counts[0, 1] == frame.loc[0, "views"] - 1
