@@ -90,8 +90,10 @@ class MetricsBook:
 
     @property
     def negative_sentiment(self) -> float:
-        neg = sum(n for n, _ in self.neg_window)
-        tot = sum(t for _, t in self.neg_window)
+        window = self.neg_window
+        if not window:
+            return 0.0
+        neg, tot = map(sum, zip(*window))  # the same sums, in the same order
         return ratio(neg, tot)
 
 
@@ -500,13 +502,13 @@ def _funnel_kpis(ctx: "Context", plan: KpiPlan, kpis: dict[str, float],
     imp, vw, cl, en = (f.impressions.tolist(), f.views.tolist(), f.clicks.tolist(),
                        f.engagements.tolist())
     channels = book.channels
-    media = float(sum(spend_by_channel.get(channels[k], 0.0) for k in paid))
+    media = float(sum([spend_by_channel.get(channels[k], 0.0) for k in paid]))
     impressions, views, clicks = sum(imp), sum(vw), sum(cl)
     kpis.update(
         impressions=float(impressions), views=float(views), clicks=float(clicks),
         ctr=ratio(clicks, impressions), cvr=ratio(f.click_orders, clicks),
-        cpm=1000.0 * ratio(media, sum(imp[k] for k in paid)),
-        cpc=ratio(media, sum(cl[k] for k in paid)), cpe=ratio(media, sum(en[k] for k in paid)),
+        cpm=1000.0 * ratio(media, sum([imp[k] for k in paid])),
+        cpc=ratio(media, sum([cl[k] for k in paid])), cpe=ratio(media, sum([en[k] for k in paid])),
         aov=ratio(gmv, ctx.ledger.orders),
         # consumers aware of some retailer / consumers reached, from the counts of the day
         aware_of_reached=ratio(aware, reach),

@@ -300,8 +300,9 @@ class SocialCommerceModel(mesa.Model):
             boosted = platform_funnel.view(ctx, boosted)
             if len(boosted):
                 res2 = self._respond(boosted)
-                sharers = np.concatenate([sharers, res2.sharers])
-                shared = np.concatenate([shared, res2.shared])
+                if len(res2.sharers):  # (joining nothing would only copy)
+                    sharers = np.concatenate([sharers, res2.sharers])
+                    shared = np.concatenate([shared, res2.shared])
         sharing.queue_shares(ctx, sharers, shared)
 
     def _respond(self, exp: Exposures) -> response.ResponseResult:

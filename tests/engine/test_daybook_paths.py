@@ -235,3 +235,20 @@ def test_creator_frame_equals_frame_of_rows_elsewhere(path):
     counts = model.ctx.funnel.creator_counts
     frame.loc[0, "views"] += 1  # the frame holds copies of the live counters
     assert counts[0, 1] == frame.loc[0, "views"] - 1
+
+
+def test_negative_sentiment_equals_the_former_sums():
+    from sim.engine.metrics import MetricsBook, ratio
+
+    book = MetricsBook(["a"])
+    assert book.negative_sentiment == 0.0
+    rng = np.random.default_rng(1)
+    for _ in range(12):
+        book.start_day()
+        book.count_batch(int(rng.integers(0, 50)), int(rng.integers(0, 5)), 1)
+        book.end_day()
+        want = ratio(sum(n for n, _ in book.neg_window), sum(t for _, t in book.neg_window))
+        assert book.negative_sentiment == want
+    book.neg_window.clear()
+    book.neg_window.append((0, 0))
+    assert book.negative_sentiment == 0.0
