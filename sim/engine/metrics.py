@@ -404,7 +404,8 @@ def _registry_order(plan: KpiPlan, kpis: dict[str, float]) -> dict[str, float] |
 
 
 def _snapshot(ctx: "Context", plan: KpiPlan) -> dict[str, float]:
-    """The KPIs of the day, keyed by name (in the order they are computed)."""
+    """The KPIs of the day, keyed by name: :meth:`KpiPlan.blank` filled in (so in the
+    registry's order; :func:`_registry_order` checks that every name was filled)."""
     pop, book, ledger = ctx.population, ctx.metrics, ctx.ledger
     targeted, tmask = plan.targeted(ctx)
     counts = plan.counts(pop, targeted,  # one compiled pass over the consumers

@@ -18,7 +18,8 @@ and clicks in a second compiled call.
                      − b_duplicate·[reused copy, consumer saw the retailer before])
        × negative_damping[retailer] for negative posts;
 
-2. the bookkeeping in batch order: exposure counts, reach, first and last touch, fatigue
+2. the bookkeeping in batch order: exposure counts (per consumer, pair, circle and
+   channel), reach, first and last touch, fatigue
    (awareness is a memory with a threshold: :mod:`sim.engine.awareness`, after the pass); then the engagement draw ``u < p`` (``u`` drawn by the caller from the
    model's generator);
 3. first engagements per (consumer, retailer) pair in batch order: source trust, last click,
