@@ -415,8 +415,8 @@ def _snapshot(ctx: "Context", plan: KpiPlan) -> dict[str, float]:
     members, referred = counts[_MEMBERS], counts[_REFERRED]
     spend_by_channel = ledger.spend_by_channel()
     spend = float(sum(spend_by_channel.values()))
-    gmv = float(ledger.gmv.sum())
-    margin_gmv = float(ledger.profit.sum())
+    gmv = _total(ledger.gmv)
+    margin_gmv = _total(ledger.profit)
     exposures, engagements = book.exposures, book.engagements
     dependence, hhi = plan.concentration(ledger.orders_by_platform)
     if tmask is not None:  # some circle is targeted
@@ -471,6 +471,14 @@ def _snapshot(ctx: "Context", plan: KpiPlan) -> dict[str, float]:
 
         kpis.update(format_kpis(ctx, gmv))
     return kpis
+
+
+def _total(values: np.ndarray) -> float:
+    """``float(values.sum())``; for one retailer its one value plus 0.0 (what numpy's sum of
+    one element is, −0.0 becoming 0.0), without a numpy reduction."""
+    if len(values) == 1:
+        return values.item() + 0.0
+    return float(values.sum())
 
 
 def _breakdowns(ctx: "Context", plan: KpiPlan, kpis: dict[str, float]) -> None:

@@ -252,3 +252,13 @@ def test_negative_sentiment_equals_the_former_sums():
     book.neg_window.clear()
     book.neg_window.append((0, 0))
     assert book.negative_sentiment == 0.0
+
+
+@pytest.mark.parametrize("values", [[-0.0], [0.0], [1.25], [float("nan")], [float("inf")],
+                                    [-3.5], [1e308], [5e-324], [1.0, 2.0], [-0.0, -0.0], []])
+def test_total_is_numpy_sum(values):
+    from sim.engine.metrics import _total
+
+    a = np.array(values, dtype=np.float64)
+    got, want = _total(a), float(a.sum())
+    assert type(got) is float and repr(got) == repr(want)
