@@ -294,7 +294,10 @@ class SocialCommerceModel(mesa.Model):
         exp = platform_funnel.view(ctx, exp)
         res = self._respond(exp)
         sharers, shared = res.sharers, res.shared
-        ctx.state.pending.append(crisis.spill_over(ctx, exp, res.engaged))
+        # engaged views of negative posts (engaged views less the click candidates) are all
+        # spill_over spills; without any it returns an empty batch and draws nothing
+        ctx.state.pending.append(crisis.spill_over(ctx, exp, res.engaged)
+                                 if res.n_engaged > res.n_candidates else Exposures.empty())
         if organic:
             boosted = amplification.amplify(ctx, exp, res.engaged, organic)
             boosted = platform_funnel.view(ctx, boosted)

@@ -262,3 +262,56 @@ def test_total_is_numpy_sum(values):
     a = np.array(values, dtype=np.float64)
     got, want = _total(a), float(a.sum())
     assert type(got) is float and repr(got) == repr(want)
+
+
+def reference_engage(self, exp, organic=None):
+    """The former ``SocialCommerceModel._engage``: spill-over called for every batch, the
+    boosted views' sharers always joined."""
+    from sim.engine import amplification, crisis, platform_funnel, sharing
+
+    ctx = self.ctx
+    exp = platform_funnel.view(ctx, exp)
+    res = self._respond(exp)
+    sharers, shared = res.sharers, res.shared
+    ctx.state.pending.append(crisis.spill_over(ctx, exp, res.engaged))
+    if organic:
+        boosted = amplification.amplify(ctx, exp, res.engaged, organic)
+        boosted = platform_funnel.view(ctx, boosted)
+        if len(boosted):
+            res2 = self._respond(boosted)
+            sharers = np.concatenate([sharers, res2.sharers])
+            shared = np.concatenate([shared, res2.shared])
+    sharing.queue_shares(ctx, sharers, shared)
+
+
+@pytest.mark.parametrize("name, consumers, days", [("crisis_slow", 4000, 40),
+                                                   ("crisis_fast", 4000, 36),
+                                                   ("baseline", 1500, 20),
+                                                   ("platform_diversified", 1500, 20)])
+def test_engage_equals_the_former_engage(name, consumers, days, monkeypatch):
+    from sim.engine import crisis
+
+    scn = load_scenario(f"scenarios/{name}.toml", {"run.consumers": consumers, "run.days": days})
+    fast, ref = SocialCommerceModel(scn, seed=8), SocialCommerceModel(scn, seed=8)
+    spilled = []
+    real = crisis.spill_over
+
+    def counted(*args):
+        out = real(*args)
+        spilled.append(len(out))
+        return out
+
+    for _ in range(days):
+        with monkeypatch.context() as mp:
+            mp.setattr(crisis, "spill_over", counted)
+            fast.step()
+        with monkeypatch.context() as mp:
+            mp.setattr(SocialCommerceModel, "_engage", reference_engage)
+            ref.step()
+        a, b = _state(fast), _state(ref)
+        for k in a[0]:
+            assert np.array_equal(a[0][k], b[0][k]), k
+        assert a[1:] == b[1:]
+        assert [len(e) for e in fast.pending] == [len(e) for e in ref.pending]
+    if name == "crisis_slow":
+        assert sum(spilled) > 0  # the spill-over path was taken
