@@ -50,6 +50,22 @@ def _remember(consumer, post, retailer, post_kind, fast_a, fast_b, fast_weight, 
     return 0
 
 
+@njit(cache=True)
+def _decay_and_forget(memory, retention, threshold, stage, member, aware, unaware):
+    """Multiply every stock by ``retention`` (float32), then set pairs at stage ``aware``
+    whose stock is below ``threshold`` (float32) and that are not members back to
+    ``unaware``: the numpy form's five passes over N×R arrays (and its temporaries) in one."""
+    size = memory.size  # C-contiguous N×R arrays, walked as flat rows
+    mem, st, mb = memory.reshape(size), stage.reshape(size), member.reshape(size)
+    for k in range(size):  # branch-free, so that the loop vectorises
+        m = mem[k] * retention
+        mem[k] = m
+        s = st[k]
+        forget = (s == aware) & (m < threshold) & (not mb[k])
+        st[k] = unaware if forget else s
+    return 0
+
+
 class AwarenessMemory:
     """Per consumer and retailer, the memory stock (exposure-equivalents, float32 N×R)."""
 
@@ -62,11 +78,12 @@ class AwarenessMemory:
         beh = ctx.beh
         if beh.memory_retention >= 1.0:
             return
-        self.memory *= np.float32(beh.memory_retention)
         pop = ctx.population
-        forget = ((pop.stage == AWARE) & (self.memory < beh.awareness_threshold)
-                  & ~pop.member)
-        pop.stage[forget] = UNAWARE
+        # float32 throughout, as numpy multiplies and compares a float32 array with a
+        # Python float (tests/engine/test_daybook_paths.py keeps the numpy form)
+        _decay_and_forget(self.memory, np.float32(beh.memory_retention),
+                          np.float32(beh.awareness_threshold), pop.stage, pop.member, AWARE,
+                          UNAWARE)
 
     def remember(self, ctx: "Context", exp: Exposures, retailer: np.ndarray) -> None:
         """Add today's views ``exp`` (retailer of each: ``retailer``) to the stock and make

@@ -72,6 +72,15 @@ class MetricsBook:
         self._neg_today += negative
         self.exposures_by_channel += np.bincount(channel, minlength=n_channels)[:n_channels]
 
+    def count_batch(self, total: int, negative: int, engaged: int) -> None:
+        """A response pass's batch: ``total`` exposures (``negative`` of them to negative
+        posts; the pass counts them per channel itself) and ``engaged`` engagements."""
+        self.exposures += total
+        self.daily_exposures += total
+        self._neg_today += negative
+        self.engagements += engaged
+        self.daily_engagements += engaged
+
     def count_engagements(self, k: int) -> None:
         self.engagements += k
         self.daily_engagements += k
@@ -81,8 +90,10 @@ class MetricsBook:
 
     @property
     def negative_sentiment(self) -> float:
-        neg = sum(n for n, _ in self.neg_window)
-        tot = sum(t for _, t in self.neg_window)
+        window = self.neg_window
+        if not window:
+            return 0.0
+        neg, tot = map(sum, zip(*window))  # the same sums, in the same order
         return ratio(neg, tot)
 
 
@@ -252,12 +263,42 @@ class KpiPlan:
             tuple(ctx.channels.tiers), tuple(book.channels), tuple(p.name for p in ctx.platforms))
         self.channel_keys = tuple(k for keys in channel_keys for k in keys)  # 4 per channel
         self.on_keys = tuple(k for keys in on_keys for k in keys)  # 2 per platform
+        # the same names column by column: impressions, views, clicks, engagement rate per
+        # channel; impressions and clicks on each platform
+        self.channel_columns = tuple(zip(*channel_keys)) if channel_keys else ((),) * 4
+        self.on_columns = tuple(zip(*on_keys)) if on_keys else ((),) * 2
         self.retailer_keys = tuple((f"{r.name}_orders", f"{r.name}_gmv", f"{r.name}_share",
                                     f"{r.name}_price") for r in ctx.retailers)
         self._spend_keys: dict[str, str] = {}
         self._concentration: tuple[tuple, tuple[float, float]] = ((), (0.0, 0.0))
         self._views: tuple = ()
         self._arrays: tuple = ()
+        self._blank: dict[str, float] = {}
+        self._blank_names: tuple = ()
+        self._targeted: tuple = (None, None, None)
+
+    def targeted(self, ctx: "Context") -> tuple[np.ndarray, list[bool] | None]:
+        """:func:`targeted_circle_mask` (not to be written to) and, when some circle is
+        targeted, the mask as a list; kept while the number of circles and every retailer's
+        targeted circles are the same (retailers add circles as they book creators)."""
+        circles = [r.targeted_circles for r in ctx.retailers]
+        key, mask, as_list = self._targeted
+        if key is None or key[0] != ctx.config.population.circles or key[1] != circles:
+            mask = targeted_circle_mask(ctx)
+            as_list = mask.tolist() if mask.any() else None
+            self._targeted = ((ctx.config.population.circles, [set(c) for c in circles]),
+                              mask, as_list)
+        return mask, as_list
+
+    def blank(self) -> dict[str, float]:
+        """A dict of every registry name, in the registry's order, each :data:`_UNSET`: the
+        snapshot fills it in place, so it comes out in the registry's order without building
+        a second dict of a hundred KPIs (:func:`_registry_order` checks that every name was
+        filled and none added)."""
+        if self._blank_names is not self.names:
+            self._blank = dict.fromkeys(self.names, _UNSET)
+            self._blank_names = self.names
+        return self._blank.copy()
 
     def in_order(self, kpis: dict[str, float]) -> tuple[float, ...]:
         """The values of ``kpis`` in the registry's order (KeyError names a missing KPI)."""
@@ -311,6 +352,8 @@ class KpiPlan:
 
 
 _NO_TARGET = np.zeros(1, dtype=bool)
+_UNSET = float("nan")
+"""The value of a registry KPI the snapshot has not filled (:meth:`KpiPlan.blank`)."""
 
 
 def kpi_plan(ctx: "Context") -> KpiPlan:
@@ -334,7 +377,8 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
         ordered = _registry_order(plan, kpis)
         if ordered is None:
             names = plan.names
-            extra, missing = sorted(set(kpis) - set(names)), sorted(set(names) - set(kpis))
+            extra = sorted(set(kpis) - set(names))
+            missing = sorted(k for k in set(names) if kpis.get(k, _UNSET) is _UNSET)
             raise RuntimeError(f"KPI registry (sim/config/kpis.py) and compute_kpis disagree: "
                                f"computed but not registered {extra}, registered but not "
                                f"computed {missing}")
@@ -342,20 +386,28 @@ def compute_kpis(ctx: "Context") -> dict[str, float]:
 
 
 def _registry_order(plan: KpiPlan, kpis: dict[str, float]) -> dict[str, float] | None:
-    """``kpis`` in the registry's order; None unless its names are exactly the registry's
-    (as many, and every registered name found)."""
+    """``kpis`` (filled in :meth:`KpiPlan.blank`, so in the registry's order); None unless
+    its names are exactly the registry's (as many, and every registered name filled).
+
+    A name left unfilled holds :data:`_UNSET`, a NaN, so a sum of the values that is not NaN
+    shows in one C-level pass that none is; only when it is NaN (a NaN KPI, or values that
+    do not add up) are the values looked at one by one."""
     if len(kpis) != len(plan.names):
         return None
     try:
-        return dict(zip(plan.names, plan.in_order(kpis)))
-    except KeyError:
+        total = sum(kpis.values())
+    except (TypeError, OverflowError):
+        total = _UNSET
+    if total != total and any(v is _UNSET for v in kpis.values()):
         return None
+    return kpis
 
 
 def _snapshot(ctx: "Context", plan: KpiPlan) -> dict[str, float]:
-    """The KPIs of the day, keyed by name (in the order they are computed)."""
+    """The KPIs of the day, keyed by name: :meth:`KpiPlan.blank` filled in (so in the
+    registry's order; :func:`_registry_order` checks that every name was filled)."""
     pop, book, ledger = ctx.population, ctx.metrics, ctx.ledger
-    targeted = targeted_circle_mask(ctx)
+    targeted, tmask = plan.targeted(ctx)
     counts = plan.counts(pop, targeted,  # one compiled pass over the consumers
                          ctx.config.run.mode == "full")
     stage_counts = counts[_STAGE:_STAGE + len(STAGES)]
@@ -363,12 +415,11 @@ def _snapshot(ctx: "Context", plan: KpiPlan) -> dict[str, float]:
     members, referred = counts[_MEMBERS], counts[_REFERRED]
     spend_by_channel = ledger.spend_by_channel()
     spend = float(sum(spend_by_channel.values()))
-    gmv = float(ledger.gmv.sum())
-    margin_gmv = float(ledger.profit.sum())
+    gmv = _total(ledger.gmv)
+    margin_gmv = _total(ledger.profit)
     exposures, engagements = book.exposures, book.engagements
     dependence, hhi = plan.concentration(ledger.orders_by_platform)
-    if targeted.any():
-        tmask = targeted.tolist()
+    if tmask is not None:  # some circle is targeted
         eng_targeted = sum(compress(book.engagements_by_circle.tolist(), tmask))
         exp_targeted = sum(compress(book.exposures_by_circle.tolist(), tmask))
     else:
@@ -376,7 +427,8 @@ def _snapshot(ctx: "Context", plan: KpiPlan) -> dict[str, float]:
     interested = float(sum(stage_counts[INTERESTED:]))
     reach = float(counts[_REACH])
     aware = float(sum(stage_counts[AWARE:]))
-    kpis: dict[str, float] = {
+    kpis = plan.blank()  # the registry's names in order, filled below
+    kpis.update({
         "reach": reach,
         "exposures": float(exposures),
         "engagements": float(engagements),
@@ -406,7 +458,7 @@ def _snapshot(ctx: "Context", plan: KpiPlan) -> dict[str, float]:
         "daily_engagements": float(book.daily_engagements),
         "daily_orders": float(ledger.daily_orders),
         "daily_exposures": float(book.daily_exposures),
-    }
+    })
     kpis.update(zip(plan.stage_keys, map(float, stage_counts)))
     for ch, v in spend_by_channel.items():
         kpis[plan.spend_key(ch)] = float(v)
@@ -419,6 +471,14 @@ def _snapshot(ctx: "Context", plan: KpiPlan) -> dict[str, float]:
 
         kpis.update(format_kpis(ctx, gmv))
     return kpis
+
+
+def _total(values: np.ndarray) -> float:
+    """``float(values.sum())``; for one retailer its one value plus 0.0 (what numpy's sum of
+    one element is, −0.0 becoming 0.0), without a numpy reduction."""
+    if len(values) == 1:
+        return values.item() + 0.0
+    return float(values.sum())
 
 
 def _breakdowns(ctx: "Context", plan: KpiPlan, kpis: dict[str, float]) -> None:
@@ -451,28 +511,30 @@ def _funnel_kpis(ctx: "Context", plan: KpiPlan, kpis: dict[str, float],
     imp, vw, cl, en = (f.impressions.tolist(), f.views.tolist(), f.clicks.tolist(),
                        f.engagements.tolist())
     channels = book.channels
-    media = float(sum(spend_by_channel.get(channels[k], 0.0) for k in paid))
+    media = float(sum([spend_by_channel.get(channels[k], 0.0) for k in paid]))
     impressions, views, clicks = sum(imp), sum(vw), sum(cl)
     kpis.update(
         impressions=float(impressions), views=float(views), clicks=float(clicks),
         ctr=ratio(clicks, impressions), cvr=ratio(f.click_orders, clicks),
-        cpm=1000.0 * ratio(media, sum(imp[k] for k in paid)),
-        cpc=ratio(media, sum(cl[k] for k in paid)), cpe=ratio(media, sum(en[k] for k in paid)),
+        cpm=1000.0 * ratio(media, sum([imp[k] for k in paid])),
+        cpc=ratio(media, sum([cl[k] for k in paid])), cpe=ratio(media, sum([en[k] for k in paid])),
         aov=ratio(gmv, ctx.ledger.orders),
         # consumers aware of some retailer / consumers reached, from the counts of the day
         aware_of_reached=ratio(aware, reach),
     )
     kinds = f.kinds.counts.tolist() if f.kinds is not None else [0] * len(KIND_COLUMNS)
     kpis.update(zip(KIND_COLUMNS, map(float, kinds)))
-    per_channel = []
-    for i, v, c, e in zip(imp, vw, cl, en):
-        per_channel += (float(i), float(v), float(c), ratio(e, v))
-    kpis.update(zip(plan.channel_keys, per_channel))
+    # column by column (``kpis`` is in the registry's order already, :meth:`KpiPlan.blank`)
+    k_imp, k_views, k_clicks, k_rate = plan.channel_columns
+    kpis.update(zip(k_imp, map(float, imp)))
+    kpis.update(zip(k_views, map(float, vw)))
+    kpis.update(zip(k_clicks, map(float, cl)))
+    kpis.update(zip(k_rate, [ratio(e, v) for e, v in zip(en, vw)]))
     on_imp, on_clicks = f.impressions_on.tolist(), f.clicks_on.tolist()
-    per_platform = []
-    for i in plan.platform_index:
-        per_platform += (float(on_imp[i]), float(on_clicks[i]))
-    kpis.update(zip(plan.on_keys, per_platform))
+    k_on_imp, k_on_clicks = plan.on_columns
+    index = plan.platform_index
+    kpis.update(zip(k_on_imp, [float(on_imp[i]) for i in index]))
+    kpis.update(zip(k_on_clicks, [float(on_clicks[i]) for i in index]))
 
 
 @lru_cache(maxsize=64)

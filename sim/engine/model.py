@@ -294,14 +294,18 @@ class SocialCommerceModel(mesa.Model):
         exp = platform_funnel.view(ctx, exp)
         res = self._respond(exp)
         sharers, shared = res.sharers, res.shared
-        ctx.state.pending.append(crisis.spill_over(ctx, exp, res.engaged))
+        # engaged views of negative posts (engaged views less the click candidates) are all
+        # spill_over spills; without any it returns an empty batch and draws nothing
+        ctx.state.pending.append(crisis.spill_over(ctx, exp, res.engaged)
+                                 if res.n_engaged > res.n_candidates else Exposures.empty())
         if organic:
             boosted = amplification.amplify(ctx, exp, res.engaged, organic)
             boosted = platform_funnel.view(ctx, boosted)
             if len(boosted):
                 res2 = self._respond(boosted)
-                sharers = np.concatenate([sharers, res2.sharers])
-                shared = np.concatenate([shared, res2.shared])
+                if len(res2.sharers):  # (joining nothing would only copy)
+                    sharers = np.concatenate([sharers, res2.sharers])
+                    shared = np.concatenate([shared, res2.shared])
         sharing.queue_shares(ctx, sharers, shared)
 
     def _respond(self, exp: Exposures) -> response.ResponseResult:

@@ -18,7 +18,8 @@ and clicks in a second compiled call.
                      − b_duplicate·[reused copy, consumer saw the retailer before])
        × negative_damping[retailer] for negative posts;
 
-2. the bookkeeping in batch order: exposure counts, reach, first and last touch, fatigue
+2. the bookkeeping in batch order: exposure counts (per consumer, pair, circle and
+   channel), reach, first and last touch, fatigue
    (awareness is a memory with a threshold: :mod:`sim.engine.awareness`, after the pass); then the engagement draw ``u < p`` (``u`` drawn by the caller from the
    model's generator);
 3. first engagements per (consumer, retailer) pair in batch order: source trust, last click,
@@ -103,14 +104,16 @@ def _probabilities(consumer, post, trust, retailer_of_post, kind, circle_of_post
 @njit(cache=True)
 def _book_exposures(consumer, post, channel, retailer, platform_of_post, homogeneity,
                     ever_exposed, exposures, brand_exposures, stage, first_touch, last_touch,
-                    last_platform, fatigue, circle, exposures_by_circle):
-    """Loop 2: exposure counts, first and last touch, fatigue, in batch order. Returns the number of exposures."""
+                    last_platform, fatigue, circle, exposures_by_circle, exposures_by_channel):
+    """Loop 2: exposure counts (per consumer, pair, circle and channel), first and last touch,
+    fatigue, in batch order. Returns the number of exposures."""
     for k in range(len(consumer)):
         i, p, r, ch = consumer[k], post[k], retailer[k], channel[k]
         ever_exposed[i] = True
         exposures[i] += 1
         brand_exposures[i, r] += 1
         exposures_by_circle[circle[i]] += 1
+        exposures_by_channel[ch] += 1
         if first_touch[i, r] < 0:
             first_touch[i, r] = ch
         last_touch[i, r] = ch
@@ -173,21 +176,23 @@ def _first_engagements(consumer, post, trust, channel, retailer, engaged, credib
 def _pass(consumer, post, trust, channel, u, retailer_of_post, kind, circle_of_post, credibility,
           b0, negative, reused, platform_of_post, homogeneity, need, susc, circle, fatigue, atm,
           festival, damping, coef, appeal, ever_exposed, exposures, brand_exposures, stage,
-          first_touch, last_touch, last_platform, exposures_by_circle, n_tiers, reached_by,
-          reached_by_creator, reach_counts, source_trust, last_click, negative_opinion, stamp,
-          stamp_value, engagements_by_circle):
+          first_touch, last_touch, last_platform, exposures_by_circle, exposures_by_channel,
+          n_tiers, reached_by, reached_by_creator, reach_counts, source_trust, last_click,
+          negative_opinion, stamp, stamp_value, engagements_by_circle):
     """The whole pass of one batch in one call: loops 1–3 above, in that order, each still a
     loop of its own over the batch (they keep their memory behaviour on large populations;
     one call instead of four saves the dispatch and the glue between them on small batches).
+    ``exposures_by_channel`` counts the batch's exposures per channel (as ``np.bincount``).
 
-    Returns (engaged bool per exposure, retailer int64 per exposure, fresh batch indices,
-    exposures to negative posts, engaged views, engaged views of non-negative posts)."""
+    Returns (engaged bool per exposure, retailer int64 per exposure, the fresh engagers'
+    consumers and posts (``consumer[fresh]``, ``post[fresh]``), exposures to negative posts,
+    engaged views, engaged views of non-negative posts)."""
     prob, retailer = _probabilities(consumer, post, trust, retailer_of_post, kind, circle_of_post,
                                     credibility, b0, negative, reused, brand_exposures, need, susc,
                                     circle, fatigue, atm, festival, damping, coef, appeal)
     _book_exposures(consumer, post, channel, retailer, platform_of_post, homogeneity,
                     ever_exposed, exposures, brand_exposures, stage, first_touch, last_touch,
-                    last_platform, fatigue, circle, exposures_by_circle)
+                    last_platform, fatigue, circle, exposures_by_circle, exposures_by_channel)
     _book_reach(consumer, channel, n_tiers, reached_by, reached_by_creator, reach_counts)
     m = len(consumer)
     engaged = np.empty(m, dtype=np.bool_)
@@ -207,7 +212,7 @@ def _pass(consumer, post, trust, channel, u, retailer_of_post, kind, circle_of_p
     fresh = _first_engagements(consumer, post, trust, channel, retailer, engaged, credibility,
                                negative, stage, source_trust, last_click, negative_opinion, stamp,
                                stamp_value, circle, engagements_by_circle)
-    return engaged, retailer, fresh, n_negative, n_engaged, n_candidates
+    return engaged, retailer, consumer[fresh], post[fresh], n_negative, n_engaged, n_candidates
 
 
 def _kind_appeal(beh: BehaviourSection) -> np.ndarray:
@@ -238,7 +243,8 @@ class ResponsePass:
             atmosphere: np.ndarray,
             festival: np.ndarray, damping: np.ndarray, reached_by: np.ndarray,
             reached_by_creator: np.ndarray, n_tiers: int, reach_counts: np.ndarray,
-            exposures_by_circle: np.ndarray, engagements_by_circle: np.ndarray) -> ResponseResult:
+            exposures_by_circle: np.ndarray, engagements_by_circle: np.ndarray,
+            exposures_by_channel: np.ndarray | None = None) -> ResponseResult:
         """Book ``exp`` with uniforms ``u`` (one per exposure, 0–1) under the coefficients of
         ``beh`` (read on every call, so a changed coefficient acts on the next batch).
 
@@ -246,13 +252,27 @@ class ResponsePass:
         array (ritual day per retailer), ``damping`` the R multipliers on engagement with
         negative posts (0–1); ``reached_by`` (N×channels bool), ``reached_by_creator`` (N bool),
         ``reach_counts`` (consumers reached per channel, then by any creator tier: channels + 1
-        int64) and the per-circle counters are updated in place.
+        int64), the per-circle counters and ``exposures_by_channel`` (int64 per channel;
+        default: not kept) are updated in place.
         """
+        if exposures_by_channel is None:
+            exposures_by_channel = np.zeros(reached_by.shape[1], np.int64)
+        return self._book(exp, posts, u, beh, atmosphere, festival, damping, reached_by,
+                          reached_by_creator, n_tiers, reach_counts, exposures_by_circle,
+                          engagements_by_circle, exposures_by_channel)
+
+    def _book(self, exp: Exposures, posts: PostLog, u: np.ndarray, beh: BehaviourSection,
+              atmosphere: np.ndarray, festival: np.ndarray, damping: np.ndarray,
+              reached_by: np.ndarray, reached_by_creator: np.ndarray, n_tiers: int,
+              reach_counts: np.ndarray, exposures_by_circle: np.ndarray,
+              engagements_by_circle: np.ndarray,
+              exposures_by_channel: np.ndarray) -> ResponseResult:
+        """:meth:`run` with every argument given in order (the model's path, :func:`_run`)."""
         pop = self.pop
         self._stamp_value += 1
-        i, post, channel = exp.consumer, exp.post, exp.channel
-        engaged, retailer, fresh, n_negative, n_engaged, n_candidates = _pass(
-            i, post, exp.trust.astype(np.float32, copy=False), channel, u, posts["retailer"],
+        engaged, retailer, sharers, shared, n_negative, n_engaged, n_candidates = _pass(
+            exp.consumer, exp.post, exp.trust.astype(np.float32, copy=False), exp.channel, u,
+            posts["retailer"],
             posts["kind"], posts["circle"], posts["credibility"], posts["b0"], posts["negative"],
             posts["reused"], posts["platform"], posts["homogeneity"], pop.need,
             pop.susceptibility, pop.circle, pop.fatigue,
@@ -260,27 +280,25 @@ class ResponsePass:
             (beh.b_cred, beh.b_atm, beh.b_need, beh.b_circle, beh.b_ritual, beh.b_fatigue,
              beh.negativity_weight, beh.b_duplicate),
             _kind_appeal(beh), pop.ever_exposed, pop.exposures, pop.brand_exposures, pop.stage,
-            pop.first_touch, pop.last_touch, pop.last_platform, exposures_by_circle, n_tiers,
-            reached_by, reached_by_creator, reach_counts, pop.source_trust, pop.last_click,
-            pop.negative, self._stamp, self._stamp_value, engagements_by_circle)
-        return ResponseResult(engaged, retailer, n_negative, i[fresh], post[fresh], n_engaged,
+            pop.first_touch, pop.last_touch, pop.last_platform, exposures_by_circle,
+            exposures_by_channel, n_tiers, reached_by, reached_by_creator, reach_counts,
+            pop.source_trust, pop.last_click, pop.negative, self._stamp, self._stamp_value,
+            engagements_by_circle)
+        return ResponseResult(engaged, retailer, n_negative, sharers, shared, n_engaged,
                               n_candidates)
 
 
 def _run(ctx: "Context", exp: Exposures) -> ResponseResult:
     """The response pass of ``exp`` with one uniform per exposure from the dynamics stream,
-    counted in the metrics book (exposures, engagements)."""
-    u = ctx.rng.random(len(exp))
+    counted in the metrics book (exposures, per channel too, and engagements)."""
+    n = len(exp)
+    u = ctx.rng.random(n)
     book, state = ctx.metrics, ctx.state
-    res = ctx.response_pass.run(
-        exp, ctx.posts, u, ctx.beh, atmosphere=state.atmosphere, festival=state.festival,
-        damping=state.negative_damping, reached_by=book.reached_by,
-        reached_by_creator=book.reached_by_creator, n_tiers=len(ctx.channels.tiers),
-        reach_counts=book.reach_counts, exposures_by_circle=book.exposures_by_circle,
-        engagements_by_circle=book.engagements_by_circle,
-    )
-    book.count_exposures(len(exp), res.negative_exposures, exp.channel, len(book.channels))
-    book.count_engagements(res.n_engaged)
+    res = ctx.response_pass._book(
+        exp, ctx.posts, u, ctx.beh, state.atmosphere, state.festival, state.negative_damping,
+        book.reached_by, book.reached_by_creator, len(ctx.channels.tiers), book.reach_counts,
+        book.exposures_by_circle, book.engagements_by_circle, book.exposures_by_channel)
+    book.count_batch(n, res.negative_exposures, res.n_engaged)
     return res
 
 
@@ -318,6 +336,16 @@ def _after_pass(consumer, post, channel, retailer, engaged, post_platform, post_
                         clicks_on, creator_counts, last_click_day)
 
 
+def _memory_terms(weight: float, threshold: float) -> tuple[np.float32, np.float32]:
+    """``np.float32`` of the memory weight and threshold, converted once while the two
+    coefficients keep their values (two scalar conversions cost ~1 µs a batch)."""
+    key = (weight, threshold)
+    if _MEMORY_TERMS[0] != key:
+        _MEMORY_TERMS[:] = [key, (np.float32(weight), np.float32(threshold))]
+    return _MEMORY_TERMS[1]
+
+
+_MEMORY_TERMS: list = [None, None]
 _NO_DRAWS = np.empty(0, np.float64)
 _NO_KINDS = (np.ones((1, 1)), np.zeros(1, np.int64), np.zeros((1, 1), np.int64),
              np.zeros((1, 1), np.int64))
@@ -342,15 +370,14 @@ def respond_and_remember(ctx: "Context", exp: Exposures) -> ResponseResult:
         kind_book = (kinds.cdf, kinds.counts, kinds.by_platform, kinds.by_creator)
     else:
         u_kinds, kind_book = _NO_DRAWS, _NO_KINDS
-    rate = f.rates(ctx, "click_rate")
-    u_clicks = (f.rng.random(res.n_candidates) if res.n_candidates and f.any_clicks(ctx)
-                else _NO_DRAWS)
-    post_platform, author = posts["platform"], posts["author"]
+    _, rate, _, any_clicks = f._rate_entry(ctx, "click_rate")
+    u_clicks = f.rng.random(res.n_candidates) if res.n_candidates and any_clicks else _NO_DRAWS
+    weight, threshold = _memory_terms(beh.promo_memory_weight, beh.awareness_threshold)
     hit = _after_pass(exp.consumer, exp.post, exp.channel, res.retailer, res.engaged,
-                      post_platform, author, f._creator_of_author, f.n_tiers, u_kinds,
-                      *kind_book, posts["kind"], _FAST_KINDS[0], _FAST_KINDS[1],
-                      np.float32(beh.promo_memory_weight), np.float32(beh.awareness_threshold),
-                      ctx.awareness.memory, ctx.population.stage, AWARE, posts["negative"],
+                      posts["platform"], posts["author"], f._creator_of_author, f.n_tiers,
+                      u_kinds, *kind_book, posts["kind"], _FAST_KINDS[0], _FAST_KINDS[1],
+                      weight, threshold, ctx.awareness.memory, ctx.population.stage, AWARE,
+                      posts["negative"],
                       f.engagements, f.creator_counts, f.last_creator, u_clicks, rate, ctx.day,
                       f.clicks, f.clicks_on, f.last_click_day)
     if len(hit):
