@@ -269,9 +269,11 @@ def purchase_sessions(pop: Population, rng: np.random.Generator) -> np.ndarray:
     .any(axis=1))``, without building either array (two compiled scans of the stage codes).
     """
     stage_words = byte_words(pop.stage)[0]
-    add = threshold_add(INTERESTED)
-    u = rng.random(_count_open(pop.stage, stage_words, add))
-    return _open_sessions(pop.stage, stage_words, add, u, pop.activity)
+    u = rng.random(_count_open(pop.stage, stage_words, _ADD_INTERESTED))
+    return _open_sessions(pop.stage, stage_words, _ADD_INTERESTED, u, pop.activity)
+
+
+_ADD_INTERESTED = threshold_add(INTERESTED)
 
 
 def decide_purchases(
@@ -302,6 +304,12 @@ def decide_purchases(
     with one retailer, or the draws of :func:`category_choice` with several.
     """
     session_rows = purchase_sessions(pop, rng)
+    if len(retailers) == 1:  # one retailer: a compiled path, or None where it does not apply
+        orders = _one_retailer(pop, session_rows, retailers[0], beh, atmosphere, coupons[0],
+                               conversion, rng, None if prices is None else prices[0],
+                               extra_sessions, memory, memory_needed, multipliers, boosts)
+        if orders is not None:
+            return orders
     if extra_sessions is not None and len(extra_sessions):  # product-page visits (clicks)
         session_rows = sorted_union(session_rows, extra_sessions)
     cands = [_candidates(pop, session_rows, r, cfg, beh, atmosphere, coupons[r], conversion,
@@ -327,6 +335,113 @@ def decide_purchases(
     rows, first, ret = rows[keep], first[keep], ret[keep]
     return [Purchases(r, rows[ret == r], first[ret == r], np.full(int((ret == r).sum()), coupons[r]))
             for r in range(len(cands))]
+
+
+def _one_retailer(pop: Population, session_rows: np.ndarray, cfg: RetailerSection,
+                  beh: BehaviourSection, atmosphere: np.ndarray, coupon: bool,
+                  conversion: np.ndarray, rng: np.random.Generator, price: float | None,
+                  visits: np.ndarray | None, memory: np.ndarray | None,
+                  memory_needed: list[float] | None, multipliers: list[float] | None,
+                  boosts: list[np.ndarray | None] | None) -> list[Purchases] | None:
+    """:func:`decide_purchases` after the session draw for one retailer, in two compiled
+    passes (:func:`_one_retailer_candidates`, :func:`_one_retailer_pick`) around numpy's
+    exponential and the pick draw: the same hazards, draws and orders as the general path.
+    None (nothing drawn) where it does not apply: a price cut or a per-consumer boost (stock-up
+    factors), a consideration threshold, or product-page visits not strictly ascending."""
+    price = cfg.price if price is None else float(price)
+    if (max(0.0, cfg.price - price) or (boosts is not None and boosts[0] is not None)
+            or (memory is not None and memory_needed is not None and memory_needed[0] > 0)):
+        return None
+    if visits is None:
+        visits = _NO_ROWS
+    multiplier = (cfg.community.repurchase_multiplier if multipliers is None
+                  else multipliers[0])
+    f32, fa = np.float32, np.result_type(atmosphere.dtype, np.float32).type
+    e = np.empty(len(session_rows) + len(visits), dtype=fa)
+    first_rows, unvisited, repeat_rows, p_rep, ok = _one_retailer_candidates(
+        session_rows, visits, pop.stage, pop.churned, pop.need, pop.source_trust, atmosphere,
+        pop.susceptibility, pop.price_sensitivity, f32(beh.c0), f32(beh.c_need),
+        f32(beh.c_trust), fa(beh.c_proof), f32(beh.c_price),
+        f32(price / category_price(cfg, beh)), fa(beh.c_coupon * coupon), pop.member,
+        pop.negative, float(multiplier), float(beh.repurchase_hazard),
+        float(beh.negative_block), e)
+    if not ok:
+        return None
+    e = e[:len(first_rows)]
+    np.exp(e, out=e)  # numpy's exponential, as in first_purchase_probability
+    u = rng.random(len(first_rows) + len(repeat_rows))
+    rows, first = _one_retailer_pick(first_rows, e, unvisited, float(beh.own_visit), repeat_rows,
+                                     p_rep, u, fa(1.0), conversion, pop.last_platform,
+                                     pop.negative, float(beh.negative_block))
+    return [Purchases(0, rows, first, np.full(len(rows), coupon))]
+
+
+_NO_ROWS = np.empty(0, dtype=np.int64)
+
+
+@njit(cache=True)
+def _one_retailer_candidates(sessions, visits, stage, churned, need, trust, atmosphere,
+                             susceptibility, price_sensitivity, c0, c_need, c_trust, c_proof,
+                             c_price, price_ratio, coupon_term, member, negative, multiplier,
+                             hazard, block, e):
+    """Retailer 0's candidates among ``sessions ∪ visits`` (both strictly ascending), as
+    :func:`sorted_union`, :func:`_split_candidates`, :func:`_negative_logit` and
+    :func:`_repurchase_hazard` (no stock-up) give them: (first-order candidates, whether each
+    is outside ``visits``, repeat candidates, their hazards), with minus the logits of the
+    first-order candidates in ``e[:n_first]``, and True; empty arrays and False if ``visits``
+    is not strictly ascending (nothing written)."""
+    n = len(sessions) + len(visits)
+    first = np.empty(n, dtype=np.int64)
+    unvisited = np.empty(n, dtype=np.bool_)
+    repeat = np.empty(n, dtype=np.int64)
+    for t in range(1, len(visits)):
+        if visits[t] <= visits[t - 1]:
+            return first[:0], unvisited[:0], repeat[:0], np.empty(0, dtype=np.float64), False
+    n_first = n_repeat = 0
+    i = j = 0
+    while i < len(sessions) or j < len(visits):
+        if j >= len(visits) or (i < len(sessions) and sessions[i] < visits[j]):
+            x = sessions[i]
+            own = True
+            i += 1
+        else:
+            x = visits[j]
+            own = False
+            i += i < len(sessions) and sessions[i] == x
+            j += 1
+        s = stage[x, 0]
+        if s == INTERESTED:
+            first[n_first] = x
+            unvisited[n_first] = own
+            n_first += 1
+        elif s >= CUSTOMER and not churned[x, 0]:
+            repeat[n_repeat] = x
+            n_repeat += 1
+    first_rows = first[:n_first].copy()
+    repeat_rows = repeat[:n_repeat].copy()
+    _negative_logit(first_rows, 0, need, trust, atmosphere, susceptibility, price_sensitivity,
+                    c0, c_need, c_trust, c_proof, c_price, price_ratio, coupon_term,
+                    e[:n_first])
+    p_rep = np.empty(n_repeat, dtype=np.float64)
+    _repurchase_hazard(repeat_rows, 0, member, negative, multiplier, 1.0, None, hazard, block,
+                       1.0, p_rep)
+    return first_rows, unvisited[:n_first].copy(), repeat_rows, p_rep, True
+
+
+@njit(cache=True)
+def _one_retailer_pick(first_rows, e, unvisited, own_visit, repeat_rows, p_rep, u, one_e,
+                       conversion, last_platform, negative, block):
+    """Retailer 0's orders: the first-order hazards as :func:`_purchase_hazard` (``e`` the
+    exponentials of minus the logits), × ``own_visit`` for candidates ``unvisited`` as
+    :func:`own_session_hazard`, then :func:`_bernoulli_pick` on the draws ``u``."""
+    p_first = np.empty(len(first_rows), dtype=np.float64)
+    _purchase_hazard(first_rows, 0, e, one_e, conversion, last_platform, negative, block, 1.0,
+                     p_first)
+    if own_visit < 1.0:
+        for k in range(len(first_rows)):
+            if unvisited[k]:
+                p_first[k] *= own_visit
+    return _bernoulli_pick(first_rows, p_first, repeat_rows, p_rep, u)
 
 
 def _candidates(pop: Population, session_rows: np.ndarray, r: int, cfg: RetailerSection,

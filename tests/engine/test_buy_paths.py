@@ -1,0 +1,114 @@
+"""Compiled paths of the purchase step against the code they replaced (kept here as reference
+implementations): the same orders and posts from the same random numbers, and the generators
+in the same state afterwards."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.config.scenario import BehaviourSection, PopulationSection, RetailerSection
+from sim.engine import funnel
+from sim.kernels.arrayops import sorted_union
+from sim.world.population import CUSTOMER, build_population
+
+
+def same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Same dtype, shape and bytes."""
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def population(n: int, n_ret: int, seed: int):
+    """A population with random funnel state in every column."""
+    rng = np.random.default_rng(seed)
+    pop = build_population(PopulationSection(circles=6), n, 3, np.ones(3), n_ret, rng)
+    pop.stage[:] = rng.choice(5, size=(n, n_ret), p=[0.3, 0.2, 0.3, 0.1, 0.1])
+    pop.orders[:] = np.where(pop.stage >= CUSTOMER, rng.integers(1, 4, (n, n_ret)), 0)
+    pop.member[:] = rng.random((n, n_ret)) < 0.2
+    pop.negative[:] = rng.random((n, n_ret)) < 0.1
+    pop.churned[:] = rng.random((n, n_ret)) < 0.15
+    pop.source_trust[:] = rng.random((n, n_ret)).astype(np.float32)
+    pop.last_platform[:] = rng.integers(0, 3, (n, n_ret))
+    return pop
+
+
+# ------------------------------------------------------------------ reference (old path)
+def reference_one_retailer(pop, cfg, beh, atmosphere, coupon, conversion, rng, price=None,
+                           extra_sessions=None, multiplier=None):
+    """The general path of :func:`funnel.decide_purchases` for one retailer, as it was."""
+    session_rows = funnel.purchase_sessions(pop, rng)
+    if extra_sessions is not None and len(extra_sessions):
+        session_rows = sorted_union(session_rows, extra_sessions)
+    price = cfg.price if price is None else float(price)
+    multiplier = cfg.community.repurchase_multiplier if multiplier is None else multiplier
+    first_rows, p_first, repeat_rows, p_rep = funnel._candidates(
+        pop, session_rows, 0, cfg, beh, atmosphere, coupon, conversion, price, multiplier, None,
+        None, 0.0, extra_sessions)
+    u = rng.random(len(first_rows) + len(repeat_rows))
+    rows, first = funnel._bernoulli_pick(first_rows, p_first, repeat_rows, p_rep, u)
+    return funnel.Purchases(0, rows, first, np.full(len(rows), coupon))
+
+
+def visits_of(kind: str, n: int, seed: int):
+    rng = np.random.default_rng(seed)
+    if kind == "none":
+        return None
+    if kind == "empty":
+        return np.empty(0, np.int64)
+    rows = np.flatnonzero(rng.random(n) < 0.3).astype(np.int64)
+    if kind == "unsorted" and len(rows) > 2:
+        rows = rows[::-1].copy()  # not ascending: the general path sorts them
+    return rows
+
+
+@pytest.mark.parametrize("n", [0, 1, 9, 203, 4099])
+@pytest.mark.parametrize("visits", ["none", "empty", "some", "unsorted"])
+@pytest.mark.parametrize("own_visit", [1.0, 0.08])
+@pytest.mark.parametrize("atm_dtype", [np.float64, np.float32])
+def test_one_retailer_purchases_equal_the_general_path(n, visits, own_visit, atm_dtype):
+    pop = population(n, 1, seed=n + 11)
+    beh = BehaviourSection(c0=-1.0, own_visit=own_visit, repurchase_hazard=0.3)
+    cfg = RetailerSection(name="brand", price=85.0)
+    atm = np.random.default_rng(2).random((n, 1)).astype(atm_dtype)
+    conversion = np.array([1.0, 1.4, 0.8])
+    extra = visits_of(visits, n, seed=n)
+    for coupon, price, mult in ((False, None, None), (True, 85.0, 2.5), (True, 70.0, 1.0)):
+        a, b = np.random.default_rng(7), np.random.default_rng(7)
+        got = funnel.decide_purchases(pop, [cfg], beh, atm, [coupon], conversion, a,
+                                      prices=None if price is None else [price],
+                                      extra_sessions=extra,
+                                      multipliers=None if mult is None else [mult])
+        expected = reference_one_retailer(pop, cfg, beh, atm, coupon, conversion, b, price,
+                                          extra, mult)
+        assert len(got) == 1
+        x = got[0]
+        assert x.retailer == 0
+        assert same(x.buyers, expected.buyers) and same(x.first, expected.first)
+        assert same(x.coupon, expected.coupon)
+        assert a.bit_generator.state == b.bit_generator.state
+        if n > 1000:
+            assert len(x.buyers) > 0 and x.first.any() and (~x.first).any()
+
+
+def test_one_retailer_candidates_merge_visits_and_flag_own_sessions():
+    pop = population(50, 1, seed=4)
+    sessions = np.array([1, 3, 5, 7, 9, 11], np.int64)
+    visits = np.array([0, 3, 8, 11, 40], np.int64)
+    e = np.empty(len(sessions) + len(visits))
+    first, unvisited, repeat, p_rep, ok = funnel._one_retailer_candidates(
+        sessions, visits, pop.stage, pop.churned, pop.need, pop.source_trust,
+        np.zeros((50, 1)), pop.susceptibility, pop.price_sensitivity, np.float32(-1),
+        np.float32(1), np.float32(1), 1.0, np.float32(1), np.float32(0.85), 0.0, pop.member,
+        pop.negative, 2.0, 0.1, 0.5, e)
+    assert ok
+    union = sorted_union(sessions, visits)
+    expected_first, expected_repeat = funnel._split_candidates(union, pop.stage, pop.churned, 0)
+    assert same(first, expected_first) and same(repeat, expected_repeat)
+    assert same(unvisited, ~np.isin(first, visits))
+    _, _, _, _, ok = funnel._one_retailer_candidates(
+        sessions, visits[::-1].copy(), pop.stage, pop.churned, pop.need, pop.source_trust,
+        np.zeros((50, 1)), pop.susceptibility, pop.price_sensitivity, np.float32(-1),
+        np.float32(1), np.float32(1), 1.0, np.float32(1), np.float32(0.85), 0.0, pop.member,
+        pop.negative, 2.0, 0.1, 0.5, e)
+    assert not ok
