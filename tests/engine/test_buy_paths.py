@@ -112,3 +112,14 @@ def test_one_retailer_candidates_merge_visits_and_flag_own_sessions():
         np.float32(1), np.float32(1), 1.0, np.float32(1), np.float32(0.85), 0.0, pop.member,
         pop.negative, 2.0, 0.1, 0.5, e)
     assert not ok
+
+
+# ------------------------------------------------------------------ basket sizes
+@pytest.mark.parametrize("n", [0, 1, 3, 8, 9, 50])
+def test_basket_poisson_draws_equal_one_array_call(n):
+    from sim.engine.order_value import poisson
+    lam = np.random.default_rng(99).random(n) * 3
+    a, b = np.random.default_rng(n), np.random.default_rng(n)
+    got, expected = poisson(a, lam), b.poisson(lam)
+    assert same(got, expected)
+    assert a.bit_generator.state == b.bit_generator.state
