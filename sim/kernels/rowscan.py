@@ -215,6 +215,126 @@ def memory_searchers(rows, u, memory, r, rate, half):
 
 
 @njit(cache=True)
+def _count_equal_loop(codes, r, code):
+    """``int((codes[:, r] == code).sum())``."""
+    count = 0
+    for i in range(codes.shape[0]):
+        count += codes[i, r] == code
+    return count
+
+
+@njit(cache=True)
+def _count_equal_words(codes, code, add_lo, add_hi):
+    """:func:`_count_equal_loop` for one C-contiguous column (N×1), eight codes a word."""
+    n = codes.shape[0]
+    nw = n // 8
+    words = codes.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    count = 0
+    for w in range(nw):
+        hit = _byte_hits(words[w], add_lo) & ~_byte_hits(words[w], add_hi)
+        while hit:
+            count += 1
+            hit &= hit - _U1
+    for i in range(8 * nw, n):
+        count += codes[i, 0] == code
+    return count
+
+
+def count_equal(codes: np.ndarray, r: int, code: int) -> int:
+    """``len(rows_equal(codes, r, code))`` without building the rows (byte codes 0–127,
+    ``code`` 0–127)."""
+    if _one_column(codes) and 0 <= code < 128:
+        return _count_equal_words(codes, code, threshold_add(code), threshold_add(code + 1))
+    return _count_equal_loop(codes, r, code)
+
+
+@njit(cache=True)
+def _memory_searchers_loop(codes, r, code, u, memory, rate, half):
+    """:func:`memory_searchers_of` by a loop over the column."""
+    out = np.empty(len(u), dtype=np.int64)
+    k = j = 0
+    for i in range(codes.shape[0]):
+        if codes[i, r] == code:
+            m = np.float64(memory[i, r])
+            out[k] = i
+            k += u[j] < rate * m / (m + half)
+            j += 1
+    return out[:k].copy()
+
+
+@njit(cache=True)
+def _memory_searchers_words(codes, code, add_lo, add_hi, u, memory, rate, half):
+    """:func:`memory_searchers_of` for one C-contiguous column (N×1), eight codes a word."""
+    n = codes.shape[0]
+    nw = n // 8
+    words = codes.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    out = np.empty(len(u), dtype=np.int64)
+    k = j = 0
+    for w in range(nw):
+        hit = _byte_hits(words[w], add_lo) & ~_byte_hits(words[w], add_hi)
+        while hit:
+            i = 8 * w + np.int64(trailing_zeros(hit) >> _B3)
+            m = np.float64(memory[i, 0])
+            out[k] = i
+            k += u[j] < rate * m / (m + half)
+            j += 1
+            hit &= hit - _U1
+    for i in range(8 * nw, n):
+        if codes[i, 0] == code:
+            m = np.float64(memory[i, 0])
+            out[k] = i
+            k += u[j] < rate * m / (m + half)
+            j += 1
+    return out[:k].copy()
+
+
+def memory_searchers_of(codes: np.ndarray, r: int, code: int, u: np.ndarray,
+                        memory: np.ndarray, rate: float, half: float) -> np.ndarray:
+    """``memory_searchers(rows_equal(codes, r, code), u, memory, r, rate, half)`` in one pass
+    over the column, without building the rows: the consumers with ``codes[:, r] == code``
+    (the j-th of them, ascending, drawing ``u[j]``) whose brand memory prompts a search.
+    ``len(u)`` must be their number (:func:`count_equal`)."""
+    if _one_column(codes) and 0 <= code < 128:
+        return _memory_searchers_words(codes, code, threshold_add(code),
+                                       threshold_add(code + 1), u, memory, rate, half)
+    return _memory_searchers_loop(codes, r, code, u, memory, rate, half)
+
+
+@njit(cache=True)
+def sponsored_clicks(rows, u, p, affordable):
+    """(clicking rows, ads shown) of searchers ``rows`` with draws ``u``: with ``clicks =
+    np.flatnonzero(u < p)``, the first ``affordable`` (≥ 0) of ``rows[clicks]``, and the
+    position of the first click beyond them (``len(rows)`` if every click is paid): the ad is
+    shown until the day's allowance is used up (:func:`sim.engine.search._sponsored`)."""
+    out = np.empty(len(rows), dtype=np.int64)
+    k = 0
+    for j in range(len(rows)):
+        if u[j] < p:
+            if k == affordable:
+                return out[:k].copy(), j
+            out[k] = rows[j]
+            k += 1
+    return out[:k].copy(), len(rows)
+
+
+@njit(cache=True)
+def organic_visitors(rows, clicked, u, p):
+    """``rest[u < p]`` with ``rest`` the ascending ``rows`` without ``clicked`` (an ascending
+    subset of them), one draw of ``u`` per row of ``rest``: the searchers who did not click
+    the ad and open the organic result."""
+    out = np.empty(len(u), dtype=np.int64)
+    k = j = c = 0
+    for i in rows:
+        if c < len(clicked) and clicked[c] == i:
+            c += 1
+            continue
+        out[k] = i
+        k += u[j] < p
+        j += 1
+    return out[:k].copy()
+
+
+@njit(cache=True)
 def credit_clicks(rows, r, code, platform, day, first_touch, last_touch, last_click,
                   last_platform, last_click_day, reached_by):
     """Book clicks of distinct consumers ``rows`` on retailer ``r`` credited to channel
@@ -315,6 +435,7 @@ def split_buyers(rows, u, quality, negative_prob, negative, r):
     return happy, u_happy, unhappy, posters[:k].copy()
 
 
-__all__ = ["admit_rows", "count_true", "credit_clicks", "join_draws", "keep_below_scaled",
-           "keep_unflagged", "leads_and_members", "memory_searchers", "merge_disjoint",
-           "rows_equal", "split_buyers"]
+__all__ = ["admit_rows", "count_equal", "count_true", "credit_clicks", "join_draws", "keep_below_scaled",
+           "keep_unflagged", "leads_and_members", "memory_searchers", "memory_searchers_of",
+           "merge_disjoint", "organic_visitors", "rows_equal", "split_buyers",
+           "sponsored_clicks"]
