@@ -35,8 +35,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.kernels.rowscan import (admit_rows, join_draws, keep_below_scaled, keep_unflagged,
-                                 leads_and_members, merge_disjoint)
+from sim.kernels.rowscan import (admit_rows, invitation_targets, join_draws, keep_below_scaled,
+                                 keep_unflagged, leads_and_members, merge_disjoint,
+                                 pick_inviters)
 from sim.world.content import KIND, Exposures
 from sim.world.population import AWARE, INTERESTED
 
@@ -163,26 +164,22 @@ def _one_community(ctx: "Context", ret: "Retailer") -> list[Exposures]:
     # fission: members invite contacts
     if cfg.referral_prob > 0 and ctx.graph is not None:
         p_inv = min(1.0, cfg.referral_prob * reward_lift(ctx, cfg.referral_reward))
-        inviters = members[rng.random(len(members)) < p_inv]
-        out.append(_invitations(ctx, ret, inviters, platform))
+        inviters = pick_inviters(members, rng.random(len(members)), p_inv, ctx.graph.degree)
+        if len(inviters):
+            out.append(_invitations(ctx, ret, inviters, platform))
     return out
 
 
 def _invitations(ctx: "Context", ret: "Retailer", inviters: np.ndarray,
                  platform: int) -> Exposures:
-    """Each inviter invites one random contact; the contact sees the invitation and joins with
-    probability tie trust · J · R_join (``referral_reward`` paid per joiner)."""
+    """Each inviter (members with a contact, :func:`pick_inviters`, at least one) invites one
+    random contact; the contact sees the invitation and joins with probability tie trust ·
+    J · R_join (``referral_reward`` paid per joiner)."""
     g, pop, rng, r = ctx.graph, ctx.population, ctx.rng, ret.index
     cfg = ret.cfg.community
-    inviters = inviters[g.degree[inviters] > 0]
-    if len(inviters) == 0:
-        return Exposures.empty()
-    pick = g.indptr[inviters] + (rng.random(len(inviters)) * g.degree[inviters]).astype(np.int64)
-    friends = g.indices[pick].astype(np.int64)
-    trust = g.trust[pick].astype(np.float32)
-    keep = ~pop.member[friends, r]
-    friends, trust = friends[keep], trust[keep]
-    _, first = np.unique(friends, return_index=True)  # one invitation per contact a day
+    # the contacts picked who are not members yet, one invitation per contact a day
+    friends, trust, first = invitation_targets(inviters, rng.random(len(inviters)), g.indptr,
+                                               g.degree, g.indices, g.trust, pop.member, r)
     first = rng.permutation(first)
     friends, trust = friends[first], trust[first]
     invite = ctx.publish(

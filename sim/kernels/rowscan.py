@@ -335,6 +335,54 @@ def organic_visitors(rows, clicked, u, p):
 
 
 @njit(cache=True)
+def pick_inviters(members, u, p, degree):
+    """``members[u < p]`` with a contact (``degree > 0``): the members who invite one today
+    (one draw of ``u`` per member)."""
+    out = np.empty(len(members), dtype=np.int64)
+    k = 0
+    for j in range(len(members)):
+        if u[j] < p and degree[members[j]] > 0:
+            out[k] = members[j]
+            k += 1
+    return out[:k].copy()
+
+
+@njit(cache=True)
+def invitation_targets(inviters, u, indptr, degree, indices, trust, member, r):
+    """The contacts ``inviters`` (distinct consumers with a contact) invite, on draws ``u``
+    (one per inviter): (contacts, their tie trust as float32, positions of each contact's
+    first invitation ordered by contact) among the contacts not yet members of retailer
+    ``r``'s community. Equal to::
+
+        pick = indptr[inviters] + (u * degree[inviters]).astype(np.int64)
+        friends, trust = indices[pick].astype(np.int64), trust[pick].astype(np.float32)
+        keep = ~member[friends, r]
+        friends, trust = friends[keep], trust[keep]
+        _, first = np.unique(friends, return_index=True)
+    """
+    friends = np.empty(len(inviters), dtype=np.int64)
+    tie_trust = np.empty(len(inviters), dtype=np.float32)
+    k = 0
+    for j in range(len(inviters)):
+        i = inviters[j]
+        at = indptr[i] + np.int64(u[j] * degree[i])
+        friend = np.int64(indices[at])
+        if not member[friend, r]:
+            friends[k] = friend
+            tie_trust[k] = np.float32(trust[at])
+            k += 1
+    friends, tie_trust = friends[:k].copy(), tie_trust[:k].copy()
+    order = np.argsort(friends, kind="mergesort")  # stable: first occurrences first
+    first = np.empty(k, dtype=np.int64)
+    n_first = 0
+    for t in range(k):
+        if t == 0 or friends[order[t]] != friends[order[t - 1]]:
+            first[n_first] = order[t]
+            n_first += 1
+    return friends, tie_trust, first[:n_first].copy()
+
+
+@njit(cache=True)
 def credit_clicks(rows, r, code, platform, day, first_touch, last_touch, last_click,
                   last_platform, last_click_day, reached_by):
     """Book clicks of distinct consumers ``rows`` on retailer ``r`` credited to channel
@@ -435,7 +483,8 @@ def split_buyers(rows, u, quality, negative_prob, negative, r):
     return happy, u_happy, unhappy, posters[:k].copy()
 
 
-__all__ = ["admit_rows", "count_equal", "count_true", "credit_clicks", "join_draws", "keep_below_scaled",
+__all__ = ["admit_rows", "count_equal", "count_true", "credit_clicks", "invitation_targets",
+           "join_draws", "keep_below_scaled",
            "keep_unflagged", "leads_and_members", "memory_searchers", "memory_searchers_of",
-           "merge_disjoint", "organic_visitors", "rows_equal", "split_buyers",
+           "merge_disjoint", "organic_visitors", "pick_inviters", "rows_equal", "split_buyers",
            "sponsored_clicks"]

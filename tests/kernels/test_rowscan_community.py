@@ -1,0 +1,61 @@
+"""sim.kernels.rowscan's invitation passes equal the numpy code of
+sim.engine.community._invitations they replaced (kept here as the reference)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.kernels.rowscan import invitation_targets, pick_inviters
+
+
+def same(a, b) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def graph(n: int, seed: int):
+    """A random CSR (indptr int64, indices int32, trust float32), some consumers without a
+    contact, a few contacts repeated."""
+    rng = np.random.default_rng(seed)
+    degree = rng.integers(0, 6, n)
+    degree[rng.random(n) < 0.2] = 0
+    indptr = np.r_[0, np.cumsum(degree)].astype(np.int64)
+    indices = rng.integers(0, max(n // 4, 1), indptr[-1]).astype(np.int32)  # many repeats
+    trust = rng.random(indptr[-1]).astype(np.float32)
+    return indptr, np.diff(indptr), indices, trust
+
+
+def reference(members, u_inv, p, u_pick, indptr, degree, indices, trust, member, r):
+    """The old code: the inviters, then their contacts (not members, first invitations)."""
+    inviters = members[u_inv < p]
+    inviters = inviters[degree[inviters] > 0]
+    pick = indptr[inviters] + (u_pick[:len(inviters)] * degree[inviters]).astype(np.int64)
+    friends = indices[pick].astype(np.int64)
+    tie_trust = trust[pick].astype(np.float32)
+    keep = ~member[friends, r]
+    friends, tie_trust = friends[keep], tie_trust[keep]
+    _, first = np.unique(friends, return_index=True)
+    return inviters, friends, tie_trust, first
+
+
+@pytest.mark.parametrize("n, seed", [(1, 0), (10, 1), (200, 2), (3000, 3), (3000, 4)])
+@pytest.mark.parametrize("trust_dtype", [np.float32, np.float64])
+def test_invitations_equal_numpy(n, seed, trust_dtype):
+    indptr, degree, indices, trust = graph(n, seed)
+    trust = trust.astype(trust_dtype)
+    rng = np.random.default_rng(seed + 100)
+    member = rng.random((n, 2)) < 0.3
+    for r in range(2):
+        members = np.flatnonzero(member[:, r]).astype(np.int64)
+        u_inv = rng.random(len(members))
+        u_pick = rng.random(len(members))
+        for p in (0.0, 0.05, 0.6, 1.0):
+            inviters = pick_inviters(members, u_inv, p, degree)
+            ref_inv, ref_friends, ref_trust, ref_first = reference(
+                members, u_inv, p, u_pick, indptr, degree, indices, trust, member, r)
+            assert same(inviters, ref_inv)
+            friends, tie_trust, first = invitation_targets(
+                inviters, u_pick[:len(inviters)], indptr, degree, indices, trust, member, r)
+            assert same(friends, ref_friends) and same(tie_trust, ref_trust)
+            assert same(first, ref_first)
