@@ -35,8 +35,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.kernels.rowscan import (admit_rows, invitation_targets, join_draws, keep_below_scaled,
-                                 keep_unflagged, leads_and_members, merge_disjoint,
+from sim.kernels.rowscan import (admit_rows, community_posts, count_leads, invitation_targets,
+                                 join_draws, keep_below_scaled, keep_unflagged,
+                                 lead_joins_and_members, leads_and_members, merge_disjoint,
                                  pick_inviters)
 from sim.world.content import KIND, Exposures
 from sim.world.population import AWARE, INTERESTED
@@ -137,12 +138,18 @@ def _one_community(ctx: "Context", ret: "Retailer") -> list[Exposures]:
     out: list[Exposures] = []
     # attract: engaged non-members join through the community entry points of the content
     # one pass over the retailer's column: engaged non-members and members
-    leads, members = leads_and_members(pop.stage, pop.member, r, INTERESTED)
-    if cfg.lead_join_prob > 0:
-        joined = admit(ctx, ret, joiners(ctx, ret, leads, rng.random(len(leads)),
-                                         cfg.lead_join_prob, reward_lift(ctx, cfg.join_reward)))
+    if cfg.lead_join_prob > 0:  # one draw per lead, the join test in the same pass
+        u = rng.random(count_leads(pop.stage, pop.member, r, INTERESTED))
+        w = join_weights(beh.j_awareness, beh.j_content, beh.j_authenticity)
+        candidates, members = lead_joins_and_members(
+            pop.stage, pop.member, r, INTERESTED, u, pop.brand_exposures,
+            float(beh.awareness_exposures), w[0], w[1] * ret.content_quality,
+            w[2] * cfg.ugc_share, cfg.lead_join_prob, reward_lift(ctx, cfg.join_reward))
+        joined = admit(ctx, ret, candidates)
         if len(joined):  # the new members (non-members until now) among the old ones
             members = merge_disjoint(members, joined)
+    else:
+        members = leads_and_members(pop.stage, pop.member, r, INTERESTED)[1]
     if len(members) == 0:
         return out
     # content: brand-written and member-written messages
@@ -158,9 +165,10 @@ def _one_community(ctx: "Context", ret: "Retailer") -> list[Exposures]:
             retailer=r, platform=platform, channel=ch, kind=KIND["ugc"], circle=-1,
             credibility=beh.ugc_credibility, b0=beh.b0, author=-1,
         )
-        post = np.where(rng.random(len(seen)) < cfg.ugc_share, member, brand).astype(np.int64)
-        out.append(Exposures(seen, post, np.full(len(seen), ctx.config.graph.trust_strong,
-                                                 np.float32), np.full(len(seen), ch, np.int8)))
+        post, trust, channel = community_posts(rng.random(len(seen)), float(cfg.ugc_share),
+                                               member, brand,
+                                               float(ctx.config.graph.trust_strong), ch)
+        out.append(Exposures(seen, post, trust, channel))
     # fission: members invite contacts
     if cfg.referral_prob > 0 and ctx.graph is not None:
         p_inv = min(1.0, cfg.referral_prob * reward_lift(ctx, cfg.referral_reward))

@@ -437,6 +437,147 @@ def join_draws(rows, u, scale_rows, scale, brand_exposures, r, awareness_exposur
 
 
 @njit(cache=True)
+def _count_leads_loop(stage, member, r, threshold):
+    """``int(((stage[:, r] >= threshold) & ~member[:, r]).sum())``."""
+    count = 0
+    for i in range(stage.shape[0]):
+        count += (stage[i, r] >= threshold) & (not member[i, r])
+    return count
+
+
+@njit(cache=True)
+def _count_leads_words(stage, member, threshold, add):
+    """:func:`_count_leads_loop` for one C-contiguous column (N×1), eight consumers a word."""
+    n = stage.shape[0]
+    nw = n // 8
+    stage_words = stage.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    member_words = member.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    count = 0
+    for w in range(nw):
+        hit = _byte_hits(stage_words[w], add) & ~(member_words[w] << _B7)
+        while hit:
+            count += 1
+            hit &= hit - _U1
+    for i in range(8 * nw, n):
+        count += (stage[i, 0] >= threshold) & (not member[i, 0])
+    return count
+
+
+def count_leads(stage: np.ndarray, member: np.ndarray, r: int, threshold: int) -> int:
+    """``len(leads_and_members(stage, member, r, threshold)[0])`` without building the rows."""
+    if _one_column(stage, member) and member.dtype == np.bool_ and 0 <= threshold <= 128:
+        return _count_leads_words(stage, member, threshold, threshold_add(threshold))
+    return _count_leads_loop(stage, member, r, threshold)
+
+
+@njit(inline="always", error_model="numpy")
+def _lead_joins(i, u, brand_exposures, r, awareness_exposures, w_awareness, content_term,
+                authenticity_term, scale, lift):
+    """Whether lead ``i`` (draw ``u``) joins: :func:`join_draws`' test with a scalar scale."""
+    x = brand_exposures[i, r] / awareness_exposures
+    a = 1.0 if x > 1.0 else x  # np.minimum(1.0, x); NaN passes through
+    score = w_awareness * a + content_term + authenticity_term
+    return u < scale * score * lift
+
+
+@njit(cache=True, error_model="numpy")
+def _lead_joins_loop(stage, member, r, threshold, u, brand_exposures, awareness_exposures,
+                     w_awareness, content_term, authenticity_term, scale, lift):
+    """:func:`lead_joins_and_members` by a loop over the column."""
+    n = stage.shape[0]
+    joined = np.empty(len(u), dtype=np.int64)
+    members = np.empty(n, dtype=np.int64)
+    a = b = j = 0
+    for i in range(n):
+        if member[i, r]:
+            members[b] = i
+            b += 1
+        elif stage[i, r] >= threshold:
+            if _lead_joins(i, u[j], brand_exposures, r, awareness_exposures, w_awareness,
+                           content_term, authenticity_term, scale, lift):
+                joined[a] = i
+                a += 1
+            j += 1
+    return joined[:a].copy(), members[:b].copy()
+
+
+@njit(cache=True, error_model="numpy")
+def _lead_joins_words(stage, member, threshold, add, u, brand_exposures, awareness_exposures,
+                      w_awareness, content_term, authenticity_term, scale, lift):
+    """:func:`lead_joins_and_members` for one C-contiguous column (N×1), eight consumers a
+    word (as :func:`_leads_and_members_words`)."""
+    n = stage.shape[0]
+    nw = n // 8
+    stage_words = stage.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    member_words = member.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    joined = np.empty(len(u), dtype=np.int64)
+    members = np.empty(n, dtype=np.int64)
+    a = b = j = 0
+    for w in range(nw):
+        is_member = member_words[w] << _B7
+        hit = _byte_hits(stage_words[w], add) & ~is_member
+        while hit:
+            i = 8 * w + np.int64(trailing_zeros(hit) >> _B3)
+            if _lead_joins(i, u[j], brand_exposures, 0, awareness_exposures, w_awareness,
+                           content_term, authenticity_term, scale, lift):
+                joined[a] = i
+                a += 1
+            j += 1
+            hit &= hit - _U1
+        while is_member:
+            members[b] = 8 * w + np.int64(trailing_zeros(is_member) >> _B3)
+            b += 1
+            is_member &= is_member - _U1
+    for i in range(8 * nw, n):
+        if member[i, 0]:
+            members[b] = i
+            b += 1
+        elif stage[i, 0] >= threshold:
+            if _lead_joins(i, u[j], brand_exposures, 0, awareness_exposures, w_awareness,
+                           content_term, authenticity_term, scale, lift):
+                joined[a] = i
+                a += 1
+            j += 1
+    return joined[:a].copy(), members[:b].copy()
+
+
+def lead_joins_and_members(stage: np.ndarray, member: np.ndarray, r: int, threshold: int,
+                           u: np.ndarray, brand_exposures: np.ndarray,
+                           awareness_exposures: float, w_awareness: float, content_term: float,
+                           authenticity_term: float, scale: float,
+                           lift: float) -> tuple[np.ndarray, np.ndarray]:
+    """(the leads who join, members), both int64 ascending, in one pass over the column:
+    with ``leads, members = leads_and_members(stage, member, r, threshold)``, equal to
+    ``(join_draws(leads, u, <no per-row scales>, scale, brand_exposures, r, ...), members)``;
+    ``len(u)`` must be the number of leads (:func:`count_leads`)."""
+    if _one_column(stage, member) and member.dtype == np.bool_ and 0 <= threshold <= 128:
+        return _lead_joins_words(stage, member, threshold, threshold_add(threshold), u,
+                                 brand_exposures, awareness_exposures, w_awareness,
+                                 content_term, authenticity_term, scale, lift)
+    return _lead_joins_loop(stage, member, r, threshold, u, brand_exposures,
+                            awareness_exposures, w_awareness, content_term, authenticity_term,
+                            scale, lift)
+
+
+@njit(cache=True)
+def community_posts(u, share, member_post, brand_post, trust, channel):
+    """The community content exposures' (post, trust, channel) columns: per draw ``u``, the
+    member-written post if ``u < share`` else the brand-written one (int64), ``trust``
+    (float32) and ``channel`` (int8) throughout: ``np.where(u < share, member_post,
+    brand_post)``, ``np.full(len(u), trust, np.float32)``, ``np.full(len(u), channel,
+    np.int8)``."""
+    n = len(u)
+    post = np.empty(n, dtype=np.int64)
+    trusts = np.empty(n, dtype=np.float32)
+    channels = np.empty(n, dtype=np.int8)
+    for k in range(n):
+        post[k] = member_post if u[k] < share else brand_post
+        trusts[k] = trust
+        channels[k] = channel
+    return post, trusts, channels
+
+
+@njit(cache=True)
 def admit_rows(rows, r, referred, aware, member, referred_flags, stage):
     """Make distinct consumers ``rows`` members of retailer ``r``'s community: ``member[rows,
     r] = True``, ``referred_flags[rows, r] |= referred``, ``stage[rows, r] =
@@ -483,8 +624,8 @@ def split_buyers(rows, u, quality, negative_prob, negative, r):
     return happy, u_happy, unhappy, posters[:k].copy()
 
 
-__all__ = ["admit_rows", "count_equal", "count_true", "credit_clicks", "invitation_targets",
-           "join_draws", "keep_below_scaled",
-           "keep_unflagged", "leads_and_members", "memory_searchers", "memory_searchers_of",
-           "merge_disjoint", "organic_visitors", "pick_inviters", "rows_equal", "split_buyers",
-           "sponsored_clicks"]
+__all__ = ["admit_rows", "community_posts", "count_equal", "count_leads", "count_true",
+           "credit_clicks", "invitation_targets", "join_draws", "keep_below_scaled",
+           "keep_unflagged", "lead_joins_and_members", "leads_and_members", "memory_searchers",
+           "memory_searchers_of", "merge_disjoint", "organic_visitors", "pick_inviters",
+           "rows_equal", "split_buyers", "sponsored_clicks"]

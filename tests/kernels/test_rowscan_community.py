@@ -59,3 +59,38 @@ def test_invitations_equal_numpy(n, seed, trust_dtype):
                 inviters, u_pick[:len(inviters)], indptr, degree, indices, trust, member, r)
             assert same(friends, ref_friends) and same(tie_trust, ref_trust)
             assert same(first, ref_first)
+
+
+# ------------------------------------------------------------------ lead joins, content
+from sim.kernels.rowscan import (community_posts, count_leads, join_draws,  # noqa: E402
+                                 lead_joins_and_members, leads_and_members)
+
+
+@pytest.mark.parametrize("n, n_ret", [(0, 1), (1, 1), (7, 1), (8, 1), (9, 1), (2001, 1),
+                                      (5003, 1), (999, 2), (1000, 3)])
+def test_lead_joins_equal_the_leads_then_the_join_draw(n, n_ret):
+    rng = np.random.default_rng(n + n_ret)
+    stage = rng.integers(0, 5, size=(n, n_ret)).astype(np.int8)
+    member = rng.random((n, n_ret)) < 0.2
+    exposures = rng.integers(0, 30, size=(n, n_ret)).astype(np.int32)
+    for r in range(n_ret):
+        for threshold in (0, 2, 4):
+            leads, members = leads_and_members(stage, member, r, threshold)
+            assert count_leads(stage, member, r, threshold) == len(leads)
+            u = rng.random(len(leads))
+            for scale, lift in ((0.003, 1.0), (0.5, 1.4), (1.0, 3.0)):
+                args = (exposures, r, 15.0, 0.35, 0.28 * 0.42, 0.37 * 0.4)
+                expected = join_draws(leads, u, np.empty(0, np.float32), scale, *args, lift)
+                joined, got_members = lead_joins_and_members(
+                    stage, member, r, threshold, u, exposures, 15.0, 0.35, 0.28 * 0.42,
+                    0.37 * 0.4, scale, lift)
+                assert same(joined, expected) and same(got_members, members)
+
+
+@pytest.mark.parametrize("n", [0, 1, 17, 500])
+def test_community_posts_equal_numpy(n):
+    u = np.random.default_rng(n).random(n)
+    post, trust, channel = community_posts(u, 0.4, 17, 16, 0.8, 5)
+    assert same(post, np.where(u < 0.4, 17, 16).astype(np.int64))
+    assert same(trust, np.full(n, 0.8, np.float32))
+    assert same(channel, np.full(n, 5, np.int8))
