@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.kernels.rowscan import (admit_rows, community_posts, count_leads, invitation_targets,
-                                 join_draws, keep_below_scaled, keep_unflagged,
+                                 join_draws, keep_below_scaled,
                                  lead_joins_and_members, leads_and_members, merge_disjoint,
-                                 pick_inviters)
+                                 pick_inviters, unflagged_joins)
 from sim.world.content import KIND, Exposures
 from sim.world.population import AWARE, INTERESTED
 
@@ -115,9 +115,14 @@ def join_after_purchase(ctx: "Context", ret: "Retailer", happy: np.ndarray) -> N
     r, cfg = ret.index, ret.cfg.community
     if not ctx.state.community_active[r] or len(happy) == 0:
         return
-    candidates, u = keep_unflagged(happy, ctx.population.member, r, ctx.rng.random(len(happy)))
-    admit(ctx, ret, joiners(ctx, ret, candidates, u, cfg.join_prob,
-                            reward_lift(ctx, cfg.join_reward)))
+    # one draw per buyer; members already (flagged) do not join again
+    beh = ctx.beh
+    w = join_weights(beh.j_awareness, beh.j_content, beh.j_authenticity)
+    admit(ctx, ret, unflagged_joins(happy, ctx.rng.random(len(happy)), ctx.population.member,
+                                    ctx.population.brand_exposures, r,
+                                    float(beh.awareness_exposures), w[0],
+                                    w[1] * ret.content_quality, w[2] * cfg.ugc_share,
+                                    cfg.join_prob, reward_lift(ctx, cfg.join_reward)))
 
 
 def community_day(ctx: "Context") -> Exposures:

@@ -559,6 +559,24 @@ def lead_joins_and_members(stage: np.ndarray, member: np.ndarray, r: int, thresh
                             scale, lift)
 
 
+@njit(cache=True, error_model="numpy")
+def unflagged_joins(rows, u, flags, brand_exposures, r, awareness_exposures, w_awareness,
+                    content_term, authenticity_term, scale, lift):
+    """The rows whose flag is not set that join a community, one draw of ``u`` per row of
+    ``rows`` (flagged rows' draws unused): ``join_draws(*keep_unflagged(rows, flags, r, u),
+    <no per-row scales>, scale, brand_exposures, r, ...)`` in one pass."""
+    out = np.empty(len(rows), dtype=np.int64)
+    k = 0
+    for j in range(len(rows)):
+        i = rows[j]
+        if not flags[i, r] and _lead_joins(i, u[j], brand_exposures, r, awareness_exposures,
+                                           w_awareness, content_term, authenticity_term, scale,
+                                           lift):
+            out[k] = i
+            k += 1
+    return out[:k].copy()
+
+
 @njit(cache=True)
 def community_posts(u, share, member_post, brand_post, trust, channel):
     """The community content exposures' (post, trust, channel) columns: per draw ``u``, the
@@ -628,4 +646,4 @@ __all__ = ["admit_rows", "community_posts", "count_equal", "count_leads", "count
            "credit_clicks", "invitation_targets", "join_draws", "keep_below_scaled",
            "keep_unflagged", "lead_joins_and_members", "leads_and_members", "memory_searchers",
            "memory_searchers_of", "merge_disjoint", "organic_visitors", "pick_inviters",
-           "rows_equal", "split_buyers", "sponsored_clicks"]
+           "rows_equal", "split_buyers", "sponsored_clicks", "unflagged_joins"]

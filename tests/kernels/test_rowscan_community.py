@@ -94,3 +94,19 @@ def test_community_posts_equal_numpy(n):
     assert same(post, np.where(u < 0.4, 17, 16).astype(np.int64))
     assert same(trust, np.full(n, 0.8, np.float32))
     assert same(channel, np.full(n, 5, np.int8))
+
+
+@pytest.mark.parametrize("n", [0, 1, 40, 3000])
+def test_unflagged_joins_equal_keep_unflagged_then_join_draws(n):
+    from sim.kernels.rowscan import keep_unflagged, unflagged_joins
+    rng = np.random.default_rng(n)
+    flags = rng.random((n + 1, 2)) < 0.3
+    exposures = rng.integers(0, 30, size=(n + 1, 2)).astype(np.int32)
+    rows = np.flatnonzero(rng.random(n + 1) < 0.5).astype(np.int64)
+    u = rng.random(len(rows))
+    for r in range(2):
+        for scale, lift in ((0.4, 1.0), (1.0, 2.5)):
+            args = (exposures, r, 15.0, 0.35, 0.28 * 0.42, 0.37 * 0.4)
+            kept, kept_u = keep_unflagged(rows, flags, r, u)
+            expected = join_draws(kept, kept_u, np.empty(0, np.float32), scale, *args, lift)
+            assert same(unflagged_joins(rows, u, flags, *args, scale, lift), expected)
