@@ -301,7 +301,9 @@ def decide_purchases(
 
     Random numbers: one session draw per consumer open to purchase (ascending rows), then one
     draw per candidate (retailer by retailer: first-order candidates, then repeat candidates)
-    with one retailer, or the draws of :func:`category_choice` with several.
+    with one retailer, or the draws of :func:`category_choice` with several. With one
+    retailer and no stock-up factor or consideration threshold the candidates, hazards and pick
+    run in two compiled passes (:func:`_one_retailer`), the same orders from the same draws.
     """
     session_rows = purchase_sessions(pop, rng)
     if len(retailers) == 1:  # one retailer: a compiled path, or None where it does not apply
