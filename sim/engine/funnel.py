@@ -303,7 +303,7 @@ def decide_purchases(
     draw per candidate (retailer by retailer: first-order candidates, then repeat candidates)
     with one retailer, or the draws of :func:`category_choice` with several. With one
     retailer and no stock-up factor or consideration threshold the candidates, hazards and pick
-    run in two compiled passes (:func:`_one_retailer`), the same orders from the same draws.
+    run in compiled passes (:func:`_one_retailer`), the same orders from the same draws.
     """
     session_rows = purchase_sessions(pop, rng)
     if len(retailers) == 1:  # one retailer: a compiled path, or None where it does not apply
@@ -345,9 +345,15 @@ def _one_retailer(pop: Population, session_rows: np.ndarray, cfg: RetailerSectio
                   visits: np.ndarray | None, memory: np.ndarray | None,
                   memory_needed: list[float] | None, multipliers: list[float] | None,
                   boosts: list[np.ndarray | None] | None) -> list[Purchases] | None:
-    """:func:`decide_purchases` after the session draw for one retailer, in two compiled
-    passes (:func:`_one_retailer_candidates`, :func:`_one_retailer_pick`) around numpy's
-    exponential and the pick draw: the same hazards, draws and orders as the general path.
+    """:func:`decide_purchases` after the session draw for one retailer, in three compiled
+    passes: the candidates (:func:`_one_retailer_candidates`), then, after the pick draw, the
+    logits of the first-order candidates whose draw their hazard could pass
+    (:func:`_open_logits`), numpy's exponential of them, and the hazards and pick
+    (:func:`_one_retailer_pick`): the same hazards, draws and orders as the general path.
+
+    An own session's hazard is at most ``own_visit`` (a clipped hazard ≤ 1 times it, rounded),
+    so a candidate without a visit whose draw is ≥ ``own_visit`` cannot buy: its hazard is not
+    computed (nor needed: the draws do not depend on it).
     None (nothing drawn) where it does not apply: a price cut or a per-consumer boost (stock-up
     factors), a consideration threshold, or product-page visits not strictly ascending."""
     price = cfg.price if price is None else float(price)
@@ -358,21 +364,23 @@ def _one_retailer(pop: Population, session_rows: np.ndarray, cfg: RetailerSectio
         visits = _NO_ROWS
     multiplier = (cfg.community.repurchase_multiplier if multipliers is None
                   else multipliers[0])
-    f32, fa = np.float32, np.result_type(atmosphere.dtype, np.float32).type
-    e = np.empty(len(session_rows) + len(visits), dtype=fa)
     first_rows, unvisited, repeat_rows, p_rep, ok = _one_retailer_candidates(
-        session_rows, visits, pop.stage, pop.churned, pop.need, pop.source_trust, atmosphere,
-        pop.susceptibility, pop.price_sensitivity, f32(beh.c0), f32(beh.c_need),
-        f32(beh.c_trust), fa(beh.c_proof), f32(beh.c_price),
-        f32(price / category_price(cfg, beh)), fa(beh.c_coupon * coupon), pop.member,
-        pop.negative, float(multiplier), float(beh.repurchase_hazard),
-        float(beh.negative_block), e)
+        session_rows, visits, pop.stage, pop.churned, pop.member, pop.negative,
+        float(multiplier), float(beh.repurchase_hazard), float(beh.negative_block))
     if not ok:
         return None
-    e = e[:len(first_rows)]
-    np.exp(e, out=e)  # numpy's exponential, as in first_purchase_probability
     u = rng.random(len(first_rows) + len(repeat_rows))
-    rows, first = _one_retailer_pick(first_rows, e, unvisited, float(beh.own_visit), repeat_rows,
+    f32, fa = np.float32, np.result_type(atmosphere.dtype, np.float32).type
+    own_visit = float(beh.own_visit)
+    e = np.empty(len(first_rows), dtype=fa)
+    open_at = _open_logits(first_rows, unvisited, u, own_visit, pop.need, pop.source_trust,
+                           atmosphere, pop.susceptibility, pop.price_sensitivity, f32(beh.c0),
+                           f32(beh.c_need), f32(beh.c_trust), fa(beh.c_proof),
+                           f32(beh.c_price), f32(price / category_price(cfg, beh)),
+                           fa(beh.c_coupon * coupon), e)
+    e = e[:len(open_at)]
+    np.exp(e, out=e)  # numpy's exponential, as in first_purchase_probability
+    rows, first = _one_retailer_pick(first_rows, open_at, e, unvisited, own_visit, repeat_rows,
                                      p_rep, u, fa(1.0), conversion, pop.last_platform,
                                      pop.negative, float(beh.negative_block))
     return [Purchases(0, rows, first, np.full(len(rows), coupon))]
@@ -382,16 +390,13 @@ _NO_ROWS = np.empty(0, dtype=np.int64)
 
 
 @njit(cache=True)
-def _one_retailer_candidates(sessions, visits, stage, churned, need, trust, atmosphere,
-                             susceptibility, price_sensitivity, c0, c_need, c_trust, c_proof,
-                             c_price, price_ratio, coupon_term, member, negative, multiplier,
-                             hazard, block, e):
+def _one_retailer_candidates(sessions, visits, stage, churned, member, negative, multiplier,
+                             hazard, block):
     """Retailer 0's candidates among ``sessions ∪ visits`` (both strictly ascending), as
-    :func:`sorted_union`, :func:`_split_candidates`, :func:`_negative_logit` and
-    :func:`_repurchase_hazard` (no stock-up) give them: (first-order candidates, whether each
-    is outside ``visits``, repeat candidates, their hazards), with minus the logits of the
-    first-order candidates in ``e[:n_first]``, and True; empty arrays and False if ``visits``
-    is not strictly ascending (nothing written)."""
+    :func:`sorted_union`, :func:`_split_candidates` and :func:`_repurchase_hazard` (no
+    stock-up) give them: (first-order candidates, whether each is outside ``visits``, repeat
+    candidates, their hazards, True); empty arrays and False if ``visits`` is not strictly
+    ascending."""
     n = len(sessions) + len(visits)
     first = np.empty(n, dtype=np.int64)
     unvisited = np.empty(n, dtype=np.bool_)
@@ -419,30 +424,54 @@ def _one_retailer_candidates(sessions, visits, stage, churned, need, trust, atmo
         elif s >= CUSTOMER and not churned[x, 0]:
             repeat[n_repeat] = x
             n_repeat += 1
-    first_rows = first[:n_first].copy()
     repeat_rows = repeat[:n_repeat].copy()
-    _negative_logit(first_rows, 0, need, trust, atmosphere, susceptibility, price_sensitivity,
-                    c0, c_need, c_trust, c_proof, c_price, price_ratio, coupon_term,
-                    e[:n_first])
     p_rep = np.empty(n_repeat, dtype=np.float64)
     _repurchase_hazard(repeat_rows, 0, member, negative, multiplier, 1.0, None, hazard, block,
                        1.0, p_rep)
-    return first_rows, unvisited[:n_first].copy(), repeat_rows, p_rep, True
+    return first[:n_first].copy(), unvisited[:n_first].copy(), repeat_rows, p_rep, True
 
 
 @njit(cache=True)
-def _one_retailer_pick(first_rows, e, unvisited, own_visit, repeat_rows, p_rep, u, one_e,
-                       conversion, last_platform, negative, block):
-    """Retailer 0's orders: the first-order hazards as :func:`_purchase_hazard` (``e`` the
-    exponentials of minus the logits), × ``own_visit`` for candidates ``unvisited`` as
-    :func:`own_session_hazard`, then :func:`_bernoulli_pick` on the draws ``u``."""
-    p_first = np.empty(len(first_rows), dtype=np.float64)
-    _purchase_hazard(first_rows, 0, e, one_e, conversion, last_platform, negative, block, 1.0,
-                     p_first)
-    if own_visit < 1.0:
-        for k in range(len(first_rows)):
-            if unvisited[k]:
-                p_first[k] *= own_visit
+def _open_logits(first_rows, unvisited, u, own_visit, need, trust, atmosphere, susceptibility,
+                 price_sensitivity, c0, c_need, c_trust, c_proof, c_price, price_ratio,
+                 coupon_term, e):
+    """Positions (in ``first_rows``) of the first-order candidates whose draw ``u`` their
+    hazard could pass: all but those outside today's visits (``unvisited``) with ``u ≥
+    own_visit`` when ``own_visit < 1``; minus their logits, as :func:`_negative_logit`, in
+    ``e[:len(positions)]``."""
+    at = np.empty(len(first_rows), dtype=np.int64)
+    m = 0
+    for k in range(len(first_rows)):
+        at[m] = k
+        m += not (own_visit < 1.0 and unvisited[k] and u[k] >= own_visit)
+    at = at[:m].copy()
+    rows = np.empty(m, dtype=np.int64)
+    for t in range(m):
+        rows[t] = first_rows[at[t]]
+    _negative_logit(rows, 0, need, trust, atmosphere, susceptibility, price_sensitivity, c0,
+                    c_need, c_trust, c_proof, c_price, price_ratio, coupon_term, e[:m])
+    return at
+
+
+@njit(cache=True)
+def _one_retailer_pick(first_rows, open_at, e, unvisited, own_visit, repeat_rows, p_rep, u,
+                       one_e, conversion, last_platform, negative, block):
+    """Retailer 0's orders: the first-order hazards of the candidates at ``open_at`` as
+    :func:`_purchase_hazard` (``e`` the exponentials of minus their logits), × ``own_visit``
+    for those ``unvisited`` as :func:`own_session_hazard`, 0 for the others (their draws are
+    ≥ any hazard they could have), then :func:`_bernoulli_pick` on the draws ``u``."""
+    rows = np.empty(len(open_at), dtype=np.int64)
+    for t in range(len(open_at)):
+        rows[t] = first_rows[open_at[t]]
+    p_open = np.empty(len(open_at), dtype=np.float64)
+    _purchase_hazard(rows, 0, e, one_e, conversion, last_platform, negative, block, 1.0, p_open)
+    p_first = np.zeros(len(first_rows), dtype=np.float64)
+    for t in range(len(open_at)):
+        k = open_at[t]
+        p = p_open[t]
+        if own_visit < 1.0 and unvisited[k]:
+            p *= own_visit
+        p_first[k] = p
     return _bernoulli_pick(first_rows, p_first, repeat_rows, p_rep, u)
 
 

@@ -95,23 +95,35 @@ def test_one_retailer_candidates_merge_visits_and_flag_own_sessions():
     pop = population(50, 1, seed=4)
     sessions = np.array([1, 3, 5, 7, 9, 11], np.int64)
     visits = np.array([0, 3, 8, 11, 40], np.int64)
-    e = np.empty(len(sessions) + len(visits))
-    first, unvisited, repeat, p_rep, ok = funnel._one_retailer_candidates(
-        sessions, visits, pop.stage, pop.churned, pop.need, pop.source_trust,
-        np.zeros((50, 1)), pop.susceptibility, pop.price_sensitivity, np.float32(-1),
-        np.float32(1), np.float32(1), 1.0, np.float32(1), np.float32(0.85), 0.0, pop.member,
-        pop.negative, 2.0, 0.1, 0.5, e)
+    args = (pop.stage, pop.churned, pop.member, pop.negative, 2.0, 0.1, 0.5)
+    first, unvisited, repeat, p_rep, ok = funnel._one_retailer_candidates(sessions, visits,
+                                                                          *args)
     assert ok
     union = sorted_union(sessions, visits)
     expected_first, expected_repeat = funnel._split_candidates(union, pop.stage, pop.churned, 0)
     assert same(first, expected_first) and same(repeat, expected_repeat)
     assert same(unvisited, ~np.isin(first, visits))
-    _, _, _, _, ok = funnel._one_retailer_candidates(
-        sessions, visits[::-1].copy(), pop.stage, pop.churned, pop.need, pop.source_trust,
-        np.zeros((50, 1)), pop.susceptibility, pop.price_sensitivity, np.float32(-1),
-        np.float32(1), np.float32(1), 1.0, np.float32(1), np.float32(0.85), 0.0, pop.member,
-        pop.negative, 2.0, 0.1, 0.5, e)
-    assert not ok
+    assert not funnel._one_retailer_candidates(sessions, visits[::-1].copy(), *args)[-1]
+
+
+@pytest.mark.parametrize("own_visit", [0.0, 0.3, 0.999])
+def test_skipped_hazards_could_not_pass_their_draws(own_visit):
+    """Every own session (no visits) with a hazard of 1 before the own-visit factor: the
+    orders are exactly the draws below ``own_visit``, as the general path finds."""
+    n = 3000
+    pop = population(n, 1, seed=9)
+    pop.stage[:, 0] = 2  # all interested
+    pop.negative[:] = False
+    beh = BehaviourSection(c0=20.0, own_visit=own_visit)  # sigmoid about 1
+    cfg = RetailerSection(name="brand", price=85.0)
+    atm = np.zeros((n, 1))
+    conversion = np.array([5.0, 5.0, 5.0])  # clipped to 1
+    a, b = np.random.default_rng(3), np.random.default_rng(3)
+    got = funnel.decide_purchases(pop, [cfg], beh, atm, [False], conversion, a)[0]
+    expected = reference_one_retailer(pop, cfg, beh, atm, False, conversion, b)
+    assert same(got.buyers, expected.buyers) and same(got.first, expected.first)
+    assert a.bit_generator.state == b.bit_generator.state
+    assert own_visit == 0.0 or len(got.buyers) > 0
 
 
 # ------------------------------------------------------------------ basket sizes
