@@ -305,13 +305,14 @@ def decide_purchases(
     retailer and no stock-up factor or consideration threshold the candidates, hazards and pick
     run in compiled passes (:func:`_one_retailer`), the same orders from the same draws.
     """
-    session_rows = purchase_sessions(pop, rng)
-    if len(retailers) == 1:  # one retailer: a compiled path, or None where it does not apply
-        orders = _one_retailer(pop, session_rows, retailers[0], beh, atmosphere, coupons[0],
-                               conversion, rng, None if prices is None else prices[0],
-                               extra_sessions, memory, memory_needed, multipliers, boosts)
+    if len(retailers) == 1:  # one retailer: a compiled path, or None (nothing drawn) where
+        # it does not apply
+        orders = _one_retailer(pop, retailers[0], beh, atmosphere, coupons[0], conversion, rng,
+                               None if prices is None else prices[0], extra_sessions, memory,
+                               memory_needed, multipliers, boosts)
         if orders is not None:
             return orders
+    session_rows = purchase_sessions(pop, rng)
     if extra_sessions is not None and len(extra_sessions):  # product-page visits (clicks)
         session_rows = sorted_union(session_rows, extra_sessions)
     cands = [_candidates(pop, session_rows, r, cfg, beh, atmosphere, coupons[r], conversion,
@@ -339,36 +340,43 @@ def decide_purchases(
             for r in range(len(cands))]
 
 
-def _one_retailer(pop: Population, session_rows: np.ndarray, cfg: RetailerSection,
-                  beh: BehaviourSection, atmosphere: np.ndarray, coupon: bool,
-                  conversion: np.ndarray, rng: np.random.Generator, price: float | None,
-                  visits: np.ndarray | None, memory: np.ndarray | None,
-                  memory_needed: list[float] | None, multipliers: list[float] | None,
+def _one_retailer(pop: Population, cfg: RetailerSection, beh: BehaviourSection,
+                  atmosphere: np.ndarray, coupon: bool, conversion: np.ndarray,
+                  rng: np.random.Generator, price: float | None, visits: np.ndarray | None,
+                  memory: np.ndarray | None, memory_needed: list[float] | None,
+                  multipliers: list[float] | None,
                   boosts: list[np.ndarray | None] | None) -> list[Purchases] | None:
-    """:func:`decide_purchases` after the session draw for one retailer, in three compiled
-    passes: the candidates (:func:`_one_retailer_candidates`), then, after the pick draw, the
-    logits of the first-order candidates whose draw their hazard could pass
-    (:func:`_open_logits`), numpy's exponential of them, and the hazards and pick
+    """:func:`decide_purchases` for one retailer in three compiled passes: the session draw
+    and the candidates (:func:`_one_retailer_candidates`, one scan of the stage codes), then,
+    after the pick draw, the logits of the first-order candidates whose draw their hazard
+    could pass (:func:`_open_logits`), numpy's exponential of them, and the hazards and pick
     (:func:`_one_retailer_pick`): the same hazards, draws and orders as the general path.
 
     An own session's hazard is at most ``own_visit`` (a clipped hazard ≤ 1 times it, rounded),
     so a candidate without a visit whose draw is ≥ ``own_visit`` cannot buy: its hazard is not
     computed (nor needed: the draws do not depend on it).
     None (nothing drawn) where it does not apply: a price cut or a per-consumer boost (stock-up
-    factors), a consideration threshold, or product-page visits not strictly ascending."""
+    factors), a consideration threshold, stage codes other than one C-contiguous byte column,
+    or product-page visits not strictly ascending."""
     price = cfg.price if price is None else float(price)
+    stage = pop.stage
     if (max(0.0, cfg.price - price) or (boosts is not None and boosts[0] is not None)
-            or (memory is not None and memory_needed is not None and memory_needed[0] > 0)):
+            or (memory is not None and memory_needed is not None and memory_needed[0] > 0)
+            or stage.ndim != 2 or stage.shape[1] != 1 or stage.itemsize != 1
+            or not stage.flags.c_contiguous):
         return None
     if visits is None:
         visits = _NO_ROWS
+    stage_words = byte_words(stage)[0]
+    n_open = _count_open_checked(stage, stage_words, _ADD_INTERESTED, visits)
+    if n_open < 0:  # visits not strictly ascending
+        return None
     multiplier = (cfg.community.repurchase_multiplier if multipliers is None
                   else multipliers[0])
-    first_rows, unvisited, repeat_rows, p_rep, ok = _one_retailer_candidates(
-        session_rows, visits, pop.stage, pop.churned, pop.member, pop.negative,
-        float(multiplier), float(beh.repurchase_hazard), float(beh.negative_block))
-    if not ok:
-        return None
+    first_rows, unvisited, repeat_rows, p_rep = _one_retailer_candidates(
+        stage, stage_words, _ADD_INTERESTED, rng.random(n_open), pop.activity, visits,
+        pop.churned, pop.member, pop.negative, float(multiplier), float(beh.repurchase_hazard),
+        float(beh.negative_block))
     u = rng.random(len(first_rows) + len(repeat_rows))
     f32, fa = np.float32, np.result_type(atmosphere.dtype, np.float32).type
     own_visit = float(beh.own_visit)
@@ -390,45 +398,74 @@ _NO_ROWS = np.empty(0, dtype=np.int64)
 
 
 @njit(cache=True)
-def _one_retailer_candidates(sessions, visits, stage, churned, member, negative, multiplier,
-                             hazard, block):
-    """Retailer 0's candidates among ``sessions ∪ visits`` (both strictly ascending), as
-    :func:`sorted_union`, :func:`_split_candidates` and :func:`_repurchase_hazard` (no
-    stock-up) give them: (first-order candidates, whether each is outside ``visits``, repeat
-    candidates, their hazards, True); empty arrays and False if ``visits`` is not strictly
+def _count_open_checked(stage, stage_words, add, visits):
+    """:func:`_count_open` of one retailer's stage codes, or −1 if ``visits`` is not strictly
     ascending."""
-    n = len(sessions) + len(visits)
-    first = np.empty(n, dtype=np.int64)
-    unvisited = np.empty(n, dtype=np.bool_)
-    repeat = np.empty(n, dtype=np.int64)
     for t in range(1, len(visits)):
         if visits[t] <= visits[t - 1]:
-            return first[:0], unvisited[:0], repeat[:0], np.empty(0, dtype=np.float64), False
+            return -1
+    return _count_open(stage, stage_words, add)
+
+
+@njit(inline="always")
+def _take_candidate(i, own, stage, churned, first, unvisited, repeat, n_first, n_repeat):
+    """File consumer ``i`` with a session as a first-order or a repeat candidate of retailer 0
+    (or neither); returns the new counts."""
+    s = stage[i, 0]
+    if s == INTERESTED:
+        first[n_first] = i
+        unvisited[n_first] = own
+        n_first += 1
+    elif s >= CUSTOMER and not churned[i, 0]:
+        repeat[n_repeat] = i
+        n_repeat += 1
+    return n_first, n_repeat
+
+
+@njit(cache=True)
+def _one_retailer_candidates(stage, stage_words, add, u, activity, visits, churned, member,
+                             negative, multiplier, hazard, block):
+    """Retailer 0's candidates (one C-contiguous N×1 column of stage codes, eight a word of
+    ``stage_words``) among ``purchase_sessions(...) ∪ visits``, as :func:`_open_sessions`
+    (the j-th consumer open to purchase has a session if ``u[j] < activity``),
+    :func:`sorted_union`, :func:`_split_candidates` and :func:`_repurchase_hazard` (no
+    stock-up) give them: (first-order candidates, whether each is outside ``visits``, repeat
+    candidates, their hazards). ``visits`` strictly ascending; a visitor not open to purchase
+    is neither candidate, so only open consumers are visited."""
+    n = stage.shape[0]
+    first = np.empty(len(u), dtype=np.int64)
+    unvisited = np.empty(len(u), dtype=np.bool_)
+    repeat = np.empty(len(u), dtype=np.int64)
     n_first = n_repeat = 0
-    i = j = 0
-    while i < len(sessions) or j < len(visits):
-        if j >= len(visits) or (i < len(sessions) and sessions[i] < visits[j]):
-            x = sessions[i]
-            own = True
-            i += 1
-        else:
-            x = visits[j]
-            own = False
-            i += i < len(sessions) and sessions[i] == x
+    j = v = 0
+    for w in range(len(stage_words)):
+        hit = (stage_words[w] + add) & HIGH
+        while hit:
+            i = 8 * w + np.int64(trailing_zeros(hit) >> _B3)
+            hit &= hit - _U1
+            session = u[j] < activity[i]
             j += 1
-        s = stage[x, 0]
-        if s == INTERESTED:
-            first[n_first] = x
-            unvisited[n_first] = own
-            n_first += 1
-        elif s >= CUSTOMER and not churned[x, 0]:
-            repeat[n_repeat] = x
-            n_repeat += 1
+            while v < len(visits) and visits[v] < i:
+                v += 1
+            visited = v < len(visits) and visits[v] == i
+            if session or visited:
+                n_first, n_repeat = _take_candidate(i, not visited, stage, churned, first,
+                                                    unvisited, repeat, n_first, n_repeat)
+    for i in range(8 * len(stage_words), n):
+        if stage[i, 0] >= INTERESTED:
+            session = u[j] < activity[i]
+            j += 1
+            while v < len(visits) and visits[v] < i:
+                v += 1
+            visited = v < len(visits) and visits[v] == i
+            if session or visited:
+                n_first, n_repeat = _take_candidate(i, not visited, stage, churned, first,
+                                                    unvisited, repeat, n_first, n_repeat)
     repeat_rows = repeat[:n_repeat].copy()
     p_rep = np.empty(n_repeat, dtype=np.float64)
     _repurchase_hazard(repeat_rows, 0, member, negative, multiplier, 1.0, None, hazard, block,
                        1.0, p_rep)
-    return first[:n_first].copy(), unvisited[:n_first].copy(), repeat_rows, p_rep, True
+    return first[:n_first].copy(), unvisited[:n_first].copy(), repeat_rows, p_rep
 
 
 @njit(cache=True)

@@ -91,19 +91,33 @@ def test_one_retailer_purchases_equal_the_general_path(n, visits, own_visit, atm
             assert len(x.buyers) > 0 and x.first.any() and (~x.first).any()
 
 
-def test_one_retailer_candidates_merge_visits_and_flag_own_sessions():
-    pop = population(50, 1, seed=4)
-    sessions = np.array([1, 3, 5, 7, 9, 11], np.int64)
-    visits = np.array([0, 3, 8, 11, 40], np.int64)
-    args = (pop.stage, pop.churned, pop.member, pop.negative, 2.0, 0.1, 0.5)
-    first, unvisited, repeat, p_rep, ok = funnel._one_retailer_candidates(sessions, visits,
-                                                                          *args)
-    assert ok
-    union = sorted_union(sessions, visits)
-    expected_first, expected_repeat = funnel._split_candidates(union, pop.stage, pop.churned, 0)
-    assert same(first, expected_first) and same(repeat, expected_repeat)
-    assert same(unvisited, ~np.isin(first, visits))
-    assert not funnel._one_retailer_candidates(sessions, visits[::-1].copy(), *args)[-1]
+@pytest.mark.parametrize("n", [0, 5, 8, 13, 2003])
+def test_one_retailer_candidates_equal_sessions_union_and_split(n):
+    from sim.kernels.bytescan import byte_words
+    pop = population(n, 1, seed=n + 4)
+    pop.activity[:] = np.random.default_rng(n).random(n).astype(np.float32)
+    words = byte_words(pop.stage)[0]
+    rng = np.random.default_rng(n + 1)
+    visits = np.flatnonzero(rng.random(n) < 0.2).astype(np.int64)  # some not open
+    for extra in (visits, np.empty(0, np.int64)):
+        n_open = funnel._count_open_checked(pop.stage, words, funnel._ADD_INTERESTED, extra)
+        a, b = np.random.default_rng(n), np.random.default_rng(n)
+        first, unvisited, repeat, p_rep = funnel._one_retailer_candidates(
+            pop.stage, words, funnel._ADD_INTERESTED, a.random(n_open), pop.activity, extra,
+            pop.churned, pop.member, pop.negative, 2.0, 0.1, 0.5)
+        union = sorted_union(funnel.purchase_sessions(pop, b), extra)
+        expected_first, expected_repeat = funnel._split_candidates(union, pop.stage,
+                                                                   pop.churned, 0)
+        assert same(first, expected_first) and same(repeat, expected_repeat)
+        assert same(unvisited, ~np.isin(first, extra))
+        expected_p = funnel.repurchase_probability(pop, expected_repeat, 0,
+                                                   BehaviourSection(repurchase_hazard=0.1,
+                                                                    negative_block=0.5), 2.0)
+        assert same(p_rep, expected_p)
+        assert a.bit_generator.state == b.bit_generator.state
+    if n > 2:
+        assert funnel._count_open_checked(pop.stage, words, funnel._ADD_INTERESTED,
+                                          np.array([2, 1], np.int64)) == -1
 
 
 @pytest.mark.parametrize("own_visit", [0.0, 0.3, 0.999])
