@@ -50,7 +50,12 @@ if TYPE_CHECKING:
 def community_platform(ctx: "Context", ret: "Retailer") -> int:
     """Index of the platform the retailer's community lives on (default: the first)."""
     name = ret.cfg.community.platform
-    return ctx.platform_by_name[name].index if name else 0
+    if not name:
+        return 0
+    for platform in ctx.platforms:  # ctx.platform_by_name[name] without building the dict
+        if platform.name == name:
+            return platform.index
+    raise KeyError(name)
 
 
 def reward_lift(ctx: "Context", reward: float) -> float:

@@ -106,7 +106,11 @@ def _without(rows: np.ndarray, some: np.ndarray) -> np.ndarray:
 
 
 def _platform(ctx: "Context", ret: "Retailer"):
-    return ctx.platform_by_name.get(ret.cfg.search_platform)
+    name = ret.cfg.search_platform  # ctx.platform_by_name.get(name) without building the dict
+    for platform in ctx.platforms:
+        if platform.name == name:
+            return platform
+    return None
 
 
 def _sponsored(ctx: "Context", ret: "Retailer", rows: np.ndarray) -> np.ndarray:
