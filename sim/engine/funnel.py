@@ -650,3 +650,27 @@ def tally_orders(pop: Population, purchases: Purchases, by_platform: np.ndarray,
     rows = np.asarray(purchases.buyers, dtype=np.int64)
     _tally_orders(rows, purchases.retailer, pop.last_platform, pop.first_touch, pop.last_touch,
                   pop.last_click, by_platform, by_first_touch, by_last_touch, by_last_click)
+
+
+@njit(cache=True)
+def _record_and_tally(rows, r, orders, stage, last_platform, first_touch, last_touch,
+                      last_click, by_platform, by_first_touch, by_last_touch, by_last_click):
+    """:func:`_record_orders` then :func:`_tally_orders` in one call."""
+    _record_orders(rows, r, orders, stage)
+    _tally_orders(rows, r, last_platform, first_touch, last_touch, last_click, by_platform,
+                  by_first_touch, by_last_touch, by_last_click)
+
+
+def record_and_tally(pop: Population, purchases: Purchases, by_platform: np.ndarray,
+                     by_first_touch: np.ndarray, by_last_touch: np.ndarray,
+                     by_last_click: np.ndarray) -> None:
+    """:func:`record_orders` then :func:`tally_orders` (which reads no order count or stage)
+    in one compiled call.
+
+    Raises:
+        ValueError: a platform or channel code outside its counter (the orders are booked).
+    """
+    rows = np.asarray(purchases.buyers, dtype=np.int64)
+    _record_and_tally(rows, purchases.retailer, pop.orders, pop.stage, pop.last_platform,
+                      pop.first_touch, pop.last_touch, pop.last_click, by_platform,
+                      by_first_touch, by_last_touch, by_last_click)

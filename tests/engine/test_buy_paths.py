@@ -149,3 +149,25 @@ def test_basket_poisson_draws_equal_one_array_call(n):
     got, expected = poisson(a, lam), b.poisson(lam)
     assert same(got, expected)
     assert a.bit_generator.state == b.bit_generator.state
+
+
+# ------------------------------------------------------------------ booking
+@pytest.mark.parametrize("n_ret", [1, 3])
+def test_record_and_tally_equals_record_then_tally(n_ret):
+    a, b = population(500, n_ret, seed=n_ret), population(500, n_ret, seed=n_ret)
+    rng = np.random.default_rng(n_ret)
+    for pop in (a, b):
+        pop.first_touch[:] = rng.integers(-1, 6, pop.first_touch.shape)
+        pop.last_touch[:] = rng.integers(-1, 6, pop.last_touch.shape)
+        pop.last_click[:] = rng.integers(-1, 6, pop.last_click.shape)
+        rng = np.random.default_rng(n_ret)  # the same codes in both
+    counters = [[np.zeros(k, np.int64) for k in (3, 6, 6, 6)] for _ in range(2)]
+    for r in range(n_ret):
+        rows = np.flatnonzero(np.random.default_rng(r).random(500) < 0.1).astype(np.int64)
+        pur = funnel.Purchases(r, rows, np.ones(len(rows), bool), np.zeros(len(rows), bool))
+        funnel.record_and_tally(a, pur, *counters[0])
+        funnel.record_orders(b, pur)
+        funnel.tally_orders(b, pur, *counters[1])
+    for x, y in zip(*counters):
+        assert same(x, y)
+    assert same(a.orders, b.orders) and same(a.stage, b.stage)
