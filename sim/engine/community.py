@@ -35,8 +35,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.kernels.rowscan import (admit_rows, join_draws, keep_below_scaled, keep_unflagged,
-                                 leads_and_members, merge_disjoint)
+from sim.kernels.rowscan import (admit_rows, community_posts, count_leads, invitation_targets,
+                                 join_draws, keep_below_scaled,
+                                 lead_joins_and_members, leads_and_members, merge_disjoint,
+                                 pick_inviters, unflagged_joins)
 from sim.world.content import KIND, Exposures
 from sim.world.population import AWARE, INTERESTED
 
@@ -48,7 +50,12 @@ if TYPE_CHECKING:
 def community_platform(ctx: "Context", ret: "Retailer") -> int:
     """Index of the platform the retailer's community lives on (default: the first)."""
     name = ret.cfg.community.platform
-    return ctx.platform_by_name[name].index if name else 0
+    if not name:
+        return 0
+    for platform in ctx.platforms:  # ctx.platform_by_name[name] without building the dict
+        if platform.name == name:
+            return platform.index
+    raise KeyError(name)
 
 
 def reward_lift(ctx: "Context", reward: float) -> float:
@@ -113,9 +120,14 @@ def join_after_purchase(ctx: "Context", ret: "Retailer", happy: np.ndarray) -> N
     r, cfg = ret.index, ret.cfg.community
     if not ctx.state.community_active[r] or len(happy) == 0:
         return
-    candidates, u = keep_unflagged(happy, ctx.population.member, r, ctx.rng.random(len(happy)))
-    admit(ctx, ret, joiners(ctx, ret, candidates, u, cfg.join_prob,
-                            reward_lift(ctx, cfg.join_reward)))
+    # one draw per buyer; members already (flagged) do not join again
+    beh = ctx.beh
+    w = join_weights(beh.j_awareness, beh.j_content, beh.j_authenticity)
+    admit(ctx, ret, unflagged_joins(happy, ctx.rng.random(len(happy)), ctx.population.member,
+                                    ctx.population.brand_exposures, r,
+                                    float(beh.awareness_exposures), w[0],
+                                    w[1] * ret.content_quality, w[2] * cfg.ugc_share,
+                                    cfg.join_prob, reward_lift(ctx, cfg.join_reward)))
 
 
 def community_day(ctx: "Context") -> Exposures:
@@ -136,12 +148,18 @@ def _one_community(ctx: "Context", ret: "Retailer") -> list[Exposures]:
     out: list[Exposures] = []
     # attract: engaged non-members join through the community entry points of the content
     # one pass over the retailer's column: engaged non-members and members
-    leads, members = leads_and_members(pop.stage, pop.member, r, INTERESTED)
-    if cfg.lead_join_prob > 0:
-        joined = admit(ctx, ret, joiners(ctx, ret, leads, rng.random(len(leads)),
-                                         cfg.lead_join_prob, reward_lift(ctx, cfg.join_reward)))
+    if cfg.lead_join_prob > 0:  # one draw per lead, the join test in the same pass
+        u = rng.random(count_leads(pop.stage, pop.member, r, INTERESTED))
+        w = join_weights(beh.j_awareness, beh.j_content, beh.j_authenticity)
+        candidates, members = lead_joins_and_members(
+            pop.stage, pop.member, r, INTERESTED, u, pop.brand_exposures,
+            float(beh.awareness_exposures), w[0], w[1] * ret.content_quality,
+            w[2] * cfg.ugc_share, cfg.lead_join_prob, reward_lift(ctx, cfg.join_reward))
+        joined = admit(ctx, ret, candidates)
         if len(joined):  # the new members (non-members until now) among the old ones
             members = merge_disjoint(members, joined)
+    else:
+        members = leads_and_members(pop.stage, pop.member, r, INTERESTED)[1]
     if len(members) == 0:
         return out
     # content: brand-written and member-written messages
@@ -157,32 +175,29 @@ def _one_community(ctx: "Context", ret: "Retailer") -> list[Exposures]:
             retailer=r, platform=platform, channel=ch, kind=KIND["ugc"], circle=-1,
             credibility=beh.ugc_credibility, b0=beh.b0, author=-1,
         )
-        post = np.where(rng.random(len(seen)) < cfg.ugc_share, member, brand).astype(np.int64)
-        out.append(Exposures(seen, post, np.full(len(seen), ctx.config.graph.trust_strong,
-                                                 np.float32), np.full(len(seen), ch, np.int8)))
+        post, trust, channel = community_posts(rng.random(len(seen)), float(cfg.ugc_share),
+                                               member, brand,
+                                               float(ctx.config.graph.trust_strong), ch)
+        out.append(Exposures(seen, post, trust, channel))
     # fission: members invite contacts
     if cfg.referral_prob > 0 and ctx.graph is not None:
         p_inv = min(1.0, cfg.referral_prob * reward_lift(ctx, cfg.referral_reward))
-        inviters = members[rng.random(len(members)) < p_inv]
-        out.append(_invitations(ctx, ret, inviters, platform))
+        inviters = pick_inviters(members, rng.random(len(members)), p_inv, ctx.graph.degree)
+        if len(inviters):
+            out.append(_invitations(ctx, ret, inviters, platform))
     return out
 
 
 def _invitations(ctx: "Context", ret: "Retailer", inviters: np.ndarray,
                  platform: int) -> Exposures:
-    """Each inviter invites one random contact; the contact sees the invitation and joins with
-    probability tie trust · J · R_join (``referral_reward`` paid per joiner)."""
+    """Each inviter (members with a contact, :func:`pick_inviters`, at least one) invites one
+    random contact; the contact sees the invitation and joins with probability tie trust ·
+    J · R_join (``referral_reward`` paid per joiner)."""
     g, pop, rng, r = ctx.graph, ctx.population, ctx.rng, ret.index
     cfg = ret.cfg.community
-    inviters = inviters[g.degree[inviters] > 0]
-    if len(inviters) == 0:
-        return Exposures.empty()
-    pick = g.indptr[inviters] + (rng.random(len(inviters)) * g.degree[inviters]).astype(np.int64)
-    friends = g.indices[pick].astype(np.int64)
-    trust = g.trust[pick].astype(np.float32)
-    keep = ~pop.member[friends, r]
-    friends, trust = friends[keep], trust[keep]
-    _, first = np.unique(friends, return_index=True)  # one invitation per contact a day
+    # the contacts picked who are not members yet, one invitation per contact a day
+    friends, trust, first = invitation_targets(inviters, rng.random(len(inviters)), g.indptr,
+                                               g.degree, g.indices, g.trust, pop.member, r)
     first = rng.permutation(first)
     friends, trust = friends[first], trust[first]
     invite = ctx.publish(

@@ -269,9 +269,11 @@ def purchase_sessions(pop: Population, rng: np.random.Generator) -> np.ndarray:
     .any(axis=1))``, without building either array (two compiled scans of the stage codes).
     """
     stage_words = byte_words(pop.stage)[0]
-    add = threshold_add(INTERESTED)
-    u = rng.random(_count_open(pop.stage, stage_words, add))
-    return _open_sessions(pop.stage, stage_words, add, u, pop.activity)
+    u = rng.random(_count_open(pop.stage, stage_words, _ADD_INTERESTED))
+    return _open_sessions(pop.stage, stage_words, _ADD_INTERESTED, u, pop.activity)
+
+
+_ADD_INTERESTED = threshold_add(INTERESTED)
 
 
 def decide_purchases(
@@ -299,8 +301,17 @@ def decide_purchases(
 
     Random numbers: one session draw per consumer open to purchase (ascending rows), then one
     draw per candidate (retailer by retailer: first-order candidates, then repeat candidates)
-    with one retailer, or the draws of :func:`category_choice` with several.
+    with one retailer, or the draws of :func:`category_choice` with several. With one
+    retailer and no stock-up factor or consideration threshold the candidates, hazards and pick
+    run in compiled passes (:func:`_one_retailer`), the same orders from the same draws.
     """
+    if len(retailers) == 1:  # one retailer: a compiled path, or None (nothing drawn) where
+        # it does not apply
+        orders = _one_retailer(pop, retailers[0], beh, atmosphere, coupons[0], conversion, rng,
+                               None if prices is None else prices[0], extra_sessions, memory,
+                               memory_needed, multipliers, boosts)
+        if orders is not None:
+            return orders
     session_rows = purchase_sessions(pop, rng)
     if extra_sessions is not None and len(extra_sessions):  # product-page visits (clicks)
         session_rows = sorted_union(session_rows, extra_sessions)
@@ -327,6 +338,178 @@ def decide_purchases(
     rows, first, ret = rows[keep], first[keep], ret[keep]
     return [Purchases(r, rows[ret == r], first[ret == r], np.full(int((ret == r).sum()), coupons[r]))
             for r in range(len(cands))]
+
+
+def _one_retailer(pop: Population, cfg: RetailerSection, beh: BehaviourSection,
+                  atmosphere: np.ndarray, coupon: bool, conversion: np.ndarray,
+                  rng: np.random.Generator, price: float | None, visits: np.ndarray | None,
+                  memory: np.ndarray | None, memory_needed: list[float] | None,
+                  multipliers: list[float] | None,
+                  boosts: list[np.ndarray | None] | None) -> list[Purchases] | None:
+    """:func:`decide_purchases` for one retailer in three compiled passes: the session draw
+    and the candidates (:func:`_one_retailer_candidates`, one scan of the stage codes), then,
+    after the pick draw, the logits of the first-order candidates whose draw their hazard
+    could pass (:func:`_open_logits`), numpy's exponential of them, and the hazards and pick
+    (:func:`_one_retailer_pick`): the same hazards, draws and orders as the general path.
+
+    An own session's hazard is at most ``own_visit`` (a clipped hazard ≤ 1 times it, rounded),
+    so a candidate without a visit whose draw is ≥ ``own_visit`` cannot buy: its hazard is not
+    computed (nor needed: the draws do not depend on it).
+    None (nothing drawn) where it does not apply: a price cut or a per-consumer boost (stock-up
+    factors), a consideration threshold, stage codes other than one C-contiguous byte column,
+    or product-page visits not strictly ascending."""
+    price = cfg.price if price is None else float(price)
+    stage = pop.stage
+    if (max(0.0, cfg.price - price) or (boosts is not None and boosts[0] is not None)
+            or (memory is not None and memory_needed is not None and memory_needed[0] > 0)
+            or stage.ndim != 2 or stage.shape[1] != 1 or stage.itemsize != 1
+            or not stage.flags.c_contiguous):
+        return None
+    if visits is None:
+        visits = _NO_ROWS
+    stage_words = byte_words(stage)[0]
+    n_open = _count_open_checked(stage, stage_words, _ADD_INTERESTED, visits)
+    if n_open < 0:  # visits not strictly ascending
+        return None
+    multiplier = (cfg.community.repurchase_multiplier if multipliers is None
+                  else multipliers[0])
+    first_rows, unvisited, repeat_rows, p_rep = _one_retailer_candidates(
+        stage, stage_words, _ADD_INTERESTED, rng.random(n_open), pop.activity, visits,
+        pop.churned, pop.member, pop.negative, float(multiplier), float(beh.repurchase_hazard),
+        float(beh.negative_block))
+    u = rng.random(len(first_rows) + len(repeat_rows))
+    f32, fa = np.float32, np.result_type(atmosphere.dtype, np.float32).type
+    own_visit = float(beh.own_visit)
+    e = np.empty(len(first_rows), dtype=fa)
+    open_at = _open_logits(first_rows, unvisited, u, own_visit, pop.need, pop.source_trust,
+                           atmosphere, pop.susceptibility, pop.price_sensitivity, f32(beh.c0),
+                           f32(beh.c_need), f32(beh.c_trust), fa(beh.c_proof),
+                           f32(beh.c_price), f32(price / category_price(cfg, beh)),
+                           fa(beh.c_coupon * coupon), e)
+    e = e[:len(open_at)]
+    np.exp(e, out=e)  # numpy's exponential, as in first_purchase_probability
+    rows, first = _one_retailer_pick(first_rows, open_at, e, unvisited, own_visit, repeat_rows,
+                                     p_rep, u, fa(1.0), conversion, pop.last_platform,
+                                     pop.negative, float(beh.negative_block))
+    return [Purchases(0, rows, first, np.full(len(rows), coupon))]
+
+
+_NO_ROWS = np.empty(0, dtype=np.int64)
+
+
+@njit(cache=True)
+def _count_open_checked(stage, stage_words, add, visits):
+    """:func:`_count_open` of one retailer's stage codes, or −1 if ``visits`` is not strictly
+    ascending."""
+    for t in range(1, len(visits)):
+        if visits[t] <= visits[t - 1]:
+            return -1
+    return _count_open(stage, stage_words, add)
+
+
+@njit(inline="always")
+def _take_candidate(i, own, stage, churned, first, unvisited, repeat, n_first, n_repeat):
+    """File consumer ``i`` with a session as a first-order or a repeat candidate of retailer 0
+    (or neither); returns the new counts."""
+    s = stage[i, 0]
+    if s == INTERESTED:
+        first[n_first] = i
+        unvisited[n_first] = own
+        n_first += 1
+    elif s >= CUSTOMER and not churned[i, 0]:
+        repeat[n_repeat] = i
+        n_repeat += 1
+    return n_first, n_repeat
+
+
+@njit(cache=True)
+def _one_retailer_candidates(stage, stage_words, add, u, activity, visits, churned, member,
+                             negative, multiplier, hazard, block):
+    """Retailer 0's candidates (one C-contiguous N×1 column of stage codes, eight a word of
+    ``stage_words``) among ``purchase_sessions(...) ∪ visits``, as :func:`_open_sessions`
+    (the j-th consumer open to purchase has a session if ``u[j] < activity``),
+    :func:`sorted_union`, :func:`_split_candidates` and :func:`_repurchase_hazard` (no
+    stock-up) give them: (first-order candidates, whether each is outside ``visits``, repeat
+    candidates, their hazards). ``visits`` strictly ascending; a visitor not open to purchase
+    is neither candidate, so only open consumers are visited."""
+    n = stage.shape[0]
+    first = np.empty(len(u), dtype=np.int64)
+    unvisited = np.empty(len(u), dtype=np.bool_)
+    repeat = np.empty(len(u), dtype=np.int64)
+    n_first = n_repeat = 0
+    j = v = 0
+    for w in range(len(stage_words)):
+        hit = (stage_words[w] + add) & HIGH
+        while hit:
+            i = 8 * w + np.int64(trailing_zeros(hit) >> _B3)
+            hit &= hit - _U1
+            session = u[j] < activity[i]
+            j += 1
+            while v < len(visits) and visits[v] < i:
+                v += 1
+            visited = v < len(visits) and visits[v] == i
+            if session or visited:
+                n_first, n_repeat = _take_candidate(i, not visited, stage, churned, first,
+                                                    unvisited, repeat, n_first, n_repeat)
+    for i in range(8 * len(stage_words), n):
+        if stage[i, 0] >= INTERESTED:
+            session = u[j] < activity[i]
+            j += 1
+            while v < len(visits) and visits[v] < i:
+                v += 1
+            visited = v < len(visits) and visits[v] == i
+            if session or visited:
+                n_first, n_repeat = _take_candidate(i, not visited, stage, churned, first,
+                                                    unvisited, repeat, n_first, n_repeat)
+    repeat_rows = repeat[:n_repeat].copy()
+    p_rep = np.empty(n_repeat, dtype=np.float64)
+    _repurchase_hazard(repeat_rows, 0, member, negative, multiplier, 1.0, None, hazard, block,
+                       1.0, p_rep)
+    return first[:n_first].copy(), unvisited[:n_first].copy(), repeat_rows, p_rep
+
+
+@njit(cache=True)
+def _open_logits(first_rows, unvisited, u, own_visit, need, trust, atmosphere, susceptibility,
+                 price_sensitivity, c0, c_need, c_trust, c_proof, c_price, price_ratio,
+                 coupon_term, e):
+    """Positions (in ``first_rows``) of the first-order candidates whose draw ``u`` their
+    hazard could pass: all but those outside today's visits (``unvisited``) with ``u ≥
+    own_visit`` when ``own_visit < 1``; minus their logits, as :func:`_negative_logit`, in
+    ``e[:len(positions)]``."""
+    at = np.empty(len(first_rows), dtype=np.int64)
+    m = 0
+    for k in range(len(first_rows)):
+        at[m] = k
+        m += not (own_visit < 1.0 and unvisited[k] and u[k] >= own_visit)
+    at = at[:m].copy()
+    rows = np.empty(m, dtype=np.int64)
+    for t in range(m):
+        rows[t] = first_rows[at[t]]
+    _negative_logit(rows, 0, need, trust, atmosphere, susceptibility, price_sensitivity, c0,
+                    c_need, c_trust, c_proof, c_price, price_ratio, coupon_term, e[:m])
+    return at
+
+
+@njit(cache=True)
+def _one_retailer_pick(first_rows, open_at, e, unvisited, own_visit, repeat_rows, p_rep, u,
+                       one_e, conversion, last_platform, negative, block):
+    """Retailer 0's orders: the first-order hazards of the candidates at ``open_at`` as
+    :func:`_purchase_hazard` (``e`` the exponentials of minus their logits), × ``own_visit``
+    for those ``unvisited`` as :func:`own_session_hazard`, 0 for the others (their draws are
+    ≥ any hazard they could have), then :func:`_bernoulli_pick` on the draws ``u``."""
+    rows = np.empty(len(open_at), dtype=np.int64)
+    for t in range(len(open_at)):
+        rows[t] = first_rows[open_at[t]]
+    p_open = np.empty(len(open_at), dtype=np.float64)
+    _purchase_hazard(rows, 0, e, one_e, conversion, last_platform, negative, block, 1.0, p_open)
+    p_first = np.zeros(len(first_rows), dtype=np.float64)
+    for t in range(len(open_at)):
+        k = open_at[t]
+        p = p_open[t]
+        if own_visit < 1.0 and unvisited[k]:
+            p *= own_visit
+        p_first[k] = p
+    return _bernoulli_pick(first_rows, p_first, repeat_rows, p_rep, u)
 
 
 def _candidates(pop: Population, session_rows: np.ndarray, r: int, cfg: RetailerSection,
@@ -467,3 +650,27 @@ def tally_orders(pop: Population, purchases: Purchases, by_platform: np.ndarray,
     rows = np.asarray(purchases.buyers, dtype=np.int64)
     _tally_orders(rows, purchases.retailer, pop.last_platform, pop.first_touch, pop.last_touch,
                   pop.last_click, by_platform, by_first_touch, by_last_touch, by_last_click)
+
+
+@njit(cache=True)
+def _record_and_tally(rows, r, orders, stage, last_platform, first_touch, last_touch,
+                      last_click, by_platform, by_first_touch, by_last_touch, by_last_click):
+    """:func:`_record_orders` then :func:`_tally_orders` in one call."""
+    _record_orders(rows, r, orders, stage)
+    _tally_orders(rows, r, last_platform, first_touch, last_touch, last_click, by_platform,
+                  by_first_touch, by_last_touch, by_last_click)
+
+
+def record_and_tally(pop: Population, purchases: Purchases, by_platform: np.ndarray,
+                     by_first_touch: np.ndarray, by_last_touch: np.ndarray,
+                     by_last_click: np.ndarray) -> None:
+    """:func:`record_orders` then :func:`tally_orders` (which reads no order count or stage)
+    in one compiled call.
+
+    Raises:
+        ValueError: a platform or channel code outside its counter (the orders are booked).
+    """
+    rows = np.asarray(purchases.buyers, dtype=np.int64)
+    _record_and_tally(rows, purchases.retailer, pop.orders, pop.stage, pop.last_platform,
+                      pop.first_touch, pop.last_touch, pop.last_click, by_platform,
+                      by_first_touch, by_last_touch, by_last_click)

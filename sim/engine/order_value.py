@@ -37,7 +37,19 @@ def units(ctx: "Context", ret: "Retailer", buyers: np.ndarray, coupon: np.ndarra
                        max(0.0, ret.cfg.price - ret.price), float(ret.cfg.coupon_value),
                        float(beh.reference_price))
     lam = beh.extra_units * np.exp(x)
-    return 1 + ctx.funnel.rng.poisson(lam)
+    return 1 + poisson(ctx.funnel.rng, lam)
+
+
+def poisson(rng: np.random.Generator, lam: np.ndarray) -> np.ndarray:
+    """``rng.poisson(lam)`` (int64): a day's few orders one scalar call each (the same draws
+    in the same order, without the array call's broadcasting set-up), more in one call."""
+    if len(lam) > _SCALAR_POISSON:
+        return rng.poisson(lam)
+    draw = rng.poisson
+    return np.array([draw(x) for x in lam.tolist()], dtype=np.int64)
+
+
+_SCALAR_POISSON = 8  # up to this many orders, scalar calls are cheaper
 
 
 @njit(cache=True)

@@ -56,13 +56,15 @@ def purchase_day(ctx: "Context", conversion) -> None:
             ret.book("coupons", k * ret.cfg.coupon_value)
             ledger.week_coupon_orders[r] += k
             redeemed[:k] = True
-        funnel.record_orders(pop, pur)
+        # order counts and stages, then the attribution tallies (booking the orders below
+        # changes no touch or tally)
+        funnel.record_and_tally(pop, pur, ledger.orders_by_platform,
+                                ledger.first_touch_orders[r], ledger.last_touch_orders[r],
+                                ledger.week_last_touch[r])
         platform_funnel.book_orders(ctx, r, rows)
         basket = order_value.units(ctx, ret, rows, redeemed)
         ledger.book_orders(r, len(rows), ret.price, ret.unit_cost, units=int(basket.sum()))
         ledger.baskets[r] = (rows, basket * ret.price)
-        funnel.tally_orders(pop, pur, ledger.orders_by_platform, ledger.first_touch_orders[r],
-                            ledger.last_touch_orders[r], ledger.week_last_touch[r])
         consumer_posts.after_purchase(ctx, ret, rows)
 
 

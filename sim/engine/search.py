@@ -38,7 +38,9 @@ import numpy as np
 from sim.engine import consideration
 from sim.world.population import INTERESTED
 from sim.kernels.arrayops import sorted_union
-from sim.kernels.rowscan import credit_clicks, memory_searchers, rows_equal
+from sim.kernels.rowscan import (count_equal, credit_clicks, memory_searchers,
+                                 memory_searchers_of, organic_visitors, rows_equal,
+                                 sponsored_clicks)
 
 if TYPE_CHECKING:
     from sim.engine.agents import Retailer
@@ -50,6 +52,12 @@ def searchers(ctx: "Context", r: int, needed: float = 0.0) -> np.ndarray:
     whose memory of seeded content prompts a search, and those still considering it (memory
     below ``needed``) who research it (:func:`sim.engine.consideration.researchers`)."""
     beh, pop = ctx.beh, ctx.population
+    if beh.consideration_search <= 0 or needed <= 0:  # no research: the rows are not needed
+        if beh.search_rate <= 0:
+            return _NO_ROWS
+        u = ctx.funnel.rng.random(count_equal(pop.stage, r, INTERESTED))
+        return memory_searchers_of(pop.stage, r, INTERESTED, u, ctx.awareness.memory,
+                                   float(beh.search_rate), float(beh.search_memory_half))
     rows = rows_equal(pop.stage, r, INTERESTED)
     if len(rows) == 0:
         return rows
@@ -59,6 +67,9 @@ def searchers(ctx: "Context", r: int, needed: float = 0.0) -> np.ndarray:
                                   r, float(beh.search_rate), float(beh.search_memory_half))
     research = consideration.researchers(ctx, rows, r, needed)
     return sorted_union(seeded, research) if len(research) else seeded
+
+
+_NO_ROWS = np.empty(0, dtype=np.int64)
 
 
 def search_day(ctx: "Context") -> None:
@@ -76,8 +87,10 @@ def search_day(ctx: "Context") -> None:
         if beh.search_memory > 0:
             ctx.awareness.memory[rows, ret.index] += np.float32(beh.search_memory)
         clicked = _sponsored(ctx, ret, rows)
-        rest = _without(rows, clicked)
-        organic = rest[ctx.funnel.rng.random(len(rest)) < beh.search_organic_click]
+        # the searchers who did not click the ad: one draw each (organic result opened?)
+        organic = organic_visitors(rows, clicked,
+                                   ctx.funnel.rng.random(len(rows) - len(clicked)),
+                                   float(beh.search_organic_click))
         ctx.funnel.searches += len(rows)
         ctx.funnel.clicked_today.append(organic)
 
@@ -93,7 +106,11 @@ def _without(rows: np.ndarray, some: np.ndarray) -> np.ndarray:
 
 
 def _platform(ctx: "Context", ret: "Retailer"):
-    return ctx.platform_by_name.get(ret.cfg.search_platform)
+    name = ret.cfg.search_platform  # ctx.platform_by_name.get(name) without building the dict
+    for platform in ctx.platforms:
+        if platform.name == name:
+            return platform
+    return None
 
 
 def _sponsored(ctx: "Context", ret: "Retailer", rows: np.ndarray) -> np.ndarray:
@@ -104,12 +121,15 @@ def _sponsored(ctx: "Context", ret: "Retailer", rows: np.ndarray) -> np.ndarray:
         return rows[:0]
     cpc = platform.cfg.search_cpc  # yuan per click: a price, not scaled with the market
     allowance = ret.pace("search", ctx.day)
-    clicks = np.flatnonzero(ctx.funnel.rng.random(len(rows)) < ctx.beh.search_ad_click)
+    u = ctx.funnel.rng.random(len(rows))
     affordable = int(min(allowance, ret.lines["search"]) // cpc)
-    shown = len(rows)  # the ad is shown until the day's allowance is used up
-    if affordable < len(clicks):
-        shown, clicks = int(clicks[affordable]), clicks[:affordable]
-    paid_rows = rows[clicks]
+    # the ad is shown until the day's allowance is used up: (the first `affordable` clicks,
+    # the position of the first click beyond them or len(rows))
+    if affordable >= 0:
+        paid_rows, shown = sponsored_clicks(rows, u, float(ctx.beh.search_ad_click), affordable)
+    else:  # (an overdrawn allowance) numpy's reading of a negative position
+        clicks = np.flatnonzero(u < ctx.beh.search_ad_click)
+        shown, paid_rows = int(clicks[affordable]), rows[clicks[:affordable]]
     if len(paid_rows) and ret.book("search", len(paid_rows) * cpc):
         ret.allowance["search"] = allowance - len(paid_rows) * cpc
     _credit(ctx, ret.index, platform.index, paid_rows, shown)

@@ -215,6 +215,174 @@ def memory_searchers(rows, u, memory, r, rate, half):
 
 
 @njit(cache=True)
+def _count_equal_loop(codes, r, code):
+    """``int((codes[:, r] == code).sum())``."""
+    count = 0
+    for i in range(codes.shape[0]):
+        count += codes[i, r] == code
+    return count
+
+
+@njit(cache=True)
+def _count_equal_words(codes, code, add_lo, add_hi):
+    """:func:`_count_equal_loop` for one C-contiguous column (N×1), eight codes a word."""
+    n = codes.shape[0]
+    nw = n // 8
+    words = codes.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    count = 0
+    for w in range(nw):
+        hit = _byte_hits(words[w], add_lo) & ~_byte_hits(words[w], add_hi)
+        while hit:
+            count += 1
+            hit &= hit - _U1
+    for i in range(8 * nw, n):
+        count += codes[i, 0] == code
+    return count
+
+
+def count_equal(codes: np.ndarray, r: int, code: int) -> int:
+    """``len(rows_equal(codes, r, code))`` without building the rows (byte codes 0–127,
+    ``code`` 0–127)."""
+    if _one_column(codes) and 0 <= code < 128:
+        return _count_equal_words(codes, code, threshold_add(code), threshold_add(code + 1))
+    return _count_equal_loop(codes, r, code)
+
+
+@njit(cache=True)
+def _memory_searchers_loop(codes, r, code, u, memory, rate, half):
+    """:func:`memory_searchers_of` by a loop over the column."""
+    out = np.empty(len(u), dtype=np.int64)
+    k = j = 0
+    for i in range(codes.shape[0]):
+        if codes[i, r] == code:
+            m = np.float64(memory[i, r])
+            out[k] = i
+            k += u[j] < rate * m / (m + half)
+            j += 1
+    return out[:k].copy()
+
+
+@njit(cache=True)
+def _memory_searchers_words(codes, code, add_lo, add_hi, u, memory, rate, half):
+    """:func:`memory_searchers_of` for one C-contiguous column (N×1), eight codes a word."""
+    n = codes.shape[0]
+    nw = n // 8
+    words = codes.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    out = np.empty(len(u), dtype=np.int64)
+    k = j = 0
+    for w in range(nw):
+        hit = _byte_hits(words[w], add_lo) & ~_byte_hits(words[w], add_hi)
+        while hit:
+            i = 8 * w + np.int64(trailing_zeros(hit) >> _B3)
+            m = np.float64(memory[i, 0])
+            out[k] = i
+            k += u[j] < rate * m / (m + half)
+            j += 1
+            hit &= hit - _U1
+    for i in range(8 * nw, n):
+        if codes[i, 0] == code:
+            m = np.float64(memory[i, 0])
+            out[k] = i
+            k += u[j] < rate * m / (m + half)
+            j += 1
+    return out[:k].copy()
+
+
+def memory_searchers_of(codes: np.ndarray, r: int, code: int, u: np.ndarray,
+                        memory: np.ndarray, rate: float, half: float) -> np.ndarray:
+    """``memory_searchers(rows_equal(codes, r, code), u, memory, r, rate, half)`` in one pass
+    over the column, without building the rows: the consumers with ``codes[:, r] == code``
+    (the j-th of them, ascending, drawing ``u[j]``) whose brand memory prompts a search.
+    ``len(u)`` must be their number (:func:`count_equal`)."""
+    if _one_column(codes) and 0 <= code < 128:
+        return _memory_searchers_words(codes, code, threshold_add(code),
+                                       threshold_add(code + 1), u, memory, rate, half)
+    return _memory_searchers_loop(codes, r, code, u, memory, rate, half)
+
+
+@njit(cache=True)
+def sponsored_clicks(rows, u, p, affordable):
+    """(clicking rows, ads shown) of searchers ``rows`` with draws ``u``: with ``clicks =
+    np.flatnonzero(u < p)``, the first ``affordable`` (≥ 0) of ``rows[clicks]``, and the
+    position of the first click beyond them (``len(rows)`` if every click is paid): the ad is
+    shown until the day's allowance is used up (:func:`sim.engine.search._sponsored`)."""
+    out = np.empty(len(rows), dtype=np.int64)
+    k = 0
+    for j in range(len(rows)):
+        if u[j] < p:
+            if k == affordable:
+                return out[:k].copy(), j
+            out[k] = rows[j]
+            k += 1
+    return out[:k].copy(), len(rows)
+
+
+@njit(cache=True)
+def organic_visitors(rows, clicked, u, p):
+    """``rest[u < p]`` with ``rest`` the ascending ``rows`` without ``clicked`` (an ascending
+    subset of them), one draw of ``u`` per row of ``rest``: the searchers who did not click
+    the ad and open the organic result."""
+    out = np.empty(len(u), dtype=np.int64)
+    k = j = c = 0
+    for i in rows:
+        if c < len(clicked) and clicked[c] == i:
+            c += 1
+            continue
+        out[k] = i
+        k += u[j] < p
+        j += 1
+    return out[:k].copy()
+
+
+@njit(cache=True)
+def pick_inviters(members, u, p, degree):
+    """``members[u < p]`` with a contact (``degree > 0``): the members who invite one today
+    (one draw of ``u`` per member)."""
+    out = np.empty(len(members), dtype=np.int64)
+    k = 0
+    for j in range(len(members)):
+        if u[j] < p and degree[members[j]] > 0:
+            out[k] = members[j]
+            k += 1
+    return out[:k].copy()
+
+
+@njit(cache=True)
+def invitation_targets(inviters, u, indptr, degree, indices, trust, member, r):
+    """The contacts ``inviters`` (distinct consumers with a contact) invite, on draws ``u``
+    (one per inviter): (contacts, their tie trust as float32, positions of each contact's
+    first invitation ordered by contact) among the contacts not yet members of retailer
+    ``r``'s community. Equal to::
+
+        pick = indptr[inviters] + (u * degree[inviters]).astype(np.int64)
+        friends, trust = indices[pick].astype(np.int64), trust[pick].astype(np.float32)
+        keep = ~member[friends, r]
+        friends, trust = friends[keep], trust[keep]
+        _, first = np.unique(friends, return_index=True)
+    """
+    friends = np.empty(len(inviters), dtype=np.int64)
+    tie_trust = np.empty(len(inviters), dtype=np.float32)
+    k = 0
+    for j in range(len(inviters)):
+        i = inviters[j]
+        at = indptr[i] + np.int64(u[j] * degree[i])
+        friend = np.int64(indices[at])
+        if not member[friend, r]:
+            friends[k] = friend
+            tie_trust[k] = np.float32(trust[at])
+            k += 1
+    friends, tie_trust = friends[:k].copy(), tie_trust[:k].copy()
+    order = np.argsort(friends, kind="mergesort")  # stable: first occurrences first
+    first = np.empty(k, dtype=np.int64)
+    n_first = 0
+    for t in range(k):
+        if t == 0 or friends[order[t]] != friends[order[t - 1]]:
+            first[n_first] = order[t]
+            n_first += 1
+    return friends, tie_trust, first[:n_first].copy()
+
+
+@njit(cache=True)
 def credit_clicks(rows, r, code, platform, day, first_touch, last_touch, last_click,
                   last_platform, last_click_day, reached_by):
     """Book clicks of distinct consumers ``rows`` on retailer ``r`` credited to channel
@@ -269,6 +437,165 @@ def join_draws(rows, u, scale_rows, scale, brand_exposures, r, awareness_exposur
 
 
 @njit(cache=True)
+def _count_leads_loop(stage, member, r, threshold):
+    """``int(((stage[:, r] >= threshold) & ~member[:, r]).sum())``."""
+    count = 0
+    for i in range(stage.shape[0]):
+        count += (stage[i, r] >= threshold) & (not member[i, r])
+    return count
+
+
+@njit(cache=True)
+def _count_leads_words(stage, member, threshold, add):
+    """:func:`_count_leads_loop` for one C-contiguous column (N×1), eight consumers a word."""
+    n = stage.shape[0]
+    nw = n // 8
+    stage_words = stage.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    member_words = member.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    count = 0
+    for w in range(nw):
+        hit = _byte_hits(stage_words[w], add) & ~(member_words[w] << _B7)
+        while hit:
+            count += 1
+            hit &= hit - _U1
+    for i in range(8 * nw, n):
+        count += (stage[i, 0] >= threshold) & (not member[i, 0])
+    return count
+
+
+def count_leads(stage: np.ndarray, member: np.ndarray, r: int, threshold: int) -> int:
+    """``len(leads_and_members(stage, member, r, threshold)[0])`` without building the rows."""
+    if _one_column(stage, member) and member.dtype == np.bool_ and 0 <= threshold <= 128:
+        return _count_leads_words(stage, member, threshold, threshold_add(threshold))
+    return _count_leads_loop(stage, member, r, threshold)
+
+
+@njit(inline="always", error_model="numpy")
+def _lead_joins(i, u, brand_exposures, r, awareness_exposures, w_awareness, content_term,
+                authenticity_term, scale, lift):
+    """Whether lead ``i`` (draw ``u``) joins: :func:`join_draws`' test with a scalar scale."""
+    x = brand_exposures[i, r] / awareness_exposures
+    a = 1.0 if x > 1.0 else x  # np.minimum(1.0, x); NaN passes through
+    score = w_awareness * a + content_term + authenticity_term
+    return u < scale * score * lift
+
+
+@njit(cache=True, error_model="numpy")
+def _lead_joins_loop(stage, member, r, threshold, u, brand_exposures, awareness_exposures,
+                     w_awareness, content_term, authenticity_term, scale, lift):
+    """:func:`lead_joins_and_members` by a loop over the column."""
+    n = stage.shape[0]
+    joined = np.empty(len(u), dtype=np.int64)
+    members = np.empty(n, dtype=np.int64)
+    a = b = j = 0
+    for i in range(n):
+        if member[i, r]:
+            members[b] = i
+            b += 1
+        elif stage[i, r] >= threshold:
+            if _lead_joins(i, u[j], brand_exposures, r, awareness_exposures, w_awareness,
+                           content_term, authenticity_term, scale, lift):
+                joined[a] = i
+                a += 1
+            j += 1
+    return joined[:a].copy(), members[:b].copy()
+
+
+@njit(cache=True, error_model="numpy")
+def _lead_joins_words(stage, member, threshold, add, u, brand_exposures, awareness_exposures,
+                      w_awareness, content_term, authenticity_term, scale, lift):
+    """:func:`lead_joins_and_members` for one C-contiguous column (N×1), eight consumers a
+    word (as :func:`_leads_and_members_words`)."""
+    n = stage.shape[0]
+    nw = n // 8
+    stage_words = stage.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    member_words = member.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    joined = np.empty(len(u), dtype=np.int64)
+    members = np.empty(n, dtype=np.int64)
+    a = b = j = 0
+    for w in range(nw):
+        is_member = member_words[w] << _B7
+        hit = _byte_hits(stage_words[w], add) & ~is_member
+        while hit:
+            i = 8 * w + np.int64(trailing_zeros(hit) >> _B3)
+            if _lead_joins(i, u[j], brand_exposures, 0, awareness_exposures, w_awareness,
+                           content_term, authenticity_term, scale, lift):
+                joined[a] = i
+                a += 1
+            j += 1
+            hit &= hit - _U1
+        while is_member:
+            members[b] = 8 * w + np.int64(trailing_zeros(is_member) >> _B3)
+            b += 1
+            is_member &= is_member - _U1
+    for i in range(8 * nw, n):
+        if member[i, 0]:
+            members[b] = i
+            b += 1
+        elif stage[i, 0] >= threshold:
+            if _lead_joins(i, u[j], brand_exposures, 0, awareness_exposures, w_awareness,
+                           content_term, authenticity_term, scale, lift):
+                joined[a] = i
+                a += 1
+            j += 1
+    return joined[:a].copy(), members[:b].copy()
+
+
+def lead_joins_and_members(stage: np.ndarray, member: np.ndarray, r: int, threshold: int,
+                           u: np.ndarray, brand_exposures: np.ndarray,
+                           awareness_exposures: float, w_awareness: float, content_term: float,
+                           authenticity_term: float, scale: float,
+                           lift: float) -> tuple[np.ndarray, np.ndarray]:
+    """(the leads who join, members), both int64 ascending, in one pass over the column:
+    with ``leads, members = leads_and_members(stage, member, r, threshold)``, equal to
+    ``(join_draws(leads, u, <no per-row scales>, scale, brand_exposures, r, ...), members)``;
+    ``len(u)`` must be the number of leads (:func:`count_leads`)."""
+    if _one_column(stage, member) and member.dtype == np.bool_ and 0 <= threshold <= 128:
+        return _lead_joins_words(stage, member, threshold, threshold_add(threshold), u,
+                                 brand_exposures, awareness_exposures, w_awareness,
+                                 content_term, authenticity_term, scale, lift)
+    return _lead_joins_loop(stage, member, r, threshold, u, brand_exposures,
+                            awareness_exposures, w_awareness, content_term, authenticity_term,
+                            scale, lift)
+
+
+@njit(cache=True, error_model="numpy")
+def unflagged_joins(rows, u, flags, brand_exposures, r, awareness_exposures, w_awareness,
+                    content_term, authenticity_term, scale, lift):
+    """The rows whose flag is not set that join a community, one draw of ``u`` per row of
+    ``rows`` (flagged rows' draws unused): ``join_draws(*keep_unflagged(rows, flags, r, u),
+    <no per-row scales>, scale, brand_exposures, r, ...)`` in one pass."""
+    out = np.empty(len(rows), dtype=np.int64)
+    k = 0
+    for j in range(len(rows)):
+        i = rows[j]
+        if not flags[i, r] and _lead_joins(i, u[j], brand_exposures, r, awareness_exposures,
+                                           w_awareness, content_term, authenticity_term, scale,
+                                           lift):
+            out[k] = i
+            k += 1
+    return out[:k].copy()
+
+
+@njit(cache=True)
+def community_posts(u, share, member_post, brand_post, trust, channel):
+    """The community content exposures' (post, trust, channel) columns: per draw ``u``, the
+    member-written post if ``u < share`` else the brand-written one (int64), ``trust``
+    (float32) and ``channel`` (int8) throughout: ``np.where(u < share, member_post,
+    brand_post)``, ``np.full(len(u), trust, np.float32)``, ``np.full(len(u), channel,
+    np.int8)``."""
+    n = len(u)
+    post = np.empty(n, dtype=np.int64)
+    trusts = np.empty(n, dtype=np.float32)
+    channels = np.empty(n, dtype=np.int8)
+    for k in range(n):
+        post[k] = member_post if u[k] < share else brand_post
+        trusts[k] = trust
+        channels[k] = channel
+    return post, trusts, channels
+
+
+@njit(cache=True)
 def admit_rows(rows, r, referred, aware, member, referred_flags, stage):
     """Make distinct consumers ``rows`` members of retailer ``r``'s community: ``member[rows,
     r] = True``, ``referred_flags[rows, r] |= referred``, ``stage[rows, r] =
@@ -315,6 +642,8 @@ def split_buyers(rows, u, quality, negative_prob, negative, r):
     return happy, u_happy, unhappy, posters[:k].copy()
 
 
-__all__ = ["admit_rows", "count_true", "credit_clicks", "join_draws", "keep_below_scaled",
-           "keep_unflagged", "leads_and_members", "memory_searchers", "merge_disjoint",
-           "rows_equal", "split_buyers"]
+__all__ = ["admit_rows", "community_posts", "count_equal", "count_leads", "count_true",
+           "credit_clicks", "invitation_targets", "join_draws", "keep_below_scaled",
+           "keep_unflagged", "lead_joins_and_members", "leads_and_members", "memory_searchers",
+           "memory_searchers_of", "merge_disjoint", "organic_visitors", "pick_inviters",
+           "rows_equal", "split_buyers", "sponsored_clicks", "unflagged_joins"]
