@@ -39,7 +39,6 @@ replaces the graph (:meth:`SocialCommerceModel.use_graph`).
 from __future__ import annotations
 
 from collections.abc import Collection
-from operator import attrgetter
 
 import mesa
 import networkx as nx
@@ -68,7 +67,6 @@ from sim.world.content import Exposures
 from sim.world.graph import SocialGraph
 from sim.world.platforms import Platform
 
-_UNIQUE_ID = attrgetter("unique_id")
 
 
 def world_traits_rng(world_seed: int) -> np.random.Generator:
