@@ -68,7 +68,6 @@ from sim.world.graph import SocialGraph
 from sim.world.platforms import Platform
 
 
-
 def world_traits_rng(world_seed: int) -> np.random.Generator:
     """The creator-trait stream a model seeded ``world_seed`` uses (its fifth and sixth
     spawned children: funnel, traits), for runs that share the world of ``run.world_seed``."""
