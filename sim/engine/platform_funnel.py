@@ -41,6 +41,7 @@ from sim.config.channels import ORGANIC_CHANNELS
 from sim.engine.engagement_kinds import COLUMNS as KIND_COLUMNS
 from sim.engine.engagement_kinds import EngagementKinds
 from sim.kernels.funnel import count_clicks, count_engagements, count_views
+from sim.kernels.orders import credit_orders
 from sim.world.content import Exposures
 from sim.kernels.arrayops import sorted_unique
 
@@ -146,11 +147,6 @@ class FunnelBook:
     def start_day(self) -> None:
         self.clicked_today = []
 
-    def _count_creators(self, col: int, creator: np.ndarray) -> None:
-        c = creator[creator >= 0]
-        if len(c):
-            self.creator_counts[:, col] += np.bincount(c, minlength=len(self.creators))
-
     def sessions_today(self) -> np.ndarray:
         """Consumers who clicked through to a product page today (sorted, unique)."""
         if not self.clicked_today:
@@ -205,9 +201,9 @@ def book_orders(ctx: "Context", retailer: int, buyers: np.ndarray) -> None:
     f = ctx.funnel
     if len(buyers) == 0:
         return
-    recent = f.last_click_day[buyers, retailer] > ctx.day - CLICK_WINDOW
-    f.click_orders += int(np.count_nonzero(recent))
-    f._count_creators(4, f.last_creator[buyers, retailer].astype(np.int64))
+    # one compiled pass: the click window's count and the per-creator orders (column 4)
+    f.click_orders += credit_orders(buyers, retailer, f.last_click_day, ctx.day - CLICK_WINDOW,
+                                    f.last_creator, f.creator_counts, 4)
 
 
 def creator_rows(ctx: "Context") -> list[dict]:
