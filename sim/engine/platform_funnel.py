@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 CLICK_WINDOW = 7
 """Days after a click in which an order is credited to it (ad platforms' 7-day click window)."""
 
+_VIEW_COLUMNS = ("platform", "author")  # the post columns view reads
 _NEVER = -(10**6)
 _NO_DRAWS = np.empty(0, np.float64)
 
@@ -167,8 +168,9 @@ def view(ctx: "Context", exp: Exposures) -> Exposures:
     _, rate, all_viewed, _ = f._rate_entry(ctx, "view_rate")
     # what ties send (shares, buyers' posts) is always looked at; no draw if every rate is 1
     u = _NO_DRAWS if all_viewed else f.rng.random(len(exp))
+    platform, author = posts.columns(_VIEW_COLUMNS)
     n_viewed, consumer, post, trust, channel = count_views(
-        exp.consumer, exp.post, exp.trust, exp.channel, posts["platform"], posts["author"],
+        exp.consumer, exp.post, exp.trust, exp.channel, platform, author,
         f._creator_of_author, f.n_tiers, u, rate, f.from_ties, f.impressions, f.impressions_on,
         f.views, f.views_on, f.creator_counts)
     return exp if n_viewed == len(exp) else Exposures(consumer, post, trust, channel)

@@ -61,8 +61,8 @@ def _length(value: object) -> int:
 
 
 class _Views(dict):
-    """A post log's column views by field; a missing one is made from the buffers, after the
-    staged rows are written into them."""
+    """A post log's column views by field (and tuples of them by a tuple of fields); a missing
+    one is made from the buffers, after the staged rows are written into them."""
 
     __slots__ = ("_log",)
 
@@ -70,11 +70,14 @@ class _Views(dict):
         super().__init__()
         self._log = log
 
-    def __missing__(self, field: str) -> np.ndarray:
+    def __missing__(self, field: str | tuple[str, ...]) -> np.ndarray | tuple[np.ndarray, ...]:
         log = self._log
         if log._staged:
             log._flush()  # clears the views (the log grew)
-        view = self[field] = log._buf[field][: log._n]
+        if isinstance(field, tuple):  # a group of columns (PostLog.columns)
+            view = self[field] = tuple(self[k] for k in field)
+        else:
+            view = self[field] = log._buf[field][: log._n]
         return view
 
 
@@ -108,6 +111,12 @@ class PostLog:
         staged: the response chain reads a few columns thousands of times a run, so a kept
         view is one dict look-up)."""
         return self._views[field]
+
+    def columns(self, fields: tuple[str, ...]) -> tuple[np.ndarray, ...]:
+        """The filled parts of several columns at once, in the order of ``fields`` (a tuple
+        of field names): the views of ``log[field]``, kept as one tuple with them (a pass
+        that reads nine columns a batch makes one look-up instead of nine)."""
+        return self._views[fields]
 
     def append(self, retailer: int, platform: int, channel: int, kind: int, circle: int,
                credibility: float, b0: float, negative: bool, author: int, day: int,
@@ -187,6 +196,7 @@ class PostLog:
         return np.arange(start, self._n, dtype=np.int64)
 
 
+_F32, _I8 = np.dtype(np.float32), np.dtype(np.int8)
 _EMPTY_COLUMNS = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32),
                   np.empty(0, np.int8))
 
@@ -211,20 +221,31 @@ class Exposures:
 
     @classmethod
     def concat(cls, batches: list["Exposures"]) -> "Exposures":
-        batches = [b for b in batches if len(b.consumer)]
-        if not batches:
+        """The batches joined in order (empty ones skipped); trust float32, channel int8.
+
+        The columns are gathered in one pass over the batches; trust and channel are joined
+        straight into their dtypes (the values ``astype`` gives), without the cast arguments
+        when every part has the dtype already (the usual case, ~0.1 µs less per column)."""
+        consumer, post, trust, channel = [], [], [], []
+        cast = False
+        for b in batches:
+            if len(b.consumer):
+                consumer.append(b.consumer)
+                post.append(b.post)
+                trust.append(b.trust)
+                channel.append(b.channel)
+                cast = cast or b.trust.dtype != _F32 or b.channel.dtype != _I8
+        if not consumer:
             return cls.empty()
-        if len(batches) == 1:  # nothing to join: the batch's own arrays (never written to)
-            b = batches[0]
-            return cls(b.consumer, b.post, b.trust.astype(np.float32, copy=False),
-                       b.channel.astype(np.int8, copy=False))
-        # trust and channel joined straight into their dtypes (the values astype gives)
-        return cls(
-            np.concatenate([b.consumer for b in batches]),
-            np.concatenate([b.post for b in batches]),
-            np.concatenate([b.trust for b in batches], dtype=np.float32, casting="unsafe"),
-            np.concatenate([b.channel for b in batches], dtype=np.int8, casting="unsafe"),
-        )
+        if len(consumer) == 1:  # nothing to join: the batch's own arrays (never written to)
+            return cls(consumer[0], post[0], trust[0].astype(np.float32, copy=False),
+                       channel[0].astype(np.int8, copy=False))
+        if cast:
+            return cls(np.concatenate(consumer), np.concatenate(post),
+                       np.concatenate(trust, dtype=np.float32, casting="unsafe"),
+                       np.concatenate(channel, dtype=np.int8, casting="unsafe"))
+        return cls(np.concatenate(consumer), np.concatenate(post), np.concatenate(trust),
+                   np.concatenate(channel))
 
     def subset(self, mask: np.ndarray) -> "Exposures":
         """The exposures selected by ``mask`` (a boolean array as long as the batch, or
