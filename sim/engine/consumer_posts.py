@@ -71,7 +71,8 @@ def publish(ctx: "Context", r: int, authors: np.ndarray, negative: bool,
     ids = ctx.posts.add(
         retailer=r, platform=np.argmax(pop.attention[authors], axis=1), channel=ctx.code["ugc"],
         kind=kind, circle=pop.circle[authors], credibility=beh.ugc_credibility, b0=beh.b0,
-        negative=negative, author=authors, day=ctx.day, homogeneity=beh.homogeneity[kind],
+        negative=negative, author=authors, day=ctx.day,
+        homogeneity=ctx._homogeneity(beh)[kind],  # (kept table of beh.homogeneity's values)
     )
     ctx.metrics.consumer_posts += len(authors)
     if ctx.graph is None:

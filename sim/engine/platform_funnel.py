@@ -168,7 +168,7 @@ def view(ctx: "Context", exp: Exposures) -> Exposures:
     _, rate, all_viewed, _ = f._rate_entry(ctx, "view_rate")
     # what ties send (shares, buyers' posts) is always looked at; no draw if every rate is 1
     u = _NO_DRAWS if all_viewed else f.rng.random(len(exp))
-    platform, author = posts.columns(_VIEW_COLUMNS)
+    platform, author = posts.buffers(_VIEW_COLUMNS)
     n_viewed, consumer, post, trust, channel = count_views(
         exp.consumer, exp.post, exp.trust, exp.channel, platform, author,
         f._creator_of_author, f.n_tiers, u, rate, f.from_ties, f.impressions, f.impressions_on,

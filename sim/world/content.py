@@ -61,8 +61,8 @@ def _length(value: object) -> int:
 
 
 class _Views(dict):
-    """A post log's column views by field (and tuples of them by a tuple of fields); a missing
-    one is made from the buffers, after the staged rows are written into them."""
+    """A post log's column views by field; a missing one is made from the buffers, after the
+    staged rows are written into them."""
 
     __slots__ = ("_log",)
 
@@ -70,14 +70,11 @@ class _Views(dict):
         super().__init__()
         self._log = log
 
-    def __missing__(self, field: str | tuple[str, ...]) -> np.ndarray | tuple[np.ndarray, ...]:
+    def __missing__(self, field: str) -> np.ndarray:
         log = self._log
         if log._staged:
             log._flush()  # clears the views (the log grew)
-        if isinstance(field, tuple):  # a group of columns (PostLog.columns)
-            view = self[field] = tuple(self[k] for k in field)
-        else:
-            view = self[field] = log._buf[field][: log._n]
+        view = self[field] = log._buf[field][: log._n]
         return view
 
 
@@ -96,6 +93,8 @@ class PostLog:
         self._staged: list[tuple] = []  # rows appended by `append`, not yet in the columns
         # `log[field]` views, until the log grows or a row is staged (then it is empty)
         self._views = _Views(self)
+        # tuples of buffers by tuple of fields (`buffers`), until the buffers grow
+        self._groups: dict[tuple[str, ...], tuple[np.ndarray, ...]] = {}
 
     @property
     def cols(self) -> dict[str, np.ndarray]:
@@ -112,11 +111,21 @@ class PostLog:
         view is one dict look-up)."""
         return self._views[field]
 
-    def columns(self, fields: tuple[str, ...]) -> tuple[np.ndarray, ...]:
-        """The filled parts of several columns at once, in the order of ``fields`` (a tuple
-        of field names): the views of ``log[field]``, kept as one tuple with them (a pass
-        that reads nine columns a batch makes one look-up instead of nine)."""
-        return self._views[fields]
+    def buffers(self, fields: tuple[str, ...]) -> tuple[np.ndarray, ...]:
+        """The column buffers of ``fields`` (a tuple of field names), in that order, with
+        every post written into them (staged rows first): arrays of the column dtypes whose
+        first ``len(log)`` entries are the posts and whose further entries are unset.
+
+        For compiled passes that only index columns by post id (the response chain reads a
+        dozen columns a batch): the tuple is kept until the buffers next grow, so it is one
+        look-up even on days when posts are added between batches (which renew the
+        ``log[field]`` views)."""
+        if self._staged:
+            self._flush()
+        group = self._groups.get(fields)
+        if group is None:
+            group = self._groups[fields] = tuple(self._buf[k] for k in fields)
+        return group
 
     def append(self, retailer: int, platform: int, channel: int, kind: int, circle: int,
                credibility: float, b0: float, negative: bool, author: int, day: int,
@@ -163,6 +172,7 @@ class PostLog:
         self._views.clear()
         capacity = len(self._buf["retailer"])
         if end > capacity:
+            self._groups.clear()
             capacity = max(2 * capacity, end)
             for k, buf in self._buf.items():
                 grown = np.empty(capacity, dtype=buf.dtype)

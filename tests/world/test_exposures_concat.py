@@ -1,5 +1,5 @@
-"""Exposures.concat equals the join it replaced, whatever the parts' dtypes, and the post log's
-column groups are its single-column views."""
+"""Exposures.concat equals the join it replaced, whatever the parts' dtypes; the post log's
+column buffers hold every post."""
 
 from __future__ import annotations
 
@@ -45,16 +45,22 @@ def test_concat_equals_reference(dtypes: tuple, sizes: tuple) -> None:
     assert got.trust.dtype == np.float32 and got.channel.dtype == np.int8
 
 
-def test_column_groups_are_the_column_views() -> None:
+def test_buffers_hold_every_post_and_are_kept_until_they_grow() -> None:
     log = PostLog()
     row = (0, 1, 2, 3, -1, 0.5, -1.0, False, 7, 3, 0.4, False, True)
     log.append(*row)
     fields = ("kind", "author")
-    kind, author = log.columns(fields)
-    assert kind is log["kind"] and author is log["author"]
-    assert log.columns(fields)[0] is kind  # kept while nothing is added
-    log.append(*row)  # a staged row: the group is made again, with the row
-    kind2, author2 = log.columns(fields)
-    assert kind2.tolist() == [3, 3] and author2.tolist() == [7, 7]
+    kind, author = log.buffers(fields)  # the staged row is written first
+    assert len(kind) >= len(log) == 1 and kind[0] == 3 and author[0] == 7
+    assert log.buffers(fields) is log.buffers(fields)  # kept
+    log.append(*row[:3], 4, *row[4:])
     log.add(**{**{k: 0 for k in POST_FIELDS}, "kind": np.array([5, 6])})
-    assert log.columns(("kind",))[0].tolist() == [3, 3, 5, 6]
+    again = log.buffers(fields)
+    assert again[0] is kind  # same buffers while they have room
+    assert kind[: len(log)].tolist() == [3, 4, 5, 6] == log["kind"].tolist()
+    for _ in range(70):  # past the first capacity (64): new buffers, a new tuple
+        log.append(*row)
+    grown, _ = log.buffers(fields)
+    assert grown is not kind and len(grown) >= len(log) == 74
+    np.testing.assert_array_equal(grown[: len(log)], log["kind"])
+    assert log.buffers(("author",))[0][73] == 7
