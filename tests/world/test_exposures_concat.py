@@ -64,3 +64,18 @@ def test_buffers_hold_every_post_and_are_kept_until_they_grow() -> None:
     assert grown is not kind and len(grown) >= len(log) == 74
     np.testing.assert_array_equal(grown[: len(log)], log["kind"])
     assert log.buffers(("author",))[0][73] == 7
+
+
+def test_copies_and_pickles_keep_their_own_buffers() -> None:
+    import copy
+    import pickle
+
+    log = PostLog()
+    log.append(0, 1, 2, 3, -1, 0.5, -1.0, False, 7, 3, 0.4, False, True)
+    kind, _ = log.buffers(("kind", "author"))
+    for other in (copy.deepcopy(log), pickle.loads(pickle.dumps(log))):
+        other_kind, _ = other.buffers(("kind", "author"))
+        assert other_kind is not kind
+        other.add(**{**{k: 0 for k in POST_FIELDS}, "kind": 9})
+        assert other.buffers(("kind",))[0][1] == 9 and other["kind"].tolist() == [3, 9]
+        assert len(log) == 1
