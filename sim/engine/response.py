@@ -382,8 +382,8 @@ def respond_and_remember(ctx: "Context", exp: Exposures) -> ResponseResult:
                       platform, author, f._creator_of_author, f.n_tiers,
                       u_kinds, *kind_book, kind, _FAST_KINDS[0], _FAST_KINDS[1],
                       weight, threshold, ctx.awareness.memory, ctx.population.stage, AWARE,
-                      negative, f.engagements, f.creator_counts, f.last_creator, u_clicks, rate, ctx.day,
-                      f.clicks, f.clicks_on, f.last_click_day)
+                      negative, f.engagements, f.creator_counts, f.last_creator, u_clicks, rate,
+                      ctx.day, f.clicks, f.clicks_on, f.last_click_day)
     if len(hit):
         f.clicked_today.append(hit)
     return res
