@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.engine import community, diffusion, sharing
+from sim.engine import community, diffusion
 from sim.kernels.rowscan import split_buyers
 from sim.world.content import KIND
 
@@ -71,15 +71,19 @@ def publish(ctx: "Context", r: int, authors: np.ndarray, negative: bool,
     ids = ctx.posts.add(
         retailer=r, platform=np.argmax(pop.attention[authors], axis=1), channel=ctx.code["ugc"],
         kind=kind, circle=pop.circle[authors], credibility=beh.ugc_credibility, b0=beh.b0,
-        negative=negative, author=authors, day=ctx.day, homogeneity=beh.homogeneity[kind],
+        negative=negative, author=authors, day=ctx.day,
+        homogeneity=ctx._homogeneity(beh)[kind],  # (kept table of beh.homogeneity's values)
     )
     ctx.metrics.consumer_posts += len(authors)
     if ctx.graph is None:
         return
-    prob = sharing.probability(ctx, authors, ids)
-    exp = diffusion.share_to_ties(ctx.graph, authors, ids, prob, ctx.code["ugc"], ctx.rng,
-                                  guanxi=beh.guanxi)
-    (ctx.state.today if queue_today else ctx.state.pending).append(exp)
+    # = share_to_ties at sharing.probability with guanxi beh.guanxi (buyers' posts carry no
+    # guanxi framing), the probabilities and tie counts in one compiled call
+    state = ctx.state
+    exp = diffusion.share_exposures(
+        ctx.graph, authors, ids, ctx.posts, pop.circle, state.saturation, beh,
+        state.negative_damping, state.negative_saturation, ctx.code["ugc"], ctx.rng)
+    (state.today if queue_today else state.pending).append(exp)
 
 
 __all__ = ["after_purchase", "publish", "ugc_draw"]

@@ -41,6 +41,7 @@ from sim.config.channels import ORGANIC_CHANNELS
 from sim.engine.engagement_kinds import COLUMNS as KIND_COLUMNS
 from sim.engine.engagement_kinds import EngagementKinds
 from sim.kernels.funnel import count_clicks, count_engagements, count_views
+from sim.kernels.orders import credit_orders
 from sim.world.content import Exposures
 from sim.kernels.arrayops import sorted_unique
 
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 CLICK_WINDOW = 7
 """Days after a click in which an order is credited to it (ad platforms' 7-day click window)."""
 
+_VIEW_COLUMNS = ("platform", "author")  # the post columns view reads
 _NEVER = -(10**6)
 _NO_DRAWS = np.empty(0, np.float64)
 
@@ -146,11 +148,6 @@ class FunnelBook:
     def start_day(self) -> None:
         self.clicked_today = []
 
-    def _count_creators(self, col: int, creator: np.ndarray) -> None:
-        c = creator[creator >= 0]
-        if len(c):
-            self.creator_counts[:, col] += np.bincount(c, minlength=len(self.creators))
-
     def sessions_today(self) -> np.ndarray:
         """Consumers who clicked through to a product page today (sorted, unique)."""
         if not self.clicked_today:
@@ -171,8 +168,9 @@ def view(ctx: "Context", exp: Exposures) -> Exposures:
     _, rate, all_viewed, _ = f._rate_entry(ctx, "view_rate")
     # what ties send (shares, buyers' posts) is always looked at; no draw if every rate is 1
     u = _NO_DRAWS if all_viewed else f.rng.random(len(exp))
+    platform, author = posts.buffers(_VIEW_COLUMNS)
     n_viewed, consumer, post, trust, channel = count_views(
-        exp.consumer, exp.post, exp.trust, exp.channel, posts["platform"], posts["author"],
+        exp.consumer, exp.post, exp.trust, exp.channel, platform, author,
         f._creator_of_author, f.n_tiers, u, rate, f.from_ties, f.impressions, f.impressions_on,
         f.views, f.views_on, f.creator_counts)
     return exp if n_viewed == len(exp) else Exposures(consumer, post, trust, channel)
@@ -205,9 +203,9 @@ def book_orders(ctx: "Context", retailer: int, buyers: np.ndarray) -> None:
     f = ctx.funnel
     if len(buyers) == 0:
         return
-    recent = f.last_click_day[buyers, retailer] > ctx.day - CLICK_WINDOW
-    f.click_orders += int(np.count_nonzero(recent))
-    f._count_creators(4, f.last_creator[buyers, retailer].astype(np.int64))
+    # one compiled pass: the click window's count and the per-creator orders (column 4)
+    f.click_orders += credit_orders(buyers, retailer, f.last_click_day, ctx.day - CLICK_WINDOW,
+                                    f.last_creator, f.creator_counts, 4)
 
 
 def creator_rows(ctx: "Context") -> list[dict]:

@@ -227,6 +227,13 @@ def _kind_appeal(beh: BehaviourSection) -> np.ndarray:
 _APPEAL: list = [None, None]
 
 
+_PASS_COLUMNS = ("retailer", "kind", "circle", "credibility", "b0", "negative", "reused",
+                 "platform", "homogeneity")
+"""The post columns :func:`_pass` reads, in its argument order."""
+_AFTER_COLUMNS = ("platform", "author", "kind", "negative")
+"""The post columns :func:`_after_pass` reads."""
+
+
 class ResponsePass:
     """Books batches of exposures on one population (see the module docstring).
 
@@ -272,10 +279,7 @@ class ResponsePass:
         self._stamp_value += 1
         engaged, retailer, sharers, shared, n_negative, n_engaged, n_candidates = _pass(
             exp.consumer, exp.post, exp.trust.astype(np.float32, copy=False), exp.channel, u,
-            posts["retailer"],
-            posts["kind"], posts["circle"], posts["credibility"], posts["b0"], posts["negative"],
-            posts["reused"], posts["platform"], posts["homogeneity"], pop.need,
-            pop.susceptibility, pop.circle, pop.fatigue,
+            *posts.buffers(_PASS_COLUMNS), pop.need, pop.susceptibility, pop.circle, pop.fatigue,
             np.asarray(atmosphere, dtype=np.float64), festival, damping,
             (beh.b_cred, beh.b_atm, beh.b_need, beh.b_circle, beh.b_ritual, beh.b_fatigue,
              beh.negativity_weight, beh.b_duplicate),
@@ -373,13 +377,13 @@ def respond_and_remember(ctx: "Context", exp: Exposures) -> ResponseResult:
     _, rate, _, any_clicks = f._rate_entry(ctx, "click_rate")
     u_clicks = f.rng.random(res.n_candidates) if res.n_candidates and any_clicks else _NO_DRAWS
     weight, threshold = _memory_terms(beh.promo_memory_weight, beh.awareness_threshold)
+    platform, author, kind, negative = posts.buffers(_AFTER_COLUMNS)
     hit = _after_pass(exp.consumer, exp.post, exp.channel, res.retailer, res.engaged,
-                      posts["platform"], posts["author"], f._creator_of_author, f.n_tiers,
-                      u_kinds, *kind_book, posts["kind"], _FAST_KINDS[0], _FAST_KINDS[1],
+                      platform, author, f._creator_of_author, f.n_tiers,
+                      u_kinds, *kind_book, kind, _FAST_KINDS[0], _FAST_KINDS[1],
                       weight, threshold, ctx.awareness.memory, ctx.population.stage, AWARE,
-                      posts["negative"],
-                      f.engagements, f.creator_counts, f.last_creator, u_clicks, rate, ctx.day,
-                      f.clicks, f.clicks_on, f.last_click_day)
+                      negative, f.engagements, f.creator_counts, f.last_creator, u_clicks, rate,
+                      ctx.day, f.clicks, f.clicks_on, f.last_click_day)
     if len(hit):
         f.clicked_today.append(hit)
     return res
