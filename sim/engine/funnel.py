@@ -408,17 +408,20 @@ def _count_open_checked(stage, stage_words, add, visits):
 
 
 @njit(inline="always")
-def _take_candidate(i, own, stage, churned, first, unvisited, repeat, n_first, n_repeat):
-    """File consumer ``i`` with a session as a first-order or a repeat candidate of retailer 0
-    (or neither); returns the new counts."""
+def _take_candidate(i, session, visited, stage, churned, first, unvisited, repeat, n_first,
+                    n_repeat):
+    """File consumer ``i`` (open to purchase) as a first-order or a repeat candidate of
+    retailer 0 if it has a ``session`` or ``visited`` the product page (or as neither);
+    returns the new counts. Branch-free: the row is written at both ends and the counts
+    advance by the tests (a session draw is often passed and often not, so a branch on it
+    would be mispredicted)."""
     s = stage[i, 0]
-    if s == INTERESTED:
-        first[n_first] = i
-        unvisited[n_first] = own
-        n_first += 1
-    elif s >= CUSTOMER and not churned[i, 0]:
-        repeat[n_repeat] = i
-        n_repeat += 1
+    take = session | visited
+    first[n_first] = i
+    unvisited[n_first] = not visited
+    repeat[n_repeat] = i
+    n_first += take & (s == INTERESTED)
+    n_repeat += take & (s >= CUSTOMER) & (not churned[i, 0])
     return n_first, n_repeat
 
 
@@ -448,9 +451,8 @@ def _one_retailer_candidates(stage, stage_words, add, u, activity, visits, churn
             while v < len(visits) and visits[v] < i:
                 v += 1
             visited = v < len(visits) and visits[v] == i
-            if session or visited:
-                n_first, n_repeat = _take_candidate(i, not visited, stage, churned, first,
-                                                    unvisited, repeat, n_first, n_repeat)
+            n_first, n_repeat = _take_candidate(i, session, visited, stage, churned, first,
+                                                unvisited, repeat, n_first, n_repeat)
     for i in range(8 * len(stage_words), n):
         if stage[i, 0] >= INTERESTED:
             session = u[j] < activity[i]
@@ -458,9 +460,8 @@ def _one_retailer_candidates(stage, stage_words, add, u, activity, visits, churn
             while v < len(visits) and visits[v] < i:
                 v += 1
             visited = v < len(visits) and visits[v] == i
-            if session or visited:
-                n_first, n_repeat = _take_candidate(i, not visited, stage, churned, first,
-                                                    unvisited, repeat, n_first, n_repeat)
+            n_first, n_repeat = _take_candidate(i, session, visited, stage, churned, first,
+                                                unvisited, repeat, n_first, n_repeat)
     repeat_rows = repeat[:n_repeat].copy()
     p_rep = np.empty(n_repeat, dtype=np.float64)
     _repurchase_hazard(repeat_rows, 0, member, negative, multiplier, 1.0, None, hazard, block,
