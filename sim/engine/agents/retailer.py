@@ -24,6 +24,7 @@ from sim.config.scenario import RetailerSection, ShockSection
 from sim.engine import ads
 from sim.engine.agents.influencer import Commission
 from sim.engine.ledger import Ledger
+from sim.engine.bitdraws import draw_posts, source
 from sim.kernels.commission import fitting_posts, post_traits
 from sim.kernels.rowscan import count_true
 from sim.world.content import KIND
@@ -31,6 +32,9 @@ from sim.world.platforms import shock_factor
 
 if TYPE_CHECKING:
     from sim.engine.state import Context
+
+
+_MAX_CREATORS = 2**32 - 1  # the compiled draw's bound (numpy's 32-bit range)
 
 
 class Retailer(mesa.Agent):
@@ -238,8 +242,9 @@ class Retailer(mesa.Agent):
         does not fit ends the day's buying. Each post's kind follows ``content_mix``; it is
         tagged to the creator's home circle, reuses copy or carries guanxi framing with the
         configured shares. Draws come in blocks (one ``integers`` and one ``random`` call per
-        block instead of four calls per post). At most ``16 × creators`` posts a day (a guard
-        for zero fees).
+        block instead of four calls per post); with numpy's PCG64 the blocks are drawn and
+        paid in one compiled call (:func:`sim.engine.bitdraws.draw_posts`, the same draws).
+        At most ``16 × creators`` posts a day (a guard for zero fees).
         """
         n_creators = len(creators)
         cached = self._fees.get(tier)
@@ -250,6 +255,14 @@ class Retailer(mesa.Agent):
         allowance = self._pace(tier, day)
         budget = min(allowance, self.lines.get(tier, 0.0) + 1e-9)
         cap = 16 * n_creators
+        src = source(rng) if n_creators < _MAX_CREATORS else None
+        if src is not None:  # the same draws by a compiled loop on the generator's state
+            picks, spent = draw_posts(src[0], src[1], src[2], fees, budget, cheapest, cap)
+            if not len(picks) or not self.book(tier, spent):
+                return
+            self.allowance[tier] = allowance - spent
+            self.commission_posts(rng, creators, picks)
+            return
         picked, spent, count = [], 0.0, 0
         while count < cap:
             k = min(cap - count, int(max(0.0, budget - spent) // cheapest) + 1)

@@ -1,0 +1,77 @@
+"""Compiled draws from a bit generator and the compiled commissioning loop
+(sim.engine.bitdraws): the numbers numpy's Generator calls give, and the
+generator's state afterwards."""
+
+import numpy as np
+import pytest
+
+from sim.engine import bitdraws
+from sim.engine.bitdraws import draw_posts
+from sim.kernels.commission import fitting_posts
+
+
+def _pair(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+    """Two generators in the same state, half a 32-bit word buffered (an odd count of
+    32-bit draws), so that the buffered word is used first."""
+    a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+    for g in (a, b):
+        g.random(3)
+        g.integers(5)
+    return a, b
+
+
+@pytest.mark.parametrize("high", [1, 2, 3, 7, 50, 1000, 2**31 + 5, 2**32 - 1])
+def test_integers_equal_numpy(high):
+    a, b = _pair(high % 97)
+    np.testing.assert_array_equal(bitdraws.integers(bitdraws.source(b), high, 41),
+                                  a.integers(high, size=41))
+    assert a.bit_generator.state == b.bit_generator.state
+    assert a.integers(10**6) == b.integers(10**6)  # and the streams go on alike
+
+
+def test_uniforms_equal_numpy():
+    a, b = _pair(4)
+    np.testing.assert_array_equal(bitdraws.uniforms(bitdraws.source(b), 333), a.random(333))
+    assert a.bit_generator.state == b.bit_generator.state
+    assert len(bitdraws.uniforms(bitdraws.source(b), 0)) == 0
+
+
+def test_source_is_kept_per_generator_and_none_for_other_bit_generators():
+    g = np.random.default_rng(1)
+    assert bitdraws.source(g) == bitdraws.source(g)
+    assert bitdraws.source(np.random.default_rng(2)) != bitdraws.source(g)
+    assert bitdraws.source(np.random.Generator(np.random.MT19937(1))) is None
+
+
+def _commission_reference(rng, fees, budget, cheapest, cap):
+    """The numpy loop of Retailer._commission."""
+    picked, spent, count = [], 0.0, 0
+    while count < cap:
+        k = min(cap - count, int(max(0.0, budget - spent) // cheapest) + 1)
+        draw = rng.integers(len(fees), size=k)
+        n, spent = fitting_posts(fees, draw, spent, budget)
+        if n:
+            picked.append(draw[:n])
+            count += n
+        if n < k:
+            break
+    picks = np.concatenate(picked) if picked else np.zeros(0, dtype=np.int64)
+    return picks, spent
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("fee_set", [[250.0], [60.0, 250.0, 1500.0], [0.0, 40.0], [0.0]])
+def test_draw_posts_equals_the_numpy_blocks(seed, fee_set):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 30))
+    fees = rng.choice(fee_set, size=n).astype(np.float64)
+    cheapest = max(float(fees.min()), 1e-9)
+    for budget in (0.0, 100.0, 3000.0, 2e4, 1e12):
+        a, b = _pair(seed + 100)
+        cap = 16 * n
+        picks, spent = draw_posts(*bitdraws.source(b), fees, budget, cheapest, cap)
+        ref_picks, ref_spent = _commission_reference(a, fees, budget, cheapest, cap)
+        np.testing.assert_array_equal(picks, ref_picks)
+        assert spent == ref_spent
+        assert a.bit_generator.state == b.bit_generator.state
+        assert len(picks) <= cap
