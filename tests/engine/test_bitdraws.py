@@ -75,3 +75,22 @@ def test_draw_posts_equals_the_numpy_blocks(seed, fee_set):
         assert spent == ref_spent
         assert a.bit_generator.state == b.bit_generator.state
         assert len(picks) <= cap
+
+
+@pytest.mark.parametrize("n", [0, 7, 8, 203, 4099])
+def test_memory_searchers_drawn_equal_count_draw_and_scan(n):
+    from sim.engine.search import _ADD_HI, _ADD_LO, _memory_searchers_drawn
+    from sim.kernels.rowscan import count_equal, memory_searchers_of
+    from sim.world.population import INTERESTED
+    g = np.random.default_rng(n)
+    stage = g.integers(0, 5, size=(n, 1)).astype(np.int8)
+    memory = (g.random((n, 1)) * 3).astype(np.float32)
+    a, b = _pair(n)
+    got = _memory_searchers_drawn(*bitdraws.source(a), stage, _ADD_LO, _ADD_HI, memory, 0.4, 1.5)
+    u = b.random(count_equal(stage, 0, INTERESTED))
+    expected = memory_searchers_of(stage, 0, INTERESTED, u, memory, 0.4, 1.5)
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == expected.dtype
+    assert a.bit_generator.state == b.bit_generator.state
+    if n > 1000:
+        assert 0 < len(got) < int((stage == INTERESTED).sum())
