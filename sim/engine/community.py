@@ -34,7 +34,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
+from numba.cpython.unsafe.numbers import trailing_zeros
 
+from sim.engine.bitdraws import next_double, source
+from sim.kernels.rowscan import _B3, _B7, _U1, _byte_hits, _lead_joins, _one_column, threshold_add
 from sim.kernels.rowscan import (admit_rows, community_posts, count_leads, invitation_targets,
                                  join_draws, keep_below_scaled,
                                  lead_joins_and_members, leads_and_members, merge_disjoint,
@@ -149,12 +153,21 @@ def _one_community(ctx: "Context", ret: "Retailer") -> list[Exposures]:
     # attract: engaged non-members join through the community entry points of the content
     # one pass over the retailer's column: engaged non-members and members
     if cfg.lead_join_prob > 0:  # one draw per lead, the join test in the same pass
-        u = rng.random(count_leads(pop.stage, pop.member, r, INTERESTED))
         w = join_weights(beh.j_awareness, beh.j_content, beh.j_authenticity)
-        candidates, members = lead_joins_and_members(
-            pop.stage, pop.member, r, INTERESTED, u, pop.brand_exposures,
-            float(beh.awareness_exposures), w[0], w[1] * ret.content_quality,
-            w[2] * cfg.ugc_share, cfg.lead_join_prob, reward_lift(ctx, cfg.join_reward))
+        stage, member = pop.stage, pop.member
+        src = source(rng)
+        if (src is not None and member.dtype == np.bool_
+                and _one_column(stage, member)):  # the draws made in the scan
+            candidates, members = _lead_joins_drawn(
+                src[0], src[1], src[2], stage, member, _ADD_INTERESTED, pop.brand_exposures,
+                float(beh.awareness_exposures), w[0], w[1] * ret.content_quality,
+                w[2] * cfg.ugc_share, cfg.lead_join_prob, reward_lift(ctx, cfg.join_reward))
+        else:
+            u = rng.random(count_leads(stage, member, r, INTERESTED))
+            candidates, members = lead_joins_and_members(
+                stage, member, r, INTERESTED, u, pop.brand_exposures,
+                float(beh.awareness_exposures), w[0], w[1] * ret.content_quality,
+                w[2] * cfg.ugc_share, cfg.lead_join_prob, reward_lift(ctx, cfg.join_reward))
         joined = admit(ctx, ret, candidates)
         if len(joined):  # the new members (non-members until now) among the old ones
             members = merge_disjoint(members, joined)
@@ -186,6 +199,53 @@ def _one_community(ctx: "Context", ret: "Retailer") -> list[Exposures]:
         if len(inviters):
             out.append(_invitations(ctx, ret, inviters, platform))
     return out
+
+
+_ADD_INTERESTED = threshold_add(INTERESTED)
+
+
+@njit(cache=True, error_model="numpy")
+def _lead_joins_drawn(u32, dbl, state, stage, member, add, brand_exposures,
+                      awareness_exposures, w_awareness, content_term, authenticity_term, scale,
+                      lift):
+    """``lead_joins_and_members(stage, member, 0, INTERESTED, rng.random(count_leads(stage,
+    member, 0, INTERESTED)), ...)`` for one C-contiguous column of stage codes and bool
+    member flags (N×1), drawing from the bit generator ``(u32, dbl, state)``
+    (:func:`sim.engine.bitdraws.source`) as the leads are met (ascending): the same draws
+    and rows, one scan instead of a count, a draw call and a scan. ``add``: the byte-scan
+    addition of INTERESTED. Returns (the leads who join, members), int64 ascending."""
+    src = (u32, dbl, state)
+    n = stage.shape[0]
+    nw = n // 8
+    stage_words = stage.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    member_words = member.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    joined = np.empty(n, dtype=np.int64)
+    members = np.empty(n, dtype=np.int64)
+    a = b = 0
+    for w in range(nw):
+        is_member = member_words[w] << _B7
+        hit = _byte_hits(stage_words[w], add) & ~is_member
+        while hit:
+            i = 8 * w + np.int64(trailing_zeros(hit) >> _B3)
+            if _lead_joins(i, next_double(src), brand_exposures, 0, awareness_exposures,
+                           w_awareness, content_term, authenticity_term, scale, lift):
+                joined[a] = i
+                a += 1
+            hit &= hit - _U1
+        while is_member:
+            members[b] = 8 * w + np.int64(trailing_zeros(is_member) >> _B3)
+            b += 1
+            is_member &= is_member - _U1
+    for i in range(8 * nw, n):
+        if member[i, 0]:
+            members[b] = i
+            b += 1
+        elif stage[i, 0] >= INTERESTED:
+            if _lead_joins(i, next_double(src), brand_exposures, 0, awareness_exposures,
+                           w_awareness, content_term, authenticity_term, scale, lift):
+                joined[a] = i
+                a += 1
+    return joined[:a].copy(), members[:b].copy()
 
 
 def _invitations(ctx: "Context", ret: "Retailer", inviters: np.ndarray,

@@ -94,3 +94,25 @@ def test_memory_searchers_drawn_equal_count_draw_and_scan(n):
     assert a.bit_generator.state == b.bit_generator.state
     if n > 1000:
         assert 0 < len(got) < int((stage == INTERESTED).sum())
+
+
+@pytest.mark.parametrize("n", [0, 7, 8, 203, 4099])
+def test_lead_joins_drawn_equal_count_draw_and_scan(n):
+    from sim.engine.community import _ADD_INTERESTED, _lead_joins_drawn
+    from sim.kernels.rowscan import count_leads, lead_joins_and_members
+    from sim.world.population import INTERESTED
+    g = np.random.default_rng(n + 1)
+    stage = g.integers(0, 5, size=(n, 1)).astype(np.int8)
+    member = g.random((n, 1)) < 0.2
+    exposures = g.integers(0, 6, size=(n, 1)).astype(np.float32)
+    args = (exposures, 3.0, 0.35, 0.2, 0.1, 0.6, 1.2)
+    a, b = _pair(n)
+    got = _lead_joins_drawn(*bitdraws.source(a), stage, member, _ADD_INTERESTED, *args)
+    u = b.random(count_leads(stage, member, 0, INTERESTED))
+    expected = lead_joins_and_members(stage, member, 0, INTERESTED, u, *args)
+    for x, y in zip(got, expected):
+        np.testing.assert_array_equal(x, y)
+        assert x.dtype == y.dtype
+    assert a.bit_generator.state == b.bit_generator.state
+    if n > 1000:
+        assert len(got[0]) > 0 and len(got[1]) > 0
