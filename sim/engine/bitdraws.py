@@ -140,6 +140,24 @@ def draw_posts(u32, dbl, state, fees, budget, cheapest, cap):
     return picks[:count], spent
 
 
+@njit(cache=True)
+def draw_paid_posts(u32, dbl, state, fees, budget, cheapest, cap, line_limit):
+    """:func:`draw_posts`, then, if a line that accepts up to ``line_limit`` yuan
+    (:meth:`sim.engine.agents.Retailer.book`: line + 1e-9) pays the yuan spent, the posts'
+    four uniforms each, ``rng.random((len(picks), 4))``. Returns (picks, yuan spent, the
+    uniforms, True), or the uniforms' array empty and False when the line refuses (nothing
+    more drawn)."""
+    picks, spent = draw_posts(u32, dbl, state, fees, budget, cheapest, cap)
+    if spent > 0 and spent > line_limit:  # Retailer.book refuses it
+        return picks, spent, np.empty((0, 4), dtype=np.float64), False
+    src = (u32, dbl, state)
+    u = np.empty((len(picks), 4), dtype=np.float64)
+    for j in range(len(picks)):
+        for t in range(4):
+            u[j, t] = next_double(src)
+    return picks, spent, u, True
+
+
 _SOURCES: dict[int, tuple] = {}
 
 
@@ -164,5 +182,5 @@ def source(rng: np.random.Generator) -> tuple[int, int, int] | None:
     return src
 
 
-__all__ = ["bounded", "draw_posts", "integers", "next_double", "next_uint32", "source",
+__all__ = ["bounded", "draw_paid_posts", "draw_posts", "integers", "next_double", "next_uint32", "source",
            "uniforms"]

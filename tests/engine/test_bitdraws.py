@@ -116,3 +116,22 @@ def test_lead_joins_drawn_equal_count_draw_and_scan(n):
     assert a.bit_generator.state == b.bit_generator.state
     if n > 1000:
         assert len(got[0]) > 0 and len(got[1]) > 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("line", [0.0, 500.0, 1e12])
+def test_draw_paid_posts_draw_the_uniforms_only_when_the_line_pays(seed, line):
+    fees = np.full(12, 250.0)
+    budget = 2000.0  # may exceed the line: Retailer.book then refuses and nothing is drawn
+    a, b = _pair(seed)
+    picks, spent, u, paid = bitdraws.draw_paid_posts(*bitdraws.source(a), fees, budget, 250.0,
+                                                     192, line + 1e-9)
+    ref_picks, ref_spent = _commission_reference(b, fees, budget, 250.0, 192)
+    np.testing.assert_array_equal(picks, ref_picks)
+    assert spent == ref_spent
+    assert paid == (not (spent > line + 1e-9))  # Retailer.book's test
+    if paid:
+        np.testing.assert_array_equal(u, b.random((len(picks), 4)))
+    else:
+        assert u.shape == (0, 4)
+    assert a.bit_generator.state == b.bit_generator.state
