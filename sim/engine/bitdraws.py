@@ -182,5 +182,5 @@ def source(rng: np.random.Generator) -> tuple[int, int, int] | None:
     return src
 
 
-__all__ = ["bounded", "draw_paid_posts", "draw_posts", "integers", "next_double", "next_uint32", "source",
-           "uniforms"]
+__all__ = ["bounded", "draw_paid_posts", "draw_posts", "integers", "next_double",
+           "next_uint32", "source", "uniforms"]

@@ -244,7 +244,8 @@ class Retailer(mesa.Agent):
         configured shares. Draws come in blocks (one ``integers`` and one ``random`` call per
         block instead of four calls per post); with numpy's PCG64 the blocks, the fees' test
         and the posts' uniforms are one compiled call (:func:`sim.engine.bitdraws
-        .draw_paid_posts`, the same draws). At most ``16 × creators`` posts a day (a guard for zero fees).
+        .draw_paid_posts`, the same draws). At most ``16 × creators`` posts a day (a guard
+        for zero fees).
         """
         n_creators = len(creators)
         cached = self._fees.get(tier)
