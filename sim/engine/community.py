@@ -177,8 +177,13 @@ def _one_community(ctx: "Context", ret: "Retailer") -> list[Exposures]:
         return out
     # content: brand-written and member-written messages
     activity = pop.activity
-    seen = keep_below_scaled(members, rng.random(len(members)),
-                             activity.dtype.type(cfg.post_prob), activity)
+    src = source(rng)  # numpy's PCG64: the draws below made in the compiled passes
+    if src is not None:
+        seen = _keep_below_drawn(src[0], src[1], src[2], members,
+                                 activity.dtype.type(cfg.post_prob), activity)
+    else:
+        seen = keep_below_scaled(members, rng.random(len(members)),
+                                 activity.dtype.type(cfg.post_prob), activity)
     if len(seen):
         brand = ctx.publish(
             retailer=r, platform=platform, channel=ch, kind=KIND["community"], circle=-1,
@@ -188,14 +193,24 @@ def _one_community(ctx: "Context", ret: "Retailer") -> list[Exposures]:
             retailer=r, platform=platform, channel=ch, kind=KIND["ugc"], circle=-1,
             credibility=beh.ugc_credibility, b0=beh.b0, author=-1,
         )
-        post, trust, channel = community_posts(rng.random(len(seen)), float(cfg.ugc_share),
-                                               member, brand,
-                                               float(ctx.config.graph.trust_strong), ch)
+        if src is not None:
+            post, trust, channel = _community_posts_drawn(
+                src[0], src[1], src[2], len(seen), float(cfg.ugc_share), member, brand,
+                float(ctx.config.graph.trust_strong), ch)
+        else:
+            post, trust, channel = community_posts(rng.random(len(seen)),
+                                                   float(cfg.ugc_share), member, brand,
+                                                   float(ctx.config.graph.trust_strong), ch)
         out.append(Exposures(seen, post, trust, channel))
     # fission: members invite contacts
     if cfg.referral_prob > 0 and ctx.graph is not None:
         p_inv = min(1.0, cfg.referral_prob * reward_lift(ctx, cfg.referral_reward))
-        inviters = pick_inviters(members, rng.random(len(members)), p_inv, ctx.graph.degree)
+        if src is not None:
+            inviters = _pick_inviters_drawn(src[0], src[1], src[2], members, p_inv,
+                                            ctx.graph.degree)
+        else:
+            inviters = pick_inviters(members, rng.random(len(members)), p_inv,
+                                     ctx.graph.degree)
         if len(inviters):
             out.append(_invitations(ctx, ret, inviters, platform))
     return out
@@ -246,6 +261,46 @@ def _lead_joins_drawn(u32, dbl, state, stage, member, add, brand_exposures,
                 joined[a] = i
                 a += 1
     return joined[:a].copy(), members[:b].copy()
+
+
+@njit(cache=True)
+def _keep_below_drawn(u32, dbl, state, rows, scale, weight):
+    """``keep_below_scaled(rows, rng.random(len(rows)), scale, weight)`` drawing from the bit
+    generator ``(u32, dbl, state)`` (:func:`sim.engine.bitdraws.source`): the same draws."""
+    src = (u32, dbl, state)
+    out = np.empty(len(rows), dtype=np.int64)
+    k = 0
+    for j in range(len(rows)):
+        i = rows[j]
+        out[k] = i
+        k += next_double(src) < scale * weight[i]
+    return out[:k].copy()
+
+
+@njit(cache=True)
+def _community_posts_drawn(u32, dbl, state, n, share, member_post, brand_post, trust,
+                           channel):
+    """``community_posts(rng.random(n), share, member_post, brand_post, trust, channel)``
+    drawing from the bit generator ``(u32, dbl, state)``: the same draws."""
+    src = (u32, dbl, state)
+    u = np.empty(n, dtype=np.float64)
+    for k in range(n):
+        u[k] = next_double(src)
+    return community_posts(u, share, member_post, brand_post, trust, channel)
+
+
+@njit(cache=True)
+def _pick_inviters_drawn(u32, dbl, state, members, p, degree):
+    """``pick_inviters(members, rng.random(len(members)), p, degree)`` drawing from the bit
+    generator ``(u32, dbl, state)``: the same draws (every member draws one)."""
+    src = (u32, dbl, state)
+    out = np.empty(len(members), dtype=np.int64)
+    k = 0
+    for j in range(len(members)):
+        i = members[j]
+        out[k] = i
+        k += (next_double(src) < p) & (degree[i] > 0)
+    return out[:k].copy()
 
 
 def _invitations(ctx: "Context", ret: "Retailer", inviters: np.ndarray,

@@ -135,3 +135,26 @@ def test_draw_paid_posts_draw_the_uniforms_only_when_the_line_pays(seed, line):
     else:
         assert u.shape == (0, 4)
     assert a.bit_generator.state == b.bit_generator.state
+
+
+@pytest.mark.parametrize("n", [0, 1, 57, 3001])
+def test_community_draws_in_kernels_equal_numpy_draws(n):
+    from sim.engine.community import (_community_posts_drawn, _keep_below_drawn,
+                                      _pick_inviters_drawn)
+    from sim.kernels.rowscan import community_posts, keep_below_scaled, pick_inviters
+    g = np.random.default_rng(n + 3)
+    weight = g.random(5000).astype(np.float32)
+    degree = g.integers(0, 3, size=5000)
+    rows = np.sort(g.choice(5000, size=n, replace=False)).astype(np.int64)
+    a, b = _pair(n)
+    src = bitdraws.source(a)
+    got = _keep_below_drawn(*src, rows, np.float32(0.7), weight)
+    np.testing.assert_array_equal(got, keep_below_scaled(rows, b.random(n), np.float32(0.7),
+                                                         weight))
+    for x, y in zip(_community_posts_drawn(*src, len(got), 0.4, 11, 12, 0.8, 3),
+                    community_posts(b.random(len(got)), 0.4, 11, 12, 0.8, 3)):
+        np.testing.assert_array_equal(x, y)
+        assert x.dtype == y.dtype
+    np.testing.assert_array_equal(_pick_inviters_drawn(*src, rows, 0.5, degree),
+                                  pick_inviters(rows, b.random(n), 0.5, degree))
+    assert a.bit_generator.state == b.bit_generator.state
