@@ -126,7 +126,8 @@ def search_day(ctx: "Context") -> None:
         if len(rows) == 0:
             continue
         if beh.search_memory > 0:
-            ctx.awareness.memory[rows, ret.index] += np.float32(beh.search_memory)
+            _add_memory(ctx.awareness.memory, rows, ret.index,
+                        ctx.awareness.memory.dtype.type(beh.search_memory))
         clicked = _sponsored(ctx, ret, rows)
         # the searchers who did not click the ad: one draw each (organic result opened?)
         organic = organic_visitors(rows, clicked,
@@ -134,6 +135,17 @@ def search_day(ctx: "Context") -> None:
                                    float(beh.search_organic_click))
         ctx.funnel.searches += len(rows)
         ctx.funnel.clicked_today.append(organic)
+
+
+@njit(cache=True)
+def _add_memory(memory, rows, r, value):
+    """``memory[rows, r] += value`` (``value`` of ``memory``'s type; numpy's buffered
+    semantics: a repeated row gains ``value`` once)."""
+    new = np.empty(len(rows), dtype=memory.dtype)
+    for k in range(len(rows)):
+        new[k] = memory[rows[k], r] + value
+    for k in range(len(rows)):
+        memory[rows[k], r] = new[k]
 
 
 def _without(rows: np.ndarray, some: np.ndarray) -> np.ndarray:

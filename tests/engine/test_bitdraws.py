@@ -158,3 +158,15 @@ def test_community_draws_in_kernels_equal_numpy_draws(n):
     np.testing.assert_array_equal(_pick_inviters_drawn(*src, rows, 0.5, degree),
                                   pick_inviters(rows, b.random(n), 0.5, degree))
     assert a.bit_generator.state == b.bit_generator.state
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_search_memory_add_equals_numpy_fancy_add(dtype):
+    from sim.engine.search import _add_memory
+    g = np.random.default_rng(9)
+    memory = (g.random((300, 2)) * 5).astype(dtype)
+    expected = memory.copy()
+    for rows in (np.array([3, 3, 7, 299], np.int64), np.arange(0, 300, 7), np.empty(0, np.int64)):
+        _add_memory(memory, rows, 1, memory.dtype.type(0.3))
+        expected[rows, 1] += memory.dtype.type(0.3)
+        assert memory.tobytes() == expected.tobytes()
