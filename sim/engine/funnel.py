@@ -370,18 +370,18 @@ def _one_retailer(pop: Population, cfg: RetailerSection, beh: BehaviourSection,
         return None
     if visits is None:
         visits = _NO_ROWS
-    stage_words = byte_words(stage)[0]
     multiplier = float(cfg.community.repurchase_multiplier if multipliers is None
                        else multipliers[0])
     src = source(rng)
     if src is not None:  # numpy's PCG64: the draws made in the scan, the same numbers
         first_rows, unvisited, repeat_rows, p_rep, u, ok = _one_retailer_drawn(
-            src[0], src[1], src[2], stage, stage_words, _ADD_INTERESTED, pop.activity, visits,
+            src[0], src[1], src[2], stage, _ADD_INTERESTED, pop.activity, visits,
             pop.churned, pop.member, pop.negative, multiplier, float(beh.repurchase_hazard),
             float(beh.negative_block))
         if not ok:  # visits not strictly ascending
             return None
     else:
+        stage_words = byte_words(stage)[0]
         n_open = _count_open_checked(stage, stage_words, _ADD_INTERESTED, visits)
         if n_open < 0:  # visits not strictly ascending
             return None
@@ -403,7 +403,8 @@ def _one_retailer(pop: Population, cfg: RetailerSection, beh: BehaviourSection,
     rows, first = _one_retailer_pick(first_rows, open_at, e, unvisited, own_visit, repeat_rows,
                                      p_rep, u, fa(1.0), conversion, pop.last_platform,
                                      pop.negative, float(beh.negative_block))
-    return [Purchases(0, rows, first, np.full(len(rows), coupon))]
+    # the coupon flags, np.full(len(rows), coupon)
+    return [Purchases(0, rows, first, (np.ones if coupon else np.zeros)(len(rows), np.bool_))]
 
 
 _NO_ROWS = np.empty(0, dtype=np.int64)
@@ -482,16 +483,18 @@ def _one_retailer_candidates(stage, stage_words, add, u, activity, visits, churn
 
 
 @njit(cache=True)
-def _one_retailer_drawn(u32, dbl, state, stage, stage_words, add, activity, visits, churned,
-                        member, negative, multiplier, hazard, block):
+def _one_retailer_drawn(u32, dbl, state, stage, add, activity, visits, churned, member,
+                        negative, multiplier, hazard, block):
     """:func:`_count_open_checked`, the session draw ``rng.random(n_open)``,
     :func:`_one_retailer_candidates` and the pick draw ``rng.random(n_first + n_repeat)`` in
     one pass, drawing from the bit generator ``(u32, dbl, state)``
     (:func:`sim.engine.bitdraws.source`) as the consumers are scanned: the same draws in the
     same order. Returns (first-order candidates, whether each is outside ``visits``, repeat
     candidates, their hazards, the pick draws, True), or empty arrays and False with nothing
-    drawn when ``visits`` is not strictly ascending."""
+    drawn when ``visits`` is not strictly ascending. ``stage`` is one C-contiguous N×1 column
+    of stage codes, read eight a word."""
     n = stage.shape[0]
+    stage_words = stage.reshape(n).view(np.uint8)[:8 * (n // 8)].view(np.uint64)
     for t in range(1, len(visits)):
         if visits[t] <= visits[t - 1]:
             return (_NO_ROWS.copy(), np.empty(0, dtype=np.bool_), _NO_ROWS.copy(),
