@@ -34,7 +34,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
+from numba.cpython.unsafe.numbers import trailing_zeros
 
+from sim.engine.bitdraws import next_double, source
+from sim.kernels.rowscan import _B3, _B7, _U1, _byte_hits, _lead_joins, _one_column, threshold_add
 from sim.kernels.rowscan import (admit_rows, community_posts, count_leads, invitation_targets,
                                  join_draws, keep_below_scaled,
                                  lead_joins_and_members, leads_and_members, merge_disjoint,
@@ -149,12 +153,21 @@ def _one_community(ctx: "Context", ret: "Retailer") -> list[Exposures]:
     # attract: engaged non-members join through the community entry points of the content
     # one pass over the retailer's column: engaged non-members and members
     if cfg.lead_join_prob > 0:  # one draw per lead, the join test in the same pass
-        u = rng.random(count_leads(pop.stage, pop.member, r, INTERESTED))
         w = join_weights(beh.j_awareness, beh.j_content, beh.j_authenticity)
-        candidates, members = lead_joins_and_members(
-            pop.stage, pop.member, r, INTERESTED, u, pop.brand_exposures,
-            float(beh.awareness_exposures), w[0], w[1] * ret.content_quality,
-            w[2] * cfg.ugc_share, cfg.lead_join_prob, reward_lift(ctx, cfg.join_reward))
+        stage, member = pop.stage, pop.member
+        src = source(rng)
+        if (src is not None and member.dtype == np.bool_
+                and _one_column(stage, member)):  # the draws made in the scan
+            candidates, members = _lead_joins_drawn(
+                src[0], src[1], src[2], stage, member, _ADD_INTERESTED, pop.brand_exposures,
+                float(beh.awareness_exposures), w[0], w[1] * ret.content_quality,
+                w[2] * cfg.ugc_share, cfg.lead_join_prob, reward_lift(ctx, cfg.join_reward))
+        else:
+            u = rng.random(count_leads(stage, member, r, INTERESTED))
+            candidates, members = lead_joins_and_members(
+                stage, member, r, INTERESTED, u, pop.brand_exposures,
+                float(beh.awareness_exposures), w[0], w[1] * ret.content_quality,
+                w[2] * cfg.ugc_share, cfg.lead_join_prob, reward_lift(ctx, cfg.join_reward))
         joined = admit(ctx, ret, candidates)
         if len(joined):  # the new members (non-members until now) among the old ones
             members = merge_disjoint(members, joined)
@@ -164,8 +177,13 @@ def _one_community(ctx: "Context", ret: "Retailer") -> list[Exposures]:
         return out
     # content: brand-written and member-written messages
     activity = pop.activity
-    seen = keep_below_scaled(members, rng.random(len(members)),
-                             activity.dtype.type(cfg.post_prob), activity)
+    src = source(rng)  # numpy's PCG64: the draws below made in the compiled passes
+    if src is not None:
+        seen = _keep_below_drawn(src[0], src[1], src[2], members,
+                                 activity.dtype.type(cfg.post_prob), activity)
+    else:
+        seen = keep_below_scaled(members, rng.random(len(members)),
+                                 activity.dtype.type(cfg.post_prob), activity)
     if len(seen):
         brand = ctx.publish(
             retailer=r, platform=platform, channel=ch, kind=KIND["community"], circle=-1,
@@ -175,17 +193,114 @@ def _one_community(ctx: "Context", ret: "Retailer") -> list[Exposures]:
             retailer=r, platform=platform, channel=ch, kind=KIND["ugc"], circle=-1,
             credibility=beh.ugc_credibility, b0=beh.b0, author=-1,
         )
-        post, trust, channel = community_posts(rng.random(len(seen)), float(cfg.ugc_share),
-                                               member, brand,
-                                               float(ctx.config.graph.trust_strong), ch)
+        if src is not None:
+            post, trust, channel = _community_posts_drawn(
+                src[0], src[1], src[2], len(seen), float(cfg.ugc_share), member, brand,
+                float(ctx.config.graph.trust_strong), ch)
+        else:
+            post, trust, channel = community_posts(rng.random(len(seen)),
+                                                   float(cfg.ugc_share), member, brand,
+                                                   float(ctx.config.graph.trust_strong), ch)
         out.append(Exposures(seen, post, trust, channel))
     # fission: members invite contacts
     if cfg.referral_prob > 0 and ctx.graph is not None:
         p_inv = min(1.0, cfg.referral_prob * reward_lift(ctx, cfg.referral_reward))
-        inviters = pick_inviters(members, rng.random(len(members)), p_inv, ctx.graph.degree)
+        if src is not None:
+            inviters = _pick_inviters_drawn(src[0], src[1], src[2], members, p_inv,
+                                            ctx.graph.degree)
+        else:
+            inviters = pick_inviters(members, rng.random(len(members)), p_inv,
+                                     ctx.graph.degree)
         if len(inviters):
             out.append(_invitations(ctx, ret, inviters, platform))
     return out
+
+
+_ADD_INTERESTED = threshold_add(INTERESTED)
+
+
+@njit(cache=True, error_model="numpy")
+def _lead_joins_drawn(u32, dbl, state, stage, member, add, brand_exposures,
+                      awareness_exposures, w_awareness, content_term, authenticity_term, scale,
+                      lift):
+    """``lead_joins_and_members(stage, member, 0, INTERESTED, rng.random(count_leads(stage,
+    member, 0, INTERESTED)), ...)`` for one C-contiguous column of stage codes and bool
+    member flags (N×1), drawing from the bit generator ``(u32, dbl, state)``
+    (:func:`sim.engine.bitdraws.source`) as the leads are met (ascending): the same draws
+    and rows, one scan instead of a count, a draw call and a scan. ``add``: the byte-scan
+    addition of INTERESTED. Returns (the leads who join, members), int64 ascending."""
+    src = (u32, dbl, state)
+    n = stage.shape[0]
+    nw = n // 8
+    stage_words = stage.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    member_words = member.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    joined = np.empty(n, dtype=np.int64)
+    members = np.empty(n, dtype=np.int64)
+    a = b = 0
+    for w in range(nw):
+        is_member = member_words[w] << _B7
+        hit = _byte_hits(stage_words[w], add) & ~is_member
+        while hit:
+            i = 8 * w + np.int64(trailing_zeros(hit) >> _B3)
+            if _lead_joins(i, next_double(src), brand_exposures, 0, awareness_exposures,
+                           w_awareness, content_term, authenticity_term, scale, lift):
+                joined[a] = i
+                a += 1
+            hit &= hit - _U1
+        while is_member:
+            members[b] = 8 * w + np.int64(trailing_zeros(is_member) >> _B3)
+            b += 1
+            is_member &= is_member - _U1
+    for i in range(8 * nw, n):
+        if member[i, 0]:
+            members[b] = i
+            b += 1
+        elif stage[i, 0] >= INTERESTED:
+            if _lead_joins(i, next_double(src), brand_exposures, 0, awareness_exposures,
+                           w_awareness, content_term, authenticity_term, scale, lift):
+                joined[a] = i
+                a += 1
+    return joined[:a].copy(), members[:b].copy()
+
+
+@njit(cache=True)
+def _keep_below_drawn(u32, dbl, state, rows, scale, weight):
+    """``keep_below_scaled(rows, rng.random(len(rows)), scale, weight)`` drawing from the bit
+    generator ``(u32, dbl, state)`` (:func:`sim.engine.bitdraws.source`): the same draws."""
+    src = (u32, dbl, state)
+    out = np.empty(len(rows), dtype=np.int64)
+    k = 0
+    for j in range(len(rows)):
+        i = rows[j]
+        out[k] = i
+        k += next_double(src) < scale * weight[i]
+    return out[:k].copy()
+
+
+@njit(cache=True)
+def _community_posts_drawn(u32, dbl, state, n, share, member_post, brand_post, trust,
+                           channel):
+    """``community_posts(rng.random(n), share, member_post, brand_post, trust, channel)``
+    drawing from the bit generator ``(u32, dbl, state)``: the same draws."""
+    src = (u32, dbl, state)
+    u = np.empty(n, dtype=np.float64)
+    for k in range(n):
+        u[k] = next_double(src)
+    return community_posts(u, share, member_post, brand_post, trust, channel)
+
+
+@njit(cache=True)
+def _pick_inviters_drawn(u32, dbl, state, members, p, degree):
+    """``pick_inviters(members, rng.random(len(members)), p, degree)`` drawing from the bit
+    generator ``(u32, dbl, state)``: the same draws (every member draws one)."""
+    src = (u32, dbl, state)
+    out = np.empty(len(members), dtype=np.int64)
+    k = 0
+    for j in range(len(members)):
+        i = members[j]
+        out[k] = i
+        k += (next_double(src) < p) & (degree[i] > 0)
+    return out[:k].copy()
 
 
 def _invitations(ctx: "Context", ret: "Retailer", inviters: np.ndarray,

@@ -32,6 +32,7 @@ from numba import njit
 from numba.cpython.unsafe.numbers import trailing_zeros
 
 from sim.engine import consideration
+from sim.engine.bitdraws import next_double, source
 from sim.kernels.bytescan import HIGH, byte_words, count_high_bits, threshold_add
 from sim.world.population import CUSTOMER, INTERESTED, LOYAL, Population
 from sim.config.scenario import BehaviourSection, RetailerSection
@@ -347,7 +348,9 @@ def _one_retailer(pop: Population, cfg: RetailerSection, beh: BehaviourSection,
                   multipliers: list[float] | None,
                   boosts: list[np.ndarray | None] | None) -> list[Purchases] | None:
     """:func:`decide_purchases` for one retailer in three compiled passes: the session draw
-    and the candidates (:func:`_one_retailer_candidates`, one scan of the stage codes), then,
+    and the candidates (:func:`_one_retailer_candidates`, one scan of the stage codes; with
+    numpy's PCG64 the session and pick draws are made in that scan,
+    :func:`_one_retailer_drawn`), then,
     after the pick draw, the logits of the first-order candidates whose draw their hazard
     could pass (:func:`_open_logits`), numpy's exponential of them, and the hazards and pick
     (:func:`_one_retailer_pick`): the same hazards, draws and orders as the general path.
@@ -367,17 +370,26 @@ def _one_retailer(pop: Population, cfg: RetailerSection, beh: BehaviourSection,
         return None
     if visits is None:
         visits = _NO_ROWS
-    stage_words = byte_words(stage)[0]
-    n_open = _count_open_checked(stage, stage_words, _ADD_INTERESTED, visits)
-    if n_open < 0:  # visits not strictly ascending
-        return None
-    multiplier = (cfg.community.repurchase_multiplier if multipliers is None
-                  else multipliers[0])
-    first_rows, unvisited, repeat_rows, p_rep = _one_retailer_candidates(
-        stage, stage_words, _ADD_INTERESTED, rng.random(n_open), pop.activity, visits,
-        pop.churned, pop.member, pop.negative, float(multiplier), float(beh.repurchase_hazard),
-        float(beh.negative_block))
-    u = rng.random(len(first_rows) + len(repeat_rows))
+    multiplier = float(cfg.community.repurchase_multiplier if multipliers is None
+                       else multipliers[0])
+    src = source(rng)
+    if src is not None:  # numpy's PCG64: the draws made in the scan, the same numbers
+        first_rows, unvisited, repeat_rows, p_rep, u, ok = _one_retailer_drawn(
+            src[0], src[1], src[2], stage, _ADD_INTERESTED, pop.activity, visits,
+            pop.churned, pop.member, pop.negative, multiplier, float(beh.repurchase_hazard),
+            float(beh.negative_block))
+        if not ok:  # visits not strictly ascending
+            return None
+    else:
+        stage_words = byte_words(stage)[0]
+        n_open = _count_open_checked(stage, stage_words, _ADD_INTERESTED, visits)
+        if n_open < 0:  # visits not strictly ascending
+            return None
+        first_rows, unvisited, repeat_rows, p_rep = _one_retailer_candidates(
+            stage, stage_words, _ADD_INTERESTED, rng.random(n_open), pop.activity, visits,
+            pop.churned, pop.member, pop.negative, multiplier, float(beh.repurchase_hazard),
+            float(beh.negative_block))
+        u = rng.random(len(first_rows) + len(repeat_rows))
     f32, fa = np.float32, np.result_type(atmosphere.dtype, np.float32).type
     own_visit = float(beh.own_visit)
     e = np.empty(len(first_rows), dtype=fa)
@@ -391,7 +403,8 @@ def _one_retailer(pop: Population, cfg: RetailerSection, beh: BehaviourSection,
     rows, first = _one_retailer_pick(first_rows, open_at, e, unvisited, own_visit, repeat_rows,
                                      p_rep, u, fa(1.0), conversion, pop.last_platform,
                                      pop.negative, float(beh.negative_block))
-    return [Purchases(0, rows, first, np.full(len(rows), coupon))]
+    # the coupon flags, np.full(len(rows), coupon)
+    return [Purchases(0, rows, first, (np.ones if coupon else np.zeros)(len(rows), np.bool_))]
 
 
 _NO_ROWS = np.empty(0, dtype=np.int64)
@@ -408,17 +421,20 @@ def _count_open_checked(stage, stage_words, add, visits):
 
 
 @njit(inline="always")
-def _take_candidate(i, own, stage, churned, first, unvisited, repeat, n_first, n_repeat):
-    """File consumer ``i`` with a session as a first-order or a repeat candidate of retailer 0
-    (or neither); returns the new counts."""
+def _take_candidate(i, session, visited, stage, churned, first, unvisited, repeat, n_first,
+                    n_repeat):
+    """File consumer ``i`` (open to purchase) as a first-order or a repeat candidate of
+    retailer 0 if it has a ``session`` or ``visited`` the product page (or as neither);
+    returns the new counts. Branch-free: the row is written at both ends and the counts
+    advance by the tests (a session draw is often passed and often not, so a branch on it
+    would be mispredicted)."""
     s = stage[i, 0]
-    if s == INTERESTED:
-        first[n_first] = i
-        unvisited[n_first] = own
-        n_first += 1
-    elif s >= CUSTOMER and not churned[i, 0]:
-        repeat[n_repeat] = i
-        n_repeat += 1
+    take = session | visited
+    first[n_first] = i
+    unvisited[n_first] = not visited
+    repeat[n_repeat] = i
+    n_first += take & (s == INTERESTED)
+    n_repeat += take & (s >= CUSTOMER) & (not churned[i, 0])
     return n_first, n_repeat
 
 
@@ -448,9 +464,8 @@ def _one_retailer_candidates(stage, stage_words, add, u, activity, visits, churn
             while v < len(visits) and visits[v] < i:
                 v += 1
             visited = v < len(visits) and visits[v] == i
-            if session or visited:
-                n_first, n_repeat = _take_candidate(i, not visited, stage, churned, first,
-                                                    unvisited, repeat, n_first, n_repeat)
+            n_first, n_repeat = _take_candidate(i, session, visited, stage, churned, first,
+                                                unvisited, repeat, n_first, n_repeat)
     for i in range(8 * len(stage_words), n):
         if stage[i, 0] >= INTERESTED:
             session = u[j] < activity[i]
@@ -458,14 +473,65 @@ def _one_retailer_candidates(stage, stage_words, add, u, activity, visits, churn
             while v < len(visits) and visits[v] < i:
                 v += 1
             visited = v < len(visits) and visits[v] == i
-            if session or visited:
-                n_first, n_repeat = _take_candidate(i, not visited, stage, churned, first,
-                                                    unvisited, repeat, n_first, n_repeat)
+            n_first, n_repeat = _take_candidate(i, session, visited, stage, churned, first,
+                                                unvisited, repeat, n_first, n_repeat)
     repeat_rows = repeat[:n_repeat].copy()
     p_rep = np.empty(n_repeat, dtype=np.float64)
     _repurchase_hazard(repeat_rows, 0, member, negative, multiplier, 1.0, None, hazard, block,
                        1.0, p_rep)
     return first[:n_first].copy(), unvisited[:n_first].copy(), repeat_rows, p_rep
+
+
+@njit(cache=True)
+def _one_retailer_drawn(u32, dbl, state, stage, add, activity, visits, churned, member,
+                        negative, multiplier, hazard, block):
+    """:func:`_count_open_checked`, the session draw ``rng.random(n_open)``,
+    :func:`_one_retailer_candidates` and the pick draw ``rng.random(n_first + n_repeat)`` in
+    one pass, drawing from the bit generator ``(u32, dbl, state)``
+    (:func:`sim.engine.bitdraws.source`) as the consumers are scanned: the same draws in the
+    same order. Returns (first-order candidates, whether each is outside ``visits``, repeat
+    candidates, their hazards, the pick draws, True), or empty arrays and False with nothing
+    drawn when ``visits`` is not strictly ascending. ``stage`` is one C-contiguous N×1 column
+    of stage codes, read eight a word."""
+    n = stage.shape[0]
+    stage_words = stage.reshape(n).view(np.uint8)[:8 * (n // 8)].view(np.uint64)
+    for t in range(1, len(visits)):
+        if visits[t] <= visits[t - 1]:
+            return (_NO_ROWS.copy(), np.empty(0, dtype=np.bool_), _NO_ROWS.copy(),
+                    np.empty(0, dtype=np.float64), np.empty(0, dtype=np.float64), False)
+    src = (u32, dbl, state)
+    first = np.empty(n, dtype=np.int64)
+    unvisited = np.empty(n, dtype=np.bool_)
+    repeat = np.empty(n, dtype=np.int64)
+    n_first = n_repeat = 0
+    v = 0
+    for w in range(len(stage_words)):
+        hit = (stage_words[w] + add) & HIGH
+        while hit:
+            i = 8 * w + np.int64(trailing_zeros(hit) >> _B3)
+            hit &= hit - _U1
+            session = next_double(src) < activity[i]
+            while v < len(visits) and visits[v] < i:
+                v += 1
+            visited = v < len(visits) and visits[v] == i
+            n_first, n_repeat = _take_candidate(i, session, visited, stage, churned, first,
+                                                unvisited, repeat, n_first, n_repeat)
+    for i in range(8 * len(stage_words), n):
+        if stage[i, 0] >= INTERESTED:
+            session = next_double(src) < activity[i]
+            while v < len(visits) and visits[v] < i:
+                v += 1
+            visited = v < len(visits) and visits[v] == i
+            n_first, n_repeat = _take_candidate(i, session, visited, stage, churned, first,
+                                                unvisited, repeat, n_first, n_repeat)
+    repeat_rows = repeat[:n_repeat].copy()
+    p_rep = np.empty(n_repeat, dtype=np.float64)
+    _repurchase_hazard(repeat_rows, 0, member, negative, multiplier, 1.0, None, hazard, block,
+                       1.0, p_rep)
+    u = np.empty(n_first + n_repeat, dtype=np.float64)
+    for j in range(len(u)):
+        u[j] = next_double(src)
+    return first[:n_first].copy(), unvisited[:n_first].copy(), repeat_rows, p_rep, u, True
 
 
 @njit(cache=True)

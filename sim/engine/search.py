@@ -34,13 +34,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
+from numba.cpython.unsafe.numbers import trailing_zeros
 
 from sim.engine import consideration
+from sim.engine.bitdraws import next_double, source
 from sim.world.population import INTERESTED
 from sim.kernels.arrayops import sorted_union
-from sim.kernels.rowscan import (count_equal, credit_clicks, memory_searchers,
-                                 memory_searchers_of, organic_visitors, rows_equal,
-                                 sponsored_clicks)
+from sim.kernels.rowscan import (_B3, _U1, _byte_hits, _one_column, count_equal,
+                                 credit_clicks, memory_searchers, memory_searchers_of,
+                                 organic_visitors, rows_equal, sponsored_clicks,
+                                 threshold_add)
 
 if TYPE_CHECKING:
     from sim.engine.agents import Retailer
@@ -55,8 +59,14 @@ def searchers(ctx: "Context", r: int, needed: float = 0.0) -> np.ndarray:
     if beh.consideration_search <= 0 or needed <= 0:  # no research: the rows are not needed
         if beh.search_rate <= 0:
             return _NO_ROWS
-        u = ctx.funnel.rng.random(count_equal(pop.stage, r, INTERESTED))
-        return memory_searchers_of(pop.stage, r, INTERESTED, u, ctx.awareness.memory,
+        rng, stage = ctx.funnel.rng, pop.stage
+        src = source(rng)
+        if src is not None and _one_column(stage):  # the draws made in the scan
+            return _memory_searchers_drawn(src[0], src[1], src[2], stage, _ADD_LO, _ADD_HI,
+                                           ctx.awareness.memory, float(beh.search_rate),
+                                           float(beh.search_memory_half))
+        u = rng.random(count_equal(stage, r, INTERESTED))
+        return memory_searchers_of(stage, r, INTERESTED, u, ctx.awareness.memory,
                                    float(beh.search_rate), float(beh.search_memory_half))
     rows = rows_equal(pop.stage, r, INTERESTED)
     if len(rows) == 0:
@@ -70,6 +80,37 @@ def searchers(ctx: "Context", r: int, needed: float = 0.0) -> np.ndarray:
 
 
 _NO_ROWS = np.empty(0, dtype=np.int64)
+_ADD_LO, _ADD_HI = threshold_add(INTERESTED), threshold_add(INTERESTED + 1)
+
+
+@njit(cache=True)
+def _memory_searchers_drawn(u32, dbl, state, codes, add_lo, add_hi, memory, rate, half):
+    """``memory_searchers_of(codes, 0, INTERESTED, rng.random(count_equal(codes, 0,
+    INTERESTED)), memory, rate, half)`` for one C-contiguous column of byte codes (N×1),
+    drawing from the bit generator ``(u32, dbl, state)`` (:func:`sim.engine.bitdraws.source`)
+    as the interested consumers are met (ascending): the same draws, one scan instead of a
+    count, a draw call and a scan. ``add_lo``/``add_hi``: the byte-scan additions of
+    INTERESTED and INTERESTED + 1."""
+    src = (u32, dbl, state)
+    n = codes.shape[0]
+    nw = n // 8
+    words = codes.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    for w in range(nw):
+        hit = _byte_hits(words[w], add_lo) & ~_byte_hits(words[w], add_hi)
+        while hit:
+            i = 8 * w + np.int64(trailing_zeros(hit) >> _B3)
+            m = np.float64(memory[i, 0])
+            out[k] = i
+            k += next_double(src) < rate * m / (m + half)
+            hit &= hit - _U1
+    for i in range(8 * nw, n):
+        if codes[i, 0] == INTERESTED:
+            m = np.float64(memory[i, 0])
+            out[k] = i
+            k += next_double(src) < rate * m / (m + half)
+    return out[:k].copy()
 
 
 def search_day(ctx: "Context") -> None:
@@ -85,7 +126,8 @@ def search_day(ctx: "Context") -> None:
         if len(rows) == 0:
             continue
         if beh.search_memory > 0:
-            ctx.awareness.memory[rows, ret.index] += np.float32(beh.search_memory)
+            _add_memory(ctx.awareness.memory, rows, ret.index,
+                        ctx.awareness.memory.dtype.type(beh.search_memory))
         clicked = _sponsored(ctx, ret, rows)
         # the searchers who did not click the ad: one draw each (organic result opened?)
         organic = organic_visitors(rows, clicked,
@@ -93,6 +135,17 @@ def search_day(ctx: "Context") -> None:
                                    float(beh.search_organic_click))
         ctx.funnel.searches += len(rows)
         ctx.funnel.clicked_today.append(organic)
+
+
+@njit(cache=True)
+def _add_memory(memory, rows, r, value):
+    """``memory[rows, r] += value`` (``value`` of ``memory``'s type; numpy's buffered
+    semantics: a repeated row gains ``value`` once)."""
+    new = np.empty(len(rows), dtype=memory.dtype)
+    for k in range(len(rows)):
+        new[k] = memory[rows[k], r] + value
+    for k in range(len(rows)):
+        memory[rows[k], r] = new[k]
 
 
 def _without(rows: np.ndarray, some: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 
+
 @njit(cache=True)
 def fitting_posts(fees, draw, spent, budget):
     """How many of the drawn creators ``draw`` (indices into ``fees``, yuan per post, ≥ 0) are

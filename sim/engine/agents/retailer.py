@@ -24,6 +24,7 @@ from sim.config.scenario import RetailerSection, ShockSection
 from sim.engine import ads
 from sim.engine.agents.influencer import Commission
 from sim.engine.ledger import Ledger
+from sim.engine.bitdraws import draw_paid_posts, source
 from sim.kernels.commission import fitting_posts, post_traits
 from sim.kernels.rowscan import count_true
 from sim.world.content import KIND
@@ -31,6 +32,9 @@ from sim.world.platforms import shock_factor
 
 if TYPE_CHECKING:
     from sim.engine.state import Context
+
+
+_MAX_CREATORS = 2**32 - 1  # the compiled draw's bound (numpy's 32-bit range)
 
 
 class Retailer(mesa.Agent):
@@ -238,7 +242,9 @@ class Retailer(mesa.Agent):
         does not fit ends the day's buying. Each post's kind follows ``content_mix``; it is
         tagged to the creator's home circle, reuses copy or carries guanxi framing with the
         configured shares. Draws come in blocks (one ``integers`` and one ``random`` call per
-        block instead of four calls per post). At most ``16 × creators`` posts a day (a guard
+        block instead of four calls per post); with numpy's PCG64 the blocks, the fees' test
+        and the posts' uniforms are one compiled call (:func:`sim.engine.bitdraws
+        .draw_paid_posts`, the same draws). At most ``16 × creators`` posts a day (a guard
         for zero fees).
         """
         n_creators = len(creators)
@@ -250,6 +256,18 @@ class Retailer(mesa.Agent):
         allowance = self._pace(tier, day)
         budget = min(allowance, self.lines.get(tier, 0.0) + 1e-9)
         cap = 16 * n_creators
+        src = source(rng) if n_creators < _MAX_CREATORS else None
+        if src is not None:  # the same draws by a compiled loop on the generator's state
+            picks, spent, u, paid = draw_paid_posts(src[0], src[1], src[2], fees, budget,
+                                                    cheapest, cap,
+                                                    self.lines.get(tier, 0.0) + 1e-9)
+            if not len(picks) or not self.book(tier, spent):
+                return
+            if not paid:  # book() pays exactly what the kernel's test lets through
+                raise RuntimeError("commission kernel and Retailer.book disagree")
+            self.allowance[tier] = allowance - spent
+            self.commission_posts(rng, creators, picks, u)
+            return
         picked, spent, count = [], 0.0, 0
         while count < cap:
             k = min(cap - count, int(max(0.0, budget - spent) // cheapest) + 1)
@@ -267,15 +285,17 @@ class Retailer(mesa.Agent):
         self.commission_posts(rng, creators, picks)
 
     def commission_posts(self, rng: np.random.Generator, creators: list,
-                         picks: np.ndarray) -> None:
+                         picks: np.ndarray, u: np.ndarray | None = None) -> None:
         """Commission one post from ``creators[i]`` for each ``i`` in ``picks`` (already paid):
         its kind follows ``content_mix``; it is tagged to the creator's home circle, reuses
         copy or carries guanxi framing with the configured shares. In a model the posts are
         staged in ``ctx.commissions`` (published in the day's publishing phase); without
-        one, a :class:`Commission` per post is queued at its creator."""
+        one, a :class:`Commission` per post is queued at its creator. ``u``: the posts'
+        uniforms if already drawn (``rng.random((len(picks), 4))``)."""
         # four uniforms per post (kind, circle tag, reuse, framing) in one call; the traits
         # come from one compiled pass over them
-        u = rng.random((len(picks), 4))
+        if u is None:
+            u = rng.random((len(picks), 4))
         book = self._book
         if book is None:
             book = self._book = self._commission_book()
