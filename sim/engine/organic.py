@@ -75,15 +75,20 @@ def _deliver_pairs(offsets, seg, post_ids, creator_platform, creator_channel, ba
         draws, a, s = u[j:j + size], act[lo:lo + size], share[lo:lo + size]
         who = audience[lo:lo + size]
         first = m
+        # branch-free: every follower is written at the next free place, which moves on only
+        # when delivered (a delivery is a coin flip of a few percent: a branch on it is
+        # mispredicted too often); ``consumers`` has room for every pair
+        out = consumers[first:first + size]
+        t = 0
         for i in range(size):
-            if draws[i] < b * a[i] * s[i]:
-                consumers[m] = who[i]
-                m += 1
+            out[t] = who[i]
+            t += draws[i] < b * a[i] * s[i]
+        m = first + t
         posts[first:m] = post_ids[k]
         channels[first:m] = creator_channel[c]
         ends[k] = m
-        counts[k] = m - first
-        per_platform[plat] += m - first
+        counts[k] = t
+        per_platform[plat] += t
         post_platform[k] = plat
         post_channel[k] = creator_channel[c]
         j += size
