@@ -270,15 +270,15 @@ class OrganicDelivery:
                 continue
             if c.followers is not followers[k] or c.platform is not platforms[k]:
                 stale = True
-            if len(live) == 1:  # the common case, without the comprehensions
+            if len(live) == 1:  # the common case, aged in place, without the comprehensions
                 post, days = live[0]
                 add_seg(k)
                 add_post(post)
                 if days > 1:
-                    c.live_posts = [(post, days - 1)]
+                    live[0] = (post, days - 1)
                     add_still(k)
                 else:
-                    c.live_posts = []
+                    live.clear()
                 continue
             seg += [k] * len(live)
             post_ids += [post for post, _ in live]
