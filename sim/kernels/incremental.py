@@ -166,22 +166,27 @@ def _add_to_ties_share(entries, delta, n_cols, indptr, indices, counts, degree, 
     """:func:`_add_to_ties`, then the share of every count brought up to date
     (``share[i, col] = counts[i, col] / degree[i]``, the division of
     :func:`_divide_by_degree`): when the changed entries have few ties (a quarter of the
-    N×R entries at most) only the counts just changed are divided again, tie by tie; else
-    every count in one sequential pass. Same values either way."""
+    N×R entries at most) each count is divided again as it changes, in the same pass over
+    the ties; else every count in one sequential pass. Same values either way."""
     ties = 0
     for e in range(len(entries)):
         row = entries[e] // n_cols
         ties += indptr[row + 1] - indptr[row]
-    _add_to_ties(entries, delta, n_cols, indptr, indices, counts)
     if 4 * ties > counts.size:
+        _add_to_ties(entries, delta, n_cols, indptr, indices, counts)
         _divide_by_degree(counts, degree, share)
         return
+    # one pass: each tie's share is divided again right after its count changes, so the
+    # last change of a count leaves the share of its final value
     for e in range(len(entries)):
         row = entries[e] // n_cols
         col = entries[e] - row * n_cols
+        d = delta[e]
         for p in range(indptr[row], indptr[row + 1]):
             i = indices[p]
-            share[i, col] = counts[i, col] / degree[i]
+            c = counts[i, col] + d
+            counts[i, col] = c
+            share[i, col] = c / degree[i]
 
 
 @njit(cache=True)
