@@ -235,7 +235,8 @@ class OrganicDelivery:
         return np.array(base, dtype=np.float32)
 
     def deliver(self, rng: np.random.Generator, trust: float, published: list | None = None):
-        """Deliver every live post once and age the posts by a day.
+        """Deliver every live post once and age the posts by a day (a creator's
+        ``live_posts`` list holding one post is aged in place, others are replaced).
 
         ``published``: the creators who published since the last delivery, when the caller
         knows them (the model does: posts become live only by ``Influencer.publish``); then
