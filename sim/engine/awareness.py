@@ -66,23 +66,46 @@ def _decay_and_forget(memory, retention, threshold, stage, member, aware, unawar
     return 0
 
 
+@njit(cache=True)
+def _decay_all(fatigue, fatigue_decay, memory, retention, threshold, stage, member, aware,
+               unaware):
+    """``fatigue *= fatigue_decay`` (float32 N and float32 factor, as numpy multiplies a
+    float32 array in place by a Python float), then :func:`_decay_and_forget`: the
+    morning's decays in one call."""
+    for i in range(len(fatigue)):
+        fatigue[i] = fatigue[i] * fatigue_decay
+    return _decay_and_forget(memory, retention, threshold, stage, member, aware, unaware)
+
+
 class AwarenessMemory:
     """Per consumer and retailer, the memory stock (exposure-equivalents, float32 N×R)."""
 
     def __init__(self, n: int, n_retailers: int) -> None:
         self.memory = np.zeros((n, n_retailers), dtype=np.float32)
 
-    def morning(self, ctx: "Context") -> None:
+    def morning(self, ctx: "Context", fatigue: np.ndarray | None = None) -> None:
         """Decay the stock by ``memory_retention``; aware consumers below the threshold who
-        never engaged (and are not community members) forget the brand."""
+        never engaged (and are not community members) forget the brand.
+
+        ``fatigue``: the consumers' fatigue (``population.fatigue``), when the caller wants
+        it multiplied by ``behaviour.fatigue_decay`` too (the same values as ``fatigue *=
+        fatigue_decay``; a float32 vector in the same compiled call as the stock)."""
         beh = ctx.beh
-        if beh.memory_retention >= 1.0:
-            return
         pop = ctx.population
+        if beh.memory_retention >= 1.0:
+            if fatigue is not None:
+                fatigue *= beh.fatigue_decay
+            return
         # float32 throughout, as numpy multiplies and compares a float32 array with a
         # Python float (tests/engine/test_daybook_paths.py keeps the numpy form)
-        _decay_and_forget(self.memory, np.float32(beh.memory_retention),
-                          np.float32(beh.awareness_threshold), pop.stage, pop.member, AWARE,
+        retention, threshold = np.float32(beh.memory_retention), np.float32(beh.awareness_threshold)
+        if fatigue is not None and fatigue.dtype == np.float32 and fatigue.ndim == 1:
+            _decay_all(fatigue, np.float32(beh.fatigue_decay), self.memory, retention,
+                       threshold, pop.stage, pop.member, AWARE, UNAWARE)
+            return
+        if fatigue is not None:
+            fatigue *= beh.fatigue_decay
+        _decay_and_forget(self.memory, retention, threshold, pop.stage, pop.member, AWARE,
                           UNAWARE)
 
     def remember(self, ctx: "Context", exp: Exposures, retailer: np.ndarray) -> None:

@@ -259,8 +259,7 @@ class SocialCommerceModel(mesa.Model):
     def _morning(self) -> None:
         """Fatigue decays; social proof, saturations and festival flags for today."""
         ctx = self.ctx
-        ctx.population.fatigue *= ctx.beh.fatigue_decay
-        ctx.awareness.morning(ctx)
+        ctx.awareness.morning(ctx, ctx.population.fatigue)  # and fatigue × fatigue_decay
         self.social_proof.update(ctx.population, ctx.state)
         if ctx.retailers:
             ctx.state.festival = np.array([ctx.day in r.cfg.festival_days for r in ctx.retailers])

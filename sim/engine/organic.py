@@ -75,15 +75,20 @@ def _deliver_pairs(offsets, seg, post_ids, creator_platform, creator_channel, ba
         draws, a, s = u[j:j + size], act[lo:lo + size], share[lo:lo + size]
         who = audience[lo:lo + size]
         first = m
+        # branch-free: every follower is written at the next free place, which moves on only
+        # when delivered (a delivery is a coin flip of a few percent: a branch on it is
+        # mispredicted too often); ``consumers`` has room for every pair
+        out = consumers[first:first + size]
+        t = 0
         for i in range(size):
-            if draws[i] < b * a[i] * s[i]:
-                consumers[m] = who[i]
-                m += 1
+            out[t] = who[i]
+            t += draws[i] < b * a[i] * s[i]
+        m = first + t
         posts[first:m] = post_ids[k]
         channels[first:m] = creator_channel[c]
         ends[k] = m
-        counts[k] = m - first
-        per_platform[plat] += m - first
+        counts[k] = t
+        per_platform[plat] += t
         post_platform[k] = plat
         post_channel[k] = creator_channel[c]
         j += size
@@ -230,7 +235,8 @@ class OrganicDelivery:
         return np.array(base, dtype=np.float32)
 
     def deliver(self, rng: np.random.Generator, trust: float, published: list | None = None):
-        """Deliver every live post once and age the posts by a day.
+        """Deliver every live post once and age the posts by a day (a creator's
+        ``live_posts`` list holding one post is aged in place, others are replaced).
 
         ``published``: the creators who published since the last delivery, when the caller
         knows them (the model does: posts become live only by ``Influencer.publish``); then
@@ -265,15 +271,15 @@ class OrganicDelivery:
                 continue
             if c.followers is not followers[k] or c.platform is not platforms[k]:
                 stale = True
-            if len(live) == 1:  # the common case, without the comprehensions
+            if len(live) == 1:  # the common case, aged in place, without the comprehensions
                 post, days = live[0]
                 add_seg(k)
                 add_post(post)
                 if days > 1:
-                    c.live_posts = [(post, days - 1)]
+                    live[0] = (post, days - 1)
                     add_still(k)
                 else:
-                    c.live_posts = []
+                    live.clear()
                 continue
             seg += [k] * len(live)
             post_ids += [post for post, _ in live]

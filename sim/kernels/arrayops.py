@@ -15,9 +15,30 @@ import numpy as np
 from numba import njit
 
 
+SMALL = 256
+"""Entries up to which :func:`sorted_unique` sorts and keeps the distinct values in one
+compiled call (:func:`_small_unique`); numpy's vectorised sort is faster on longer arrays."""
+
+
+@njit(cache=True)
+def _small_unique(x):
+    """Distinct values of ``x`` (1-D integers) in ascending order, in ``x``'s dtype."""
+    s = np.sort(x)
+    out = np.empty_like(s)
+    k = 0
+    for i in range(len(s)):
+        if k == 0 or s[i] != out[k - 1]:
+            out[k] = s[i]
+            k += 1
+    return out[:k].copy()
+
+
 def sorted_unique(x: np.ndarray) -> np.ndarray:
     """Distinct values in ascending order: ``np.unique(x)`` for 1-D integer arrays."""
-    s = np.sort(np.asarray(x).ravel())
+    x = np.asarray(x)
+    if 1 < x.size <= SMALL and x.ndim == 1 and x.dtype.kind in "iu":
+        return _small_unique(x)
+    s = np.sort(x.ravel())
     if len(s) < 2:
         return s
     keep = np.empty(len(s), dtype=bool)

@@ -97,12 +97,32 @@ def entries_at_least(codes: np.ndarray, threshold: int,
     """Flat indices of the entries of ``codes`` (1-byte codes in 0–127, e.g. ``stage``) that
     are ≥ ``threshold`` (0–128) and, if given, whose ``unless`` flag (bool, same shape) is
     not set: ``np.flatnonzero((codes >= threshold) & ~unless)`` (int64, ascending)."""
-    words, tail = byte_words(codes)
-    add = threshold_add(threshold)
+    words, tail = _words_of(codes)
+    add = _ADD.get(threshold)
+    if add is None:
+        add = _ADD[threshold] = threshold_add(threshold)
     if unless is None:
         skip_words, skip_tail, skip = words, tail, False
     else:
         if unless.shape != codes.shape:
             raise ValueError("unless must have the shape of codes")
-        (skip_words, skip_tail), skip = byte_words(unless), True
+        (skip_words, skip_tail), skip = _words_of(unless), True
     return _scan_at_least(words, tail, add, threshold, skip_words, skip_tail, skip)
+
+
+_ADD: dict = {}  # threshold -> threshold_add(threshold)
+_WORDS: list = []  # [(array, its shape, its byte_words)] of the last two arrays asked for
+
+
+def _words_of(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`byte_words` of ``a``, kept for the last two arrays asked for (the daily scans
+    ask for the same ``stage`` and ``churned`` arrays every day). An array object keeps its
+    memory while it lives (and it lives while kept here), so the same object with the same
+    shape has the same views; an entry is dropped once two other arrays were asked for."""
+    for kept, shape, views in _WORDS:
+        if kept is a and shape == a.shape:
+            return views
+    views = byte_words(a)
+    _WORDS.insert(0, (a, a.shape, views))
+    del _WORDS[2:]
+    return views

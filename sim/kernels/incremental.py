@@ -43,6 +43,14 @@ def _flip_changed(v_words, v_tail, add, threshold, m_words, m_tail):
     views of the codes (0–127) and of the mask; ``add`` is ``threshold_add(threshold)``.
     Returns (flat entry indices, ascending int64; +1 where the mask became set, −1 where it
     was cleared, int8)."""
+    entries, delta, k = _flip_scan(v_words, v_tail, add, threshold, m_words, m_tail)
+    return entries[:k].copy(), delta[:k].copy()
+
+
+@njit(cache=True)
+def _flip_scan(v_words, v_tail, add, threshold, m_words, m_tail):
+    """:func:`_flip_changed` without the copies: ``(entries, delta, k)``, the changed
+    entries and their signs in the first ``k`` places of buffers sized for every entry."""
     n_words = len(v_words)
     # room for every entry (untouched pages cost nothing; no bounds checks in the loop)
     entries = np.empty(8 * n_words + len(v_tail), dtype=np.int64)
@@ -51,8 +59,11 @@ def _flip_changed(v_words, v_tail, add, threshold, m_words, m_tail):
     for start in range(0, n_words, _BLOCK):
         stop = min(start + _BLOCK, n_words)
         any_diff = np.uint64(0)
-        for w in range(start, stop):  # branch-free (vectorised) test of the whole block
-            any_diff |= (v_words[w] + add) ^ (m_words[w] << _B7)
+        # branch-free (vectorised) test of the whole block, on views starting at 0 (the
+        # compiler then drops the negative-index checks that kept the loop scalar)
+        v_block, m_block = v_words[start:stop], m_words[start:stop]
+        for w in range(len(v_block)):
+            any_diff |= (v_block[w] + add) ^ (m_block[w] << _B7)
         if any_diff & HIGH == 0:
             continue
         for w in range(start, stop):
@@ -74,7 +85,7 @@ def _flip_changed(v_words, v_tail, add, threshold, m_words, m_tail):
             entries[k] = 8 * n_words + j
             delta[k] = 1 if set_now else -1
             k += 1
-    return entries[:k].copy(), delta[:k].copy()
+    return entries, delta, k
 
 
 class _MaskChanges:
@@ -101,6 +112,13 @@ class _MaskChanges:
 
     def flip(self, values: np.ndarray, threshold: int) -> tuple[np.ndarray, np.ndarray]:
         """(flat entries that changed, ascending; +1 set / −1 cleared, int8)."""
+        return _flip_changed(*self.views(values, threshold), *self._mask_views)
+
+    def views(self, values: np.ndarray, threshold: int) -> tuple:
+        """``(v_words, v_tail, add, threshold)``: the arguments of :func:`_flip_changed`
+        for the mask ``values >= threshold`` (kept while ``values`` is the same byte array
+        and ``threshold`` the same; other arrays are thresholded into a bool mask, threshold
+        1). Raises ValueError when ``values`` has another shape than the tracked mask."""
         if values.shape != self.mask.shape:
             raise ValueError(f"mask shape {values.shape} differs from the tracked "
                              f"{self.mask.shape}")
@@ -113,7 +131,7 @@ class _MaskChanges:
         else:  # a snapshot, not cached
             mask = np.ascontiguousarray(values >= threshold)
             views = (*byte_words(mask), threshold_add(1), 1)
-        return _flip_changed(*views, *self._mask_views)
+        return views
 
 
 @njit(cache=True)
@@ -148,22 +166,27 @@ def _add_to_ties_share(entries, delta, n_cols, indptr, indices, counts, degree, 
     """:func:`_add_to_ties`, then the share of every count brought up to date
     (``share[i, col] = counts[i, col] / degree[i]``, the division of
     :func:`_divide_by_degree`): when the changed entries have few ties (a quarter of the
-    N×R entries at most) only the counts just changed are divided again, tie by tie; else
-    every count in one sequential pass. Same values either way."""
+    N×R entries at most) each count is divided again as it changes, in the same pass over
+    the ties; else every count in one sequential pass. Same values either way."""
     ties = 0
     for e in range(len(entries)):
         row = entries[e] // n_cols
         ties += indptr[row + 1] - indptr[row]
-    _add_to_ties(entries, delta, n_cols, indptr, indices, counts)
     if 4 * ties > counts.size:
+        _add_to_ties(entries, delta, n_cols, indptr, indices, counts)
         _divide_by_degree(counts, degree, share)
         return
+    # one pass: each tie's share is divided again right after its count changes, so the
+    # last change of a count leaves the share of its final value
     for e in range(len(entries)):
         row = entries[e] // n_cols
         col = entries[e] - row * n_cols
+        d = delta[e]
         for p in range(indptr[row], indptr[row + 1]):
             i = indices[p]
-            share[i, col] = counts[i, col] / degree[i]
+            c = counts[i, col] + d
+            counts[i, col] = c
+            share[i, col] = c / degree[i]
 
 
 @njit(cache=True)
@@ -173,6 +196,40 @@ def _add_to_circles(entries, delta, n_cols, circle, sums):
         row = entries[e] // n_cols
         col = entries[e] - row * n_cols
         sums[circle[row], col] += delta[e]
+
+
+@njit(cache=True, error_model="numpy")
+def _flip_ties(v_words, v_tail, add, threshold, m_words, m_tail, n_cols, indptr, indices,
+               counts, degree, share):
+    """:class:`NeighbourShare`'s day in one call: the mask entries that changed
+    (:func:`_flip_changed`, flipping the mask) added to the counts of their rows' ties and
+    their shares brought up to date (:func:`_add_to_ties_share`). Returns the number of
+    changed entries."""
+    entries, delta, k = _flip_scan(v_words, v_tail, add, threshold, m_words, m_tail)
+    if k:
+        _add_to_ties_share(entries[:k], delta[:k], n_cols, indptr, indices, counts, degree,
+                           share)
+    return k
+
+
+@njit(cache=True)
+def _flip_circles(v_words, v_tail, add, threshold, m_words, m_tail, n_cols, circle, sums,
+                  sizes):
+    """:class:`CircleShare`'s day in one call: the mask entries that changed
+    (:func:`_flip_changed`, flipping the mask) added to their circles' sums (C×R int64,
+    :func:`_add_to_circles`); returns the new C×R share ``sums / sizes[:, None]`` (float64;
+    ``sizes``: members per circle, int64 ≥ 1; the float64 quotient numpy's int64 true
+    division gives)."""
+    entries, delta, k = _flip_scan(v_words, v_tail, add, threshold, m_words, m_tail)
+    if k:
+        _add_to_circles(entries[:k], delta[:k], n_cols, circle, sums)
+    n_circles, n_ret = sums.shape
+    out = np.empty((n_circles, n_ret), dtype=np.float64)
+    for c in range(n_circles):
+        size = np.float64(sizes[c])
+        for col in range(n_ret):
+            out[c, col] = np.float64(sums[c, col]) / size
+    return out
 
 
 class NeighbourShare:
@@ -196,10 +253,10 @@ class NeighbourShare:
         ``threshold`` in 0–128). The share is the tracker's own array, refreshed in place by
         the next update (copy it to keep a day's values).
         """
-        entries, delta = self._changes.flip(values, threshold)
-        if len(entries):
-            _add_to_ties_share(entries, delta, self.counts.shape[1], self.graph.indptr,
-                               self.graph.indices, self.counts, self.degree, self.share)
+        changes = self._changes
+        _flip_ties(*changes.views(values, threshold), *changes._mask_views,
+                   self.counts.shape[1], self.graph.indptr, self.graph.indices, self.counts,
+                   self.degree, self.share)
         return self.share
 
 
@@ -209,16 +266,16 @@ class CircleShare:
     def __init__(self, circle: np.ndarray, circles: int, n_retailers: int) -> None:
         self.circle = circle
         self.sizes = np.maximum(np.bincount(circle, minlength=circles), 1)[:, None]
+        self._sizes = np.ascontiguousarray(self.sizes[:, 0], dtype=np.int64)  # for the kernel
         self.sums = np.zeros((circles, n_retailers), dtype=np.int64)
         self._changes = _MaskChanges((len(circle), n_retailers))
 
     def update(self, values: np.ndarray, threshold: int = 1) -> np.ndarray:
         """Bring the sums to the mask ``values >= threshold`` (as in
         :meth:`NeighbourShare.update`) and return the C×R share (a new array)."""
-        entries, delta = self._changes.flip(values, threshold)
-        if len(entries):
-            _add_to_circles(entries, delta, self.sums.shape[1], self.circle, self.sums)
-        return self.sums / self.sizes
+        changes = self._changes
+        return _flip_circles(*changes.views(values, threshold), *changes._mask_views,
+                             self.sums.shape[1], self.circle, self.sums, self._sizes)
 
 
 GUIDED_DRAWS = 64

@@ -121,8 +121,10 @@ def test_forgetting_model_equals_numpy_morning(monkeypatch):
     """A run with memory decay equals one whose mornings use the numpy form."""
     from sim.engine import awareness
 
-    def numpy_morning(self, ctx):
+    def numpy_morning(self, ctx, fatigue=None):
         beh = ctx.beh
+        if fatigue is not None:  # the model hands the fatigue to decay in the same call
+            fatigue *= beh.fatigue_decay
         if beh.memory_retention >= 1.0:
             return
         pop = ctx.population
