@@ -51,6 +51,7 @@ import scipy.sparse as sp
 from sim.config.roster import RosterCreator, scenario_roster
 from sim.config.scenario import Scenario
 from sim.kernels.arrayops import sorted_unique
+from sim.kernels.csr import group_order
 from sim.kernels.sampling import creator_followers
 from sim.kernels.incremental import AttentionSampler
 from sim.world.graph import SocialGraph, build_graph, edgelist_identity, edgelist_size, from_networkx
@@ -119,9 +120,8 @@ class World:
 
     def _circle_index(self) -> tuple[np.ndarray, np.ndarray]:
         if self._circles is None:
-            circle = self.template.circle
-            order = np.argsort(circle, kind="stable")
-            starts = np.searchsorted(circle[order], np.arange(self.circles + 1))
+            # the stable argsort by circle and each circle's start, by a counting sort
+            order, starts = group_order(self.template.circle, self.circles)
             order.flags.writeable = starts.flags.writeable = False
             self._circles = (order, starts)
         return self._circles
