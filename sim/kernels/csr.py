@@ -621,28 +621,37 @@ def _pick_range(cum, guide, scale, starts, order, inside, r1, r2, base_of, top_o
 def _pick_small(cum, guide, scale, starts, position_circle, order, inside, r1, r2, base_of,
                 top_of, u, v):
     """All pairs of :func:`pick_pairs` into ``u``, ``v`` for a ``cum`` that stays in cache
-    (see :data:`SMALL_PICK`): one pair at a time, the first endpoint's circle read from
-    ``position_circle`` (circle of each laid-out position) instead of a binary search of
-    ``starts``, the circle's bounds chosen without branches and the scans by
-    :func:`_scan_step` (most scans take no step or one); the arithmetic of
-    :func:`_guided_one`, so the same pairs as :func:`_pick_range`."""
+    (see :data:`SMALL_PICK`), in three passes over the pairs: every first endpoint, then every
+    partner's target and range end, then every partner. Within a pass the pairs do not wait on
+    each other, so their reads overlap (one pair at a time, each partner waited on its first
+    endpoint's scan). The first endpoint's circle is read from ``position_circle`` (circle of
+    each laid-out position) instead of a binary search of ``starts``, and the scans are
+    :func:`_scan_step`; the arithmetic of :func:`_guided_one`, so the same pairs as
+    :func:`_pick_range`."""
     n, k = len(cum), len(guide)
+    m = len(r1)
     top_all = cum[n - 1]
-    for i in range(len(r1)):
+    first = np.empty(m, dtype=np.int32)
+    end = np.empty(m, dtype=np.int32)
+    target = np.empty(m, dtype=np.float64)
+    for i in range(m):
         t = r1[i] * top_all
         g = int(t * scale)
         g = 0 if g < 0 else (k - 1 if g >= k else g)
-        a = min(_scan_step(cum, t, guide[g]), n - 1)
-        c = position_circle[a]
+        first[i] = min(_scan_step(cum, t, guide[g]), n - 1)
+    for i in range(m):
+        c = position_circle[first[i]]
         ins = inside[i]
-        hi = starts[c + 1] if ins else n
+        end[i] = starts[c + 1] if ins else n
         base = base_of[c] if ins else 0.0
         top = top_of[c] if ins else top_all
-        t = base + r2[i] * (top - base)
+        target[i] = base + r2[i] * (top - base)
+    for i in range(m):
+        t = target[i]
         g = int(t * scale)
         g = 0 if g < 0 else (k - 1 if g >= k else g)
-        b = min(_scan_step(cum, t, guide[g]), hi - 1)
-        u[i] = order[a]
+        b = min(_scan_step(cum, t, guide[g]), end[i] - 1)
+        u[i] = order[first[i]]
         v[i] = order[b]
     return 0
 
@@ -661,10 +670,11 @@ def _scan_step(cum, t, j):
 
 
 SMALL_PICK = 1 << 18
-"""Consumers up to which :func:`pick_pairs` takes the one-pair-at-a-time kernel
-(:func:`_pick_small`): its running sums, guide table and layout (about 6 MB at most) stay in
-cache, where the blocked kernel's stages only add work (2.6 -> 1.7 ms for 75,000 pairs at
-10,000 consumers)."""
+"""Consumers up to which :func:`pick_pairs` takes the three-pass kernel (:func:`_pick_small`):
+its running sums, guide table and layout (about 6 MB at most) stay in cache, where the blocked
+kernel's stages only add work (2.6 -> 1.7 ms for 75,000 pairs at 10,000 consumers; three
+passes instead of one pair at a time and a guide table of two slices per consumer,
+:func:`guide_table`, 1.6 -> 0.9 ms)."""
 
 
 @njit(cache=True, nogil=True)
@@ -716,7 +726,7 @@ def pick_pairs(cum: np.ndarray, starts: np.ndarray, order: np.ndarray, inside: n
     u = np.empty(len(r1), dtype=np.int32)
     v = np.empty(len(r1), dtype=np.int32)
     if len(cum) <= SMALL_PICK and threads is None:
-        position_circle = np.repeat(np.arange(len(starts) - 1, dtype=np.int64),
+        position_circle = np.repeat(np.arange(len(starts) - 1, dtype=np.int32),
                                     np.diff(starts))
         if len(position_circle) == len(cum):  # circles cover every position
             _pick_small(cum, guide, scale, starts, position_circle, order, inside, r1, r2,
@@ -805,15 +815,15 @@ def _guided_search(cum, targets, guide, scale):
 
 
 @njit(cache=True)
-def _walk_guide(cum, scale):
-    """``np.searchsorted(cum, np.arange(len(cum)) / scale, side="right")`` (the same float64
-    quotients) by one forward walk: the targets and ``cum`` are both non-decreasing."""
-    k = len(cum)
-    guide = np.empty(k, dtype=np.int64)
+def _walk_guide(cum, scale, guide):
+    """``guide[:] = np.searchsorted(cum, np.arange(len(guide)) / scale, side="right")`` (the
+    same float64 quotients) by one forward walk: the targets and ``cum`` are both
+    non-decreasing."""
+    n, k = len(cum), len(guide)
     j = 0
     for i in range(k):
         x = i / scale
-        while j < k and cum[j] <= x:
+        while j < n and cum[j] <= x:
             j += 1
         guide[i] = j
     return guide
@@ -855,14 +865,19 @@ def group_order(keys: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
     return order, starts[:groups + 1]
 
 
-def guide_table(cum: np.ndarray) -> tuple[np.ndarray, float]:
+def guide_table(cum: np.ndarray, per_item: int = 1,
+                dtype: type = np.int64) -> tuple[np.ndarray, float]:
     """Guide table of a non-decreasing ``cum`` (running sums of non-negative weights, last
-    one > 0): for each of len(cum) equal slices of [0, cum[-1]), the answer for its left end
-    (``np.searchsorted(cum, np.arange(k) / scale, side="right")``, found by one linear walk,
-    :func:`_walk_guide`)."""
-    k = len(cum)
+    one > 0): for each of ``k = per_item · len(cum)`` equal slices of [0, cum[-1]), the answer
+    for its left end (``np.searchsorted(cum, np.arange(k) / scale, side="right")`` with
+    ``scale = k / cum[-1]``, found by one linear walk, :func:`_walk_guide`). Any ``per_item``
+    ≥ 1 gives exact searches; more slices per item leave shorter scans for more memory.
+    ``dtype``: of the answers (int64; int32 below 2³¹ items takes half the cache)."""
+    k = int(per_item) * len(cum)
     scale = k / float(cum[-1])
-    return _walk_guide(np.asarray(cum, dtype=np.float64), scale), scale
+    guide = np.empty(k, dtype=np.int64 if len(cum) >= 2**31 else dtype)
+    _walk_guide(np.asarray(cum, dtype=np.float64), scale, guide)
+    return guide, scale
 
 
 def searchsorted_right(

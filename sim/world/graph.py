@@ -22,8 +22,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from sim.kernels.csr import (add_ties, flags_below, group_order, guide_table, pick_pairs,
-                             symmetric_csr, symmetric_csr_with, take, tie_trust, unique_pairs,
-                             unique_ties)
+                             SMALL_PICK, symmetric_csr, symmetric_csr_with, take, tie_trust,
+                             unique_pairs, unique_ties)
 from sim.config.scenario import GraphSection, Scenario
 from sim.world.deferred import LATER, Deferred, DeferredField
 
@@ -182,7 +182,8 @@ def _circle_ties(circle: np.ndarray, cfg: GraphSection,
     order, starts = group_order(circle, int(circle.max()) + 1)
     cum = np.cumsum(w[order])
     del w
-    table = guide_table(cum)
+    # small graphs: finer slices (shorter scans) and int32 answers (all in cache)
+    table = guide_table(cum, 2, np.int32) if n <= SMALL_PICK else guide_table(cum)
 
     def draw(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         inside = rng.random(count) < 1.0 - cfg.mixing
