@@ -166,13 +166,18 @@ class SocialCommerceModel(mesa.Model):
                                   ctx.ledger) for i, cfg in enumerate(config.retailers)]
         by_name, code = ctx.platform_by_name, ctx.code
         rng = self._creator_rng
+        blocks = ctx.world.follower_blocks
         for tier, seats in ctx.world.creators.items():
             cfg = config.influencers[tier]
             traits = creators.draw_traits(config.behaviour, len(seats), rng)
             # every generated creator's real fans from one draw (roster creators draw none)
-            generated = np.array([seat.roster is None for seat in seats], dtype=bool)
-            fans = creators.tier_real_followers([seat.followers for seat in seats],
-                                                np.where(generated, traits.real_fans, 1.0), rng)
+            if tier in blocks:  # a generated tier whose followers are one array
+                fans = creators.block_real_followers(*blocks[tier], traits.real_fans, rng)
+            else:
+                generated = np.array([seat.roster is None for seat in seats], dtype=bool)
+                fans = creators.tier_real_followers([seat.followers for seat in seats],
+                                                    np.where(generated, traits.real_fans, 1.0),
+                                                    rng)
             platform, fee = by_name[cfg.platform], cfg.fee * ctx.money_scale
             ctx.creators_by_tier[tier] = [
                 Influencer(self, tier, code[tier], platform, seat.home_circle, real_fans_of,

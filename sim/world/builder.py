@@ -84,6 +84,8 @@ class World:
         circles: number of interest circles (``circle_order`` and ``circle_starts``, the
             consumers sorted by circle, are computed on first use).
         creators: per tier (in scenario order), the creators' seats.
+        follower_blocks: per tier drawn in one block, all its seats' followers in one
+            read-only array and their offsets (the seats' arrays are slices of it).
     """
 
     seed: int
@@ -95,6 +97,11 @@ class World:
     _circles: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _adjacency: sp.csr_matrix | None = field(default=None, repr=False)
     _sampler: AttentionSampler | None = field(default=None, repr=False)
+    follower_blocks: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict,
+                                                                      repr=False)
+    """Per generated tier drawn in one block: (followers of all its creators one after
+    another, offsets), read-only; seat c's followers are ``flat[offsets[c]:offsets[c + 1]]``
+    (the same array). Tiers drawn otherwise (a roster, beyond 32-bit rows) are absent."""
 
     @property
     def n(self) -> int:
@@ -200,7 +207,7 @@ def build_world(config: Scenario, seed: int, graph: nx.Graph | SocialGraph | Non
     world = World(seed, social, template, config.population.circles, {}, agent_rng)
     if full:
         world.creators = draw_creators(config, world.circle_order, world.circle_starts, n,
-                                       agent_rng)
+                                       agent_rng, world.follower_blocks)
     _freeze(world)
     return world
 
@@ -213,13 +220,18 @@ def draw_ties(config: Scenario, seed: int, circle: np.ndarray) -> SocialGraph | 
 
 
 def draw_creators(config: Scenario, order: np.ndarray, starts: np.ndarray, n: int,
-                  rng: np.random.Generator) -> dict[str, list[CreatorSeat]]:
+                  rng: np.random.Generator,
+                  blocks: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+                  ) -> dict[str, list[CreatorSeat]]:
     """Each tier's creators: a home circle ∝ circle size, ``followers_share · n`` followers
     (on average: :func:`follower_counts`, power-law spread with ``followers_tail``) of
     whom a share ``circle_focus`` come from the home circle (without repeats), the rest
     uniformly from everyone. Tiers in scenario order, creators one after another. Tiers a
     roster fills (``[influencers] roster``) take its creators instead
-    (:func:`sim.world.roster_seats.roster_seats`)."""
+    (:func:`sim.world.roster_seats.roster_seats`).
+
+    ``blocks``: when given, receives per tier drawn in one compiled call its followers' flat
+    array (read-only; the seats hold slices of it) and offsets (:attr:`World.follower_blocks`)."""
     sizes = np.diff(starts).astype(float)
     # the draw rng.choice(len(sizes), p=sizes / sizes.sum()) makes, without its validation
     cdf = (sizes / sizes.sum()).cumsum()
@@ -237,8 +249,13 @@ def draw_creators(config: Scenario, order: np.ndarray, starts: np.ndarray, n: in
             homes, flat, offsets = creator_followers(rng, cdf, order, starts, n,
                                                      np.array(sizes_k, dtype=np.int64),
                                                      np.array(wants, dtype=np.int64))
-            out[tier] = [CreatorSeat(tier, int(homes[c]), flat[offsets[c]:offsets[c + 1]])
-                         for c in range(cfg.count)]
+            flat.flags.writeable = False  # (its slices, the seats' followers, are read-only)
+            offsets.flags.writeable = False
+            if blocks is not None:
+                blocks[tier] = (flat, offsets)
+            bounds = offsets.tolist()
+            out[tier] = [CreatorSeat(tier, home, flat[bounds[c]:bounds[c + 1]])
+                         for c, home in enumerate(homes.tolist())]
             continue
         out[tier] = [CreatorSeat(tier, *numpy_seat(rng, cdf, order, starts, n, k, want))
                      for k, want in zip(sizes_k, wants)]
@@ -296,7 +313,8 @@ def _freeze(world: World) -> None:
     """Make the world's arrays read-only (runs share them)."""
     drawn = vars(world.template)  # deferred arrays are frozen when drawn
     arrays = [drawn[f] for f in STATIC_FIELDS if f in drawn]
-    arrays += [s.followers for seats in world.creators.values() for s in seats]
+    arrays += [s.followers for tier, seats in world.creators.items()
+               if tier not in world.follower_blocks for s in seats]  # blocks: read-only
     for a in arrays:
         a.flags.writeable = False
 
