@@ -114,9 +114,15 @@ class SocialCommerceModel(mesa.Model):
             at = seed if fixed is None else int(fixed)
             world = (build_world(config, at, graph) if graph is not None
                      else cached_world(config, at))
-        _, _, agents_rng, dyn_rng = self.rng.spawn(4)
-        funnel_rng, self._creator_rng = self.rng.spawn(2)
-        if fixed is not None:  # traits as a run seeded world_seed draws them; bookings vary
+        # the streams of self.rng.spawn(4) (graph, population, agents, dynamics) and then of
+        # self.rng.spawn(2) (funnel, traits): six children of its seed sequence, of which only
+        # those used are seeded (each costs about 30 µs)
+        children = self.rng.bit_generator.seed_seq.spawn(6)
+        stream = type(self.rng.bit_generator)
+        dyn_rng, funnel_rng = (np.random.Generator(stream(children[i])) for i in (3, 4))
+        if fixed is None:
+            self._creator_rng = np.random.Generator(stream(children[5]))
+        else:  # traits as a run seeded world_seed draws them; bookings vary
             self._creator_rng = world_traits_rng(int(fixed))
         full = config.run.mode == "full"
         n_ret = max(1, len(config.retailers)) if full else 1
@@ -132,7 +138,8 @@ class SocialCommerceModel(mesa.Model):
         self.ctx = Context(
             config=config, world=world, population=pop, graph=world.graph, channels=channels,
             platforms=platforms, rng=dyn_rng,
-            agent_rng=world.agent_rng() if fixed is None else agents_rng,
+            agent_rng=(world.agent_rng() if fixed is None
+                       else np.random.Generator(stream(children[2]))),
             state=DayState.start(pop.n, circles, n_ret),
             ledger=Ledger(n_ret, channels.names, channels.spend + list(shape[2]), len(platforms)),
             metrics=MetricsBook(channels.names, circles, pop.n, len(channels.tiers)),

@@ -135,7 +135,7 @@ class World:
 
     def agent_rng(self) -> np.random.Generator:
         """A copy of the agents' stream as it stood after the creators were drawn."""
-        return copy.deepcopy(self.agent_stream)
+        return copy_stream(self.agent_stream)
 
     def circle_members(self, circle: int) -> np.ndarray:
         """Consumer rows in ``circle``."""
@@ -168,6 +168,21 @@ class World:
         return total + sum(s.followers.nbytes for seats in self.creators.values() for s in seats)
 
 
+def copy_stream(rng: np.random.Generator) -> np.random.Generator:
+    """An independent copy of ``rng``: the same bit-generator state (so the same draws) and an
+    equal seed sequence (so the same children when spawned), as ``copy.deepcopy`` gives, in
+    about a fifth of its time (no pickling round trip)."""
+    bits = rng.bit_generator
+    seq = bits.seed_seq
+    if not isinstance(seq, np.random.SeedSequence):
+        return copy.deepcopy(rng)
+    twin = np.random.SeedSequence(seq.entropy, spawn_key=seq.spawn_key, pool_size=seq.pool_size,
+                                  n_children_spawned=seq.n_children_spawned)
+    copied = type(bits)(twin)
+    copied.state = bits.state
+    return np.random.Generator(copied)
+
+
 def consumer_count(config: Scenario, graph: nx.Graph | SocialGraph | None = None) -> int:
     """Consumers of the world: the given graph's or edge list's node count, else
     ``run.consumers``."""
@@ -190,7 +205,9 @@ def build_world(config: Scenario, seed: int, graph: nx.Graph | SocialGraph | Non
     modes): the consumers' attributes and an edge list's tie trust are drawn on first read
     (:mod:`sim.world.deferred`; same values, so the same results).
     """
-    graph_rng, pop_rng, agent_rng, _ = np.random.default_rng(seed).spawn(4)
+    # the first three of np.random.default_rng(seed).spawn(4) (the fourth is the model's)
+    graph_rng, pop_rng, agent_rng = (np.random.Generator(np.random.PCG64(s))
+                                     for s in np.random.SeedSequence(seed).spawn(4)[:3])
     n = consumer_count(config, graph)
     full = config.run.mode == "full"
     lean = not full if deferred is None else deferred
@@ -394,4 +411,4 @@ def cached_world(config: Scenario, seed: int) -> World:
 
 
 __all__ = ["CreatorSeat", "World", "WorldCache", "WORLDS", "build_world", "cached_world",
-           "consumer_count", "draw_creators", "follower_counts", "world_key"]
+           "copy_stream", "consumer_count", "draw_creators", "follower_counts", "world_key"]

@@ -101,3 +101,49 @@ def test_a_model_on_the_blocks_has_the_creators_of_the_per_creator_path():
         a.step()
         b.step()
     assert a.kpis == b.kpis
+
+
+def test_copy_stream_is_a_deep_copy():
+    import copy
+
+    from sim.world.builder import copy_stream
+
+    for root in (np.random.default_rng(7).spawn(4)[2], np.random.default_rng(123)):
+        root.random(17)
+        root.spawn(2)  # a seed sequence that has spawned children already
+        a, b = copy.deepcopy(root), copy_stream(root)
+        assert a.bit_generator.state == b.bit_generator.state
+        assert np.array_equal(a.random(100), b.random(100))
+        assert np.array_equal(a.integers(0, 10**9, 50), b.integers(0, 10**9, 50))
+        for x, y in zip(a.spawn(3), b.spawn(3)):
+            assert np.array_equal(x.random(20), y.random(20))
+        before = root.bit_generator.state
+        b.random(5)
+        b.spawn(1)
+        assert root.bit_generator.state == before  # independent of the original
+        assert root.bit_generator.seed_seq.n_children_spawned == 2
+
+
+def test_model_and_world_streams_are_the_spawned_ones():
+    """The streams seeded from the seed sequence's children are those of ``spawn``: the
+    same entropy and spawn keys (graph 0, population 1, agents 2, dynamics 3, funnel 4,
+    traits 5), so the same draws."""
+    WORLDS.clear()
+    scn = load_scenario(ROOT / "scenarios/baseline.toml", {"run.consumers": 1000, "run.days": 3})
+    model = SocialCommerceModel(scn, seed=31)
+    root = np.random.default_rng(31)
+    _, _, agents, dyn = root.spawn(4)
+    funnel, traits = root.spawn(2)
+    for got, want in ((model.ctx.rng, dyn), (model._creator_rng, traits)):
+        seq, ref = got.bit_generator.seed_seq, want.bit_generator.seed_seq
+        assert (seq.entropy, seq.spawn_key, seq.pool_size) == (ref.entropy, ref.spawn_key,
+                                                               ref.pool_size)
+    assert model.rng.bit_generator.seed_seq.n_children_spawned == 6
+    fresh = np.random.default_rng(31).spawn(4)[3]  # nothing drawn from the dynamics yet
+    assert model.ctx.rng.bit_generator.state == fresh.bit_generator.state
+    fixed = scn.with_overrides({"run.world_seed": 5})
+    shared = SocialCommerceModel(fixed, seed=31)
+    assert shared.ctx.agent_rng.bit_generator.state == agents.bit_generator.state
+    world = build_world(scn, 31)
+    assert world.agent_stream.bit_generator.seed_seq.spawn_key == (2,)
+    assert world.agent_stream.bit_generator.seed_seq.entropy == 31
