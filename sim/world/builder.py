@@ -165,7 +165,10 @@ class World:
             ties = vars(self.graph)
             total += sum(ties[f].nbytes for f in ("indptr", "indices", "trust", "strong")
                          if f in ties)
-        return total + sum(s.followers.nbytes for seats in self.creators.values() for s in seats)
+        blocks = self.follower_blocks  # a block's seats hold slices of its arrays
+        total += sum(flat.nbytes + offsets.nbytes for flat, offsets in blocks.values())
+        return total + sum(s.followers.nbytes for tier, seats in self.creators.items()
+                           if tier not in blocks for s in seats)
 
 
 def copy_stream(rng: np.random.Generator) -> np.random.Generator:
