@@ -87,4 +87,27 @@ def tier_real_followers(followers: list[np.ndarray], shares: np.ndarray,
             for i, (f, d) in enumerate(zip(followers, draws.tolist()))]
 
 
-__all__ = ["CreatorTraits", "draw_traits", "real_followers", "tier_real_followers"]
+def block_real_followers(flat: np.ndarray, offsets: np.ndarray, shares: np.ndarray,
+                         rng: np.random.Generator) -> list[np.ndarray]:
+    """:func:`tier_real_followers` of creators whose followers are the consecutive slices
+    ``flat[offsets[i]:offsets[i + 1]]`` of one array (a world's follower block,
+    :attr:`sim.world.builder.World.follower_blocks`), each kept with probability
+    ``shares[i]`` (0–1): the same draws, the same generator state afterwards and equal
+    arrays, without gathering the followers into one array first. A creator with a share
+    ≥ 1 draws nothing, so then the per-creator path is taken."""
+    shares = np.asarray(shares, dtype=np.float64)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    if len(offsets) != len(shares) + 1 or offsets[-1] != len(flat):
+        raise ValueError("block_real_followers: one share per creator, offsets over flat")
+    bounds = offsets.tolist()
+    if not (shares < 1.0).all():
+        return tier_real_followers([flat[bounds[i]:bounds[i + 1]] for i in range(len(shares))],
+                                   shares, rng)
+    keep = rng.random(len(flat)) < np.repeat(shares, np.diff(offsets))
+    kept = flat[keep]
+    before = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])[offsets].tolist()
+    return [kept[before[i]:before[i + 1]] for i in range(len(shares))]
+
+
+__all__ = ["CreatorTraits", "block_real_followers", "draw_traits", "real_followers",
+           "tier_real_followers"]

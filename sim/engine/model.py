@@ -114,9 +114,15 @@ class SocialCommerceModel(mesa.Model):
             at = seed if fixed is None else int(fixed)
             world = (build_world(config, at, graph) if graph is not None
                      else cached_world(config, at))
-        _, _, agents_rng, dyn_rng = self.rng.spawn(4)
-        funnel_rng, self._creator_rng = self.rng.spawn(2)
-        if fixed is not None:  # traits as a run seeded world_seed draws them; bookings vary
+        # the streams of self.rng.spawn(4) (graph, population, agents, dynamics) and then of
+        # self.rng.spawn(2) (funnel, traits): six children of its seed sequence, of which only
+        # those used are seeded (each costs about 30 µs)
+        children = self.rng.bit_generator.seed_seq.spawn(6)
+        stream = type(self.rng.bit_generator)
+        dyn_rng, funnel_rng = (np.random.Generator(stream(children[i])) for i in (3, 4))
+        if fixed is None:
+            self._creator_rng = np.random.Generator(stream(children[5]))
+        else:  # traits as a run seeded world_seed draws them; bookings vary
             self._creator_rng = world_traits_rng(int(fixed))
         full = config.run.mode == "full"
         n_ret = max(1, len(config.retailers)) if full else 1
@@ -132,7 +138,8 @@ class SocialCommerceModel(mesa.Model):
         self.ctx = Context(
             config=config, world=world, population=pop, graph=world.graph, channels=channels,
             platforms=platforms, rng=dyn_rng,
-            agent_rng=world.agent_rng() if fixed is None else agents_rng,
+            agent_rng=(world.agent_rng() if fixed is None
+                       else np.random.Generator(stream(children[2]))),
             state=DayState.start(pop.n, circles, n_ret),
             ledger=Ledger(n_ret, channels.names, channels.spend + list(shape[2]), len(platforms)),
             metrics=MetricsBook(channels.names, circles, pop.n, len(channels.tiers)),
@@ -166,13 +173,18 @@ class SocialCommerceModel(mesa.Model):
                                   ctx.ledger) for i, cfg in enumerate(config.retailers)]
         by_name, code = ctx.platform_by_name, ctx.code
         rng = self._creator_rng
+        blocks = ctx.world.follower_blocks
         for tier, seats in ctx.world.creators.items():
             cfg = config.influencers[tier]
             traits = creators.draw_traits(config.behaviour, len(seats), rng)
             # every generated creator's real fans from one draw (roster creators draw none)
-            generated = np.array([seat.roster is None for seat in seats], dtype=bool)
-            fans = creators.tier_real_followers([seat.followers for seat in seats],
-                                                np.where(generated, traits.real_fans, 1.0), rng)
+            if tier in blocks:  # a generated tier whose followers are one array
+                fans = creators.block_real_followers(*blocks[tier], traits.real_fans, rng)
+            else:
+                generated = np.array([seat.roster is None for seat in seats], dtype=bool)
+                fans = creators.tier_real_followers([seat.followers for seat in seats],
+                                                    np.where(generated, traits.real_fans, 1.0),
+                                                    rng)
             platform, fee = by_name[cfg.platform], cfg.fee * ctx.money_scale
             ctx.creators_by_tier[tier] = [
                 Influencer(self, tier, code[tier], platform, seat.home_circle, real_fans_of,

@@ -178,10 +178,52 @@ def _csr_fill(lo, hi, cnt, cols, edge, trust, strong, trust_out, strong_out, k, 
     return touched
 
 
+@njit(cache=True)
+def _symmetric_small(lo, hi, n, edge, trust, strong, trust_out, strong_out):
+    """(indptr, cols) of the symmetric CSR in one call, for ties that fit in cache: entries
+    per row counted, then each tie's two entries placed (row hi: ties to lower ids first;
+    row lo: ties to higher ids after them), in tie order, as :func:`_csr_fill` places them."""
+    m = len(lo)
+    below = np.zeros(n, dtype=np.int64)  # per row: entries to lower ids, then their next slot
+    above = np.zeros(n, dtype=np.int64)  # per row: entries to higher ids, then their next slot
+    for e in range(m):
+        below[hi[e]] += 1
+        above[lo[e]] += 1
+    indptr = np.empty(n + 1, dtype=np.int64)
+    indptr[0] = 0
+    for r in range(n):
+        p = indptr[r]
+        indptr[r + 1] = p + below[r] + above[r]
+        above[r] = p + below[r]
+        below[r] = p
+    cols = np.empty(2 * m, dtype=np.int32)
+    with_edge = len(edge) > 0
+    with_attrs = len(trust_out) > 0
+    for e in range(m):
+        a, b = lo[e], hi[e]
+        p = below[b]  # row hi, column lo
+        q = above[a]  # row lo, column hi
+        below[b] = p + 1
+        above[a] = q + 1
+        cols[p] = a
+        cols[q] = b
+        if with_edge:
+            edge[p] = e
+            edge[q] = e
+        if with_attrs:
+            trust_out[p] = trust_out[q] = trust[e]
+            strong_out[p] = strong_out[q] = strong[e]
+    return indptr, cols
+
+
 def _symmetric(lo, hi, n, edge, trust, strong, trust_out, strong_out, threads):
     """(indptr, cols) of the symmetric CSR, filling the given per-entry outputs: ties are
     counted and placed in index chunks, one per thread, each chunk's entries of a row in the
-    slots after the earlier chunks' (so rows list them in tie order, as one pass would)."""
+    slots after the earlier chunks' (so rows list them in tie order, as one pass would).
+    Below :data:`SMALL_TIES` entries with the default ``threads``: one call
+    (:func:`_symmetric_small`)."""
+    if threads is None and 2 * len(lo) < SMALL_TIES:
+        return _symmetric_small(lo, hi, n, edge, trust, strong, trust_out, strong_out)
     parts = chunks_for(2 * len(lo), threads)
     edges = bounds(len(lo), parts)
     chunks = [(k, int(edges[k]), int(edges[k + 1])) for k in range(parts)]
@@ -363,6 +405,68 @@ def _unique_ties(u, v, n, ibits, threads=None):
     return lo, hi, first
 
 
+SMALL_TIES = 1 << 20
+"""Raw pairs below which :func:`unique_ties` (with the default ``threads``) takes the
+counting-sort kernel :func:`_unique_small`: two stable counting sorts (by the larger id, then
+by the smaller) in one compiled call, about 20 bytes of scratch per pair and two counters per
+node, all in cache at this size (2.0 -> 0.6 ms for 75,000 pairs at 10,000 consumers), where
+the packed path sorts every row and makes six calls."""
+
+
+@njit(cache=True)
+def _unique_small(u, v, n):
+    """:func:`unique_ties` of pairs (u, v) of ids < n in one call: the non-self pairs are
+    counting-sorted stably by their larger id, then stably by their smaller, so each (lo, hi)
+    run lists its pairs in index order and its first entry is the first occurrence. Every
+    pass reads its input in order (the pair's smaller id travels packed with its index)."""
+    m = len(u)
+    at_hi = np.zeros(n + 1, dtype=np.int64)
+    at_lo = np.zeros(n + 1, dtype=np.int64)
+    for e in range(m):
+        a, b = u[e], v[e]
+        if a != b:
+            at_hi[max(a, b) + 1] += 1
+            at_lo[min(a, b) + 1] += 1
+    for r in range(n):
+        at_hi[r + 1] += at_hi[r]
+        at_lo[r + 1] += at_lo[r]
+    total = at_hi[n]
+    by_hi = np.empty(total, dtype=np.int64)  # lo · 2^32 + index, sorted by hi (then index)
+    for e in range(m):
+        a, b = u[e], v[e]
+        if a != b:
+            h = max(a, b)
+            by_hi[at_hi[h]] = (np.int64(min(a, b)) << 32) | e
+            at_hi[h] += 1
+    ranked = np.empty(total, dtype=np.int64)  # pair indices sorted by (lo, hi, index)
+    hs = np.empty(total, dtype=np.int32)
+    j = 0
+    for h in range(n):  # at_hi[h] is now the end of row h
+        while j < at_hi[h]:
+            x = by_hi[j]
+            lo = x >> 32
+            q = at_lo[lo]
+            ranked[q] = x & 0xFFFFFFFF
+            hs[q] = h
+            at_lo[lo] = q + 1
+            j += 1
+    lo_out = np.empty(total, dtype=np.int32)
+    hi_out = np.empty(total, dtype=np.int32)
+    first = np.empty(total, dtype=np.int64)
+    k = 0
+    j = 0
+    for r in range(n):  # at_lo[r] is now the end of row r
+        prev = -1
+        while j < at_lo[r]:
+            h = hs[j]
+            if h != prev:
+                lo_out[k], hi_out[k], first[k] = r, h, ranked[j]
+                k += 1
+                prev = h
+            j += 1
+    return lo_out[:k].copy(), hi_out[:k].copy(), first[:k].copy()
+
+
 def unique_ties(u: np.ndarray, v: np.ndarray, n: int,
                 threads: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct undirected ties among raw pairs (u, v) of node ids < n (< 2³¹), self-pairs
@@ -373,7 +477,9 @@ def unique_ties(u: np.ndarray, v: np.ndarray, n: int,
     One counting pass by the smaller id and a sort of each (short) row of packed
     ``hi · 2^b + index`` keys: about 8 bytes of scratch per pair, against 40 for the radix sort,
     which matters at 10⁷ consumers (≈ 75 million pairs). Rows are split into ranges of similar
-    pair counts, one per thread (``threads``; default: see the module docstring)."""
+    pair counts, one per thread (``threads``; default: see the module docstring). Below
+    :data:`SMALL_TIES` pairs with the default ``threads``, one counting-sort call
+    (:func:`_unique_small`) gives the same arrays."""
     u, v = _ids(u), _ids(v)
     if len(u) != len(v):
         raise ValueError("u and v must have the same length")
@@ -383,6 +489,8 @@ def unique_ties(u: np.ndarray, v: np.ndarray, n: int,
         a, b = u[keep].astype(np.int64), v[keep].astype(np.int64)
         lo, hi, first = unique_pairs(np.minimum(a, b), np.maximum(a, b), n)
         return lo, hi, keep[first]
+    if threads is None and len(u) < SMALL_TIES:
+        return _unique_small(u, v, n)
     return _unique_ties(u, v, n, ibits, threads)
 
 
@@ -444,6 +552,13 @@ def add_ties(lo: np.ndarray, hi: np.ndarray, first: np.ndarray, u2: np.ndarray,
     if n >= 2**31:
         raise ValueError(f"add_ties needs node ids below 2**31, got n = {n}")
     lo2, hi2, first2 = unique_ties(u2, v2, n, threads)
+    if len(lo) < SMALL_TIES:  # one merge into room for every tie, cut to the merged length
+        room = len(lo) + len(lo2)
+        out_lo = np.empty(room, dtype=np.int32)
+        out_hi = np.empty(room, dtype=np.int32)
+        out_first = np.empty(room, dtype=np.int64)
+        total = _merge_ties(lo, hi, first, lo2, hi2, first2, offset, out_lo, out_hi, out_first)
+        return out_lo[:total], out_hi[:total], out_first[:total]
     total = _merge_ties(lo, hi, first, lo2, hi2, first2, offset, np.empty(0, np.int32),
                         np.empty(0, np.int32), np.empty(0, np.int64))
     out_lo = np.empty(total, dtype=np.int32)
@@ -506,28 +621,37 @@ def _pick_range(cum, guide, scale, starts, order, inside, r1, r2, base_of, top_o
 def _pick_small(cum, guide, scale, starts, position_circle, order, inside, r1, r2, base_of,
                 top_of, u, v):
     """All pairs of :func:`pick_pairs` into ``u``, ``v`` for a ``cum`` that stays in cache
-    (see :data:`SMALL_PICK`): one pair at a time, the first endpoint's circle read from
-    ``position_circle`` (circle of each laid-out position) instead of a binary search of
-    ``starts``, the circle's bounds chosen without branches and the scans by
-    :func:`_scan_step` (most scans take no step or one); the arithmetic of
-    :func:`_guided_one`, so the same pairs as :func:`_pick_range`."""
+    (see :data:`SMALL_PICK`), in three passes over the pairs: every first endpoint, then every
+    partner's target and range end, then every partner. Within a pass the pairs do not wait on
+    each other, so their reads overlap (one pair at a time, each partner waited on its first
+    endpoint's scan). The first endpoint's circle is read from ``position_circle`` (circle of
+    each laid-out position) instead of a binary search of ``starts``, and the scans are
+    :func:`_scan_step`; the arithmetic of :func:`_guided_one`, so the same pairs as
+    :func:`_pick_range`."""
     n, k = len(cum), len(guide)
+    m = len(r1)
     top_all = cum[n - 1]
-    for i in range(len(r1)):
+    first = np.empty(m, dtype=np.int32)
+    end = np.empty(m, dtype=np.int32)
+    target = np.empty(m, dtype=np.float64)
+    for i in range(m):
         t = r1[i] * top_all
         g = int(t * scale)
         g = 0 if g < 0 else (k - 1 if g >= k else g)
-        a = min(_scan_step(cum, t, guide[g]), n - 1)
-        c = position_circle[a]
+        first[i] = min(_scan_step(cum, t, guide[g]), n - 1)
+    for i in range(m):
+        c = position_circle[first[i]]
         ins = inside[i]
-        hi = starts[c + 1] if ins else n
+        end[i] = starts[c + 1] if ins else n
         base = base_of[c] if ins else 0.0
         top = top_of[c] if ins else top_all
-        t = base + r2[i] * (top - base)
+        target[i] = base + r2[i] * (top - base)
+    for i in range(m):
+        t = target[i]
         g = int(t * scale)
         g = 0 if g < 0 else (k - 1 if g >= k else g)
-        b = min(_scan_step(cum, t, guide[g]), hi - 1)
-        u[i] = order[a]
+        b = min(_scan_step(cum, t, guide[g]), end[i] - 1)
+        u[i] = order[first[i]]
         v[i] = order[b]
     return 0
 
@@ -546,10 +670,11 @@ def _scan_step(cum, t, j):
 
 
 SMALL_PICK = 1 << 18
-"""Consumers up to which :func:`pick_pairs` takes the one-pair-at-a-time kernel
-(:func:`_pick_small`): its running sums, guide table and layout (about 6 MB at most) stay in
-cache, where the blocked kernel's stages only add work (2.6 -> 1.7 ms for 75,000 pairs at
-10,000 consumers)."""
+"""Consumers up to which :func:`pick_pairs` takes the three-pass kernel (:func:`_pick_small`):
+its running sums, guide table and layout (about 6 MB at most) stay in cache, where the blocked
+kernel's stages only add work (2.6 -> 1.7 ms for 75,000 pairs at 10,000 consumers; three
+passes instead of one pair at a time and a guide table of two slices per consumer,
+:func:`guide_table`, 1.6 -> 0.9 ms)."""
 
 
 @njit(cache=True, nogil=True)
@@ -601,7 +726,7 @@ def pick_pairs(cum: np.ndarray, starts: np.ndarray, order: np.ndarray, inside: n
     u = np.empty(len(r1), dtype=np.int32)
     v = np.empty(len(r1), dtype=np.int32)
     if len(cum) <= SMALL_PICK and threads is None:
-        position_circle = np.repeat(np.arange(len(starts) - 1, dtype=np.int64),
+        position_circle = np.repeat(np.arange(len(starts) - 1, dtype=np.int32),
                                     np.diff(starts))
         if len(position_circle) == len(cum):  # circles cover every position
             _pick_small(cum, guide, scale, starts, position_circle, order, inside, r1, r2,
@@ -689,12 +814,70 @@ def _guided_search(cum, targets, guide, scale):
     return out
 
 
-def guide_table(cum: np.ndarray) -> tuple[np.ndarray, float]:
+@njit(cache=True)
+def _walk_guide(cum, scale, guide):
+    """``guide[:] = np.searchsorted(cum, np.arange(len(guide)) / scale, side="right")`` (the
+    same float64 quotients) by one forward walk: the targets and ``cum`` are both
+    non-decreasing."""
+    n, k = len(cum), len(guide)
+    j = 0
+    for i in range(k):
+        x = i / scale
+        while j < n and cum[j] <= x:
+            j += 1
+        guide[i] = j
+    return guide
+
+
+@njit(cache=True)
+def _count_order(keys, groups):
+    """Stable counting sort of ``keys`` (each in ``0..groups-1``): (order, starts)."""
+    starts = np.zeros(groups + 1, dtype=np.int64)
+    for x in keys:
+        starts[x + 1] += 1
+    for c in range(groups):
+        starts[c + 1] += starts[c]
+    slot = starts[:-1].copy()
+    order = np.empty(len(keys), dtype=np.int64)
+    for i in range(len(keys)):
+        x = keys[i]
+        order[slot[x]] = i
+        slot[x] += 1
+    return order, starts
+
+
+def group_order(keys: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows grouped by a small non-negative integer key (a consumer's circle):
+    ``(np.argsort(keys, kind="stable"), np.searchsorted(keys[order], np.arange(groups + 1)))``
+    — the rows in key order (ties in row order, int64) and where each of the keys
+    ``0..groups`` starts — by one counting sort (O(rows + groups) instead of a sort). Keys at
+    or above ``groups`` are sorted after the others, as the stable sort places them; a
+    negative key falls back to the sort."""
+    keys = np.asarray(keys)
+    if len(keys) == 0 or keys.dtype.kind not in "iu":
+        order = np.argsort(keys, kind="stable")
+        return order, np.searchsorted(keys[order], np.arange(groups + 1))
+    low, high = int(keys.min()), int(keys.max())
+    if low < 0:
+        order = np.argsort(keys, kind="stable")
+        return order, np.searchsorted(keys[order], np.arange(groups + 1))
+    order, starts = _count_order(keys, max(groups, high + 1))
+    return order, starts[:groups + 1]
+
+
+def guide_table(cum: np.ndarray, per_item: int = 1,
+                dtype: type = np.int64) -> tuple[np.ndarray, float]:
     """Guide table of a non-decreasing ``cum`` (running sums of non-negative weights, last
-    one > 0): for each of len(cum) equal slices of [0, cum[-1]), the answer for its left end."""
-    k = len(cum)
+    one > 0): for each of ``k = per_item · len(cum)`` equal slices of [0, cum[-1]), the answer
+    for its left end (``np.searchsorted(cum, np.arange(k) / scale, side="right")`` with
+    ``scale = k / cum[-1]``, found by one linear walk, :func:`_walk_guide`). Any ``per_item``
+    ≥ 1 gives exact searches; more slices per item leave shorter scans for more memory.
+    ``dtype``: of the answers (int64; int32 below 2³¹ items takes half the cache)."""
+    k = int(per_item) * len(cum)
     scale = k / float(cum[-1])
-    return np.searchsorted(cum, np.arange(k) / scale, side="right"), scale
+    guide = np.empty(k, dtype=np.int64 if len(cum) >= 2**31 else dtype)
+    _walk_guide(np.asarray(cum, dtype=np.float64), scale, guide)
+    return guide, scale
 
 
 def searchsorted_right(
@@ -713,5 +896,5 @@ def searchsorted_right(
     return _guided_search(cum, targets, guide, scale)
 
 
-__all__ = ["add_ties", "flags_below", "guide_table", "pick_pairs", "searchsorted_right", "symmetric_csr",
+__all__ = ["add_ties", "flags_below", "group_order", "guide_table", "pick_pairs", "searchsorted_right", "symmetric_csr",
            "symmetric_csr_with", "take", "tie_trust", "unique_pairs", "unique_ties"]

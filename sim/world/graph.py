@@ -21,8 +21,9 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from sim.kernels.csr import (add_ties, flags_below, guide_table, pick_pairs, symmetric_csr,
-                             symmetric_csr_with, take, tie_trust, unique_pairs, unique_ties)
+from sim.kernels.csr import (add_ties, flags_below, group_order, guide_table, pick_pairs,
+                             SMALL_PICK, symmetric_csr, symmetric_csr_with, take, tie_trust,
+                             unique_pairs, unique_ties)
 from sim.config.scenario import GraphSection, Scenario
 from sim.world.deferred import LATER, Deferred, DeferredField
 
@@ -177,13 +178,12 @@ def _circle_ties(circle: np.ndarray, cfg: GraphSection,
     w = expected_degrees(n, cfg, rng)
     m = int(round(n * cfg.mean_degree / 2))
     # order consumers by circle so that each circle is a contiguous block
-    order = np.argsort(circle, kind="stable")
+    # (the stable argsort and its block starts, by a counting sort: sim.kernels.csr.group_order)
+    order, starts = group_order(circle, int(circle.max()) + 1)
     cum = np.cumsum(w[order])
     del w
-    sorted_circle = circle[order]
-    starts = np.searchsorted(sorted_circle, np.arange(circle.max() + 2))
-    del sorted_circle
-    table = guide_table(cum)
+    # small graphs: finer slices (shorter scans) and int32 answers (all in cache)
+    table = guide_table(cum, 2, np.int32) if n <= SMALL_PICK else guide_table(cum)
 
     def draw(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         inside = rng.random(count) < 1.0 - cfg.mixing

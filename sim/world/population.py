@@ -35,6 +35,19 @@ def _beta(rng: np.random.Generator, mean: float, conc: float, n: int) -> np.ndar
     return rng.beta(mean * conc, (1.0 - mean) * conc, size=n).astype(np.float32)
 
 
+def _choice(rng: np.random.Generator, count: int, size: int, p: np.ndarray) -> np.ndarray:
+    """``rng.choice(count, size=size, p=p)`` for probabilities ``p`` (``count`` of them,
+    non-negative, summing to 1): the same draws (int64 indices 0..count-1) and the same
+    generator state afterwards, without numpy's validation of ``p`` (about 0.1–0.2 ms per
+    call at 10,000 draws; here ``p`` comes from validated shares): the running sums scaled
+    to end at 1 and one uniform per draw, searched to the right."""
+    cdf = np.asarray(p, dtype=np.float64).cumsum()
+    if len(cdf) != count:
+        raise ValueError(f"_choice: {len(cdf)} probabilities for {count} choices")
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(size), side="right")
+
+
 def zipf_shares(count: int, exponent: float) -> np.ndarray:
     """Shares ∝ 1 / rank^exponent for ``count`` ranks."""
     w = 1.0 / np.arange(1, count + 1) ** exponent
@@ -105,8 +118,8 @@ def _draw_attributes(cfg: PopulationSection, n: int, n_platforms: int,
     """The fixed attributes of N consumers, drawn from ``rng`` in a fixed order."""
     names = list(cfg.segments)
     seg_p = np.array([cfg.segments[s] for s in names], dtype=float)
-    segment = rng.choice(len(names), size=n, p=seg_p / seg_p.sum()).astype(np.int8)
-    circle = rng.choice(cfg.circles, size=n, p=zipf_shares(cfg.circles, cfg.circle_zipf))
+    segment = _choice(rng, len(names), n, seg_p / seg_p.sum()).astype(np.int8)
+    circle = _choice(rng, cfg.circles, n, zipf_shares(cfg.circles, cfg.circle_zipf))
     alpha = cfg.platform_concentration * platform_weights / platform_weights.sum() * n_platforms
     attention = rng.dirichlet(alpha, size=n).astype(np.float32)
     return {
