@@ -199,6 +199,32 @@ class SocialCommerceModel(mesa.Model):
             by_id[uid].withheld = True
 
     # ------------------------------------------------------------------ step
+    keep_timeseries: bool = True
+    """Whether every step computes its KPI snapshot and the DataCollector collects it (the
+    time series). False, for a run that keeps only its end-of-run summary
+    (:func:`sim.execution.runner.run_single` with ``keep_timeseries=False``): the steps compute
+    no KPIs and collect nothing, and :attr:`kpis` is computed when it is read. The values are
+    the same: every KPI is a function of the state at the end of the day (the 7-day negative
+    sentiment of the metrics book's window, which every step still moves), not of earlier
+    snapshots (tests/engine/test_lazy_kpis.py)."""
+
+    _kpis: dict[str, float] | None = None
+    _kpis_step = -1  # the step whose state ``_kpis`` is the snapshot of
+
+    @property
+    def kpis(self) -> dict[str, float]:
+        """The KPI snapshot at the end of the last step (before the first: of the start), in
+        the registry's order (:func:`sim.engine.metrics.compute_kpis`); computed on the first
+        read after a step that did not compute it (:attr:`keep_timeseries`)."""
+        if self._kpis_step != self.steps:
+            self._kpis = compute_kpis(self.ctx)
+            self._kpis_step = self.steps
+        return self._kpis
+
+    @kpis.setter
+    def kpis(self, value: dict[str, float]) -> None:
+        self._kpis, self._kpis_step = value, self.steps
+
     def step(self) -> None:
         """One day (see the module docstring)."""
         ctx = self.ctx
@@ -214,10 +240,13 @@ class SocialCommerceModel(mesa.Model):
         else:
             changed = self._reference(day)
         ctx.metrics.end_day()
-        # a reference day that changed nothing leaves every cumulative KPI as it was
-        self.kpis = (compute_kpis(ctx) if changed or not self.carry_idle_kpis
-                     else carry_kpis(ctx, self.kpis))
-        self.datacollector.collect(self)
+        if self.keep_timeseries:
+            # a reference day that changed nothing leaves every cumulative KPI of yesterday's
+            # snapshot as it was
+            idle = (not changed and self.carry_idle_kpis
+                    and self._kpis_step == self.steps - 1)
+            self.kpis = carry_kpis(ctx, self._kpis) if idle else compute_kpis(ctx)
+            self.datacollector.collect(self)
         if day >= self.days:
             self.running = False
 
