@@ -201,9 +201,9 @@ class SocialCommerceModel(mesa.Model):
     # ------------------------------------------------------------------ step
     keep_timeseries: bool = True
     """Whether every step computes its KPI snapshot and the DataCollector collects it (the
-    time series). False, for a run that keeps only its end-of-run summary
-    (:func:`sim.execution.runner.run_single` with ``keep_timeseries=False``): the steps compute
-    no KPIs and collect nothing, and :attr:`kpis` is computed when it is read. The values are
+    time series). False, for a run that keeps only its end-of-run summary (a runner's
+    ``keep_timeseries=False``): the steps compute no KPIs and the DataCollector holds only the
+    start's row, and :attr:`kpis` is computed when it is read (once per step). The values are
     the same: every KPI is a function of the state at the end of the day (the 7-day negative
     sentiment of the metrics book's window, which every step still moves), not of earlier
     snapshots (tests/engine/test_lazy_kpis.py)."""
