@@ -211,6 +211,85 @@ class SocialCommerceModel(mesa.Model):
             by_id[uid].withheld = True
 
     # ------------------------------------------------------------------ step
+    keep_timeseries: bool = True
+    """Whether every step computes its KPI snapshot and the DataCollector collects it (the
+    time series). False, for a run that keeps only its end-of-run summary (a runner's
+    ``keep_timeseries=False``): the steps compute no KPIs and the DataCollector holds only the
+    start's row, and :attr:`kpis` is computed when it is read (once per step). The values are
+    the same: every KPI is a function of the state at the end of the day (the 7-day negative
+    sentiment of the metrics book's window, which every step still moves), not of earlier
+    snapshots (tests/engine/test_lazy_kpis.py)."""
+
+    _kpis: dict[str, float] | None = None
+    _kpis_step = -1  # the step whose state ``_kpis`` is the snapshot of
+
+    @property
+    def kpis(self) -> dict[str, float]:
+        """The KPI snapshot at the end of the last step (before the first: of the start), in
+        the registry's order (:func:`sim.engine.metrics.compute_kpis`); computed on the first
+        read after a step that did not compute it (:attr:`keep_timeseries`)."""
+        if self._kpis_step != self.steps:
+            self._kpis = compute_kpis(self.ctx)
+            self._kpis_step = self.steps
+        return self._kpis
+
+    @kpis.setter
+    def kpis(self, value: dict[str, float]) -> None:
+        self._kpis, self._kpis_step = value, self.steps
+
+    def _wrapped_step(self) -> None:
+        """Mesa's step wrapper, which ``model.step()`` calls: advance the time one unit, running
+        the events scheduled until then; Mesa's default schedule is one of them and runs
+        :meth:`step` (through ``Model._do_step``, which counts and logs the step).
+
+        The usual day takes a shortcut: when the default schedule's next event is the only one
+        scheduled, is due at the new time and the schedule repeats every unit without end, the
+        event is taken off the list, the step runs, and the same event object is put back for
+        the next unit with a fresh id, instead of Mesa's building a new event (with a weak
+        reference to its callback) every day — about 4 µs a day. Time, step count, event ids
+        and the schedule's state end as Mesa's own wrapper leaves them, also when the step
+        schedules events itself (tests/engine/test_step_wrapper.py); any other case, or a Mesa
+        without these internals, goes through Mesa's wrapper."""
+        try:
+            gen = self._default_schedule
+            heap = self._event_list._events
+            event, sched = gen._current_event, gen.schedule
+            until = self.time + 1
+            usual = (len(heap) == 1 and heap[0] is event and event.time == until
+                     and not event._canceled and gen._active and not gen._paused
+                     and sched.interval == 1 and sched.end is None and sched.count is None)
+        except AttributeError:
+            usual = False
+        if not usual:
+            super()._wrapped_step()
+            return
+        heap.pop()  # what the event list's pop_event does with one event
+        self.time = until
+        self._do_step()
+        gen._execution_count += 1
+        next_time = self.time + sched.interval
+        if (not heap and gen._current_event is event and gen._active and not event._canceled
+                and next_time > until):
+            event.time, event.unique_id = next_time, next(type(event)._ids)
+            heap.append(event)  # the next unit's event, as the generator schedules it
+            self.time = until
+            return
+        # the step scheduled or cancelled something: the rest of Mesa's wrapper
+        gen._schedule_next(next_time)
+        events = self._event_list
+        while True:
+            try:
+                due = events.pop_event()
+            except IndexError:
+                break
+            if due.time <= until:
+                self.time = due.time
+                due.execute()
+            else:
+                events.add_event(due)
+                break
+        self.time = until
+
     def step(self) -> None:
         """One day (see the module docstring)."""
         ctx = self.ctx
@@ -226,10 +305,13 @@ class SocialCommerceModel(mesa.Model):
         else:
             changed = self._reference(day)
         ctx.metrics.end_day()
-        # a reference day that changed nothing leaves every cumulative KPI as it was
-        self.kpis = (compute_kpis(ctx) if changed or not self.carry_idle_kpis
-                     else carry_kpis(ctx, self.kpis))
-        self.datacollector.collect(self)
+        if self.keep_timeseries:
+            # a reference day that changed nothing leaves every cumulative KPI of yesterday's
+            # snapshot as it was
+            idle = (not changed and self.carry_idle_kpis
+                    and self._kpis_step == self.steps - 1)
+            self.kpis = carry_kpis(ctx, self._kpis) if idle else compute_kpis(ctx)
+            self.datacollector.collect(self)
         if day >= self.days:
             self.running = False
 
