@@ -99,6 +99,7 @@ def run_single(
     freeze_long_lived()
     seed = int(scenario.run.seed if seed is None else seed)
     model = SocialCommerceModel(scenario, seed=seed, graph=graph, withheld=withheld)
+    model.keep_timeseries = keep_timeseries  # without: no daily KPI snapshot (same summary)
     while model.running:
         model.step()
     ts = None
