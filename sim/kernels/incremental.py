@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 from numba.cpython.unsafe.numbers import trailing_zeros
 
-from sim.kernels.csr import _guided_one, searchsorted_right
+from sim.kernels.csr import _guided_one, guide_table, searchsorted_right
 from sim.kernels.bytescan import HIGH, byte_words, threshold_add
 
 if TYPE_CHECKING:  # a graph is any object with CSR ``indptr``/``indices`` (duck-typed)
@@ -583,27 +583,9 @@ def draw_stacked(order, cum, guide, scale, starts, circle, platform, first, coun
 
 
 def pool_guide(cum: np.ndarray) -> tuple[np.ndarray, float]:
-    """:func:`sim.kernels.csr.guide_table` of ``cum`` (non-decreasing float64, last one > 0),
-    the same table, by one linear merge of the slices' left ends with ``cum``
-    (:func:`_merge_guide`) instead of a binary search per slice."""
-    scale = len(cum) / float(cum[-1])
-    return _merge_guide(cum, scale), scale
-
-
-@njit(cache=True)
-def _merge_guide(cum, scale):
-    """For each ``i < len(cum)``, the first position whose running sum exceeds ``i / scale``
-    (``np.searchsorted(cum, np.arange(len(cum)) / scale, side="right")``, the same float64
-    quotients), found by one forward walk: both sequences are non-decreasing (int64)."""
-    k = len(cum)
-    guide = np.empty(k, dtype=np.int64)
-    j = 0
-    for i in range(k):
-        x = i / scale
-        while j < k and cum[j] <= x:
-            j += 1
-        guide[i] = j
-    return guide
+    """:func:`sim.kernels.csr.guide_table` of ``cum`` (non-decreasing, last one > 0): one
+    int64 answer per item, found by one linear walk."""
+    return guide_table(cum)
 
 
 @njit(cache=True)
