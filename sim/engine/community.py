@@ -38,7 +38,8 @@ from numba import njit
 from numba.cpython.unsafe.numbers import trailing_zeros
 
 from sim.engine.bitdraws import next_double, source
-from sim.kernels.rowscan import _B3, _B7, _U1, _byte_hits, _lead_joins, _one_column, threshold_add
+from sim.kernels.rowscan import (_B3, _B7, _U1, _byte_hits, _lead_joins, _one_column, bit_rows,
+                                 column_words, threshold_add)
 from sim.kernels.rowscan import (admit_rows, community_posts, count_leads, invitation_targets,
                                  join_draws, keep_below_scaled,
                                  lead_joins_and_members, leads_and_members, merge_disjoint,
@@ -232,8 +233,8 @@ def _lead_joins_drawn(u32, dbl, state, stage, member, add, brand_exposures,
     src = (u32, dbl, state)
     n = stage.shape[0]
     nw = n // 8
-    stage_words = stage.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
-    member_words = member.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    stage_words = column_words(stage)
+    member_words = column_words(member)
     joined = np.empty(n, dtype=np.int64)
     members = np.empty(n, dtype=np.int64)
     a = b = 0
@@ -247,10 +248,7 @@ def _lead_joins_drawn(u32, dbl, state, stage, member, add, brand_exposures,
                 joined[a] = i
                 a += 1
             hit &= hit - _U1
-        while is_member:
-            members[b] = 8 * w + np.int64(trailing_zeros(is_member) >> _B3)
-            b += 1
-            is_member &= is_member - _U1
+        b = bit_rows(is_member, w, members, b)
     for i in range(8 * nw, n):
         if member[i, 0]:
             members[b] = i

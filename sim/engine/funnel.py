@@ -37,6 +37,7 @@ from sim.kernels.bytescan import HIGH, byte_words, count_high_bits, threshold_ad
 from sim.world.population import CUSTOMER, INTERESTED, LOYAL, Population
 from sim.config.scenario import BehaviourSection, RetailerSection
 from sim.kernels.arrayops import sorted_union
+from sim.kernels.rowscan import column_words
 
 
 @dataclass
@@ -421,13 +422,17 @@ def _count_open_checked(stage, stage_words, add, visits):
 
 
 @njit(inline="always")
-def _take_candidate(i, session, visited, stage, churned, first, unvisited, repeat, n_first,
+def _take_candidate(i, session, visits, v, stage, churned, first, unvisited, repeat, n_first,
                     n_repeat):
     """File consumer ``i`` (open to purchase) as a first-order or a repeat candidate of
-    retailer 0 if it has a ``session`` or ``visited`` the product page (or as neither);
-    returns the new counts. Branch-free: the row is written at both ends and the counts
-    advance by the tests (a session draw is often passed and often not, so a branch on it
-    would be mispredicted)."""
+    retailer 0 if it has a ``session`` or visited the product page (is in the strictly
+    ascending ``visits``, searched forward from position ``v``), or as neither; returns the
+    new search position and counts. Branch-free: the row is written at both ends and the
+    counts advance by the tests (a session draw is often passed and often not, so a branch on
+    it would be mispredicted)."""
+    while v < len(visits) and visits[v] < i:
+        v += 1
+    visited = v < len(visits) and visits[v] == i
     s = stage[i, 0]
     take = session | visited
     first[n_first] = i
@@ -435,7 +440,7 @@ def _take_candidate(i, session, visited, stage, churned, first, unvisited, repea
     repeat[n_repeat] = i
     n_first += take & (s == INTERESTED)
     n_repeat += take & (s >= CUSTOMER) & (not churned[i, 0])
-    return n_first, n_repeat
+    return v, n_first, n_repeat
 
 
 @njit(cache=True)
@@ -461,20 +466,14 @@ def _one_retailer_candidates(stage, stage_words, add, u, activity, visits, churn
             hit &= hit - _U1
             session = u[j] < activity[i]
             j += 1
-            while v < len(visits) and visits[v] < i:
-                v += 1
-            visited = v < len(visits) and visits[v] == i
-            n_first, n_repeat = _take_candidate(i, session, visited, stage, churned, first,
-                                                unvisited, repeat, n_first, n_repeat)
+            v, n_first, n_repeat = _take_candidate(i, session, visits, v, stage, churned,
+                                                   first, unvisited, repeat, n_first, n_repeat)
     for i in range(8 * len(stage_words), n):
         if stage[i, 0] >= INTERESTED:
             session = u[j] < activity[i]
             j += 1
-            while v < len(visits) and visits[v] < i:
-                v += 1
-            visited = v < len(visits) and visits[v] == i
-            n_first, n_repeat = _take_candidate(i, session, visited, stage, churned, first,
-                                                unvisited, repeat, n_first, n_repeat)
+            v, n_first, n_repeat = _take_candidate(i, session, visits, v, stage, churned,
+                                                   first, unvisited, repeat, n_first, n_repeat)
     repeat_rows = repeat[:n_repeat].copy()
     p_rep = np.empty(n_repeat, dtype=np.float64)
     _repurchase_hazard(repeat_rows, 0, member, negative, multiplier, 1.0, None, hazard, block,
@@ -494,7 +493,7 @@ def _one_retailer_drawn(u32, dbl, state, stage, add, activity, visits, churned, 
     drawn when ``visits`` is not strictly ascending. ``stage`` is one C-contiguous N×1 column
     of stage codes, read eight a word."""
     n = stage.shape[0]
-    stage_words = stage.reshape(n).view(np.uint8)[:8 * (n // 8)].view(np.uint64)
+    stage_words = column_words(stage)
     for t in range(1, len(visits)):
         if visits[t] <= visits[t - 1]:
             return (_NO_ROWS.copy(), np.empty(0, dtype=np.bool_), _NO_ROWS.copy(),
@@ -511,19 +510,13 @@ def _one_retailer_drawn(u32, dbl, state, stage, add, activity, visits, churned, 
             i = 8 * w + np.int64(trailing_zeros(hit) >> _B3)
             hit &= hit - _U1
             session = next_double(src) < activity[i]
-            while v < len(visits) and visits[v] < i:
-                v += 1
-            visited = v < len(visits) and visits[v] == i
-            n_first, n_repeat = _take_candidate(i, session, visited, stage, churned, first,
-                                                unvisited, repeat, n_first, n_repeat)
+            v, n_first, n_repeat = _take_candidate(i, session, visits, v, stage, churned,
+                                                   first, unvisited, repeat, n_first, n_repeat)
     for i in range(8 * len(stage_words), n):
         if stage[i, 0] >= INTERESTED:
             session = next_double(src) < activity[i]
-            while v < len(visits) and visits[v] < i:
-                v += 1
-            visited = v < len(visits) and visits[v] == i
-            n_first, n_repeat = _take_candidate(i, session, visited, stage, churned, first,
-                                                unvisited, repeat, n_first, n_repeat)
+            v, n_first, n_repeat = _take_candidate(i, session, visits, v, stage, churned,
+                                                   first, unvisited, repeat, n_first, n_repeat)
     repeat_rows = repeat[:n_repeat].copy()
     p_rep = np.empty(n_repeat, dtype=np.float64)
     _repurchase_hazard(repeat_rows, 0, member, negative, multiplier, 1.0, None, hazard, block,

@@ -41,7 +41,7 @@ from sim.engine import consideration
 from sim.engine.bitdraws import next_double, source
 from sim.world.population import INTERESTED
 from sim.kernels.arrayops import sorted_union
-from sim.kernels.rowscan import (_B3, _U1, _byte_hits, _one_column, count_equal,
+from sim.kernels.rowscan import (_B3, _U1, _byte_hits, _one_column, column_words, count_equal,
                                  credit_clicks, memory_searchers, memory_searchers_of,
                                  organic_visitors, rows_equal, sponsored_clicks,
                                  threshold_add)
@@ -94,7 +94,7 @@ def _memory_searchers_drawn(u32, dbl, state, codes, add_lo, add_hi, memory, rate
     src = (u32, dbl, state)
     n = codes.shape[0]
     nw = n // 8
-    words = codes.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    words = column_words(codes)
     out = np.empty(n, dtype=np.int64)
     k = 0
     for w in range(nw):

@@ -163,18 +163,8 @@ def _csr_fill(lo, hi, cnt, cols, edge, trust, strong, trust_out, strong_out, k, 
             if with_attrs:
                 touched += trust_out[p]
         for e in range(s0, s1):
-            p = below[hi[e]]  # row hi, column lo: ties to lower ids, ascending in lo
-            q = above[lo[e]]  # row lo, column hi: ties to higher ids, ascending in hi
-            below[hi[e]] = p + 1
-            above[lo[e]] = q + 1
-            cols[p] = lo[e]
-            cols[q] = hi[e]
-            if with_edge:
-                edge[p] = e
-                edge[q] = e
-            if with_attrs:
-                trust_out[p] = trust_out[q] = trust[e]
-                strong_out[p] = strong_out[q] = strong[e]
+            _place_tie(e, lo[e], hi[e], below, above, cols, edge, trust, strong, trust_out,
+                       strong_out, with_edge, with_attrs)
     return touched
 
 
@@ -200,20 +190,29 @@ def _symmetric_small(lo, hi, n, edge, trust, strong, trust_out, strong_out):
     with_edge = len(edge) > 0
     with_attrs = len(trust_out) > 0
     for e in range(m):
-        a, b = lo[e], hi[e]
-        p = below[b]  # row hi, column lo
-        q = above[a]  # row lo, column hi
-        below[b] = p + 1
-        above[a] = q + 1
-        cols[p] = a
-        cols[q] = b
-        if with_edge:
-            edge[p] = e
-            edge[q] = e
-        if with_attrs:
-            trust_out[p] = trust_out[q] = trust[e]
-            strong_out[p] = strong_out[q] = strong[e]
+        _place_tie(e, lo[e], hi[e], below, above, cols, edge, trust, strong, trust_out,
+                   strong_out, with_edge, with_attrs)
     return indptr, cols
+
+
+@njit(cache=True, inline="always")
+def _place_tie(e, a, b, below, above, cols, edge, trust, strong, trust_out, strong_out,
+               with_edge, with_attrs):
+    """Place tie ``e`` (``a`` < ``b``) at its two next slots: row ``b``'s entry to the lower
+    id ``a`` (slot ``below[b]``) and row ``a``'s entry to the higher id ``b`` (slot
+    ``above[a]``), with its edge index and attributes when asked; advances both slots."""
+    p = below[b]
+    q = above[a]
+    below[b] = p + 1
+    above[a] = q + 1
+    cols[p] = a
+    cols[q] = b
+    if with_edge:
+        edge[p] = e
+        edge[q] = e
+    if with_attrs:
+        trust_out[p] = trust_out[q] = trust[e]
+        strong_out[p] = strong_out[q] = strong[e]
 
 
 def _symmetric(lo, hi, n, edge, trust, strong, trust_out, strong_out, threads):

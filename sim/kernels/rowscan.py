@@ -57,6 +57,25 @@ def _leads_and_members_loop(stage, member, r, threshold):
     return leads[:n_leads].copy(), members[:n_members].copy()
 
 
+@njit(cache=True, inline="always")
+def column_words(col):
+    """The uint64 words of the first 8·⌊N/8⌋ bytes of one C-contiguous N×1 (or N) column of
+    1-byte codes: eight consumers a word, in row order (the rest are read one by one)."""
+    n = col.shape[0]
+    return col.reshape(n).view(np.uint8)[:8 * (n // 8)].view(np.uint64)
+
+
+@njit(cache=True, inline="always")
+def bit_rows(bits, w, out, k):
+    """Write the rows of word ``w`` whose bytes have their high bit set in ``bits`` (ascending)
+    to ``out[k:]``; returns the new count."""
+    while bits:
+        out[k] = 8 * w + np.int64(trailing_zeros(bits) >> _B3)
+        k += 1
+        bits &= bits - _U1
+    return k
+
+
 @njit(cache=True)
 def _byte_hits(words, add):
     """Per uint64 word of byte codes, the high bits of the bytes ≥ the threshold of ``add``
@@ -70,7 +89,7 @@ def _rows_equal_words(codes, code, add_lo, add_hi):
     byte equal to ``code`` being ≥ code and not ≥ code + 1."""
     n = codes.shape[0]
     nw = n // 8
-    words = codes.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    words = column_words(codes)
     out = np.empty(n, dtype=np.int64)
     k = 0
     for w in range(nw):
@@ -92,8 +111,8 @@ def _leads_and_members_words(stage, member, threshold, add):
     word; a member's byte (0 or 1) shifted left by 7 is its high bit."""
     n = stage.shape[0]
     nw = n // 8
-    stage_words = stage.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
-    member_words = member.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    stage_words = column_words(stage)
+    member_words = column_words(member)
     leads = np.empty(n, dtype=np.int64)
     members = np.empty(n, dtype=np.int64)
     a = b = 0
@@ -104,10 +123,7 @@ def _leads_and_members_words(stage, member, threshold, add):
             leads[a] = 8 * w + np.int64(trailing_zeros(hit) >> _B3)
             a += 1
             hit &= hit - _U1
-        while is_member:
-            members[b] = 8 * w + np.int64(trailing_zeros(is_member) >> _B3)
-            b += 1
-            is_member &= is_member - _U1
+        b = bit_rows(is_member, w, members, b)
     for i in range(8 * nw, n):
         if member[i, 0]:
             members[b] = i
@@ -228,7 +244,7 @@ def _count_equal_words(codes, code, add_lo, add_hi):
     """:func:`_count_equal_loop` for one C-contiguous column (N×1), eight codes a word."""
     n = codes.shape[0]
     nw = n // 8
-    words = codes.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    words = column_words(codes)
     count = 0
     for w in range(nw):
         hit = _byte_hits(words[w], add_lo) & ~_byte_hits(words[w], add_hi)
@@ -267,7 +283,7 @@ def _memory_searchers_words(codes, code, add_lo, add_hi, u, memory, rate, half):
     """:func:`memory_searchers_of` for one C-contiguous column (N×1), eight codes a word."""
     n = codes.shape[0]
     nw = n // 8
-    words = codes.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    words = column_words(codes)
     out = np.empty(len(u), dtype=np.int64)
     k = j = 0
     for w in range(nw):
@@ -450,8 +466,8 @@ def _count_leads_words(stage, member, threshold, add):
     """:func:`_count_leads_loop` for one C-contiguous column (N×1), eight consumers a word."""
     n = stage.shape[0]
     nw = n // 8
-    stage_words = stage.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
-    member_words = member.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    stage_words = column_words(stage)
+    member_words = column_words(member)
     count = 0
     for w in range(nw):
         hit = _byte_hits(stage_words[w], add) & ~(member_words[w] << _B7)
@@ -508,8 +524,8 @@ def _lead_joins_words(stage, member, threshold, add, u, brand_exposures, awarene
     word (as :func:`_leads_and_members_words`)."""
     n = stage.shape[0]
     nw = n // 8
-    stage_words = stage.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
-    member_words = member.reshape(n).view(np.uint8)[:8 * nw].view(np.uint64)
+    stage_words = column_words(stage)
+    member_words = column_words(member)
     joined = np.empty(len(u), dtype=np.int64)
     members = np.empty(n, dtype=np.int64)
     a = b = j = 0
@@ -524,10 +540,7 @@ def _lead_joins_words(stage, member, threshold, add, u, brand_exposures, awarene
                 a += 1
             j += 1
             hit &= hit - _U1
-        while is_member:
-            members[b] = 8 * w + np.int64(trailing_zeros(is_member) >> _B3)
-            b += 1
-            is_member &= is_member - _U1
+        b = bit_rows(is_member, w, members, b)
     for i in range(8 * nw, n):
         if member[i, 0]:
             members[b] = i
